@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Installs the Debian packages tessera needs for PURPOSE (build|run|test|bench), only those missing.
+set -euo pipefail
+
+# shellcheck source=deploy/local/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+BUILD_PKGS=(gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev libctemplate-dev)
+RUN_PKGS=("${BUILD_PKGS[@]}" postgresql nginx spawn-fcgi)
+TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest)
+BENCH_PKGS=("${RUN_PKGS[@]}" wrk)
+
+# Prints the usage line and exits 2.
+usage() {
+    printf 'usage: %s build|run|test|bench\n' "$(basename "$0")" >&2
+    exit 2
+}
+
+# True when package PKG is installed; any PostgreSQL server counts as "postgresql".
+pkg_installed() {
+    local pkg="$1" bin
+    if [ "$pkg" = "postgresql" ]; then
+        for bin in /usr/lib/postgresql/*/bin/postgres; do
+            [ -x "$bin" ] && return 0
+        done
+        return 1
+    fi
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null)" = "installed" ]
+}
+
+# Runs a command as root: directly when root, through sudo otherwise.
+as_root() {
+    if is_root; then
+        "$@"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo "$@"
+    else
+        die "not root and sudo is missing: install the packages above as root"
+    fi
+}
+
+# Installs the packages given as arguments (apt-get update once, no recommends).
+install_pkgs() {
+    say "installing: $*"
+    as_root apt-get update
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$@"
+}
+
+# Creates the system user and group tessera when missing (root only: it runs PostgreSQL and the pool).
+ensure_tessera_user() {
+    is_root || return 0
+    id -u "$TESSERA_USER" >/dev/null 2>&1 && return 0
+    say "creating system user $TESSERA_USER"
+    useradd --system --user-group --no-create-home --shell /usr/sbin/nologin "$TESSERA_USER"
+}
+
+# Entry point: pick the package set, install what is missing, ensure the user.
+main() {
+    [ "$#" -eq 1 ] || usage
+    local -a wanted missing=()
+    case "$1" in
+        build) wanted=("${BUILD_PKGS[@]}") ;;
+        run) wanted=("${RUN_PKGS[@]}") ;;
+        test) wanted=("${TEST_PKGS[@]}") ;;
+        bench) wanted=("${BENCH_PKGS[@]}") ;;
+        *) usage ;;
+    esac
+    local pkg
+    for pkg in "${wanted[@]}"; do
+        pkg_installed "$pkg" || missing+=("$pkg")
+    done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        install_pkgs "${missing[@]}"
+    fi
+    ensure_tessera_user
+}
+
+main "$@"
