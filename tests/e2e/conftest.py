@@ -1,0 +1,57 @@
+"""pytest fixtures for the end-to-end tests: a shared stack, private stacks, browsers and users."""
+
+import pytest
+
+from stack import Stack, StackError
+
+
+def _started(name, **config):
+    """Returns a started Stack, or fails the requesting tests with the reason the stack gave."""
+    s = Stack(name, **config)
+    try:
+        s.start()
+    except StackError as e:
+        try:
+            s.stop()
+        except StackError as stop_error:
+            pytest.fail(f"{e}\n(and then) {stop_error}", pytrace=False)
+        pytest.fail(str(e), pytrace=False)
+    return s
+
+
+@pytest.fixture(scope="session")
+def stack():
+    """The stack the whole run shares; tests must leave it running and configured as they found it."""
+    s = _started("shared")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def private_stack(request):
+    """A stack of the test module's own (config overrides from the module's STACK_CONFIG dict)."""
+    s = _started(request.module.__name__.replace("test_", "").replace("_", "-"),
+                 **getattr(request.module, "STACK_CONFIG", {}))
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def browser(stack):
+    """A browser with an empty cookie jar, pointed at the shared stack."""
+    return stack.browser()
+
+
+@pytest.fixture
+def user(stack):
+    """A user created for this test only (random name and password) in the shared stack."""
+    return stack.create_user()
+
+
+@pytest.fixture
+def signed_in(browser, user):
+    """A browser signed in as `user` (the login already answered 303)."""
+    r = browser.login(user.name, user.password)
+    assert r.status == 303, "login of a fresh user failed:\n" + r.describe()
+    assert browser.session, "login answered 303 without a session cookie:\n" + r.describe()
+    return browser

@@ -1,0 +1,686 @@
+"""Shared helpers for the end-to-end tests: a throwaway tessera stack and a cookie-keeping HTTP client."""
+
+import csv
+import email.utils
+import html
+import html.parser
+import http.client
+import io
+import os
+import pwd
+import grp
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = REPO / "bin" / "tessera"
+PG_SH = REPO / "deploy" / "local" / "pg.sh"
+NGINX_SH = REPO / "deploy" / "local" / "nginx.sh"
+TEMPLATES = REPO / "templates"
+MIGRATIONS = REPO / "migrations"
+
+COOKIE = "tessera_session"      # config cookie_name, default
+PRE_COOKIE = "tessera_pre"      # the signed pre-session cookie GET / sets for login CSRF
+BAD_LOGIN = "Invalid username or password."
+
+IS_ROOT = os.geteuid() == 0
+RUN_USER = "tessera"            # PostgreSQL and the pool run as this user when we are root
+
+START_TIMEOUT = 20.0            # seconds for any one part of the stack to become ready
+HTTP_TIMEOUT = 10.0             # seconds for one HTTP request
+
+
+class StackError(RuntimeError):
+    """Something in the stack did not start, stop or answer as expected."""
+
+
+# --------------------------------------------------------------------------
+# processes
+
+
+@dataclass
+class Result:
+    """The outcome of one command: exit status, output, and whether it had to be killed."""
+    args: list
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+
+    def describe(self):
+        """Returns the command and its output, for assertion messages."""
+        how = "timed out (killed)" if self.timed_out else f"exit {self.returncode}"
+        return (f"$ {' '.join(map(str, self.args))}\n{how}\n"
+                f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}")
+
+
+def clean_env():
+    """Returns the environment without TESSERA_* variables, which would override config keys."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
+
+
+def run(args, *, input=None, timeout=60.0, as_tessera=False, env=None, cwd=None):
+    """Runs args in its own process group; on timeout kills the whole group. Returns a Result."""
+    args = [str(a) for a in args]
+    if as_tessera and IS_ROOT:
+        args = ["runuser", "-u", RUN_USER, "--"] + args
+    proc = subprocess.Popen(
+        args, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True, env=env if env is not None else clean_env(),
+        cwd=str(cwd) if cwd else ("/" if as_tessera else str(REPO)))
+    try:
+        out, err = proc.communicate(input, timeout=timeout)
+        return Result(args, proc.returncode, out, err)
+    except subprocess.TimeoutExpired:
+        _killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return Result(args, proc.returncode, out, err, timed_out=True)
+
+
+def run_ok(args, **kw):
+    """Runs args like run() and raises StackError unless it exits 0. Returns the Result."""
+    r = run(args, **kw)
+    if r.timed_out or r.returncode != 0:
+        raise StackError("command failed:\n" + r.describe())
+    return r
+
+
+def _killpg(pgid, sig):
+    """Sends sig to a process group, ignoring one that is already gone."""
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def tail(path, lines=30):
+    """Returns the last lines of a file, or a note that it does not exist."""
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError as e:
+        return f"({path}: {e.strerror})\n"
+    return f"--- last {lines} lines of {path}\n" + "\n".join(text.splitlines()[-lines:]) + "\n"
+
+
+def free_port():
+    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(what, check, timeout, diagnose=lambda: ""):
+    """Polls check() until it returns a true value, which it returns; else raises StackError."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            value = check()
+            if value:
+                return value
+        except Exception as e:  # noqa: BLE001 - any failure just means "not yet"
+            last = e
+        if time.monotonic() > deadline:
+            raise StackError(f"{what}: not ready after {timeout:.0f}s"
+                             + (f" (last error: {last!r})" if last else "") + "\n" + diagnose())
+        time.sleep(0.1)
+
+
+def _chown_to_run_user(path):
+    """When root, gives path to the tessera user so the dropped-privilege pool can use it."""
+    if IS_ROOT:
+        pw = pwd.getpwnam(RUN_USER)
+        os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def write_config(path, values):
+    """Writes a tessera config file of key = value lines; keys whose value is None are left out."""
+    lines = ["# written by tests/e2e/stack.py"]
+    lines += [f"{k} = {v}" for k, v in values.items() if v is not None]
+    Path(path).write_text("\n".join(lines) + "\n")
+    os.chmod(path, 0o644)
+    return Path(path)
+
+
+def write_secret_file(path, secrets_list):
+    """Writes a secret file (one secret per line), readable by the pool's group only."""
+    path = Path(path)
+    path.write_text("".join(s + "\n" for s in secrets_list))
+    if IS_ROOT:
+        os.chown(path, 0, grp.getgrnam(RUN_USER).gr_gid)
+        os.chmod(path, 0o640)
+    else:
+        os.chmod(path, 0o600)
+    return path
+
+
+def new_secret():
+    """Returns a fresh random secret: 64 hex characters."""
+    return secrets.token_hex(32)
+
+
+# --------------------------------------------------------------------------
+# the stack
+
+
+@dataclass
+class PoolExit:
+    """How the pool ended: the supervisor's exit status and pool processes that outlived it."""
+    returncode: int
+    leftovers: list
+
+
+@dataclass
+class User:
+    """A user created in the stack's database, with the clear-text password."""
+    name: str
+    password: str
+
+
+class Stack:
+    """A throwaway PostgreSQL cluster, the tessera pool and nginx, all under one temp dir."""
+
+    def __init__(self, name="stack", **config_overrides):
+        self.name = name
+        self.dir = Path(tempfile.mkdtemp(prefix=f"tessera-e2e-{name}-", dir="/tmp"))
+        os.chmod(self.dir, 0o755)       # the tessera user must traverse it when we are root
+        self.pg_dir = self.dir / "pg"
+        self.run_dir = self.dir / "run"  # the pool's socket and log: writable by the pool's user
+        self.nginx_dir = self.dir / "nginx"
+        self.conf = self.dir / "tessera.conf"
+        self.secret_file = self.dir / "secret"
+        self.socket = self.run_dir / "tessera.sock"
+        self.log_file = self.run_dir / "tessera.log"
+        self.serve_out = self.dir / "serve.out"
+        self.config_overrides = config_overrides
+        self.config = {}
+        self.conninfo = None
+        self.port = None
+        self.pool = None
+        self._pg_running = False
+        self._nginx_running = False
+
+    # ---- diagnostics
+
+    def logs(self):
+        """Returns the tails of the pool's output and log and of nginx's error log."""
+        return (tail(self.serve_out) + tail(self.log_file)
+                + tail(self.nginx_dir / "error.log"))
+
+    # ---- whole stack
+
+    def start(self):
+        """Starts PostgreSQL, migrates, starts the pool and nginx, and waits until / answers 200."""
+        for path, hint in ((BIN, "run `make` first"), (PG_SH, "deploy/local/pg.sh is missing"),
+                           (NGINX_SH, "deploy/local/nginx.sh is missing")):
+            if not os.access(path, os.X_OK):
+                raise StackError(f"{path} is not executable: {hint}")
+        if IS_ROOT:
+            try:
+                pwd.getpwnam(RUN_USER)
+            except KeyError:
+                raise StackError(f"no user {RUN_USER!r}: run `deploy/local/deps.sh test` first") from None
+        self.run_dir.mkdir()
+        os.chmod(self.run_dir, 0o755)
+        _chown_to_run_user(self.run_dir)
+        self.pg_init()
+        self.pg_start()
+        write_secret_file(self.secret_file, [new_secret()])
+        self.config = {
+            "database": self.conninfo,
+            "secret_file": self.secret_file,
+            "templates": TEMPLATES,
+            "migrations": MIGRATIONS,
+            "workers": 2,
+            "listen": self.socket,
+            "log_file": self.log_file,
+            "user": RUN_USER if IS_ROOT else None,
+            "group": RUN_USER if IS_ROOT else None,
+        }
+        self.config.update(self.config_overrides)
+        write_config(self.conf, self.config)
+        r = self.tessera("migrate")
+        if r.returncode != 0 or r.timed_out:
+            raise StackError("migrate failed:\n" + r.describe())
+        self.start_pool()
+        self.start_nginx()
+        self.wait_http_ready()
+        return self
+
+    def stop(self):
+        """Stops nginx, the pool and PostgreSQL, and removes the temp dir. Raises after trying all."""
+        errors = []
+        for step in (self.stop_nginx, self.stop_pool, self.pg_stop):
+            try:
+                step()
+            except Exception as e:  # noqa: BLE001 - keep tearing down
+                errors.append(f"{step.__name__}: {e}")
+        if not errors and not os.environ.get("TESSERA_E2E_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+        if errors:
+            raise StackError(f"teardown of {self.dir} failed:\n" + "\n".join(errors))
+
+    # ---- PostgreSQL
+
+    def pg_init(self):
+        """Creates the throwaway cluster (pg.sh init --fast) and learns its conninfo."""
+        run_ok([PG_SH, "init", self.pg_dir, "--fast"], timeout=120)
+        self.conninfo = run_ok([PG_SH, "conninfo", self.pg_dir]).stdout.strip()
+        if not self.conninfo:
+            raise StackError("pg.sh conninfo printed nothing")
+
+    def pg_start(self):
+        """Starts PostgreSQL and waits until it accepts a query."""
+        run_ok([PG_SH, "start", self.pg_dir], timeout=60)
+        self._pg_running = True
+        wait_for("PostgreSQL", lambda: self.psql("SELECT 1") == [("1",)], START_TIMEOUT,
+                 lambda: tail(self.pg_dir / "postgresql.log"))
+
+    def pg_stop(self):
+        """Stops PostgreSQL (pg.sh stop)."""
+        if self._pg_running:
+            run_ok([PG_SH, "stop", self.pg_dir], timeout=60)
+            self._pg_running = False
+
+    def psql(self, sql, conninfo=None):
+        """Runs one SQL command with psql (as the tessera user when root). Returns rows of strings."""
+        r = run(["psql", "-X", "-q", "-t", "--csv", "-v", "ON_ERROR_STOP=1",
+                 "-d", conninfo or self.conninfo, "-c", sql], as_tessera=True, timeout=30)
+        if r.returncode != 0 or r.timed_out:
+            raise StackError("psql failed:\n" + r.describe())
+        return [tuple(row) for row in csv.reader(io.StringIO(r.stdout)) if row]
+
+    def scalar(self, sql):
+        """Runs a query returning one value and returns it as a string."""
+        rows = self.psql(sql)
+        if len(rows) != 1 or len(rows[0]) != 1:
+            raise StackError(f"expected one value from {sql!r}, got {rows!r}")
+        return rows[0][0]
+
+    def session_count(self, username=None):
+        """Returns how many rows tessera.sessions has, for one user or all."""
+        if username is None:
+            return int(self.scalar("SELECT count(*) FROM tessera.sessions"))
+        return int(self.scalar(
+            "SELECT count(*) FROM tessera.sessions s JOIN tessera.users u ON u.id = s.user_id "
+            f"WHERE u.username = {sql_literal(username)}"))
+
+    def create_database(self, name=None):
+        """Creates an empty database in the cluster (owned by tessera). Returns its conninfo."""
+        name = name or "db_" + secrets.token_hex(4)
+        self.psql(f'CREATE DATABASE "{name}" OWNER tessera')
+        return re.sub(r"dbname=\S+", f"dbname={name}", self.conninfo)
+
+    # ---- the tessera binary
+
+    def tessera(self, *args, input=None, timeout=30.0, conf=None, env=None):
+        """Runs bin/tessera -c CONF ARGS... and returns a Result (killed on timeout)."""
+        return run([BIN, "-c", conf or self.conf, *args], input=input, timeout=timeout, env=env)
+
+    def create_user(self, name=None, password=None):
+        """Creates a user with `user add` (password on stdin); random name/password when not given."""
+        user = User(name or "u" + secrets.token_hex(5), password or secrets.token_urlsafe(12))
+        r = self.tessera("user", "add", user.name, input=user.password + "\n")
+        if r.returncode != 0 or r.timed_out:
+            raise StackError(f"user add {user.name!r} failed:\n" + r.describe())
+        return user
+
+    def write_variant_config(self, name, **overrides):
+        """Writes DIR/NAME.conf: this stack's config with some keys changed (None drops a key).
+
+        Its listen socket is a separate path, so a `serve` run with it never touches the live pool.
+        """
+        values = dict(self.config)
+        values["listen"] = self.run_dir / f"{name}.sock"
+        values["log_file"] = None
+        values.update(overrides)
+        return write_config(self.dir / f"{name}.conf", values)
+
+    # ---- the pool
+
+    def start_pool(self):
+        """Starts `tessera serve` in its own process group and waits until its socket accepts."""
+        if self.pool is not None:
+            raise StackError("pool already running")
+        out = open(self.serve_out, "ab")
+        try:
+            self.pool = subprocess.Popen([str(BIN), "-c", str(self.conf), "serve"],
+                                         stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=subprocess.STDOUT, start_new_session=True,
+                                         env=clean_env(), cwd=str(REPO))
+        finally:
+            out.close()
+
+        def accepting():
+            if self.pool.poll() is not None:
+                raise StackError(f"tessera serve exited with {self.pool.returncode}\n" + self.logs())
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(1)
+                s.connect(str(self.socket))
+            return True
+
+        try:
+            wait_for(f"pool socket {self.socket}", accepting, START_TIMEOUT, self.logs)
+        except StackError:
+            self.stop_pool()
+            raise
+        except Exception as e:
+            self.stop_pool()
+            raise StackError(str(e)) from None
+
+    def pool_pids(self):
+        """Returns the pids of live processes whose command line names this stack's config file."""
+        pids = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if str(self.conf).encode() in argv and str(BIN).encode() in argv[0]:
+                pids.append(int(entry))
+        return pids
+
+    def stop_pool(self, timeout=15.0):
+        """Sends SIGTERM to the supervisor and waits; kills what is left. Returns a PoolExit."""
+        if self.pool is None:
+            return None
+        proc, self.pool = self.pool, None
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            _killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            self._kill(self.pool_pids())
+            raise StackError(f"pool did not stop within {timeout:.0f}s of SIGTERM\n" + self.logs()) from None
+        deadline = time.monotonic() + 3
+        leftovers = self.pool_pids()
+        while leftovers and time.monotonic() < deadline:
+            time.sleep(0.05)
+            leftovers = self.pool_pids()
+        self._kill(leftovers)
+        _killpg(proc.pid, signal.SIGKILL)
+        return PoolExit(proc.returncode, leftovers)
+
+    @staticmethod
+    def _kill(pids):
+        """Sends SIGKILL to each pid (processes this stack started)."""
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+    def restart_pool(self):
+        """Stops the pool with SIGTERM, starts it again, waits for HTTP. Returns the old PoolExit."""
+        ended = self.stop_pool()
+        self.start_pool()
+        self.wait_http_ready()
+        return ended
+
+    # ---- nginx
+
+    def start_nginx(self):
+        """Renders and starts nginx on a free 127.0.0.1 port in front of the pool's socket."""
+        last = None
+        for _ in range(3):
+            self.port = free_port()
+            run_ok([NGINX_SH, "render", self.nginx_dir, self.port, self.socket])
+            r = run([NGINX_SH, "start", self.nginx_dir], timeout=30)
+            if r.returncode == 0 and not r.timed_out:
+                self._nginx_running = True
+                return
+            last = r
+        raise StackError("nginx did not start:\n" + last.describe() + self.logs())
+
+    def stop_nginx(self):
+        """Stops nginx (nginx.sh stop)."""
+        if self._nginx_running:
+            run_ok([NGINX_SH, "stop", self.nginx_dir], timeout=30)
+            self._nginx_running = False
+
+    def wait_http_ready(self):
+        """Waits until GET / through nginx answers 200 (that is, the pool answers)."""
+        wait_for(f"GET http://127.0.0.1:{self.port}/",
+                 lambda: Browser(self, timeout=2).get("/").status == 200, START_TIMEOUT, self.logs)
+
+    def browser(self, **kw):
+        """Returns a new Browser (empty cookie jar) pointed at this stack's nginx."""
+        return Browser(self, **kw)
+
+
+def sql_literal(text):
+    """Returns text as an SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+# --------------------------------------------------------------------------
+# HTTP
+
+
+class _FormParser(html.parser.HTMLParser):
+    """Collects every <form> (action, method) and its <input> names and values."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.forms = []
+        self._current = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v if v is not None else "") for k, v in attrs}
+        if tag == "form":
+            self._current = {"action": a.get("action", ""), "method": a.get("method", "get").lower(),
+                             "inputs": {}}
+            self.forms.append(self._current)
+        elif tag in ("input", "button") and "name" in a:
+            form = self._current
+            if form is None:
+                form = {"action": None, "method": None, "inputs": {}}
+                self.forms.append(form)
+                self._current = form
+            form["inputs"][a["name"]] = a.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._current = None
+
+
+@dataclass
+class SetCookie:
+    """One parsed Set-Cookie header: name, value and lower-cased attributes."""
+    name: str
+    value: str
+    attrs: dict
+
+    def expired(self):
+        """Returns True when the header deletes the cookie (Max-Age <= 0 or Expires in the past)."""
+        if "max-age" in self.attrs:
+            try:
+                return int(self.attrs["max-age"]) <= 0
+            except ValueError:
+                return False
+        if "expires" in self.attrs:
+            try:
+                when = email.utils.parsedate_to_datetime(self.attrs["expires"])
+            except (TypeError, ValueError):
+                return False
+            if when.tzinfo is None:
+                when = when.replace(tzinfo=timezone.utc)
+            return when <= datetime.now(timezone.utc)
+        return False
+
+
+def parse_set_cookie(header):
+    """Parses one Set-Cookie header value into a SetCookie."""
+    parts = [p.strip() for p in header.split(";")]
+    name, _, value = parts[0].partition("=")
+    attrs = {}
+    for p in parts[1:]:
+        k, _, v = p.partition("=")
+        attrs[k.strip().lower()] = v.strip()
+    return SetCookie(name.strip(), value.strip(), attrs)
+
+
+@dataclass
+class Response:
+    """An HTTP response: status, headers (in order, repeats kept), decoded body, parsed Set-Cookies."""
+    status: int
+    reason: str
+    headers: list
+    body: str
+    set_cookies: dict = field(default_factory=dict)
+
+    def header(self, name):
+        """Returns the first value of header name (any case), or None."""
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    @property
+    def location(self):
+        """Returns the path of the Location header ('' when absent)."""
+        return urllib.parse.urlsplit(self.header("Location") or "").path
+
+    @property
+    def is_html(self):
+        """Returns True for a text/html response whose body looks like an HTML page."""
+        ctype = (self.header("Content-Type") or "").lower()
+        return ctype.startswith("text/html") and "<html" in self.body.lower()
+
+    def forms(self):
+        """Returns the forms of the page: dicts with action, method and inputs."""
+        p = _FormParser()
+        p.feed(self.body)
+        p.close()
+        return p.forms
+
+    def form(self, action):
+        """Returns the inputs of the first form posting to action, or None."""
+        for f in self.forms():
+            if f["action"] is not None and urllib.parse.urlsplit(f["action"]).path == action:
+                return f["inputs"]
+        return None
+
+    @property
+    def text(self):
+        """Returns the body with tags removed, entities decoded and white space collapsed."""
+        return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", self.body)).split())
+
+    def describe(self):
+        """Returns status, headers and the start of the body, for assertion messages."""
+        heads = "\n".join(f"{k}: {v}" for k, v in self.headers)
+        return f"HTTP {self.status} {self.reason}\n{heads}\n\n{self.body[:1500]}"
+
+
+class Browser:
+    """A tiny HTTP client for the stack's nginx: one cookie jar, never follows redirects."""
+
+    def __init__(self, stack, timeout=HTTP_TIMEOUT):
+        self.host = "127.0.0.1"
+        self.port = stack.port
+        self.timeout = timeout
+        self.cookies = {}
+
+    @property
+    def session(self):
+        """Returns the value of the session cookie in the jar, or None."""
+        return self.cookies.get(COOKIE)
+
+    def request(self, method, path, body=None, headers=None, cookies=None):
+        """Sends one request (cookies: the jar unless given) and updates the jar. Returns a Response."""
+        jar = self.cookies if cookies is None else cookies
+        hdrs = {"User-Agent": "tessera-e2e"}
+        if jar:
+            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+        hdrs.update(headers or {})
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            raw = resp.read()
+            headers_out = resp.getheaders()
+            status, reason = resp.status, resp.reason
+        finally:
+            conn.close()
+        set_cookies = {}
+        for k, v in headers_out:
+            if k.lower() == "set-cookie":
+                c = parse_set_cookie(v)
+                set_cookies[c.name] = c
+                if c.expired():
+                    self.cookies.pop(c.name, None)
+                else:
+                    self.cookies[c.name] = c.value
+        return Response(status, reason, headers_out, raw.decode("utf-8", "replace"), set_cookies)
+
+    def get(self, path, **kw):
+        """GET path."""
+        return self.request("GET", path, **kw)
+
+    def post(self, path, fields, **kw):
+        """POST a form: fields is a dict (url-encoded here) or a ready-made str/bytes body."""
+        if isinstance(fields, dict):
+            body = urllib.parse.urlencode(fields)
+        else:
+            body = fields
+        if isinstance(body, str):
+            body = body.encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded"}
+        headers.update(kw.pop("headers", None) or {})
+        return self.request("POST", path, body=body, headers=headers, **kw)
+
+    def login_csrf(self):
+        """GETs the sign-in form (without sending the session cookie) and returns its csrf value."""
+        jar = {k: v for k, v in self.cookies.items() if k != COOKIE}
+        r = self.get("/", cookies=jar)     # Set-Cookie (tessera_pre) still lands in self.cookies
+        inputs = r.form("/login")
+        if r.status != 200 or not inputs or not inputs.get("csrf"):
+            raise StackError("GET / did not give a sign-in form with a csrf field:\n" + r.describe())
+        return inputs["csrf"]
+
+    def login(self, username, password):
+        """Signs in through the form (GET / for csrf, then POST /login). Returns the POST's Response."""
+        csrf = self.login_csrf()
+        return self.post("/login", {"username": username, "password": password, "csrf": csrf})
+
+    def dashboard(self):
+        """GET /dashboard."""
+        return self.get("/dashboard")
+
+    def logout(self):
+        """Signs out through the dashboard's sign-out form. Returns the POST /logout Response."""
+        r = self.dashboard()
+        inputs = r.form("/logout")
+        if r.status != 200 or inputs is None or not inputs.get("csrf"):
+            raise StackError("dashboard has no sign-out form with a csrf field:\n" + r.describe())
+        return self.post("/logout", {"csrf": inputs["csrf"]})
+
+
+def view_count(response):
+    """Returns N from 'This page has been viewed N times', or None when absent."""
+    m = re.search(r"viewed\s+(\d+)\s+times?", response.text)
+    return int(m.group(1)) if m else None
+
+
+def error_line(result):
+    """Asserts result is a prompt failure with exactly one line on stderr; returns that line."""
+    assert not result.timed_out, "command did not finish in time:\n" + result.describe()
+    assert result.returncode != 0, "command succeeded but should have failed:\n" + result.describe()
+    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1, "expected a one-line error on stderr:\n" + result.describe()
+    return lines[0]
