@@ -1,0 +1,73 @@
+# tessera: build, run the local stack, test, install.
+# Flags come from pkg-config; every C file is C17 with warnings as errors.
+
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CC        ?= cc
+CXX       ?= c++
+PKGS       = fcgi libpq libsodium libctemplate_nothreads
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN      = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototypes \
+            -Wpointer-arith -Wsign-compare -Wmissing-declarations -Wformat=2
+CFLAGS   ?= -O2 -g
+CXXFLAGS ?= -O2 -g
+ifeq ($(SANITIZE),1)
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+BUILD     = build/san
+else
+BUILD     = build/normal
+endif
+ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
+
+# Every module but main.c; the unit tests link against the same objects.
+LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/view.o
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps run test unit e2e clean
+all: bin/tessera
+
+bin/tessera: $(BUILD)/main.o $(LIB_OBJ)
+	@mkdir -p bin
+	$(CXX) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p $(BUILD)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/view.o: src/view.cc src/view.h src/buf.h
+	@mkdir -p $(BUILD)
+	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -Isrc -o $@.o -c $<
+	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_OBJ) $(PKG_LIBS) -lcmocka
+
+# Installs the Debian packages the build needs, when missing.
+deps:
+	@deploy/local/deps.sh build
+
+# The whole local stack in the foreground: PostgreSQL, the pool, nginx on :8080.
+run:
+	@deploy/local/deps.sh run
+	@$(MAKE) --no-print-directory all
+	@deploy/local/run.sh
+
+# Every test: unit tests (cmocka), then end to end through nginx (pytest).
+test:
+	@deploy/local/deps.sh test
+	@$(MAKE) --no-print-directory all unit e2e
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+e2e: bin/tessera
+	/usr/bin/python3 -m pytest -q tests/e2e
+
+clean:
+	rm -rf build bin

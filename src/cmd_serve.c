@@ -1,0 +1,93 @@
+/* `tessera serve`: checks everything once at start-up, then hands over to the pool. */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "passwd.h"
+#include "pool.h"
+#include "view.h"
+
+/*
+ * Refuses a database whose schema is older than this binary needs. An
+ * unreachable database is not fatal: workers answer 503 until it is back.
+ * Returns 0 or -1.
+ */
+static int
+serve_check_schema(const struct config *cfg)
+{
+	struct db	*db = db_new(cfg->database, cfg->connect_timeout,
+			    cfg->statement_timeout, 0);
+	PGconn		*conn;
+	char		 err[512] = "";
+	int		 v, rc = 0;
+
+	if (db == NULL)
+		return -1;
+	if ((conn = db_conn(db)) == NULL)
+		log_event("schema_unchecked", "reason", "database unreachable", NULL);
+	else if ((v = migrate_version(conn, err, sizeof(err))) < SCHEMA_VERSION) {
+		if (v < 0)
+			cmd_fail("database: %s", err);
+		else
+			cmd_fail("database schema is at version %d, this tessera "
+			    "needs %d: run `tessera -c FILE migrate` first", v,
+			    SCHEMA_VERSION);
+		rc = -1;
+	}
+	db_free(db);
+	return rc;
+}
+
+/* `tessera serve [--listen ADDR]`. Returns the exit status. */
+int
+cmd_serve(struct config *cfg, int argc, char **argv)
+{
+	struct token_keys keys;
+	struct app	 app;
+	char		 err[512], msg[600];
+	int		 fd, rc;
+
+	if (argc == 3 && strcmp(argv[1], "--listen") == 0) {
+		if (config_set(cfg, "listen", argv[2], err, sizeof(err)) == -1) {
+			cmd_fail("%s", err);
+			return 2;
+		}
+	} else if (argc != 1) {
+		cmd_fail("usage: tessera [-c FILE] serve [--listen ADDR]");
+		return 2;
+	}
+	if (log_open(cfg->log_file) == -1) {
+		cmd_fail("log_file: %s: cannot open", cfg->log_file);
+		return 1;
+	}
+	if (token_keys_load(&keys, cfg->secret_file, err, sizeof(err)) == -1 ||
+	    view_init(cfg->templates, err, sizeof(err)) == -1) {
+		cmd_fail("%s", err);
+		return 1;
+	}
+	if (serve_check_schema(cfg) == -1)
+		return 1;
+	if (passwd_dummy_init() == -1) {
+		cmd_fail("out of memory while preparing password checks");
+		return 1;
+	}
+	if ((fd = pool_listen(cfg, err, sizeof(err))) == -1 ||
+	    pool_drop_privileges(cfg, err, sizeof(err)) == -1) {
+		cmd_fail("%s", err);
+		return 1;
+	}
+	snprintf(msg, sizeof(msg), "%s", cfg->listen[0] ? cfg->listen : "fd 0");
+	log_event("serve_start", "listen", msg, NULL);
+	memset(&app, 0, sizeof(app));
+	app.cfg = cfg;
+	app.keys = &keys;
+	rc = pool_run(&app, fd);
+	token_keys_wipe(&keys);
+	return rc;
+}

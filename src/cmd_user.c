@@ -1,0 +1,154 @@
+/* `tessera user add|passwd NAME`: accounts, with the password read from standard input. */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "db.h"
+#include "passwd.h"
+#include "text.h"
+
+#define USERNAME_MAX	64
+
+/* Returns NULL if name is a valid username, else why not. */
+static const char *
+user_name_problem(const char *name)
+{
+	size_t	 len = strlen(name);
+
+	if (len == 0 || len > USERNAME_MAX)
+		return "a username has 1 to 64 bytes";
+	if (!text_utf8_valid(name, len) || text_has_control(name, len))
+		return "a username must be UTF-8 text without control characters";
+	if (name[0] == ' ' || name[len - 1] == ' ')
+		return "a username may not begin or end with a space";
+	return NULL;
+}
+
+/*
+ * Reads one line of at most PASSWD_MAX bytes from fp into pw (its newline
+ * dropped). Returns its length, or -1 at end of input or if it is longer.
+ */
+static int
+user_read_line(FILE *fp, char pw[PASSWD_MAX + 2])
+{
+	size_t	 len;
+
+	if (fgets(pw, PASSWD_MAX + 2, fp) == NULL)
+		return -1;
+	len = strcspn(pw, "\n");
+	if (pw[len] != '\n' && !feof(fp))
+		return -1;
+	if (len > 0 && pw[len - 1] == '\r')
+		len--;
+	pw[len] = '\0';
+	return (int)len;
+}
+
+/* Prompts on the terminal with echo off and reads one line. Returns its length or -1. */
+static int
+user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
+{
+	struct termios	 old, quiet;
+	int		 len;
+
+	fputs(prompt, stderr);
+	tcgetattr(STDIN_FILENO, &old);
+	quiet = old;
+	quiet.c_lflag &= (tcflag_t)~ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	len = user_read_line(stdin, pw);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputs("\n", stderr);
+	return len;
+}
+
+/*
+ * Reads a new password: prompted twice without echo on a terminal, else
+ * the first line of standard input. Returns its length, or -1 after saying why.
+ */
+static int
+user_read_password(char pw[PASSWD_MAX + 2])
+{
+	char		 again[PASSWD_MAX + 2];
+	const char	*why;
+	int		 len;
+
+	if (isatty(STDIN_FILENO)) {
+		len = user_prompt("New password: ", pw);
+		if (len >= 0 && (user_prompt("Repeat it: ", again) != len ||
+		    sodium_memcmp(pw, again, (size_t)len) != 0)) {
+			sodium_memzero(again, sizeof(again));
+			cmd_fail("the two passwords differ");
+			return -1;
+		}
+		sodium_memzero(again, sizeof(again));
+	} else
+		len = user_read_line(stdin, pw);
+	if (len < 0) {
+		cmd_fail("no password on standard input, or longer than %d bytes",
+		    PASSWD_MAX);
+		return -1;
+	}
+	if ((why = passwd_check(pw, (size_t)len)) != NULL) {
+		cmd_fail("%s", why);
+		return -1;
+	}
+	return len;
+}
+
+/* `user add NAME` (adding) or `user passwd NAME`. Returns the exit status. */
+static int
+user_set_password(struct config *cfg, const char *name, int adding)
+{
+	char		 pw[PASSWD_MAX + 2], hash[crypto_pwhash_STRBYTES];
+	const char	*values[2] = { name, hash }, *why;
+	struct db	*db;
+	PGresult	*res;
+	int		 len, rc = 1;
+
+	if ((why = user_name_problem(name)) != NULL) {
+		cmd_fail("invalid username: %s", why);
+		return 1;
+	}
+	if ((len = user_read_password(pw)) < 0)
+		return 1;
+	if (passwd_hash(pw, (size_t)len, hash) != 0) {
+		sodium_memzero(pw, sizeof(pw));
+		cmd_fail("out of memory while hashing the password");
+		return 1;
+	}
+	sodium_memzero(pw, sizeof(pw));
+	db = db_new(cfg->database, cfg->connect_timeout, cfg->statement_timeout, 0);
+	if (db == NULL)
+		cmd_fail("out of memory");
+	else if ((res = db_query(db, adding ? SQL_USER_ADD : SQL_USER_PASSWD,
+	    values, NULL)) == NULL)
+		cmd_fail("database: %s", db_error(db));
+	else {
+		if (PQntuples(res) == 1) {
+			printf("%s user %s\n", adding ? "added" : "changed the "
+			    "password of", name);
+			rc = 0;
+		} else
+			cmd_fail(adding ? "user %s already exists" :
+			    "no user named %s", name);
+		PQclear(res);
+	}
+	db_free(db);
+	return rc;
+}
+
+/* `tessera user add|passwd NAME`. Returns the exit status. */
+int
+cmd_user(struct config *cfg, int argc, char **argv)
+{
+	if (argc == 3 && strcmp(argv[1], "add") == 0)
+		return user_set_password(cfg, argv[2], 1);
+	if (argc == 3 && strcmp(argv[1], "passwd") == 0)
+		return user_set_password(cfg, argv[2], 0);
+	cmd_fail("usage: tessera [-c FILE] user add|passwd NAME");
+	return 2;
+}

@@ -1,0 +1,42 @@
+/* Configuration: the key = value file, environment overrides, defaults, validation. */
+#ifndef TESSERA_CONFIG_H
+#define TESSERA_CONFIG_H
+
+#include <stddef.h>
+
+enum cookie_secure {
+	COOKIE_SECURE_AUTO,	/* Secure when the request came over HTTPS */
+	COOKIE_SECURE_ON,
+	COOKIE_SECURE_OFF,
+};
+
+struct config {
+	char	*database;		/* libpq connection string */
+	char	*secret_file;		/* one secret per line; the first signs */
+	char	*listen;		/* unix path or host:port; empty: fd 0 */
+	char	*templates;		/* directory of ctemplate files */
+	char	*migrations;		/* directory of NNNN_name.sql files */
+	char	*log_file;		/* empty: standard error */
+	char	*cookie_name;
+	char	*user;			/* drop to this user when started as root */
+	char	*group;
+	int	 workers;
+	int	 idle_timeout;		/* seconds */
+	int	 absolute_timeout;	/* seconds */
+	int	 touch_interval;	/* seconds between idle-expiry slides */
+	int	 max_body;		/* bytes */
+	int	 cookie_secure;		/* enum cookie_secure */
+	int	 cookie_persistent;	/* 1: Max-Age; 0: browser-session cookie */
+	int	 socket_mode;
+	int	 connect_timeout;	/* seconds */
+	int	 statement_timeout;	/* seconds */
+};
+
+int	config_load(struct config *, const char *path, char *err, size_t errsz)
+	    __attribute__((warn_unused_result));
+int	config_set(struct config *, const char *key, const char *value,
+	    char *err, size_t errsz) __attribute__((warn_unused_result));
+void	config_defaults(struct config *);
+void	config_free(struct config *);
+
+#endif

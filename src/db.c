@@ -1,0 +1,258 @@
+/* The worker's PostgreSQL connection and every SQL statement tessera runs. */
+#include "db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct db_stmt {
+	const char	*name;		/* prepared statement name */
+	int		 nparams;
+	unsigned	 binary;	/* bit i set: parameter i+1 is binary */
+	const char	*sql;
+};
+
+/*
+ * The columns a live session returns, in this order; data comes as
+ * hex(key)=hex(value) pairs joined by '&', so no JSON parser is needed.
+ */
+#define SESSION_COLUMNS \
+	"s.id, s.user_id, u.username, " \
+	"coalesce((SELECT string_agg(encode(convert_to(e.key, 'UTF8'), 'hex') " \
+	"|| '=' || encode(convert_to(e.value, 'UTF8'), 'hex'), '&') " \
+	"FROM jsonb_each_text(s.data) AS e WHERE e.value IS NOT NULL), ''), " \
+	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
+	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* A session is live when unexpired (idle and so absolute) and its user enabled. */
+#define SESSION_LIVE \
+	"s.token_hash = $1 AND s.expires_at > now() " \
+	"AND u.id = s.user_id AND u.disabled_at IS NULL"
+
+static const struct db_stmt db_stmts[SQL__MAX] = {
+	[SQL_SESSION_READ] = { "session_read", 2, 1u << 0,
+	    "SELECT " SESSION_COLUMNS ", "
+	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
+	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
+	[SQL_SESSION_TOUCH] = { "session_touch", 6, 1u << 0,
+	    "UPDATE tessera.sessions s SET last_seen_at = now(), "
+	    "expires_at = least(now() + make_interval(secs => $2::int), "
+	    "s.absolute_expires_at), "
+	    "data = (s.data - $3::text[]) || jsonb_object($4::text[]) || "
+	    "coalesce((SELECT jsonb_object_agg(i.k, CASE WHEN "
+	    "jsonb_typeof(s.data -> i.k) = 'number' THEN (s.data ->> i.k)::bigint "
+	    "ELSE 0 END + i.d) FROM unnest($5::text[], $6::bigint[]) AS i(k, d)), "
+	    "'{}') FROM tessera.users u WHERE " SESSION_LIVE
+	    " RETURNING " SESSION_COLUMNS },
+	[SQL_SESSION_CREATE] = { "session_create", 7, 1u << 0 | 1u << 6,
+	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
+	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
+	    "absolute_expires_at, remote_addr, user_agent) VALUES ($1, $2, "
+	    "least(now() + make_interval(secs => $3::int), "
+	    "now() + make_interval(secs => $4::int)), "
+	    "now() + make_interval(secs => $4::int), $5, $6) RETURNING id" },
+	[SQL_SESSION_DELETE] = { "session_delete", 1, 1u << 0,
+	    "DELETE FROM tessera.sessions WHERE token_hash = $1" },
+	[SQL_USER_LOOKUP] = { "user_lookup", 1, 0,
+	    "SELECT id, password_hash, disabled_at IS NOT NULL "
+	    "FROM tessera.users WHERE username = $1" },
+	[SQL_USER_REHASH] = { "user_rehash", 2, 0,
+	    "UPDATE tessera.users SET password_hash = $2 WHERE id = $1" },
+	[SQL_USER_ADD] = { "user_add", 2, 0,
+	    "INSERT INTO tessera.users (username, password_hash) "
+	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id" },
+	[SQL_USER_PASSWD] = { "user_passwd", 2, 0,
+	    "UPDATE tessera.users SET password_hash = $2, "
+	    "password_changed_at = now() WHERE username = $1 RETURNING id" },
+};
+
+struct db {
+	PGconn	*conn;
+	char	*conninfo;
+	char	 connect_timeout[16];
+	char	 options[64];
+	int	 prepared;	/* 1: named prepared statements; 0: unnamed */
+	int	 unavailable;	/* the last attempt could not reach the server */
+	char	 error[256];	/* the last failure, one line */
+};
+
+/*
+ * Makes a handle for conninfo; nothing connects until db_connect or the
+ * first query. Returns NULL when out of memory.
+ */
+struct db *
+db_new(const char *conninfo, int connect_timeout, int statement_timeout,
+    int prepared)
+{
+	struct db	*db;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL)
+		return NULL;
+	if ((db->conninfo = strdup(conninfo)) == NULL) {
+		free(db);
+		return NULL;
+	}
+	snprintf(db->connect_timeout, sizeof(db->connect_timeout), "%d",
+	    connect_timeout);
+	snprintf(db->options, sizeof(db->options),
+	    "-c statement_timeout=%ds", statement_timeout);
+	db->prepared = prepared;
+	return db;
+}
+
+/* Closes the connection and frees the handle; accepts NULL. */
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	PQfinish(db->conn);
+	free(db->conninfo);
+	free(db);
+}
+
+/* Keeps the first line of msg as the handle's last error. */
+static void
+db_set_error(struct db *db, const char *msg)
+{
+	snprintf(db->error, sizeof(db->error), "%.*s",
+	    (int)strcspn(msg, "\n"), msg);
+}
+
+/* Prepares every statement on a fresh connection. Returns 0 or -1. */
+static int
+db_prepare_all(struct db *db)
+{
+	PGresult	*res;
+	int		 i, ok;
+
+	for (i = 0; i < SQL__MAX; i++) {
+		res = PQprepare(db->conn, db_stmts[i].name, db_stmts[i].sql,
+		    db_stmts[i].nparams, NULL);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (!ok) {
+			db_set_error(db, PQresultErrorMessage(res));
+			log_event("db_prepare_failed", "statement",
+			    db_stmts[i].name, "error", db->error, NULL);
+		}
+		PQclear(res);
+		if (!ok)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * (Re)connects: defaults first, then the operator's conninfo, whose keys
+ * win. Returns 0, or -1 with db_unavailable() set when the server cannot
+ * be reached.
+ */
+int
+db_connect(struct db *db)
+{
+	const char *const keys[] = { "connect_timeout", "options",
+	    "application_name", "dbname", NULL };
+	const char *const vals[] = { db->connect_timeout, db->options,
+	    "tessera", db->conninfo, NULL };
+
+	PQfinish(db->conn);
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
+		db_set_error(db, db->conn ? PQerrorMessage(db->conn) :
+		    "out of memory");
+		log_event("db_unavailable", "error", db->error, NULL);
+		PQfinish(db->conn);
+		db->conn = NULL;
+		db->unavailable = 1;
+		return -1;
+	}
+	db->unavailable = 0;
+	if (db->prepared && db_prepare_all(db) == -1) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Sends one statement and returns its result (possibly an error result). */
+static PGresult *
+db_send(struct db *db, enum db_sql id, const char *const *values,
+    const int *lengths)
+{
+	const struct db_stmt *st = &db_stmts[id];
+	int		 formats[8] = { 0 }, i;
+
+	for (i = 0; i < st->nparams && i < 8; i++)
+		formats[i] = (st->binary >> i) & 1;
+	if (db->prepared)
+		return PQexecPrepared(db->conn, st->name, st->nparams, values,
+		    lengths, formats, 0);
+	return PQexecParams(db->conn, st->sql, st->nparams, NULL, values,
+	    lengths, formats, 0);
+}
+
+/*
+ * Runs statement id with its parameters (lengths matter for binary ones),
+ * connecting first if needed and retrying once on a connection that broke
+ * since the last request (a restarted server). Returns the result, to be
+ * PQclear'ed, or NULL: then db_unavailable() says whether the server could
+ * not be reached (else the statement failed and was logged).
+ */
+PGresult *
+db_query(struct db *db, enum db_sql id, const char *const *values,
+    const int *lengths)
+{
+	PGresult	*res = NULL;
+	ExecStatusType	 st;
+	int		 attempt;
+
+	db->unavailable = 0;
+	for (attempt = 0; attempt < 2; attempt++) {
+		if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
+		    db_connect(db) == -1)
+			return NULL;
+		res = db_send(db, id, values, lengths);
+		st = PQresultStatus(res);
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+			return res;
+		if (PQstatus(db->conn) == CONNECTION_OK)
+			break;
+		PQclear(res);
+		res = NULL;
+		db->unavailable = 1;
+	}
+	if (res != NULL) {
+		db_set_error(db, PQresultErrorMessage(res));
+		log_event("db_error", "statement", db_stmts[id].name, "error",
+		    db->error, NULL);
+		PQclear(res);
+	}
+	return NULL;
+}
+
+/* Returns 1 if the last query failed because the server could not be reached. */
+int
+db_unavailable(const struct db *db)
+{
+	return db->unavailable;
+}
+
+/* Returns the last failure's message (one line), or "". */
+const char *
+db_error(const struct db *db)
+{
+	return db->error;
+}
+
+/* Returns the live connection (connecting if needed) for one-off statements, or NULL. */
+PGconn *
+db_conn(struct db *db)
+{
+	if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
+	    db_connect(db) == -1)
+		return NULL;
+	return db->conn;
+}

@@ -1,0 +1,32 @@
+/* The worker's PostgreSQL connection and every SQL statement tessera runs. */
+#ifndef TESSERA_DB_H
+#define TESSERA_DB_H
+
+#include <libpq-fe.h>
+
+/* Each statement's SQL lives in the table in db.c, in this order. */
+enum db_sql {
+	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
+	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
+	SQL_SESSION_CREATE,	/* new session, deleting the one it replaces */
+	SQL_SESSION_DELETE,	/* token hash -> gone */
+	SQL_USER_LOOKUP,	/* username -> id, hash, disabled */
+	SQL_USER_REHASH,	/* id, new hash */
+	SQL_USER_ADD,		/* username, hash -> id */
+	SQL_USER_PASSWD,	/* username, hash -> id */
+	SQL__MAX
+};
+
+struct db;
+
+struct db	*db_new(const char *conninfo, int connect_timeout,
+		    int statement_timeout, int prepared);
+void		 db_free(struct db *);
+int		 db_connect(struct db *) __attribute__((warn_unused_result));
+PGresult	*db_query(struct db *, enum db_sql, const char *const *values,
+		    const int *lengths) __attribute__((warn_unused_result));
+int		 db_unavailable(const struct db *);
+const char	*db_error(const struct db *);
+PGconn		*db_conn(struct db *);
+
+#endif

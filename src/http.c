@@ -1,0 +1,274 @@
+/* HTTP over FastCGI: the request's parameters, body and cookies; the response and its headers. */
+#include "http.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define HTTP_RESPONSE_MAX	(1024 * 1024)
+
+/* Returns the named FastCGI parameter, or def when absent. */
+static const char *
+http_param(FCGX_ParamArray envp, const char *name, const char *def)
+{
+	const char	*v = FCGX_GetParam(name, envp);
+
+	return v != NULL ? v : def;
+}
+
+/*
+ * Fills req from the FastCGI parameters (the body is read separately).
+ * Returns 0, or 400 if the request line is unusable.
+ */
+int
+http_request_init(struct http_request *req, FCGX_ParamArray envp)
+{
+	const char	*uri, *https;
+	size_t		 plen;
+
+	memset(req, 0, sizeof(*req));
+	buf_init(&req->body, 0);
+	req->method = http_param(envp, "REQUEST_METHOD", "");
+	req->query = http_param(envp, "QUERY_STRING", "");
+	req->cookie = http_param(envp, "HTTP_COOKIE", "");
+	req->content_type = http_param(envp, "CONTENT_TYPE", "");
+	req->remote_addr = http_param(envp, "REMOTE_ADDR", "-");
+	req->user_agent = http_param(envp, "HTTP_USER_AGENT", "");
+	req->origin = http_param(envp, "HTTP_ORIGIN", NULL);
+	req->referer = http_param(envp, "HTTP_REFERER", NULL);
+	req->host = http_param(envp, "HTTP_HOST", "");
+	https = http_param(envp, "HTTPS", "");
+	req->https = strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0;
+	req->head = strcmp(req->method, "HEAD") == 0;
+	uri = http_param(envp, "REQUEST_URI", NULL);
+	if (uri == NULL)
+		uri = http_param(envp, "DOCUMENT_URI",
+		    http_param(envp, "SCRIPT_NAME", ""));
+	plen = strcspn(uri, "?");
+	if (plen == 0 || plen >= sizeof(req->path) || uri[0] != '/')
+		return 400;
+	memcpy(req->path, uri, plen);
+	req->path[plen] = '\0';
+	return 0;
+}
+
+/* Returns 1 if the Content-Type is application/x-www-form-urlencoded (any parameters). */
+static int
+http_is_form_type(const char *ct)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+	size_t		 n = sizeof(form) - 1;
+
+	return strncasecmp(ct, form, n) == 0 &&
+	    (ct[n] == '\0' || ct[n] == ';' || isspace((unsigned char)ct[n]));
+}
+
+/*
+ * Reads and parses a POST body of at most max_body bytes.
+ * Returns 0, or the status to answer: 400 (bad length or encoding),
+ * 413 (too large) or 415 (not a form).
+ */
+int
+http_request_read_body(struct http_request *req, FCGX_Stream *in,
+    FCGX_ParamArray envp, size_t max_body)
+{
+	const char	*cl = http_param(envp, "CONTENT_LENGTH", "");
+	char		*end, chunk[4096];
+	unsigned long long len;
+	int		 n;
+
+	if (*cl == '\0')
+		len = 0;
+	else {
+		if (!isdigit((unsigned char)*cl))
+			return 400;
+		errno = 0;
+		len = strtoull(cl, &end, 10);
+		if (errno != 0 || *end != '\0')
+			return 400;
+	}
+	if (len > max_body)
+		return 413;
+	if (len > 0 && !http_is_form_type(req->content_type))
+		return 415;
+	buf_init(&req->body, max_body);
+	while (req->body.len < len) {
+		n = FCGX_GetStr(chunk, (int)(len - req->body.len < sizeof(chunk) ?
+		    len - req->body.len : sizeof(chunk)), in);
+		if (n <= 0)
+			return 400;
+		if (buf_append(&req->body, chunk, (size_t)n) == -1)
+			return 413;
+	}
+	if (form_parse(&req->form, buf_str(&req->body), req->body.len) == -1)
+		return 400;
+	return 0;
+}
+
+/* Frees what the request read; secrets in the body are wiped. */
+void
+http_request_free(struct http_request *req)
+{
+	form_free(&req->form);
+	if (req->body.data != NULL)
+		explicit_bzero(req->body.data, req->body.len);
+	buf_free(&req->body);
+}
+
+/*
+ * Finds the next cookie called name in the Cookie header at *cursor.
+ * Returns 1 with its value (not NUL-terminated) and advances *cursor,
+ * or 0 when there are no more.
+ */
+int
+http_cookie_next(const char **cursor, const char *name, const char **value,
+    size_t *len)
+{
+	const char	*p = *cursor, *eq, *end;
+	size_t		 nlen = strlen(name);
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ';')
+			p++;
+		end = p + strcspn(p, ";");
+		eq = memchr(p, '=', (size_t)(end - p));
+		if (eq != NULL && (size_t)(eq - p) == nlen &&
+		    memcmp(p, name, nlen) == 0) {
+			*value = eq + 1;
+			*len = (size_t)(end - eq - 1);
+			while (*len > 0 && (*value)[*len - 1] == ' ')
+				(*len)--;
+			*cursor = end;
+			return 1;
+		}
+		p = end;
+	}
+	*cursor = p;
+	return 0;
+}
+
+/* Prepares an empty 200 text/html response. */
+void
+http_response_init(struct http_response *resp)
+{
+	memset(resp, 0, sizeof(*resp));
+	buf_init(&resp->head, 16 * 1024);
+	buf_init(&resp->body, HTTP_RESPONSE_MAX);
+	resp->status = 200;
+	resp->content_type = "text/html; charset=utf-8";
+}
+
+/* Forgets status, headers and body, keeping the buffers for the next request. */
+void
+http_response_reset(struct http_response *resp)
+{
+	buf_reset(&resp->head);
+	buf_reset(&resp->body);
+	resp->status = 200;
+	resp->content_type = "text/html; charset=utf-8";
+	resp->no_store = resp->has_cookie = 0;
+}
+
+/* Frees the response's buffers. */
+void
+http_response_free(struct http_response *resp)
+{
+	buf_free(&resp->head);
+	buf_free(&resp->body);
+}
+
+/* Adds a header line; a value holding CR or LF is dropped, so none can split the response. */
+void
+http_header(struct http_response *resp, const char *name, const char *value)
+{
+	if (strpbrk(value, "\r\n") != NULL)
+		return;
+	buf_printf(&resp->head, "%s: %s\r\n", name, value);
+}
+
+/*
+ * Adds a Set-Cookie: HttpOnly, SameSite=Lax, Path=/, never a Domain.
+ * max_age < 0 makes a browser-session cookie; 0 expires it now.
+ */
+void
+http_set_cookie(struct http_response *resp, const char *name,
+    const char *value, long max_age, int secure)
+{
+	buf_printf(&resp->head, "Set-Cookie: %s=%s; Path=/; HttpOnly; "
+	    "SameSite=Lax%s", name, value, secure ? "; Secure" : "");
+	if (max_age >= 0)
+		buf_printf(&resp->head, "; Max-Age=%ld", max_age);
+	if (max_age == 0)
+		buf_puts(&resp->head, "; Expires=Thu, 01 Jan 1970 00:00:00 GMT");
+	buf_puts(&resp->head, "\r\n");
+	resp->has_cookie = 1;
+}
+
+/* Makes the response a 303 See Other to location (a path on this site). */
+void
+http_redirect(struct http_response *resp, const char *location)
+{
+	resp->status = 303;
+	http_header(resp, "Location", location);
+}
+
+/* Returns the reason phrase for the statuses tessera sends. */
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default:  return "Unknown";
+	}
+}
+
+/*
+ * Writes the whole response in one buffer: status, the security headers
+ * every response carries, the handler's headers, then the body (not for
+ * HEAD). Returns 0, or -1 if the client went away.
+ */
+int
+http_response_send(FCGX_Stream *out, struct http_response *resp,
+    const struct http_request *req)
+{
+	struct buf	 all;
+	int		 rc;
+
+	buf_init(&all, HTTP_RESPONSE_MAX + 32 * 1024);
+	buf_printf(&all, "Status: %d %s\r\n"
+	    "Content-Type: %s\r\n"
+	    "Content-Length: %zu\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
+	    "form-action 'self'; base-uri 'none'\r\n"
+	    "Referrer-Policy: same-origin\r\n",
+	    resp->status, http_status_text(resp->status), resp->content_type,
+	    resp->body.len);
+	if (resp->no_store || resp->has_cookie)
+		buf_puts(&all, "Cache-Control: no-store\r\n");
+	if (req != NULL && req->https)
+		buf_puts(&all, "Strict-Transport-Security: max-age=31536000; "
+		    "includeSubDomains\r\n");
+	buf_append(&all, resp->head.data, resp->head.len);
+	buf_puts(&all, "\r\n");
+	if (req == NULL || !req->head)
+		buf_append(&all, resp->body.data, resp->body.len);
+	rc = all.failed ? -1 : FCGX_PutStr(all.data, (int)all.len, out);
+	buf_free(&all);
+	return rc < 0 ? -1 : 0;
+}

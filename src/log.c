@@ -1,0 +1,143 @@
+/* Event log: one line per event, key=value pairs; never a token or a password. */
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static char	log_path[4096];	/* empty: standard error */
+static int	log_fd = STDERR_FILENO;
+
+/*
+ * Sends events to path (appended, created 0640), or to standard error when
+ * path is NULL or empty. Returns 0, or -1 with errno set.
+ */
+int
+log_open(const char *path)
+{
+	if (path == NULL || *path == '\0') {
+		log_path[0] = '\0';
+		log_fd = STDERR_FILENO;
+		return 0;
+	}
+	if (strlen(path) >= sizeof(log_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(log_path, path);
+	return log_reopen();
+}
+
+/* Reopens the log file (after rotation). Returns 0, or -1 and keeps the old one. */
+int
+log_reopen(void)
+{
+	int	 fd;
+
+	if (log_path[0] == '\0')
+		return 0;
+	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1)
+		return -1;
+	if (log_fd != STDERR_FILENO)
+		close(log_fd);
+	log_fd = fd;
+	return 0;
+}
+
+/* Appends s to line, quoting it when needed and escaping anything unprintable. */
+static void
+log_put_value(char *line, size_t size, size_t *len, const char *s)
+{
+	int	 quote = (*s == '\0');
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p != '\0' && !quote; p++)
+		if (*p <= ' ' || *p == '"' || *p == '=' || *p >= 0x7f)
+			quote = 1;
+	if (quote && *len + 1 < size)
+		line[(*len)++] = '"';
+	for (p = (const unsigned char *)s; *p != '\0' && *len + 5 < size; p++) {
+		if (*p < ' ' || *p == 0x7f || *p == '"' || *p == '\\')
+			*len += (size_t)snprintf(line + *len, size - *len,
+			    "\\x%02x", *p);
+		else
+			line[(*len)++] = (char)*p;
+	}
+	if (quote && *len + 1 < size)
+		line[(*len)++] = '"';
+}
+
+/* Writes one finished line in a single write(2), so workers never interleave. */
+static void
+log_write_line(char *line, size_t len, size_t size)
+{
+	ssize_t	 rc;
+
+	if (len >= size - 1)
+		len = size - 2;
+	line[len++] = '\n';
+	do
+		rc = write(log_fd, line, len);
+	while (rc == -1 && errno == EINTR);
+}
+
+/* Starts a line with the UTC time, the pid and the event name. Returns its length. */
+static size_t
+log_begin(char *line, size_t size, const char *event)
+{
+	struct timespec	 ts;
+	struct tm	 tm;
+	size_t		 len;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	len = strftime(line, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	len += (size_t)snprintf(line + len, size - len, " tessera[%d] %s",
+	    (int)getpid(), event);
+	return len < size ? len : size - 1;
+}
+
+/*
+ * Logs an event followed by key, value string pairs ending with NULL:
+ * log_event("login_ok", "user", name, "addr", addr, NULL).
+ * Values are quoted and escaped, so no input can forge a line.
+ */
+void
+log_event(const char *event, ...)
+{
+	char		 line[2048];
+	size_t		 len;
+	va_list		 ap;
+	const char	*key, *val;
+
+	len = log_begin(line, sizeof(line), event);
+	va_start(ap, event);
+	while ((key = va_arg(ap, const char *)) != NULL) {
+		val = va_arg(ap, const char *);
+		if (len + strlen(key) + 3 >= sizeof(line))
+			break;
+		len += (size_t)snprintf(line + len, sizeof(line) - len,
+		    " %s=", key);
+		log_put_value(line, sizeof(line), &len, val ? val : "");
+	}
+	va_end(ap);
+	log_write_line(line, len, sizeof(line));
+}
+
+/* Logs an "error" event with a formatted message (for start-up and internal faults). */
+void
+log_errorf(const char *fmt, ...)
+{
+	char	 msg[1024];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_event("error", "msg", msg, NULL);
+}

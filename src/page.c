@@ -1,0 +1,55 @@
+/* Plumbing shared by the pages: rendering inside the layout, and every error page. */
+#include "page.h"
+
+#include <stdio.h>
+
+#include "log.h"
+
+/* Renders page with dict into the response body; a failure becomes a plain 500. */
+void
+page_render(struct ctx *c, const char *page, const char *title,
+    struct view_dict *dict)
+{
+	view_set(dict, "TITLE", title);
+	buf_reset(&c->resp->body);
+	if (view_render(page, dict, &c->resp->body) == 0 && !c->resp->body.failed)
+		return;
+	log_event("render_failed", "page", page, NULL);
+	buf_reset(&c->resp->body);
+	buf_puts(&c->resp->body, "<!DOCTYPE html><title>Error</title>"
+	    "<h1>500 Internal Server Error</h1>");
+	c->resp->status = 500;
+}
+
+/* Answers with the rendered error page for status, saying message. */
+void
+page_error(struct ctx *c, int status, const char *message)
+{
+	struct view_dict *dict;
+
+	c->resp->status = status;
+	c->resp->no_store = 1;
+	if (status == 503)
+		http_header(c->resp, "Retry-After", "5");
+	if ((dict = view_dict_new()) == NULL) {
+		buf_puts(&c->resp->body, "<!DOCTYPE html><title>Error</title>");
+		return;
+	}
+	view_set_int(dict, "STATUS", status);
+	view_set(dict, "REASON", http_status_text(status));
+	view_set(dict, "MESSAGE", message);
+	page_render(c, "error", http_status_text(status), dict);
+	view_dict_free(dict);
+	c->resp->status = status;
+}
+
+/* Answers a failed database call: 503 when the server is unreachable, else 500. */
+void
+page_db_error(struct ctx *c)
+{
+	if (db_unavailable(c->app->db))
+		page_error(c, 503, "The service is briefly unavailable. "
+		    "Please try again in a few seconds.");
+	else
+		page_error(c, 500, "Something went wrong on our side.");
+}

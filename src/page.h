@@ -1,0 +1,19 @@
+/* The page handlers and the plumbing they share (rendering, error pages). */
+#ifndef TESSERA_PAGE_H
+#define TESSERA_PAGE_H
+
+#include "app.h"
+#include "view.h"
+
+void	page_login_form(struct ctx *);
+void	page_login(struct ctx *);
+void	page_dashboard(struct ctx *);
+void	page_logout(struct ctx *);
+void	page_static(struct ctx *);
+
+void	page_render(struct ctx *, const char *page, const char *title,
+	    struct view_dict *);
+void	page_error(struct ctx *, int status, const char *message);
+void	page_db_error(struct ctx *);
+
+#endif

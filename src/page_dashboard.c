@@ -1,0 +1,38 @@
+/* The signed-in page: who you are, how often you saw it this session, since when; sign-out. */
+#include "page.h"
+
+#include "log.h"
+
+/* GET /dashboard: counts this view and shows the page, or 303 to / when not signed in. */
+void
+page_dashboard(struct ctx *c)
+{
+	struct view_dict *dict;
+	char		 csrf[TOKEN_CSRF_SIZE];
+
+	if (sess_incr(&c->sess, "views", 1) == -1) {
+		page_error(c, 500, "Something went wrong on our side.");
+		return;
+	}
+	switch (sess_load(c)) {
+	case -1:
+		page_db_error(c);
+		return;
+	case 0:
+		http_redirect(c->resp, "/");
+		return;
+	}
+	if ((dict = view_dict_new()) == NULL) {
+		page_error(c, 500, "Out of memory.");
+		return;
+	}
+	sess_csrf(c, csrf);
+	view_set(dict, "USERNAME", c->sess.username);
+	view_set_int(dict, "VIEWS", sess_get_int(&c->sess, "views", 1));
+	view_set(dict, "CREATED", c->sess.created);
+	view_set(dict, "CREATED_ISO", c->sess.created_iso);
+	view_set(dict, "CSRF", csrf);
+	c->resp->no_store = 1;
+	page_render(c, "dashboard", "Dashboard", dict);
+	view_dict_free(dict);
+}

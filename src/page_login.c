@@ -1,0 +1,122 @@
+/* The sign-in page: GET / shows the form, POST /login checks the credentials and starts a session. */
+#include "page.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "passwd.h"
+
+#define LOGIN_FAILED	"Invalid username or password."
+
+/* Renders the sign-in form with status, an optional message and the name typed before. */
+static void
+login_render(struct ctx *c, int status, const char *message,
+    const char *username)
+{
+	struct view_dict *dict;
+	char		 csrf[TOKEN_CSRF_SIZE];
+
+	if ((dict = view_dict_new()) == NULL) {
+		page_error(c, 500, "Out of memory.");
+		return;
+	}
+	sess_login_csrf(c, csrf);
+	view_set(dict, "CSRF", csrf);
+	view_set(dict, "USERNAME", username);
+	if (message != NULL)
+		view_set(view_section_add(dict, "MESSAGE"), "TEXT", message);
+	c->resp->status = status;
+	c->resp->no_store = 1;
+	page_render(c, "login", "Sign in", dict);
+	view_dict_free(dict);
+}
+
+/* GET /: the form, or a redirect to the dashboard for a visitor already signed in. */
+void
+page_login_form(struct ctx *c)
+{
+	switch (sess_load(c)) {
+	case 1:
+		http_redirect(c->resp, "/dashboard");
+		return;
+	case -1:
+		page_db_error(c);
+		return;
+	default:
+		login_render(c, 200, NULL, "");
+	}
+}
+
+/*
+ * Checks name and password against the users table. An unknown or disabled
+ * user is verified against a dummy hash, so every failure takes the same
+ * time. Returns the user id, 0 for bad credentials, -1 on a database failure.
+ */
+static long long
+login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
+{
+	const char	*values[2] = { name, NULL };
+	char		 fresh[crypto_pwhash_STRBYTES];
+	PGresult	*res;
+	long long	 id = 0;
+	int		 found, ok;
+
+	if ((res = db_query(c->app->db, SQL_USER_LOOKUP, values, NULL)) == NULL)
+		return -1;
+	found = PQntuples(res) == 1;
+	ok = passwd_verify(found ? PQgetvalue(res, 0, 1) : passwd_dummy_hash(),
+	    pw, pwlen);
+	if (found && ok && PQgetvalue(res, 0, 2)[0] == 'f')
+		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (id > 0 && passwd_needs_rehash(PQgetvalue(res, 0, 1)) &&
+	    passwd_hash(pw, pwlen, fresh) == 0) {
+		PGresult *up;
+		values[0] = PQgetvalue(res, 0, 0);
+		values[1] = fresh;
+		if ((up = db_query(c->app->db, SQL_USER_REHASH, values, NULL)))
+			PQclear(up);
+		log_event("password_rehashed", "user", name, NULL);
+	}
+	PQclear(res);
+	return id;
+}
+
+/* POST /login: a fresh session and 303 to /dashboard, or 401 with the form again. */
+void
+page_login(struct ctx *c)
+{
+	const char	*name = form_get(&c->req->form, "username");
+	const char	*pw = form_get(&c->req->form, "password");
+	size_t		 pwlen = pw ? strlen(pw) : 0;
+	long long	 id = 0;
+
+	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
+		log_event("csrf_rejected", "path", c->req->path, "addr",
+		    c->req->remote_addr, NULL);
+		page_error(c, 403, "This sign-in form has expired. "
+		    "Go back, reload the page and try again.");
+		return;
+	}
+	if (name == NULL)
+		name = "";
+	if (pw != NULL && *name != '\0' && strlen(name) <= 64 &&
+	    passwd_check(pw, pwlen) == NULL)
+		id = login_check(c, name, pw, pwlen);
+	if (id == -1) {
+		page_db_error(c);
+		return;
+	}
+	if (id == 0) {
+		log_event("login_failed", "user", name, "addr",
+		    c->req->remote_addr, "reason", "bad credentials", NULL);
+		login_render(c, 401, LOGIN_FAILED, name);
+		return;
+	}
+	if (sess_create(c, id) == -1) {
+		page_db_error(c);
+		return;
+	}
+	log_event("login_ok", "user", name, "addr", c->req->remote_addr, NULL);
+	http_redirect(c->resp, "/dashboard");
+}

@@ -1,0 +1,14 @@
+/* The supervisor: the listening socket, privileges, and N workers kept alive. */
+#ifndef TESSERA_POOL_H
+#define TESSERA_POOL_H
+
+#include <stddef.h>
+
+#include "app.h"
+
+int	pool_listen(const struct config *, char *err, size_t errsz);
+int	pool_drop_privileges(const struct config *, char *err, size_t errsz)
+	    __attribute__((warn_unused_result));
+int	pool_run(struct app *, int listen_fd);
+
+#endif

@@ -1,0 +1,50 @@
+/* The route table: which handler answers which method on which path. */
+#include "routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "page.h"
+
+struct route {
+	const char	*path;
+	const char	*method;	/* GET also answers HEAD */
+	route_handler	 handler;
+};
+
+static const struct route routes[] = {
+	{ "/",			"GET",	page_login_form },
+	{ "/login",		"POST",	page_login },
+	{ "/dashboard",		"GET",	page_dashboard },
+	{ "/logout",		"POST",	page_logout },
+	{ "/static/style.css",	"GET",	page_static },
+};
+
+/*
+ * Finds the handler for method on path. Returns 0 with *handler set, 404
+ * for an unknown path, or 405 with the methods the path takes in allow.
+ */
+int
+route_find(const char *path, const char *method, route_handler *handler,
+    char *allow, size_t allowsz)
+{
+	size_t	 i, len = 0;
+	int	 known = 0;
+
+	if (strcmp(method, "HEAD") == 0)
+		method = "GET";
+	allow[0] = '\0';
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(routes[i].path, path) != 0)
+			continue;
+		if (strcmp(routes[i].method, method) == 0) {
+			*handler = routes[i].handler;
+			return 0;
+		}
+		known = 1;
+		len += (size_t)snprintf(allow + len, len < allowsz ?
+		    allowsz - len : 0, "%s%s%s", len ? ", " : "",
+		    routes[i].method, strcmp(routes[i].method, "GET") ? "" : ", HEAD");
+	}
+	return known ? 405 : 404;
+}

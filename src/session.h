@@ -1,0 +1,58 @@
+/* Sessions: the signed cookie, the row in PostgreSQL, per-key session data, CSRF values. */
+#ifndef TESSERA_SESSION_H
+#define TESSERA_SESSION_H
+
+#include "token.h"
+
+#define SESS_MAX_DATA		16
+#define SESS_MAX_CHANGES	8
+#define SESS_NAME_MAX		256
+
+struct ctx;
+
+enum sess_change_kind { SESS_SET, SESS_INCR, SESS_UNSET };
+
+struct sess_change {
+	enum sess_change_kind	 kind;
+	const char		*key;
+	char			 value[64];	/* SESS_SET: the text; SESS_INCR: the delta */
+};
+
+struct sess_kv {
+	char	*key;
+	char	*value;
+};
+
+struct sess {
+	int			 has_token;	/* a validly signed cookie came in */
+	int			 live;		/* its row is live (after sess_load) */
+	unsigned char		 token[TOKEN_BYTES];
+	unsigned char		 hash[TOKEN_BYTES];
+	long long		 id;
+	long long		 user_id;
+	char			 username[SESS_NAME_MAX];
+	char			 created[32];
+	char			 created_iso[32];
+	struct sess_kv		 data[SESS_MAX_DATA];
+	int			 ndata;
+	struct sess_change	 change[SESS_MAX_CHANGES];
+	int			 nchange;
+};
+
+void		 sess_read_cookie(struct ctx *);
+int		 sess_load(struct ctx *) __attribute__((warn_unused_result));
+int		 sess_create(struct ctx *, long long user_id)
+		    __attribute__((warn_unused_result));
+int		 sess_destroy(struct ctx *) __attribute__((warn_unused_result));
+void		 sess_free(struct sess *);
+int		 sess_set(struct sess *, const char *key, const char *value);
+int		 sess_incr(struct sess *, const char *key, long long delta);
+int		 sess_unset(struct sess *, const char *key);
+const char	*sess_get(const struct sess *, const char *key);
+long long	 sess_get_int(const struct sess *, const char *key, long long def);
+void		 sess_csrf(const struct ctx *, char out[TOKEN_CSRF_SIZE]);
+int		 sess_csrf_ok(const struct ctx *, const char *given);
+void		 sess_login_csrf(struct ctx *, char out[TOKEN_CSRF_SIZE]);
+int		 sess_login_csrf_ok(const struct ctx *, const char *given);
+
+#endif

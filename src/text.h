@@ -1,0 +1,10 @@
+/* Text checks shared by the pages and the command line. */
+#ifndef TESSERA_TEXT_H
+#define TESSERA_TEXT_H
+
+#include <stddef.h>
+
+int	text_utf8_valid(const char *s, size_t len);
+int	text_has_control(const char *s, size_t len);
+
+#endif

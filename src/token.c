@@ -1,0 +1,190 @@
+/* Tokens: random session tokens, their signed cookie form, hashes at rest, CSRF values. */
+#include "token.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#define B64_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
+
+/*
+ * Adds a secret: the key is BLAKE2b-256 of it, so secrets of any length
+ * give a full-size key. Returns 0, or -1 if the secret is too short or
+ * there are already TOKEN_MAX_KEYS.
+ */
+int
+token_keys_add(struct token_keys *keys, const char *secret, size_t len)
+{
+	if (len < TOKEN_MIN_SECRET || keys->n >= TOKEN_MAX_KEYS)
+		return -1;
+	crypto_generichash(keys->key[keys->n], TOKEN_KEY_BYTES,
+	    (const unsigned char *)secret, len, NULL, 0);
+	keys->n++;
+	return 0;
+}
+
+/*
+ * Reads secrets from path, one per line (blank lines skipped); the first
+ * signs, all verify. Returns 0, or -1 with a one-line reason in err.
+ */
+int
+token_keys_load(struct token_keys *keys, const char *path, char *err,
+    size_t errsz)
+{
+	char	 line[1024];
+	FILE	*fp;
+	size_t	 len;
+	int	 lineno = 0, rc = -1;
+
+	memset(keys, 0, sizeof(*keys));
+	if (path == NULL || *path == '\0') {
+		snprintf(err, errsz, "secret_file: not set");
+		return -1;
+	}
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errsz, "secret_file: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), fp) != NULL) {
+		lineno++;
+		len = strcspn(line, "\r\n");
+		if (len == 0)
+			continue;
+		if (token_keys_add(keys, line, len) == -1) {
+			snprintf(err, errsz, keys->n >= TOKEN_MAX_KEYS ?
+			    "secret_file: %s:%d: more than 8 secrets" :
+			    "secret_file: %s:%d: secret shorter than 32 bytes",
+			    path, lineno);
+			goto out;
+		}
+	}
+	if (keys->n == 0) {
+		snprintf(err, errsz, "secret_file: %s: no secret in it", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_memzero(line, sizeof(line));
+	fclose(fp);
+	if (rc == -1)
+		token_keys_wipe(keys);
+	return rc;
+}
+
+/* Erases every key from memory. */
+void
+token_keys_wipe(struct token_keys *keys)
+{
+	sodium_memzero(keys, sizeof(*keys));
+}
+
+/* Fills token with 256 bits from the system's CSPRNG. */
+void
+token_new(unsigned char token[TOKEN_BYTES])
+{
+	randombytes_buf(token, TOKEN_BYTES);
+}
+
+/* What the database stores: BLAKE2b-256 of the token, so a copied table replays nothing. */
+void
+token_hash(const unsigned char token[TOKEN_BYTES], unsigned char out[TOKEN_BYTES])
+{
+	crypto_generichash(out, TOKEN_BYTES, token, TOKEN_BYTES, NULL, 0);
+}
+
+/* Computes HMAC-SHA-512/256 of purpose || token under key i. */
+static void
+token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], unsigned char mac[crypto_auth_BYTES])
+{
+	unsigned char	 msg[1 + TOKEN_BYTES];
+
+	msg[0] = (unsigned char)purpose;
+	memcpy(msg + 1, token, TOKEN_BYTES);
+	crypto_auth(mac, msg, sizeof(msg), keys->key[i]);
+	sodium_memzero(msg, sizeof(msg));
+}
+
+/* Writes the cookie form of token: base64url(token || MAC under the first key). */
+void
+token_sign(const struct token_keys *keys, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], char out[TOKEN_COOKIE_SIZE])
+{
+	unsigned char	 raw[TOKEN_BYTES + crypto_auth_BYTES];
+
+	memcpy(raw, token, TOKEN_BYTES);
+	token_mac(keys, 0, purpose, token, raw + TOKEN_BYTES);
+	sodium_bin2base64(out, TOKEN_COOKIE_SIZE, raw, sizeof(raw), B64_VARIANT);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/*
+ * Checks a cookie value's MAC against every key, in constant time.
+ * Returns 1 and the token if it was signed by us for purpose, else 0.
+ */
+int
+token_verify(const struct token_keys *keys, enum token_purpose purpose,
+    const char *cookie, size_t len, unsigned char token[TOKEN_BYTES])
+{
+	unsigned char	 raw[TOKEN_BYTES + crypto_auth_BYTES];
+	unsigned char	 msg[1 + TOKEN_BYTES];
+	size_t		 rawlen = 0;
+	const char	*end = NULL;
+	int		 i, ok = 0;
+
+	if (len != TOKEN_COOKIE_SIZE - 1 ||
+	    sodium_base642bin(raw, sizeof(raw), cookie, len, NULL, &rawlen,
+	    &end, B64_VARIANT) != 0 || rawlen != sizeof(raw) ||
+	    end != cookie + len)
+		return 0;
+	msg[0] = (unsigned char)purpose;
+	memcpy(msg + 1, raw, TOKEN_BYTES);
+	for (i = 0; i < keys->n; i++)
+		ok |= crypto_auth_verify(raw + TOKEN_BYTES, msg, sizeof(msg),
+		    keys->key[i]) == 0;
+	if (ok)
+		memcpy(token, raw, TOKEN_BYTES);
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(msg, sizeof(msg));
+	return ok;
+}
+
+/* Writes the CSRF value of token under key i: base64url(MAC of purpose || token). */
+static void
+token_csrf_key(const struct token_keys *keys, int i, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], char out[TOKEN_CSRF_SIZE])
+{
+	unsigned char	 mac[crypto_auth_BYTES];
+
+	token_mac(keys, i, purpose, token, mac);
+	sodium_bin2base64(out, TOKEN_CSRF_SIZE, mac, sizeof(mac), B64_VARIANT);
+	sodium_memzero(mac, sizeof(mac));
+}
+
+/* Writes the CSRF value bound to token, under the signing key. */
+void
+token_csrf(const struct token_keys *keys, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], char out[TOKEN_CSRF_SIZE])
+{
+	token_csrf_key(keys, 0, purpose, token, out);
+}
+
+/* Returns 1 if given is the CSRF value of token under any key (constant time), else 0. */
+int
+token_csrf_check(const struct token_keys *keys, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], const char *given)
+{
+	char	 want[TOKEN_CSRF_SIZE];
+	int	 i, ok = 0;
+
+	if (given == NULL || strlen(given) != TOKEN_CSRF_SIZE - 1)
+		return 0;
+	for (i = 0; i < keys->n; i++) {
+		token_csrf_key(keys, i, purpose, token, want);
+		ok |= sodium_memcmp(want, given, TOKEN_CSRF_SIZE - 1) == 0;
+	}
+	sodium_memzero(want, sizeof(want));
+	return ok;
+}

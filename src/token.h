@@ -1,0 +1,47 @@
+/* Tokens: random session tokens, their signed cookie form, hashes at rest, CSRF values. */
+#ifndef TESSERA_TOKEN_H
+#define TESSERA_TOKEN_H
+
+#include <stddef.h>
+
+#define TOKEN_BYTES		32
+#define TOKEN_MAX_KEYS		8
+#define TOKEN_KEY_BYTES		32
+#define TOKEN_MIN_SECRET	32
+/* base64url, no padding, of token + MAC (64 bytes), plus NUL */
+#define TOKEN_COOKIE_SIZE	87
+/* base64url, no padding, of a 32-byte MAC, plus NUL */
+#define TOKEN_CSRF_SIZE		44
+
+/* What a MAC is for: a MAC made for one purpose never verifies for another. */
+enum token_purpose {
+	TOKEN_SESSION = 's',	/* the session cookie */
+	TOKEN_PRESESSION = 'p',	/* the pre-session cookie of the sign-in form */
+	TOKEN_CSRF = 'c',	/* a signed-in form's CSRF value */
+	TOKEN_LOGIN_CSRF = 'l',	/* the sign-in form's CSRF value */
+};
+
+struct token_keys {
+	unsigned char	key[TOKEN_MAX_KEYS][TOKEN_KEY_BYTES];
+	int		n;	/* key[0] signs; every key verifies */
+};
+
+int	token_keys_load(struct token_keys *, const char *path, char *err,
+	    size_t errsz) __attribute__((warn_unused_result));
+int	token_keys_add(struct token_keys *, const char *secret, size_t len);
+void	token_keys_wipe(struct token_keys *);
+void	token_new(unsigned char token[TOKEN_BYTES]);
+void	token_hash(const unsigned char token[TOKEN_BYTES],
+	    unsigned char out[TOKEN_BYTES]);
+void	token_sign(const struct token_keys *, enum token_purpose,
+	    const unsigned char token[TOKEN_BYTES], char out[TOKEN_COOKIE_SIZE]);
+int	token_verify(const struct token_keys *, enum token_purpose,
+	    const char *cookie, size_t len, unsigned char token[TOKEN_BYTES])
+	    __attribute__((warn_unused_result));
+void	token_csrf(const struct token_keys *, enum token_purpose,
+	    const unsigned char token[TOKEN_BYTES], char out[TOKEN_CSRF_SIZE]);
+int	token_csrf_check(const struct token_keys *, enum token_purpose,
+	    const unsigned char token[TOKEN_BYTES], const char *given)
+	    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,170 @@
+// Pages rendered from ctemplate templates with HTML auto-escaping: a C API over a C++ library.
+#include "view.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <ctemplate/template.h>
+
+// A dictionary handed to C: the root owns the ctemplate dictionary; a
+// section's wrapper points into its parent's tree and is owned by the root.
+struct view_dict {
+	ctemplate::TemplateDictionary	*dict;
+	bool				 owner;
+	struct view_dict		*next_child;	// sections made from this one
+};
+
+namespace {
+
+const char *const kPages[] = { "layout", "login", "dashboard", "error" };
+const char *const kAutoescape = "{{%AUTOESCAPE context=\"HTML\"}}";
+std::string	 template_dir;
+std::string	 stylesheet;
+
+// Returns the file name of a page's template.
+std::string
+page_file(const char *page)
+{
+	return template_dir + "/" + page + ".tpl";
+}
+
+// Reads a whole file into out. Returns false if it cannot be read.
+bool
+read_file(const std::string &path, std::string &out)
+{
+	std::ifstream	 in(path, std::ios::binary);
+	std::ostringstream ss;
+
+	if (!in)
+		return false;
+	ss << in.rdbuf();
+	out = ss.str();
+	return true;
+}
+
+} // namespace
+
+// Loads and parses every page template once (and the stylesheet), refusing
+// any template that does not begin with the HTML auto-escape pragma.
+// Returns 0, or -1 with a one-line reason in err.
+int
+view_init(const char *dir, char *err, size_t errsz)
+{
+	std::string	 text;
+
+	template_dir = dir;
+	ctemplate::mutable_default_template_cache()->ClearCache();
+	for (const char *page : kPages) {
+		std::string file = page_file(page);
+		if (!read_file(file, text)) {
+			snprintf(err, errsz, "templates: cannot read %s", file.c_str());
+			return -1;
+		}
+		if (text.compare(0, strlen(kAutoescape), kAutoescape) != 0) {
+			snprintf(err, errsz, "templates: %s must begin with %s",
+			    file.c_str(), kAutoescape);
+			return -1;
+		}
+		if (!ctemplate::LoadTemplate(file, ctemplate::STRIP_BLANK_LINES)) {
+			snprintf(err, errsz, "templates: %s does not parse",
+			    file.c_str());
+			return -1;
+		}
+	}
+	if (!read_file(template_dir + "/style.css", stylesheet)) {
+		snprintf(err, errsz, "templates: cannot read %s/style.css", dir);
+		return -1;
+	}
+	return 0;
+}
+
+// Returns a new, empty root dictionary, or NULL when out of memory.
+struct view_dict *
+view_dict_new(void)
+{
+	struct view_dict *d = new (std::nothrow) view_dict;
+
+	if (d == NULL)
+		return NULL;
+	d->dict = new (std::nothrow) ctemplate::TemplateDictionary("page");
+	d->owner = true;
+	d->next_child = NULL;
+	if (d->dict == NULL) {
+		delete d;
+		return NULL;
+	}
+	return d;
+}
+
+// Frees a root dictionary and every section made from it; accepts NULL.
+void
+view_dict_free(struct view_dict *d)
+{
+	struct view_dict *c, *next;
+
+	if (d == NULL)
+		return;
+	for (c = d->next_child; c != NULL; c = next) {
+		next = c->next_child;
+		delete c;
+	}
+	if (d->owner)
+		delete d->dict;
+	delete d;
+}
+
+// Sets a variable; the template escapes it for HTML when it is shown.
+void
+view_set(struct view_dict *d, const char *name, const char *value)
+{
+	d->dict->SetValue(name, value != NULL ? value : "");
+}
+
+// Sets a variable to a whole number.
+void
+view_set_int(struct view_dict *d, const char *name, long long value)
+{
+	d->dict->SetFormattedValue(name, "%lld", value);
+}
+
+// Shows one more instance of a {{#section}} and returns its dictionary
+// (owned by the root d); variables not set in it are looked up in d.
+struct view_dict *
+view_section_add(struct view_dict *d, const char *section)
+{
+	struct view_dict *c = new view_dict;
+
+	c->dict = d->dict->AddSectionDictionary(section);
+	c->owner = false;
+	c->next_child = d->next_child;
+	d->next_child = c;
+	return c;
+}
+
+// Renders page inside the layout (the page is the layout's {{>BODY}}) and
+// appends the HTML to out. Returns 0, or -1 if rendering failed.
+int
+view_render(const char *page, struct view_dict *d, struct buf *out)
+{
+	std::string	 html;
+
+	d->dict->AddIncludeDictionary("BODY")->SetFilename(page_file(page));
+	if (!ctemplate::ExpandTemplate(page_file("layout"),
+	    ctemplate::STRIP_BLANK_LINES, d->dict, &html))
+		return -1;
+	return buf_append(out, html.data(), html.size());
+}
+
+// Returns a static asset read at start-up (only "style.css"), or NULL.
+const char *
+view_asset(const char *name, size_t *len)
+{
+	if (strcmp(name, "style.css") != 0)
+		return NULL;
+	*len = stylesheet.size();
+	return stylesheet.data();
+}
