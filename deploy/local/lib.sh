@@ -1,5 +1,5 @@
 # Shared helpers for the deploy/local scripts: sourced, never run.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # the variables are used by the scripts that source this
 
 # The unprivileged account PostgreSQL, the pool and nginx workers use when we are root.
 TESSERA_USER="tessera"
