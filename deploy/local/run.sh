@@ -142,7 +142,7 @@ stop_pool() {
     [ -n "$POOL_PID" ] || return 0
     kill -TERM "$POOL_PID" 2>/dev/null || true
     if ! wait_pid_gone "$POOL_PID" 15; then
-        say "the pool ignored SIGTERM for 15s: killing it"
+        say "the pool ignored SIGTERM for 15s: killing it" 2>/dev/null || true
         signal_pool_group KILL "$POOL_PID" || true
     fi
     wait "$POOL_PID" 2>/dev/null || true
@@ -156,15 +156,15 @@ stop_pool() {
 stop_all() {
     [ "$STOPPED" -eq 0 ] || return 0
     STOPPED=1
-    trap '' INT TERM
-    printf '\n'
-    say "stopping"
+    # Nothing may interrupt the teardown, not even a closed stdout (SIGPIPE).
+    trap '' INT TERM PIPE
+    { printf '\n'; say "stopping"; } 2>/dev/null || true
     "$NGINX_SH" stop "$VAR/nginx" 9>&- || true
     stop_pool
     if [ -f "$VAR/pg/PG_VERSION" ]; then
         "$PG_SH" stop "$VAR/pg" 9>&- || true
     fi
-    say "stopped"
+    say "stopped" 2>/dev/null || true
 }
 
 # Ctrl-C or SIGTERM: a normal way to stop, so exit 0 after tearing down.
