@@ -26,9 +26,9 @@ struct db_stmt {
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* A session is live when unexpired (idle and so absolute) and its user enabled. */
+/* A session is live when neither expiry has passed and its user is enabled. */
 #define SESSION_LIVE \
-	"s.token_hash = $1 AND s.expires_at > now() " \
+	"s.token_hash = $1 AND least(s.expires_at, s.absolute_expires_at) > now() " \
 	"AND u.id = s.user_id AND u.disabled_at IS NULL"
 
 static const struct db_stmt db_stmts[SQL__MAX] = {

@@ -10,9 +10,8 @@ void
 page_render(struct ctx *c, const char *page, const char *title,
     struct view_dict *dict)
 {
-	view_set(dict, "TITLE", title);
 	buf_reset(&c->resp->body);
-	if (view_render(page, dict, &c->resp->body) == 0 && !c->resp->body.failed)
+	if (view_render(page, title, dict, &c->resp->body) == 0 && !c->resp->body.failed)
 		return;
 	log_event("render_failed", "page", page, NULL);
 	buf_reset(&c->resp->body);

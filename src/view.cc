@@ -10,12 +10,14 @@
 
 #include <ctemplate/template.h>
 
-// A dictionary handed to C: the root owns the ctemplate dictionary; a
-// section's wrapper points into its parent's tree and is owned by the root.
+// A dictionary handed to C. A root owns the layout's dictionary and sets its
+// variables in the page's (the layout's BODY include, which does not see the
+// layout's values); a section's wrapper points into the tree and is owned by
+// the root.
 struct view_dict {
-	ctemplate::TemplateDictionary	*dict;
-	bool				 owner;
-	struct view_dict		*next_child;	// sections made from this one
+	ctemplate::TemplateDictionary	*layout;	// NULL in a section
+	ctemplate::TemplateDictionary	*dict;		// where view_set writes
+	struct view_dict		*next_child;	// sections made from a root
 };
 
 namespace {
@@ -90,13 +92,13 @@ view_dict_new(void)
 
 	if (d == NULL)
 		return NULL;
-	d->dict = new (std::nothrow) ctemplate::TemplateDictionary("page");
-	d->owner = true;
-	d->next_child = NULL;
-	if (d->dict == NULL) {
+	d->layout = new (std::nothrow) ctemplate::TemplateDictionary("layout");
+	if (d->layout == NULL) {
 		delete d;
 		return NULL;
 	}
+	d->dict = d->layout->AddIncludeDictionary("BODY");
+	d->next_child = NULL;
 	return d;
 }
 
@@ -112,8 +114,7 @@ view_dict_free(struct view_dict *d)
 		next = c->next_child;
 		delete c;
 	}
-	if (d->owner)
-		delete d->dict;
+	delete d->layout;
 	delete d;
 }
 
@@ -139,22 +140,24 @@ view_section_add(struct view_dict *d, const char *section)
 	struct view_dict *c = new view_dict;
 
 	c->dict = d->dict->AddSectionDictionary(section);
-	c->owner = false;
+	c->layout = NULL;
 	c->next_child = d->next_child;
 	d->next_child = c;
 	return c;
 }
 
-// Renders page inside the layout (the page is the layout's {{>BODY}}) and
-// appends the HTML to out. Returns 0, or -1 if rendering failed.
+// Renders page inside the layout (the page is the layout's {{>BODY}}) under
+// title and appends the HTML to out. Returns 0, or -1 if rendering failed.
 int
-view_render(const char *page, struct view_dict *d, struct buf *out)
+view_render(const char *page, const char *title, struct view_dict *d,
+    struct buf *out)
 {
 	std::string	 html;
 
-	d->dict->AddIncludeDictionary("BODY")->SetFilename(page_file(page));
+	d->layout->SetValue("TITLE", title);
+	d->dict->SetFilename(page_file(page));
 	if (!ctemplate::ExpandTemplate(page_file("layout"),
-	    ctemplate::STRIP_BLANK_LINES, d->dict, &html))
+	    ctemplate::STRIP_BLANK_LINES, d->layout, &html))
 		return -1;
 	return buf_append(out, html.data(), html.size());
 }

@@ -16,7 +16,8 @@ void	 view_dict_free(struct view_dict *);
 void	 view_set(struct view_dict *, const char *name, const char *value);
 void	 view_set_int(struct view_dict *, const char *name, long long value);
 struct view_dict *view_section_add(struct view_dict *, const char *section);
-int	 view_render(const char *page, struct view_dict *, struct buf *out);
+int	 view_render(const char *page, const char *title, struct view_dict *,
+	    struct buf *out);
 const char *view_asset(const char *name, size_t *len);
 
 #ifdef __cplusplus
