@@ -177,7 +177,9 @@ migrate_apply(PGconn *conn, const char *dir, char *err, size_t errsz)
 		snprintf(err, errsz, "migrations: %s: %s", dir, strerror(errno));
 		return -1;
 	}
-	if (migrate_exec(conn, "SELECT pg_advisory_lock(x'" MIGRATE_LOCK
+	if (migrate_exec(conn, "SET client_min_messages = warning", msg,
+	    sizeof(msg)) == -1 ||
+	    migrate_exec(conn, "SELECT pg_advisory_lock(x'" MIGRATE_LOCK
 	    "'::bigint)", msg, sizeof(msg)) == -1 ||
 	    migrate_exec(conn, "CREATE SCHEMA IF NOT EXISTS tessera; "
 	    "CREATE TABLE IF NOT EXISTS tessera.schema_migrations ("
