@@ -115,17 +115,38 @@ pool_listen_tcp(const char *addr, char *err, size_t errsz)
 	return fd;
 }
 
+/* Returns the socket systemd passed (fd 3, socket activation) if it passed one to us, else -1. */
+static int
+pool_systemd_socket(void)
+{
+	const char	*pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int		 type;
+	socklen_t	 len = sizeof(type);
+
+	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
+	    atoi(fds) < 1 ||
+	    getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	return 3;
+}
+
 /*
- * Returns the listening socket: the one configured in listen (a path, or
- * unix:path, or host:port), else the one spawn-fcgi handed over on fd 0.
- * Returns -1 with a one-line reason in err.
+ * Returns the listening socket: the one systemd passed (socket activation),
+ * else the one configured in listen (a path, or unix:path, or host:port),
+ * else the one spawn-fcgi handed over on fd 0. Returns -1 with a one-line
+ * reason in err.
  */
 int
 pool_listen(const struct config *cfg, char *err, size_t errsz)
 {
-	int		 type;
+	int		 type, fd;
 	socklen_t	 len = sizeof(type);
 
+	if ((fd = pool_systemd_socket()) != -1)
+		return fd;
 	if (strncmp(cfg->listen, "unix:", 5) == 0)
 		return pool_listen_unix(cfg, cfg->listen + 5, err, errsz);
 	if (cfg->listen[0] == '/')
