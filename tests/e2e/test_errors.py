@@ -60,9 +60,13 @@ def test_malformed_form_encoding_is_400(browser, encoded):
     assert r.is_html, r.describe()
 
 
-def test_pool_still_serves_after_bad_requests(stack, browser, user):
+def test_bad_requests_kill_no_worker(stack, browser, user):
+    workers = sorted(stack.pool_pids())
     browser.post("/login", "username=%zz&password=x")
     browser.post("/login", b"x" * 40000)
     browser.request("PUT", "/login", body=b"\x00\xff" * 100)
+    browser.request("GET", "/" + "a" * 3000 + "?%zz=%%&x=" + "b" * 3000)
+    browser.get("/", headers={"Cookie": ";;=;" + "c" * 2000})
     r = stack.browser().login(user.name, user.password)
     assert r.status == 303, r.describe()
+    assert sorted(stack.pool_pids()) == workers, "a worker was replaced (it died) during bad requests"
