@@ -10,6 +10,7 @@ void	page_login(struct ctx *);
 void	page_dashboard(struct ctx *);
 void	page_logout(struct ctx *);
 void	page_static(struct ctx *);
+void	page_auth(struct ctx *);
 
 void	page_render(struct ctx *, const char *page, const char *title,
 	    struct view_dict *);

@@ -8,11 +8,31 @@
 #include "passwd.h"
 
 #define LOGIN_FAILED	"Invalid username or password."
+#define NEXT_MAX	512
 
-/* Renders the sign-in form with status, an optional message and the name typed before. */
+/*
+ * Returns next if it is a path on this site that is safe to redirect to
+ * (one leading '/', no "//" or "/\\" authority trick, no backslash, no
+ * white space or control character), else the dashboard.
+ */
+static const char *
+login_next(const char *next)
+{
+	const unsigned char *p;
+
+	if (next == NULL || next[0] != '/' || next[1] == '/' ||
+	    next[1] == '\\' || strlen(next) > NEXT_MAX)
+		return "/dashboard";
+	for (p = (const unsigned char *)next; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7f || *p == '\\')
+			return "/dashboard";
+	return next;
+}
+
+/* Renders the sign-in form with status, an optional message, the name typed before and where to go next. */
 static void
 login_render(struct ctx *c, int status, const char *message,
-    const char *username)
+    const char *username, const char *next)
 {
 	struct view_dict *dict;
 	char		 csrf[TOKEN_CSRF_SIZE];
@@ -24,6 +44,8 @@ login_render(struct ctx *c, int status, const char *message,
 	sess_login_csrf(c, csrf);
 	view_set(dict, "CSRF", csrf);
 	view_set(dict, "USERNAME", username);
+	if (strcmp(next, "/dashboard") != 0)
+		view_set(view_section_add(dict, "NEXT"), "PATH", next);
 	if (message != NULL)
 		view_set(view_section_add(dict, "MESSAGE"), "TEXT", message);
 	c->resp->status = status;
@@ -32,20 +54,26 @@ login_render(struct ctx *c, int status, const char *message,
 	view_dict_free(dict);
 }
 
-/* GET /: the form, or a redirect to the dashboard for a visitor already signed in. */
+/* GET /[?next=PATH]: the form, or a redirect onwards for a visitor already signed in. */
 void
 page_login_form(struct ctx *c)
 {
+	struct form	 query;
+	const char	*next = "/dashboard";
+
+	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
+		next = login_next(form_get(&query, "next"));
 	switch (sess_load(c)) {
 	case 1:
-		http_redirect(c->resp, "/dashboard");
-		return;
+		http_redirect(c->resp, next);
+		break;
 	case -1:
 		page_db_error(c);
-		return;
+		break;
 	default:
-		login_render(c, 200, NULL, "");
+		login_render(c, 200, NULL, "", next);
 	}
+	form_free(&query);
 }
 
 /*
@@ -88,6 +116,7 @@ page_login(struct ctx *c)
 {
 	const char	*name = form_get(&c->req->form, "username");
 	const char	*pw = form_get(&c->req->form, "password");
+	const char	*next = login_next(form_get(&c->req->form, "next"));
 	size_t		 pwlen = pw ? strlen(pw) : 0;
 	long long	 id = 0;
 
@@ -110,7 +139,7 @@ page_login(struct ctx *c)
 	if (id == 0) {
 		log_event("login_failed", "user", name, "addr",
 		    c->req->remote_addr, "reason", "bad credentials", NULL);
-		login_render(c, 401, LOGIN_FAILED, name);
+		login_render(c, 401, LOGIN_FAILED, name, next);
 		return;
 	}
 	if (sess_create(c, id) == -1) {
@@ -118,5 +147,5 @@ page_login(struct ctx *c)
 		return;
 	}
 	log_event("login_ok", "user", name, "addr", c->req->remote_addr, NULL);
-	http_redirect(c->resp, "/dashboard");
+	http_redirect(c->resp, next);
 }

@@ -18,6 +18,7 @@ static const struct route routes[] = {
 	{ "/dashboard",		"GET",	page_dashboard },
 	{ "/logout",		"POST",	page_logout },
 	{ "/static/style.css",	"GET",	page_static },
+	{ "/auth",		"GET",	page_auth },
 };
 
 /*

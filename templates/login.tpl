@@ -4,6 +4,7 @@
 {{#MESSAGE}}<p class="message" role="alert">{{TEXT}}</p>{{/MESSAGE}}
 <form method="post" action="/login">
 <input type="hidden" name="csrf" value="{{CSRF}}">
+{{#NEXT}}<input type="hidden" name="next" value="{{PATH}}">{{/NEXT}}
 <p><label for="username">Username</label>
 <input id="username" name="username" type="text" autocomplete="username" value="{{USERNAME}}" required autofocus></p>
 <p><label for="password">Password</label>
