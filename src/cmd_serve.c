@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -73,7 +74,10 @@ cmd_serve(struct config *cfg, int argc, char **argv)
 	}
 	if (serve_check_schema(cfg) == -1)
 		return 1;
-	if (passwd_dummy_init() == -1) {
+	passwd_configure((unsigned long long)cfg->password_opslimit,
+	    (size_t)cfg->password_memlimit);
+	if (passwd_dummy_init() == -1 ||
+	    passwd_slots_init((int)sysconf(_SC_NPROCESSORS_ONLN)) == -1) {
 		cmd_fail("out of memory while preparing password checks");
 		return 1;
 	}

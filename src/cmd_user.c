@@ -115,6 +115,8 @@ user_set_password(struct config *cfg, const char *name, int adding)
 	}
 	if ((len = user_read_password(pw)) < 0)
 		return 1;
+	passwd_configure((unsigned long long)cfg->password_opslimit,
+	    (size_t)cfg->password_memlimit);
 	if (passwd_hash(pw, (size_t)len, hash) != 0) {
 		sodium_memzero(pw, sizeof(pw));
 		cmd_fail("out of memory while hashing the password");

@@ -52,6 +52,9 @@ static const struct conf_key conf_keys[] = {
 	NUM(socket_mode, CONF_MODE, "0660", 0, 0777),
 	NUM(connect_timeout, CONF_DURATION, "3s", 1, 300),
 	NUM(statement_timeout, CONF_DURATION, "5s", 1, 3600),
+	/* libsodium's INTERACTIVE limits are the floor */
+	NUM(password_opslimit, CONF_INT, "2", 2, 64),
+	NUM(password_memlimit, CONF_SIZE, "64M", 64 * 1024 * 1024, 1024 * 1024 * 1024),
 };
 #define CONF_NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
 
@@ -87,7 +90,7 @@ conf_parse_number(const struct conf_key *k, const char *v, long long *out,
     const char **why)
 {
 	static const long long dur_scales[] = { 1, 60, 3600, 86400 };
-	static const long long size_scales[] = { 1024, 1024, 1024 * 1024 };
+	static const long long size_scales[] = { 1024, 1024, 1024 * 1024, 1024 * 1024 * 1024 };
 	char	*end;
 
 	switch (k->type) {
@@ -98,8 +101,8 @@ conf_parse_number(const struct conf_key *k, const char *v, long long *out,
 		*why = "not a duration (like 90, 90s, 30m, 12h, 1d)";
 		return conf_parse_scaled(v, out, "smhd", dur_scales);
 	case CONF_SIZE:
-		*why = "not a size (like 16384, 16k, 1M)";
-		return conf_parse_scaled(v, out, "kKM", size_scales);
+		*why = "not a size (like 16384, 16k, 64M, 1G)";
+		return conf_parse_scaled(v, out, "kKMG", size_scales);
 	case CONF_MODE:
 		*why = "not an octal mode (like 0660)";
 		errno = 0;

@@ -30,6 +30,8 @@ struct config {
 	int	 socket_mode;
 	int	 connect_timeout;	/* seconds */
 	int	 statement_timeout;	/* seconds */
+	int	 password_opslimit;	/* Argon2id passes */
+	int	 password_memlimit;	/* Argon2id memory, bytes */
 };
 
 int	config_load(struct config *, const char *path, char *err, size_t errsz)

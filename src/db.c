@@ -54,7 +54,8 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "now() + make_interval(secs => $4::int)), "
 	    "now() + make_interval(secs => $4::int), $5, $6) RETURNING id" },
 	[SQL_SESSION_DELETE] = { "session_delete", 1, 1u << 0,
-	    "DELETE FROM tessera.sessions WHERE token_hash = $1" },
+	    "DELETE FROM tessera.sessions s USING tessera.users u "
+	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username" },
 	[SQL_USER_LOOKUP] = { "user_lookup", 1, 0,
 	    "SELECT id, password_hash, disabled_at IS NOT NULL "
 	    "FROM tessera.users WHERE username = $1" },
@@ -64,8 +65,23 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "INSERT INTO tessera.users (username, password_hash) "
 	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id" },
 	[SQL_USER_PASSWD] = { "user_passwd", 2, 0,
-	    "UPDATE tessera.users SET password_hash = $2, "
-	    "password_changed_at = now() WHERE username = $1 RETURNING id" },
+	    "WITH changed AS (UPDATE tessera.users SET password_hash = $2, "
+	    "password_changed_at = now() WHERE username = $1 RETURNING id), "
+	    "ended AS (DELETE FROM tessera.sessions WHERE user_id IN "
+	    "(SELECT id FROM changed)) SELECT id FROM changed" },
+	[SQL_THROTTLE_CHECK] = { "throttle_check", 2, 0,
+	    "SELECT coalesce(ceil(max(extract(epoch FROM f.last_failure - now()) "
+	    "+ least(power(2, f.failures - 5), CASE WHEN f.key LIKE 'user:%' "
+	    "THEN 60 ELSE 900 END))), 0)::int FROM tessera.login_failures f "
+	    "WHERE f.key IN ($1, $2) AND f.failures >= 5 "
+	    "AND f.last_failure > now() - interval '1 hour'" },
+	[SQL_THROTTLE_FAIL] = { "throttle_fail", 2, 0,
+	    "INSERT INTO tessera.login_failures AS f (key, failures, last_failure) "
+	    "VALUES ($1, 1, now()), ($2, 1, now()) ON CONFLICT (key) DO UPDATE "
+	    "SET failures = CASE WHEN f.last_failure < now() - interval '1 hour' "
+	    "THEN 1 ELSE f.failures + 1 END, last_failure = now()" },
+	[SQL_THROTTLE_CLEAR] = { "throttle_clear", 1, 0,
+	    "DELETE FROM tessera.login_failures WHERE key = $1" },
 };
 
 struct db {

@@ -9,11 +9,14 @@ enum db_sql {
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
 	SQL_SESSION_CREATE,	/* new session, deleting the one it replaces */
-	SQL_SESSION_DELETE,	/* token hash -> gone */
+	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
 	SQL_USER_LOOKUP,	/* username -> id, hash, disabled */
 	SQL_USER_REHASH,	/* id, new hash */
 	SQL_USER_ADD,		/* username, hash -> id */
-	SQL_USER_PASSWD,	/* username, hash -> id */
+	SQL_USER_PASSWD,	/* username, hash -> id; ends the user's sessions */
+	SQL_THROTTLE_CHECK,	/* user key, address key -> seconds to wait */
+	SQL_THROTTLE_FAIL,	/* user key, address key: count a failure */
+	SQL_THROTTLE_CLEAR,	/* user key: forget its failures */
 	SQL__MAX
 };
 

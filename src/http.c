@@ -118,6 +118,27 @@ http_request_free(struct http_request *req)
 }
 
 /*
+ * Returns 1 unless the request's Origin (or, without one, its Referer)
+ * names another site than the Host it was sent to; a request with neither
+ * passes (non-browser clients), an opaque "null" Origin does not.
+ */
+int
+http_same_origin(const struct http_request *req)
+{
+	const char	*src = req->origin != NULL ? req->origin : req->referer;
+	const char	*host;
+	size_t		 len;
+
+	if (src == NULL)
+		return 1;
+	if ((host = strstr(src, "://")) == NULL)
+		return 0;
+	host += 3;
+	len = strcspn(host, "/?#");
+	return len == strlen(req->host) && strncasecmp(host, req->host, len) == 0;
+}
+
+/*
  * Finds the next cookie called name in the Cookie header at *cursor.
  * Returns 1 with its value (not NUL-terminated) and advances *cursor,
  * or 0 when there are no more.

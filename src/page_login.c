@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "passwd.h"
+#include "throttle.h"
 
 #define LOGIN_FAILED	"Invalid username or password."
 #define NEXT_MAX	512
@@ -110,7 +111,45 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 	return id;
 }
 
-/* POST /login: a fresh session and 303 to /dashboard, or 401 with the form again. */
+/*
+ * Checks the attempt unless the account or address must wait, holding one
+ * of the pool's hash slots. Returns the user id, 0 for bad credentials, -1
+ * after answering the request itself (throttled, busy or no database).
+ */
+static long long
+login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
+{
+	char		 retry[16];
+	long long	 id;
+	int		 wait, slot;
+
+	if ((wait = throttle_wait(c, name)) != 0) {
+		if (wait < 0) {
+			page_db_error(c);
+			return -1;
+		}
+		snprintf(retry, sizeof(retry), "%d", wait);
+		log_event("login_throttled", "user", name, "addr",
+		    c->req->remote_addr, "retry_after", retry, NULL);
+		http_header(c->resp, "Retry-After", retry);
+		page_error(c, 429, "Too many failed sign-ins. "
+		    "Please wait a little and try again.");
+		return -1;
+	}
+	if ((slot = passwd_slot_take()) == -1) {
+		log_event("login_busy", "addr", c->req->remote_addr, NULL);
+		page_error(c, 503, "Too many sign-ins at once. "
+		    "Please try again in a few seconds.");
+		return -1;
+	}
+	id = login_check(c, name, pw, pwlen);
+	passwd_slot_give(slot);
+	if (id == -1)
+		page_db_error(c);
+	return id;
+}
+
+/* POST /login: a fresh session and 303 to next, or 401 with the form again. */
 void
 page_login(struct ctx *c)
 {
@@ -130,13 +169,12 @@ page_login(struct ctx *c)
 	if (name == NULL)
 		name = "";
 	if (pw != NULL && *name != '\0' && strlen(name) <= 64 &&
-	    passwd_check(pw, pwlen) == NULL)
-		id = login_check(c, name, pw, pwlen);
-	if (id == -1) {
-		page_db_error(c);
+	    passwd_check(pw, pwlen) == NULL &&
+	    (id = login_attempt(c, name, pw, pwlen)) == -1)
 		return;
-	}
 	if (id == 0) {
+		if (*name != '\0' && strlen(name) <= 64)
+			throttle_failed(c, name);
 		log_event("login_failed", "user", name, "addr",
 		    c->req->remote_addr, "reason", "bad credentials", NULL);
 		login_render(c, 401, LOGIN_FAILED, name, next);
@@ -146,6 +184,7 @@ page_login(struct ctx *c)
 		page_db_error(c);
 		return;
 	}
+	throttle_succeeded(c, name);
 	log_event("login_ok", "user", name, "addr", c->req->remote_addr, NULL);
 	http_redirect(c->resp, next);
 }

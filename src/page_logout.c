@@ -19,6 +19,7 @@ page_logout(struct ctx *c)
 		page_db_error(c);
 		return;
 	}
-	log_event("logout", "addr", c->req->remote_addr, NULL);
+	log_event("logout", "user", c->sess.username, "addr",
+	    c->req->remote_addr, NULL);
 	http_redirect(c->resp, "/");
 }

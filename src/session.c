@@ -388,9 +388,9 @@ sess_create(struct ctx *c, long long user_id)
 }
 
 /*
- * Signs out: deletes the row the cookie names, expires the cookie and asks
- * the browser to clear this site's cookies. Returns 0, or -1 on a database
- * failure.
+ * Signs out: deletes the row the cookie names (noting whose it was in
+ * username), expires the cookie and asks the browser to clear this site's
+ * cookies. Returns 0, or -1 on a database failure.
  */
 int
 sess_destroy(struct ctx *c)
@@ -405,6 +405,9 @@ sess_destroy(struct ctx *c)
 		if ((res = db_query(c->app->db, SQL_SESSION_DELETE, values,
 		    lengths)) == NULL)
 			return -1;
+		if (PQntuples(res) == 1)
+			snprintf(s->username, sizeof(s->username), "%s",
+			    PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
 	s->live = 0;

@@ -67,6 +67,12 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 		page_error(c, 405, "This page does not take that method.");
 		return;
 	}
+	if (strcmp(c->req->method, "POST") == 0 && !http_same_origin(c->req)) {
+		log_event("origin_rejected", "path", c->req->path, "addr",
+		    c->req->remote_addr, NULL);
+		page_error(c, 403, "This form was sent from another site.");
+		return;
+	}
 	if (strcmp(c->req->method, "POST") == 0 &&
 	    (status = http_request_read_body(c->req, fr->in, fr->envp,
 	    (size_t)c->app->cfg->max_body)) != 0) {

@@ -38,7 +38,11 @@ def private_stack(request):
 
 @pytest.fixture
 def browser(stack):
-    """A browser with an empty cookie jar, pointed at the shared stack."""
+    """A browser with an empty cookie jar, pointed at the shared stack, whose failed sign-ins so far are forgotten.
+
+    Every test signs in from 127.0.0.1, so without the reset the address throttle
+    (5 free failures an hour) would turn later tests' sign-ins into 429s."""
+    stack.psql("DELETE FROM tessera.login_failures")
     return stack.browser()
 
 

@@ -30,7 +30,7 @@ TEMPLATES = REPO / "templates"
 MIGRATIONS = REPO / "migrations"
 
 COOKIE = "tessera_session"      # config cookie_name, default
-PRE_COOKIE = "tessera_pre"      # the signed pre-session cookie GET / sets for login CSRF
+PRE_COOKIE = COOKIE + "_pre"
 BAD_LOGIN = "Invalid username or password."
 
 IS_ROOT = os.geteuid() == 0
