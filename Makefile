@@ -25,6 +25,7 @@ ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXF
 # Every module but main.c; the unit tests link against the same objects.
 LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
 LIB_OBJ  = $(LIB_SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/view.o
+LIB_A    = $(BUILD)/libtessera.a
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
@@ -43,10 +44,15 @@ $(BUILD)/view.o: src/view.cc src/view.h src/buf.h
 	@mkdir -p $(BUILD)
 	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ)
+# The modules as an archive: a test program pulls in only the objects it uses.
+$(LIB_A): $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
 	@mkdir -p $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@.o -c $<
-	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_OBJ) $(PKG_LIBS) -lcmocka
+	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_A) $(PKG_LIBS) -lcmocka
 
 # Installs the Debian packages the build needs, when missing.
 deps:
