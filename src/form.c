@@ -78,9 +78,9 @@ form_parse(struct form *f, const char *text, size_t len)
 			continue;
 		if (f->n == FORM_MAX_FIELDS)
 			return -1;
-		if ((eq = strchr(p, '=')) != NULL)
+		if ((eq = memchr(p, '=', (size_t)(amp - p))) != NULL)
 			*eq = '\0';
-		if (url_decode(p, strlen(p), &nlen) == -1)
+		if (url_decode(p, (size_t)((eq != NULL ? eq : amp) - p), &nlen) == -1)
 			return -1;
 		f->field[f->n].name = p;
 		if (eq != NULL) {
