@@ -3,14 +3,14 @@
 
 #include "log.h"
 
-/* GET /dashboard: counts this view and shows the page, or 303 to / when not signed in. */
+/* GET /dashboard: counts this view (HEAD changes nothing) and shows the page, or 303 to / when not signed in. */
 void
 page_dashboard(struct ctx *c)
 {
 	struct view_dict *dict;
 	char		 csrf[TOKEN_CSRF_SIZE];
 
-	if (sess_incr(&c->sess, "views", 1) == -1) {
+	if (!c->req->head && sess_incr(&c->sess, "views", 1) == -1) {
 		page_error(c, 500, "Something went wrong on our side.");
 		return;
 	}
