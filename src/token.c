@@ -49,6 +49,11 @@ token_keys_load(struct token_keys *keys, const char *path, char *err,
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(fp)) {
+			snprintf(err, errsz, "secret_file: %s:%d: line too long",
+			    path, lineno);
+			goto out;
+		}
 		len = strcspn(line, "\r\n");
 		if (len == 0)
 			continue;
