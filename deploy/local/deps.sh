@@ -7,7 +7,10 @@ set -euo pipefail
 
 BUILD_PKGS=(gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev libctemplate-dev)
 RUN_PKGS=("${BUILD_PKGS[@]}" postgresql nginx spawn-fcgi)
-TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest)
+TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest pgbouncer)
+# tests/browser: Debian's Chromium (never a downloaded browser), a font for its screenshots,
+# and node + npm for playwright-core (which needs node >= 20: Debian 12's own nodejs is 18).
+TEST_PKGS+=(chromium fonts-dejavu-core nodejs npm)
 BENCH_PKGS=("${RUN_PKGS[@]}" wrk)
 
 # Prints the usage line and exits 2.
@@ -16,9 +19,13 @@ usage() {
     exit 2
 }
 
-# True when package PKG is installed; any PostgreSQL server counts as "postgresql".
+# True when package PKG is installed; any PostgreSQL server counts as "postgresql", and an npm
+# command as "npm" (NodeSource's nodejs bundles npm and conflicts with Debian's npm package).
 pkg_installed() {
     local pkg="$1" bin
+    if [ "$pkg" = "npm" ] && command -v npm >/dev/null 2>&1; then
+        return 0
+    fi
     if [ "$pkg" = "postgresql" ]; then
         for bin in /usr/lib/postgresql/*/bin/postgres; do
             [ -x "$bin" ] && return 0
