@@ -1,0 +1,214 @@
+// tessera in a real browser: Debian's Chromium, driven by playwright-core, signs in, counts, signs out.
+//
+// Run by tests/e2e/test_browser.py against the e2e stack; by hand:
+//   BROWSER_BASE_URL=http://127.0.0.1:8080 BROWSER_USERNAME=alice BROWSER_PASSWORD=... \
+//     node --test tests/browser/signin.test.mjs
+// Screenshots go to BROWSER_OUT_DIR (default tests/out/browser). Every page fails its test on a
+// console error, an uncaught page error or a failed request (a CSP violation is a console error).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BASE = requireEnv('BROWSER_BASE_URL').replace(/\/+$/, '');
+const USERNAME = requireEnv('BROWSER_USERNAME');
+const PASSWORD = requireEnv('BROWSER_PASSWORD');
+const OUT_DIR = resolve(process.env.BROWSER_OUT_DIR || join(HERE, '..', 'out', 'browser'));
+
+// Debian's chromium, never a downloaded one. Without the background-networking flags Chromium
+// keeps dialling Google's hosts, which this closed network refuses. playwright-core adds
+// --headless and gives every launch a fresh temporary --user-data-dir of its own (it refuses
+// one passed in args), removed again by browser.close().
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const STEP_TIMEOUT_MS = 5000;       // any one click, navigation or wait
+const TEST_TIMEOUT_MS = 30000;      // one whole test
+
+// Known app bug, reported to the lead: nothing answers /favicon.ico, so Chromium logs a 404 as a
+// console error on the first page. Only that one message is let through; remove this once fixed.
+const KNOWN_CONSOLE_ERRORS = [
+  (msg) => /\/favicon\.ico$/.test(msg.location().url) && /status of 404/.test(msg.text()),
+];
+
+let browser;
+
+// Returns the value of environment variable NAME; exits with a usage line when it is unset.
+function requireEnv(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`${name} is not set: see the comment atop ${fileURLToPath(import.meta.url)}`);
+    process.exit(2);
+  }
+  return value;
+}
+
+// Declares test NAME: BODY(page, response) gets a page of its own, in a fresh context (no cookies),
+// already at the sign-in page (response: that page's). The test fails on any console error, page
+// error or failed request on that page, even when BODY passes.
+function browserTest(name, body) {
+  test(name, { timeout: TEST_TIMEOUT_MS }, async () => {
+    const context = await browser.newContext({ viewport: { width: 900, height: 600 } });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    context.setDefaultNavigationTimeout(STEP_TIMEOUT_MS);
+    const problems = [];
+    try {
+      const page = await context.newPage();
+      page.on('console', (msg) => {
+        if (msg.type() !== 'error') return;
+        if (KNOWN_CONSOLE_ERRORS.some((known) => known(msg))) {
+          console.log(`note: known app bug, let through: ${msg.text()} [${msg.location().url}]`);
+          return;
+        }
+        problems.push(`console error: ${msg.text()} [${msg.location().url}]`);
+      });
+      page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+      page.on('requestfailed', (req) => problems.push(`request failed: ${req.method()} ${req.url()} ` +
+        `(${req.failure()?.errorText})`));
+      await body(page, await page.goto(`${BASE}/`));
+    } finally {
+      if (problems.length) console.log(`problems seen in "${name}":\n  ${problems.join('\n  ')}`);
+      await context.close();
+    }
+    assert.deepEqual(problems, [], 'the page logged errors');
+  });
+}
+
+// Returns the id, or else the tag name, of the element that has the keyboard focus.
+function focused(page) {
+  return page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+}
+
+// Returns N from "This page has been viewed N times" on the dashboard.
+async function viewCount(page) {
+  const text = await page.locator('main').innerText();
+  const m = /viewed\s+(\d+)\s+times?/.exec(text);
+  assert.ok(m, `no view counter on the page:\n${text}`);
+  return Number(m[1]);
+}
+
+// Waits until a form sent from the page at path FROM has landed somewhere else.
+async function leftPath(page, from) {
+  await page.waitForURL((url) => url.pathname !== from);
+  await page.waitForLoadState('load');
+}
+
+// Asserts the page is at PATH; the message shows the page that is there instead.
+async function assertPath(page, path, what) {
+  const at = new URL(page.url()).pathname;
+  if (at !== path) {
+    assert.fail(`expected ${what} at ${path}, got ${at}:\n${await page.locator('body').innerText()}`);
+  }
+}
+
+// Asserts the page is the sign-in form: at /, heading "Sign in", fields found by their labels.
+async function assertSignInPage(page) {
+  await assertPath(page, '/', 'the sign-in page');
+  assert.equal(await page.locator('h1').innerText(), 'Sign in');
+  assert.equal(await page.getByLabel('Username', { exact: true }).getAttribute('id'), 'username');
+  assert.equal(await page.getByLabel('Password', { exact: true }).getAttribute('id'), 'password');
+}
+
+// Asserts the page is USERNAME's dashboard, with its welcome line.
+async function assertDashboard(page) {
+  await assertPath(page, '/dashboard', 'the dashboard');
+  assert.equal(await page.locator('h1').innerText(), `Welcome back, ${USERNAME}`);
+}
+
+// Asserts the stylesheet was loaded and applied (the header's background is the brand colour).
+async function assertStyled(page) {
+  const bg = await page.locator('header').evaluate((el) => getComputedStyle(el).backgroundColor);
+  assert.equal(bg, 'rgb(29, 53, 87)', 'the stylesheet is not applied to the header');
+}
+
+// Saves a screenshot of the whole page as OUT_DIR/NAME.png.
+async function screenshot(page, name) {
+  await page.screenshot({ path: join(OUT_DIR, `${name}.png`), fullPage: true });
+}
+
+before(async () => {
+  mkdirSync(OUT_DIR, { recursive: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
+    timeout: 20000 });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+browserTest('the sign-in page is styled, labelled and answers no-store', async (page, response) => {
+  assert.equal(response.status(), 200);
+  assert.equal(response.headers()['cache-control'], 'no-store');
+  await assertSignInPage(page);
+  assert.equal(await page.title(), 'Sign in · tessera');
+  assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 1);
+  await assertStyled(page);
+  await screenshot(page, 'signin');
+});
+
+browserTest('sign in, reload counts one more, sign out, Back does not show the dashboard',
+  async (page) => {
+    await page.getByLabel('Username', { exact: true }).fill(USERNAME);
+    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await leftPath(page, '/');
+    await assertDashboard(page);
+    await assertStyled(page);
+    const first = await viewCount(page);
+
+    const reloaded = await page.reload();
+    assert.equal(reloaded.headers()['cache-control'], 'no-store', 'the dashboard may be cached');
+    await assertDashboard(page);
+    assert.equal(await viewCount(page), first + 1, 'reload did not count one more view');
+    await screenshot(page, 'dashboard');
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await leftPath(page, '/dashboard');
+    await assertSignInPage(page);
+
+    // Back goes to the dashboard's history entry: it must be fetched again (no-store, no
+    // back/forward cache) and, signed out, redirect to the sign-in form.
+    await page.goBack();
+    await page.waitForLoadState('load');
+    const text = await page.locator('body').innerText();
+    assert.ok(!text.includes('Welcome back'), `Back after sign-out shows the dashboard:\n${text}`);
+    await assertSignInPage(page);
+    await screenshot(page, 'after-signout-back');
+  });
+
+browserTest('keyboard only: focus order username, password, button; Enter signs in and out',
+  async (page) => {
+    assert.equal(await focused(page), 'username', 'the username field is not focused on load');
+    await page.keyboard.press('Shift+Tab');
+    assert.equal(await focused(page), 'BODY', 'something focusable comes before the username field');
+
+    // From the start of the page: Tab reaches each field in order; each is the one its label names.
+    await page.keyboard.press('Tab');
+    assert.ok(await page.getByLabel('Username', { exact: true }).evaluate((el) => el === document.activeElement),
+      'Tab from the start of the page did not reach the field labelled Username');
+    await page.keyboard.type(USERNAME);
+    await page.keyboard.press('Tab');
+    assert.ok(await page.getByLabel('Password', { exact: true }).evaluate((el) => el === document.activeElement),
+      'Tab did not go on to the field labelled Password');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Tab');
+    const button = page.getByRole('button', { name: 'Sign in' });
+    assert.ok(await button.evaluate((el) => el === document.activeElement),
+      'Tab did not go on to the Sign in button');
+    assert.equal(await button.evaluate((el) => getComputedStyle(el).outlineStyle), 'solid',
+      'the focused button shows no focus outline');
+    await page.keyboard.press('Enter');
+    await leftPath(page, '/');
+    await assertDashboard(page);
+
+    await page.keyboard.press('Tab');
+    assert.ok(await page.getByRole('button', { name: 'Sign out' }).evaluate((el) => el === document.activeElement),
+      'Tab on the dashboard did not reach the Sign out button');
+    await page.keyboard.press('Enter');
+    await leftPath(page, '/dashboard');
+    await assertSignInPage(page);
+  });
