@@ -50,6 +50,7 @@ static const struct conf_key conf_keys[] = {
 	NUM(cookie_secure, CONF_SECURE, "auto", 0, 0),
 	NUM(cookie_persistent, CONF_BOOL, "on", 0, 1),
 	NUM(socket_mode, CONF_MODE, "0660", 0, 0777),
+	NUM(db_prepared, CONF_BOOL, "on", 0, 1),
 	NUM(connect_timeout, CONF_DURATION, "3s", 1, 300),
 	NUM(statement_timeout, CONF_DURATION, "5s", 1, 3600),
 	/* libsodium's INTERACTIVE limits are the floor */

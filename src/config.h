@@ -28,6 +28,7 @@ struct config {
 	int	 cookie_secure;		/* enum cookie_secure */
 	int	 cookie_persistent;	/* 1: Max-Age; 0: browser-session cookie */
 	int	 socket_mode;
+	int	 db_prepared;		/* 0: unnamed statements (pgbouncer transaction pooling) */
 	int	 connect_timeout;	/* seconds */
 	int	 statement_timeout;	/* seconds */
 	int	 password_opslimit;	/* Argon2id passes */

@@ -32,6 +32,8 @@ struct db_stmt {
 	"AND u.id = s.user_id AND u.disabled_at IS NULL"
 
 static const struct db_stmt db_stmts[SQL__MAX] = {
+	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
+	    "SELECT set_config('statement_timeout', $1, false)" },
 	[SQL_SESSION_READ] = { "session_read", 2, 1u << 0,
 	    "SELECT " SESSION_COLUMNS ", "
 	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
@@ -88,7 +90,7 @@ struct db {
 	PGconn	*conn;
 	char	*conninfo;
 	char	 connect_timeout[16];
-	char	 options[64];
+	char	 statement_timeout[16];	/* a set_config value, like "5s" */
 	int	 prepared;	/* 1: named prepared statements; 0: unnamed */
 	int	 unavailable;	/* the last attempt could not reach the server */
 	char	 error[256];	/* the last failure, one line */
@@ -112,8 +114,8 @@ db_new(const char *conninfo, int connect_timeout, int statement_timeout,
 	}
 	snprintf(db->connect_timeout, sizeof(db->connect_timeout), "%d",
 	    connect_timeout);
-	snprintf(db->options, sizeof(db->options),
-	    "-c statement_timeout=%ds", statement_timeout);
+	snprintf(db->statement_timeout, sizeof(db->statement_timeout), "%ds",
+	    statement_timeout);
 	db->prepared = prepared;
 	return db;
 }
@@ -137,27 +139,46 @@ db_set_error(struct db *db, const char *msg)
 	    (int)strcspn(msg, "\n"), msg);
 }
 
-/* Prepares every statement on a fresh connection. Returns 0 or -1. */
+/* Clears res; unless its status is want, keeps and logs its error. Returns 0 or -1. */
 static int
-db_prepare_all(struct db *db)
+db_setup_result(struct db *db, PGresult *res, ExecStatusType want,
+    const char *statement)
 {
-	PGresult	*res;
-	int		 i, ok;
+	int	 ok = PQresultStatus(res) == want;
 
-	for (i = 0; i < SQL__MAX; i++) {
-		res = PQprepare(db->conn, db_stmts[i].name, db_stmts[i].sql,
-		    db_stmts[i].nparams, NULL);
-		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-		if (!ok) {
-			db_set_error(db, PQresultErrorMessage(res));
-			log_event("db_prepare_failed", "statement",
-			    db_stmts[i].name, "error", db->error, NULL);
-		}
-		PQclear(res);
-		if (!ok)
-			return -1;
+	if (!ok) {
+		db_set_error(db, PQresultErrorMessage(res));
+		log_event("db_setup_failed", "statement", statement, "error",
+		    db->error, NULL);
 	}
-	return 0;
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+static PGresult	*db_send(struct db *, enum db_sql, const char *const *,
+		    const int *);
+
+/*
+ * Readies a fresh connection: prepares every statement (unless unnamed
+ * ones are wanted), then sets statement_timeout with a statement, not
+ * with the startup packet's "options", which pgbouncer refuses. Behind
+ * pgbouncer's transaction pooling this reaches one server connection
+ * only: there ALTER ROLE ... SET statement_timeout covers the others.
+ * Returns 0 or -1.
+ */
+static int
+db_setup(struct db *db)
+{
+	const char *const timeout[] = { db->statement_timeout };
+	int		 i;
+
+	for (i = 0; db->prepared && i < SQL__MAX; i++)
+		if (db_setup_result(db, PQprepare(db->conn, db_stmts[i].name,
+		    db_stmts[i].sql, db_stmts[i].nparams, NULL),
+		    PGRES_COMMAND_OK, db_stmts[i].name) == -1)
+			return -1;
+	return db_setup_result(db, db_send(db, SQL_SET_TIMEOUT, timeout, NULL),
+	    PGRES_TUPLES_OK, db_stmts[SQL_SET_TIMEOUT].name);
 }
 
 /*
@@ -168,10 +189,10 @@ db_prepare_all(struct db *db)
 int
 db_connect(struct db *db)
 {
-	const char *const keys[] = { "connect_timeout", "options",
-	    "application_name", "dbname", NULL };
-	const char *const vals[] = { db->connect_timeout, db->options,
-	    "tessera", db->conninfo, NULL };
+	const char *const keys[] = { "connect_timeout", "application_name",
+	    "dbname", NULL };
+	const char *const vals[] = { db->connect_timeout, "tessera",
+	    db->conninfo, NULL };
 
 	PQfinish(db->conn);
 	db->conn = PQconnectdbParams(keys, vals, 1);
@@ -185,7 +206,7 @@ db_connect(struct db *db)
 		return -1;
 	}
 	db->unavailable = 0;
-	if (db->prepared && db_prepare_all(db) == -1) {
+	if (db_setup(db) == -1) {
 		PQfinish(db->conn);
 		db->conn = NULL;
 		return -1;

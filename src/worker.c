@@ -123,7 +123,7 @@ worker_run(struct app *app, int listen_fd)
 		_exit(1);
 	}
 	app->db = db_new(cfg->database, cfg->connect_timeout,
-	    cfg->statement_timeout, 1);
+	    cfg->statement_timeout, cfg->db_prepared);
 	if (app->db == NULL) {
 		log_errorf("worker: out of memory");
 		_exit(1);

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = REPO / "bin" / "tessera"
 PG_SH = REPO / "deploy" / "local" / "pg.sh"
 NGINX_SH = REPO / "deploy" / "local" / "nginx.sh"
+PGBOUNCER = "/usr/sbin/pgbouncer"
 TEMPLATES = REPO / "templates"
 MIGRATIONS = REPO / "migrations"
 
@@ -71,9 +72,7 @@ def clean_env():
 
 def run(args, *, input=None, timeout=60.0, as_tessera=False, env=None, cwd=None):
     """Runs args in its own process group; on timeout kills the whole group. Returns a Result."""
-    args = [str(a) for a in args]
-    if as_tessera and IS_ROOT:
-        args = ["runuser", "-u", RUN_USER, "--"] + args
+    args = as_run_user(args) if as_tessera else [str(a) for a in args]
     proc = subprocess.Popen(
         args, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -86,6 +85,12 @@ def run(args, *, input=None, timeout=60.0, as_tessera=False, env=None, cwd=None)
         _killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         return Result(args, proc.returncode, out, err, timed_out=True)
+
+
+def as_run_user(args):
+    """Returns args as strings, prefixed to run as the tessera user when we are root."""
+    args = [str(a) for a in args]
+    return ["runuser", "-u", RUN_USER, "--"] + args if IS_ROOT else args
 
 
 def run_ok(args, **kw):
@@ -142,6 +147,14 @@ def _chown_to_run_user(path):
     if IS_ROOT:
         pw = pwd.getpwnam(RUN_USER)
         os.chown(path, pw.pw_uid, pw.pw_gid)
+
+
+def _run_user_dir(path):
+    """Creates directory path (mode 0755) for the tessera user to write in. Returns it."""
+    path.mkdir()
+    os.chmod(path, 0o755)
+    _chown_to_run_user(path)
+    return path
 
 
 def write_config(path, values):
@@ -231,9 +244,7 @@ class Stack:
                 pwd.getpwnam(RUN_USER)
             except KeyError:
                 raise StackError(f"no user {RUN_USER!r}: run `deploy/local/deps.sh test` first") from None
-        self.run_dir.mkdir()
-        os.chmod(self.run_dir, 0o755)
-        _chown_to_run_user(self.run_dir)
+        _run_user_dir(self.run_dir)
         self.pg_init()
         self.pg_start()
         write_secret_file(self.secret_file, [new_secret()])
@@ -253,10 +264,32 @@ class Stack:
         r = self.tessera("migrate")
         if r.returncode != 0 or r.timed_out:
             raise StackError("migrate failed:\n" + r.describe())
+        self.start_serving()
+        return self
+
+    def start_serving(self):
+        """Starts the pool and nginx and waits until / answers 200."""
         self.start_pool()
         self.start_nginx()
         self.wait_http_ready()
-        return self
+
+    def add_host(self, name, **overrides):
+        """Starts another app host on this stack's PostgreSQL and secret file, as a second machine would.
+
+        It has its own config (this stack's, with overrides), pool socket, log and nginx port.
+        Returns it as a Stack whose stop() leaves this stack's PostgreSQL running.
+        """
+        host = Stack(name)
+        host.conninfo, host.secret_file = self.conninfo, self.secret_file
+        _run_user_dir(host.run_dir)
+        host.config = {**self.config, "listen": host.socket, "log_file": host.log_file, **overrides}
+        write_config(host.conf, host.config)
+        try:
+            host.start_serving()
+        except StackError:
+            host.stop()
+            raise
+        return host
 
     def stop(self):
         """Stops nginx, the pool and PostgreSQL, and removes the temp dir. Raises after trying all."""
@@ -461,6 +494,77 @@ class Stack:
     def browser(self, **kw):
         """Returns a new Browser (empty cookie jar) pointed at this stack's nginx."""
         return Browser(self, **kw)
+
+
+class Pgbouncer:
+    """A private pgbouncer in front of a stack's PostgreSQL: config, unix socket and log in one dir.
+
+    auth_type trust (the user must still be in auth_file); run as the tessera user when root.
+    """
+
+    PORT = 6432     # only names the socket file: no TCP listener
+
+    def __init__(self, stack, pool_mode, pool_size):
+        self.stack = stack
+        self.pool_mode = pool_mode
+        self.pool_size = pool_size
+        self.dir = stack.dir / f"pgbouncer-{pool_mode}"
+        self.ini = self.dir / "pgbouncer.ini"
+        self.log = self.dir / "pgbouncer.log"
+        self.proc = None
+
+    def conninfo(self, dbname="tessera"):
+        """Returns the libpq string for dbname through this pgbouncer ("pgbouncer": its console)."""
+        return f"host={self.dir} port={self.PORT} dbname={dbname} user={RUN_USER}"
+
+    def start(self):
+        """Writes the config, starts pgbouncer in the foreground of its own group, waits for SELECT 1."""
+        if not os.access(PGBOUNCER, os.X_OK):
+            raise StackError(f"{PGBOUNCER} is missing: run `deploy/local/deps.sh test` first")
+        _run_user_dir(self.dir)
+        (self.dir / "userlist.txt").write_text(f'"{RUN_USER}" ""\n')
+        pg_host = re.search(r"host=(\S+)", self.stack.conninfo).group(1)
+        self.ini.write_text(f"""[databases]
+tessera = host={pg_host} port=5432 dbname=tessera
+[pgbouncer]
+listen_addr =
+listen_port = {self.PORT}
+unix_socket_dir = {self.dir}
+auth_type = trust
+auth_file = {self.dir}/userlist.txt
+admin_users = {RUN_USER}
+pool_mode = {self.pool_mode}
+default_pool_size = {self.pool_size}
+max_client_conn = 100
+logfile = {self.log}
+pidfile = {self.dir}/pgbouncer.pid
+""")
+        self.proc = subprocess.Popen(as_run_user([PGBOUNCER, self.ini]), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     start_new_session=True, env=clean_env(), cwd="/")
+        try:
+            wait_for("pgbouncer", lambda: self.stack.psql("SELECT 1", self.conninfo()) == [("1",)],
+                     START_TIMEOUT, lambda: tail(self.log))
+        except StackError:
+            self.stop()
+            raise
+        return self
+
+    def show(self, what):
+        """Returns the rows of SHOW what (SERVERS, CLIENTS, POOLS...) from the admin console."""
+        return self.stack.psql(f"SHOW {what}", self.conninfo("pgbouncer"))
+
+    def stop(self):
+        """Stops pgbouncer at once (SIGTERM to its group) and waits for it."""
+        if self.proc is None:
+            return
+        proc, self.proc = self.proc, None
+        _killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            _killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
 
 
 def sql_literal(text):

@@ -1,0 +1,565 @@
+/* Unit tests for config.c: defaults, value syntax per type, bounds, the file and the environment. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+extern char **environ;
+
+/* Sets key to value on a defaulted config. Returns config_set's result; err filled. */
+static int
+set(struct config *cfg, const char *key, const char *value, char *err,
+    size_t errsz)
+{
+	err[0] = '\0';
+	return config_set(cfg, key, value, err, errsz);
+}
+
+/* Expects key = value to be accepted. */
+static void
+set_ok(struct config *cfg, const char *key, const char *value)
+{
+	char	 err[256];
+
+	if (set(cfg, key, value, err, sizeof(err)) != 0)
+		fail_msg("%s = %s refused: %s", key, value, err);
+}
+
+/* Expects key = value to be refused with a message that starts with the key and holds want. */
+static void
+set_refused(struct config *cfg, const char *key, const char *value,
+    const char *want)
+{
+	char	 err[256], prefix[64];
+
+	assert_int_equal(set(cfg, key, value, err, sizeof(err)), -1);
+	snprintf(prefix, sizeof(prefix), "%s: ", key);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, want) == NULL)
+		fail_msg("%s = %s: message \"%s\" lacks \"%s\" or \"%s\"", key,
+		    value, err, prefix, want);
+	assert_null(strchr(err, '\n'));
+}
+
+/* Writes text to a new temporary file; returns its path (free and unlink it). */
+static char *
+temp_conf(const char *text)
+{
+	char	*path = strdup("/tmp/tessera-unit-conf-XXXXXX");
+	int	 fd;
+
+	assert_non_null(path);
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* Loads a config from a temporary file holding text. Returns config_load's result; path in *pathp if wanted. */
+static int
+load_text(struct config *cfg, const char *text, char *err, size_t errsz,
+    char **pathp)
+{
+	char	*path = temp_conf(text);
+	int	 rc;
+
+	err[0] = '\0';
+	rc = config_load(cfg, path, err, errsz);
+	unlink(path);
+	if (pathp != NULL)
+		*pathp = path;
+	else
+		free(path);
+	return rc;
+}
+
+/* Expects loading text to fail with "PATH:line: " followed by want. */
+static void
+load_refused_at(const char *text, int line, const char *want)
+{
+	struct config	 cfg;
+	char		 err[512], *path, prefix[128];
+
+	assert_int_equal(load_text(&cfg, text, err, sizeof(err), &path), -1);
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+	free(path);
+	config_free(&cfg);
+	if (strncmp(err, prefix, strlen(prefix)) != 0 || strstr(err, want) == NULL)
+		fail_msg("message \"%s\" lacks \"%s\" or \"%s\"", err, prefix, want);
+}
+
+TEST(defaults)
+{
+	struct config	 cfg;
+	long		 cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	config_defaults(&cfg);
+	assert_string_equal(cfg.database, "dbname=tessera");
+	assert_string_equal(cfg.secret_file, "/etc/tessera/secret");
+	assert_string_equal(cfg.listen, "");
+	assert_string_equal(cfg.log_file, "");
+	assert_string_equal(cfg.cookie_name, "tessera_session");
+	assert_string_equal(cfg.user, "");
+	assert_int_equal(cfg.idle_timeout, 30 * 60);
+	assert_int_equal(cfg.absolute_timeout, 12 * 3600);
+	assert_int_equal(cfg.touch_interval, 60);
+	assert_int_equal(cfg.max_body, 16 * 1024);
+	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_AUTO);
+	assert_int_equal(cfg.cookie_persistent, 1);
+	assert_int_equal(cfg.socket_mode, 0660);
+	assert_int_equal(cfg.connect_timeout, 3);
+	assert_int_equal(cfg.statement_timeout, 5);
+	if (cores > 0 && cores < 128)
+		assert_int_equal(cfg.workers, 2 * cores);
+	config_free(&cfg);
+}
+
+TEST(load_without_a_file_gives_defaults)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	assert_int_equal(cfg.idle_timeout, 1800);
+	config_free(&cfg);
+}
+
+TEST(durations_in_each_unit)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "idle_timeout", "90");
+	assert_int_equal(cfg.idle_timeout, 90);
+	set_ok(&cfg, "idle_timeout", "90s");
+	assert_int_equal(cfg.idle_timeout, 90);
+	set_ok(&cfg, "idle_timeout", "30m");
+	assert_int_equal(cfg.idle_timeout, 1800);
+	set_ok(&cfg, "idle_timeout", "12h");
+	assert_int_equal(cfg.idle_timeout, 43200);
+	set_ok(&cfg, "idle_timeout", "1d");
+	assert_int_equal(cfg.idle_timeout, 86400);
+	config_free(&cfg);
+}
+
+TEST(bad_durations)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_refused(&cfg, "idle_timeout", "", "not a duration");
+	set_refused(&cfg, "idle_timeout", "m", "not a duration");
+	set_refused(&cfg, "idle_timeout", "30x", "not a duration");
+	set_refused(&cfg, "idle_timeout", "30mm", "not a duration");
+	set_refused(&cfg, "idle_timeout", "30 m", "not a duration");
+	set_refused(&cfg, "idle_timeout", "-90", "not a duration");
+	set_refused(&cfg, "idle_timeout", "+90", "not a duration");
+	set_refused(&cfg, "idle_timeout", "1.5h", "not a duration");
+	set_refused(&cfg, "idle_timeout", "30M", "not a duration");
+	set_refused(&cfg, "idle_timeout", "99999999999999999999", "not a duration");
+	set_refused(&cfg, "idle_timeout", "9999999999999999d", "not a duration");
+	assert_int_equal(cfg.idle_timeout, 1800);
+	config_free(&cfg);
+}
+
+TEST(sizes)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "max_body", "16384");
+	assert_int_equal(cfg.max_body, 16384);
+	set_ok(&cfg, "max_body", "16k");
+	assert_int_equal(cfg.max_body, 16 * 1024);
+	set_ok(&cfg, "max_body", "16K");
+	assert_int_equal(cfg.max_body, 16 * 1024);
+	set_ok(&cfg, "max_body", "1M");
+	assert_int_equal(cfg.max_body, 1024 * 1024);
+	set_refused(&cfg, "max_body", "1MB", "not a size");
+	set_refused(&cfg, "max_body", "16q", "not a size");
+	set_refused(&cfg, "max_body", "k", "not a size");
+	config_free(&cfg);
+}
+
+TEST(sizes_out_of_range)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_refused(&cfg, "max_body", "1023", "between 1024 and 16777216");
+	set_refused(&cfg, "max_body", "17M", "between 1024 and 16777216");
+	set_ok(&cfg, "max_body", "1024");
+	set_ok(&cfg, "max_body", "16M");
+	config_free(&cfg);
+}
+
+TEST(bools)
+{
+	struct config	 cfg;
+	const char	*on[] = { "on", "yes", "true", "1" };
+	const char	*off[] = { "off", "no", "false", "0" };
+	size_t		 i;
+
+	config_defaults(&cfg);
+	for (i = 0; i < 4; i++) {
+		set_ok(&cfg, "cookie_persistent", off[i]);
+		assert_int_equal(cfg.cookie_persistent, 0);
+		set_ok(&cfg, "cookie_persistent", on[i]);
+		assert_int_equal(cfg.cookie_persistent, 1);
+	}
+	set_refused(&cfg, "cookie_persistent", "maybe", "not on or off");
+	set_refused(&cfg, "cookie_persistent", "2", "not on or off");
+	set_refused(&cfg, "cookie_persistent", "", "not on or off");
+	config_free(&cfg);
+}
+
+TEST(cookie_secure)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "cookie_secure", "on");
+	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_ON);
+	set_ok(&cfg, "cookie_secure", "off");
+	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_OFF);
+	set_ok(&cfg, "cookie_secure", "auto");
+	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_AUTO);
+	set_refused(&cfg, "cookie_secure", "yes", "not auto, on or off");
+	set_refused(&cfg, "cookie_secure", "1", "not auto, on or off");
+	config_free(&cfg);
+}
+
+TEST(octal_mode)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "socket_mode", "0600");
+	assert_int_equal(cfg.socket_mode, 0600);
+	set_ok(&cfg, "socket_mode", "660");
+	assert_int_equal(cfg.socket_mode, 0660);
+	set_ok(&cfg, "socket_mode", "0777");
+	assert_int_equal(cfg.socket_mode, 0777);
+	set_refused(&cfg, "socket_mode", "0800", "not an octal mode");
+	set_refused(&cfg, "socket_mode", "rw", "not an octal mode");
+	set_refused(&cfg, "socket_mode", "", "not an octal mode");
+	set_refused(&cfg, "socket_mode", "01777", "between 0 and 511");
+	set_refused(&cfg, "socket_mode", "-1", "between 0 and 511");
+	assert_int_equal(cfg.socket_mode, 0777);
+	config_free(&cfg);
+}
+
+TEST(whole_numbers)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "workers", "7");
+	assert_int_equal(cfg.workers, 7);
+	set_refused(&cfg, "workers", "7k", "not a whole number");
+	set_refused(&cfg, "workers", "seven", "not a whole number");
+	set_refused(&cfg, "workers", "", "not a whole number");
+	set_refused(&cfg, "workers", " 7", "not a whole number");
+	config_free(&cfg);
+}
+
+TEST(out_of_range_names_key_and_bounds)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_refused(&cfg, "workers", "0", "must be between 1 and ");
+	set_refused(&cfg, "workers", "0", ", not 0");
+	set_refused(&cfg, "workers", "100000", ", not 100000");
+	set_refused(&cfg, "idle_timeout", "59", "between 60 and");
+	set_refused(&cfg, "connect_timeout", "0s", "between 1 and 300");
+	set_refused(&cfg, "statement_timeout", "2h", "between 1 and 3600");
+	set_refused(&cfg, "workers", "99999999999999999999", "not a whole number");
+	config_free(&cfg);
+}
+
+TEST(range_edges_are_inclusive)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "workers", "1");
+	set_ok(&cfg, "idle_timeout", "1m");
+	set_ok(&cfg, "touch_interval", "0");
+	set_ok(&cfg, "absolute_timeout", "365d");
+	config_free(&cfg);
+}
+
+TEST(refused_value_keeps_the_old_one)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "workers", "5");
+	set_refused(&cfg, "workers", "x", "not a whole number");
+	assert_int_equal(cfg.workers, 5);
+	config_free(&cfg);
+}
+
+TEST(strings_are_copied_and_replaced)
+{
+	struct config	 cfg;
+	char		 value[] = "host=/tmp dbname=x";
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "database", value);
+	value[0] = 'X';
+	assert_string_equal(cfg.database, "host=/tmp dbname=x");
+	set_ok(&cfg, "database", "");
+	assert_string_equal(cfg.database, "");
+	config_free(&cfg);
+	assert_null(cfg.database);
+}
+
+TEST(unknown_key)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_refused(&cfg, "wokers", "4", "unknown key");
+	set_refused(&cfg, "Workers", "4", "unknown key");
+	config_free(&cfg);
+}
+
+TEST(bad_value_message_quotes_the_value)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	config_defaults(&cfg);
+	assert_int_equal(set(&cfg, "max_body", "lots", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"lots\""));
+	config_free(&cfg);
+}
+
+TEST(file_values_with_spaces_and_comments)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	assert_int_equal(load_text(&cfg,
+	    "# a comment\n"
+	    "\n"
+	    "   # an indented comment\n"
+	    "workers=3\n"
+	    "  idle_timeout   =   10m  \n"
+	    "database = host=/tmp dbname=t \n"
+	    "\tmax_body\t=\t32k\t\n"
+	    "cookie_secure = on", err, sizeof(err), NULL), 0);
+	assert_int_equal(cfg.workers, 3);
+	assert_int_equal(cfg.idle_timeout, 600);
+	assert_string_equal(cfg.database, "host=/tmp dbname=t");
+	assert_int_equal(cfg.max_body, 32 * 1024);
+	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_ON);
+	config_free(&cfg);
+}
+
+TEST(file_crlf_lines)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	assert_int_equal(load_text(&cfg, "workers = 4\r\nlisten = /run/t.sock\r\n",
+	    err, sizeof(err), NULL), 0);
+	assert_int_equal(cfg.workers, 4);
+	assert_string_equal(cfg.listen, "/run/t.sock");
+	config_free(&cfg);
+}
+
+TEST(file_later_line_wins)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	assert_int_equal(load_text(&cfg, "workers = 4\nworkers = 6\n", err,
+	    sizeof(err), NULL), 0);
+	assert_int_equal(cfg.workers, 6);
+	config_free(&cfg);
+}
+
+TEST(file_line_without_equals)
+{
+	load_refused_at("workers = 2\n\nworkers 4\n", 3, "expected key = value");
+}
+
+TEST(file_unknown_key_names_line_and_key)
+{
+	load_refused_at("# x\nnope = 1\n", 2, "nope: unknown key");
+}
+
+TEST(file_bad_value_names_line_and_key)
+{
+	load_refused_at("workers = 2\nidle_timeout = soon\n", 2,
+	    "idle_timeout: not a duration");
+}
+
+TEST(file_out_of_range_names_line_and_key)
+{
+	load_refused_at("max_body = 64M\n", 1, "max_body: must be between");
+}
+
+TEST(file_line_too_long)
+{
+	char	*text = malloc(10000);
+
+	assert_non_null(text);
+	memcpy(text, "database = ", 11);
+	memset(text + 11, 'x', 9000);
+	strcpy(text + 9011, "\n");
+	load_refused_at(text, 1, "line too long");
+	free(text);
+}
+
+TEST(file_missing)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	assert_int_equal(config_load(&cfg, "/nonexistent/tessera.conf", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "/nonexistent/tessera.conf"));
+	assert_non_null(strstr(err, "No such file"));
+	config_free(&cfg);
+}
+
+TEST(absolute_shorter_than_idle_is_refused)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	assert_int_equal(load_text(&cfg, "idle_timeout = 2h\n"
+	    "absolute_timeout = 1h\n", err, sizeof(err), NULL), -1);
+	assert_non_null(strstr(err, "absolute_timeout"));
+	config_free(&cfg);
+}
+
+TEST(env_overrides_the_file)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	setenv("TESSERA_WORKERS", "9", 1);
+	setenv("TESSERA_DATABASE", "dbname=fromenv", 1);
+	assert_int_equal(load_text(&cfg, "workers = 3\ndatabase = dbname=file\n",
+	    err, sizeof(err), NULL), 0);
+	unsetenv("TESSERA_WORKERS");
+	unsetenv("TESSERA_DATABASE");
+	assert_int_equal(cfg.workers, 9);
+	assert_string_equal(cfg.database, "dbname=fromenv");
+	config_free(&cfg);
+}
+
+TEST(env_applies_without_a_file)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	setenv("TESSERA_IDLE_TIMEOUT", "45m", 1);
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	unsetenv("TESSERA_IDLE_TIMEOUT");
+	assert_int_equal(cfg.idle_timeout, 45 * 60);
+	config_free(&cfg);
+}
+
+TEST(env_bad_value_names_variable_and_key)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	setenv("TESSERA_WORKERS", "many", 1);
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof(err)), -1);
+	unsetenv("TESSERA_WORKERS");
+	assert_non_null(strstr(err, "TESSERA_WORKERS"));
+	assert_non_null(strstr(err, "workers: not a whole number"));
+	config_free(&cfg);
+}
+
+TEST(env_lower_case_name_is_ignored)
+{
+	struct config	 cfg;
+	char		 err[256];
+
+	setenv("TESSERA_workers", "9", 1);
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof(err)), 0);
+	unsetenv("TESSERA_workers");
+	assert_int_not_equal(cfg.workers, 9);
+	config_free(&cfg);
+}
+
+TEST(free_is_safe_twice)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	config_free(&cfg);
+	config_free(&cfg);
+	config_free(NULL);
+}
+
+/* Clears every TESSERA_ variable, so the caller's environment cannot change the results. */
+static int
+setup(void **state)
+{
+	char	 name[256];
+	size_t	 i, len;
+
+	(void)state;
+	for (i = 0; environ[i] != NULL; ) {
+		if (strncmp(environ[i], "TESSERA_", 8) != 0) {
+			i++;
+			continue;
+		}
+		len = strcspn(environ[i], "=");
+		snprintf(name, sizeof(name), "%.*s", (int)len, environ[i]);
+		unsetenv(name);
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(defaults),
+		cmocka_unit_test(load_without_a_file_gives_defaults),
+		cmocka_unit_test(durations_in_each_unit),
+		cmocka_unit_test(bad_durations),
+		cmocka_unit_test(sizes),
+		cmocka_unit_test(sizes_out_of_range),
+		cmocka_unit_test(bools),
+		cmocka_unit_test(cookie_secure),
+		cmocka_unit_test(octal_mode),
+		cmocka_unit_test(whole_numbers),
+		cmocka_unit_test(out_of_range_names_key_and_bounds),
+		cmocka_unit_test(range_edges_are_inclusive),
+		cmocka_unit_test(refused_value_keeps_the_old_one),
+		cmocka_unit_test(strings_are_copied_and_replaced),
+		cmocka_unit_test(unknown_key),
+		cmocka_unit_test(bad_value_message_quotes_the_value),
+		cmocka_unit_test(file_values_with_spaces_and_comments),
+		cmocka_unit_test(file_crlf_lines),
+		cmocka_unit_test(file_later_line_wins),
+		cmocka_unit_test(file_line_without_equals),
+		cmocka_unit_test(file_unknown_key_names_line_and_key),
+		cmocka_unit_test(file_bad_value_names_line_and_key),
+		cmocka_unit_test(file_out_of_range_names_line_and_key),
+		cmocka_unit_test(file_line_too_long),
+		cmocka_unit_test(file_missing),
+		cmocka_unit_test(absolute_shorter_than_idle_is_refused),
+		cmocka_unit_test(env_overrides_the_file),
+		cmocka_unit_test(env_applies_without_a_file),
+		cmocka_unit_test(env_bad_value_names_variable_and_key),
+		cmocka_unit_test(env_lower_case_name_is_ignored),
+		cmocka_unit_test(free_is_safe_twice),
+	};
+
+	return cmocka_run_group_tests_name("config", tests, setup, NULL);
+}
