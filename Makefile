@@ -36,6 +36,22 @@ bin/tessera: $(BUILD)/main.o $(LIB_OBJ)
 	@mkdir -p bin
 	$(CXX) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# The same program plus test-only routes (tests/hooks/), for the tests that need
+# a handler to misbehave; bin/tessera never contains them.
+HOOK_OBJ = $(BUILD)/main.o $(filter-out $(BUILD)/routes.o,$(LIB_OBJ)) \
+           $(BUILD)/hooks/routes.o $(BUILD)/hooks/page_test.o
+bin/tessera-test: $(HOOK_OBJ)
+	@mkdir -p bin
+	$(CXX) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/hooks/routes.o: src/routes.c $(wildcard src/*.h)
+	@mkdir -p $(BUILD)/hooks
+	$(CC) $(ALL_CFLAGS) -DTESSERA_TEST_HOOKS -c -o $@ $<
+
+$(BUILD)/hooks/page_test.o: tests/hooks/page_test.c $(wildcard src/*.h)
+	@mkdir -p $(BUILD)/hooks
+	$(CC) $(ALL_CFLAGS) -DTESSERA_TEST_HOOKS -Isrc -c -o $@ $<
+
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h)
 	@mkdir -p $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -72,7 +88,7 @@ test:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-e2e: bin/tessera
+e2e: bin/tessera bin/tessera-test
 	/usr/bin/python3 -m pytest -q tests/e2e
 
 clean:

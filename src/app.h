@@ -8,11 +8,16 @@
 #include "session.h"
 #include "token.h"
 
+struct scoreboard;
+struct score_slot;
+
 /* Process-wide: read at start-up, the same for every request. */
 struct app {
 	const struct config	*cfg;
 	const struct token_keys	*keys;
-	struct db		*db;
+	struct db		*db;		/* this worker's connection */
+	struct scoreboard	*score;		/* the pool's, shared */
+	struct score_slot	*slot;		/* this worker's place in it */
 };
 
 /* One request: what came in, what goes out, and its session. */

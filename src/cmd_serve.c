@@ -45,9 +45,9 @@ serve_check_schema(const struct config *cfg)
 	return rc;
 }
 
-/* `tessera serve [--listen ADDR]`. Returns the exit status. */
+/* `tessera serve [--listen ADDR]`; config_path is re-read on SIGHUP. Returns the exit status. */
 int
-cmd_serve(struct config *cfg, int argc, char **argv)
+cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 {
 	struct token_keys keys;
 	struct app	 app;
@@ -91,7 +91,7 @@ cmd_serve(struct config *cfg, int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
 	app.keys = &keys;
-	rc = pool_run(&app, fd);
+	rc = pool_run(&app, cfg, &keys, config_path, fd);
 	token_keys_wipe(&keys);
 	return rc;
 }

@@ -117,25 +117,42 @@ http_request_free(struct http_request *req)
 	buf_free(&req->body);
 }
 
+/* Returns the length of the host name at s, without a port (a bracketed IPv6 address stays whole). */
+static size_t
+http_hostname_len(const char *s, size_t len)
+{
+	const char	*colon;
+
+	if (len > 0 && s[0] == '[') {
+		colon = memchr(s, ']', len);
+		return colon != NULL ? (size_t)(colon - s) + 1 : len;
+	}
+	colon = memchr(s, ':', len);
+	return colon != NULL ? (size_t)(colon - s) : len;
+}
+
 /*
  * Returns 1 unless the request's Origin (or, without one, its Referer)
- * names another site than the Host it was sent to; a request with neither
- * passes (non-browser clients), an opaque "null" Origin does not.
+ * names another host than the one it was sent to; a request with neither
+ * passes (non-browser clients), an opaque "null" Origin does not. Ports
+ * are not compared: web servers pass Host without one (nginx's $host),
+ * and a site is a host name.
  */
 int
 http_same_origin(const struct http_request *req)
 {
 	const char	*src = req->origin != NULL ? req->origin : req->referer;
 	const char	*host;
-	size_t		 len;
+	size_t		 len, want;
 
 	if (src == NULL)
 		return 1;
 	if ((host = strstr(src, "://")) == NULL)
 		return 0;
 	host += 3;
-	len = strcspn(host, "/?#");
-	return len == strlen(req->host) && strncasecmp(host, req->host, len) == 0;
+	len = http_hostname_len(host, strcspn(host, "/?#"));
+	want = http_hostname_len(req->host, strlen(req->host));
+	return len == want && len > 0 && strncasecmp(host, req->host, len) == 0;
 }
 
 /*

@@ -8,9 +8,19 @@
 void	page_login_form(struct ctx *);
 void	page_login(struct ctx *);
 void	page_dashboard(struct ctx *);
+void	page_sessions_end(struct ctx *);
+void	page_sessions_end_others(struct ctx *);
+void	page_sessions_list(struct ctx *, struct view_dict *);
 void	page_logout(struct ctx *);
 void	page_static(struct ctx *);
+void	page_favicon(struct ctx *);
 void	page_auth(struct ctx *);
+void	page_ping(struct ctx *);
+void	page_status(struct ctx *);
+
+#ifdef TESSERA_TEST_HOOKS
+void	page_test_hang(struct ctx *);	/* tests/hooks/page_test.c */
+#endif
 
 void	page_render(struct ctx *, const char *page, const char *title,
 	    struct view_dict *);

@@ -1,4 +1,4 @@
-/* The stylesheet, read once at start-up and served from memory. */
+/* Static answers: the stylesheet (read once at start-up, served from memory) and the favicon. */
 #include "page.h"
 
 /* GET /static/style.css. */
@@ -11,4 +11,12 @@ page_static(struct ctx *c)
 	c->resp->content_type = "text/css; charset=utf-8";
 	http_header(c->resp, "Cache-Control", "public, max-age=3600");
 	buf_append(&c->resp->body, css, len);
+}
+
+/* GET /favicon.ico: there is none; 204 spares browsers a 404 on every first visit. */
+void
+page_favicon(struct ctx *c)
+{
+	c->resp->status = 204;
+	http_header(c->resp, "Cache-Control", "public, max-age=86400");
 }

@@ -9,26 +9,54 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "passwd.h"
+#include "scoreboard.h"
+#include "view.h"
 #include "worker.h"
 
 #define LISTEN_BACKLOG		1024
-#define SHUTDOWN_TIMEOUT	10	/* seconds in-flight requests get on stop */
-#define CRASH_WINDOW		10	/* seconds */
+#define TICK_MS			250	/* how often timeouts and delayed respawns are checked */
+#define BACKOFF_MAX		30	/* seconds between respawns while workers keep crashing */
+#define READY_WAIT_MS		3000	/* how long a reload waits for a new worker to accept */
 
-static volatile sig_atomic_t pool_stopping, pool_child_exited;
+static volatile sig_atomic_t pool_stopping, pool_child_exited, pool_reload,
+    pool_reopen, pool_tick;
 
-/* Started as root, gives the socket to the configured user and group (the web server's side). */
+/* The supervisor's own state; what workers may see is in the scoreboard. */
+struct pool {
+	struct app		*app;
+	struct config		*cfg;		/* the live configuration (reload swaps it) */
+	struct token_keys	*keys;
+	const char		*config_path;
+	int			 listen_fd;
+	struct scoreboard	*sb;
+	int			 gen;			/* bumped by each reload */
+	int			 slot_gen[SCORE_MAX_WORKERS];
+	int			 pending[SCORE_MAX_WORKERS];	/* respawn when backoff ends */
+	int			 doomed[SCORE_MAX_WORKERS];	/* killed for request_timeout */
+	time_t			 window_start;		/* crash counting */
+	int			 window_crashes;
+	int			 backoff;		/* seconds; 0 = none */
+	int64_t			 respawn_at_ms;
+};
+
+/* Started as root, gives the socket to socket_user/socket_group (default: user/group). */
 static int
 pool_chown_socket(const struct config *cfg, const char *path)
 {
+	const char	*user = cfg->socket_user[0] ? cfg->socket_user : cfg->user;
+	const char	*group = cfg->socket_group[0] ? cfg->socket_group : cfg->group;
 	struct passwd	*pw;
 	struct group	*gr;
 	uid_t		 uid = (uid_t)-1;
@@ -36,11 +64,11 @@ pool_chown_socket(const struct config *cfg, const char *path)
 
 	if (geteuid() != 0)
 		return 0;
-	if (cfg->user[0] != '\0' && (pw = getpwnam(cfg->user)) != NULL) {
+	if (*user != '\0' && (pw = getpwnam(user)) != NULL) {
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 	}
-	if (cfg->group[0] != '\0' && (gr = getgrnam(cfg->group)) != NULL)
+	if (*group != '\0' && (gr = getgrnam(group)) != NULL)
 		gid = gr->gr_gid;
 	return chown(path, uid, gid);
 }
@@ -199,59 +227,116 @@ pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
 	return 0;
 }
 
-/* SIGTERM/SIGINT: stop; SIGCHLD: a worker exited. */
+/* Records which signal arrived; the supervisor acts on it in its loop. */
 static void
 pool_on_signal(int sig)
 {
-	if (sig == SIGCHLD)
+	switch (sig) {
+	case SIGCHLD:
 		pool_child_exited = 1;
-	else
+		break;
+	case SIGHUP:
+		pool_reload = 1;
+		break;
+	case SIGUSR1:
+		pool_reopen = 1;
+		break;
+	case SIGALRM:
+		pool_tick = 1;
+		break;
+	default:
 		pool_stopping = 1;
+	}
 }
 
-/* Installs the supervisor's handlers, blocked except while it waits. */
+/* Installs the supervisor's handlers, blocked except while it waits, and its tick. */
 static void
 pool_signals(sigset_t *waitmask)
 {
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
+	    SIGALRM };
 	struct sigaction sa;
+	struct itimerval tick;
 	sigset_t	 block;
+	size_t		 i;
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = pool_on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	sigemptyset(&block);
+	sa.sa_handler = pool_on_signal;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], &sa, NULL);
+		sigaddset(&block, sigs[i]);
+	}
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	sigemptyset(&block);
-	sigaddset(&block, SIGCHLD);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
 	sigprocmask(SIG_BLOCK, &block, waitmask);
-	sigdelset(waitmask, SIGCHLD);
-	sigdelset(waitmask, SIGTERM);
-	sigdelset(waitmask, SIGINT);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(waitmask, sigs[i]);
+	memset(&tick, 0, sizeof(tick));
+	tick.it_interval.tv_usec = TICK_MS * 1000;
+	tick.it_value.tv_usec = TICK_MS * 1000;
+	setitimer(ITIMER_REAL, &tick, NULL);
 }
 
-/* Forks one worker into slot i. Returns its pid, or -1. */
-static pid_t
-pool_spawn(struct app *app, int listen_fd, pid_t *pids, int i)
+/* Returns a slot with no worker and no pending respawn, or -1. */
+static int
+pool_free_slot(const struct pool *p)
 {
-	pid_t	 pid = fork();
+	int	 i;
 
-	if (pid == 0)
-		worker_run(app, listen_fd);
-	if (pid == -1)
+	for (i = 0; i < SCORE_MAX_WORKERS; i++)
+		if (p->sb->slot[i].pid == 0 && !p->pending[i])
+			return i;
+	return -1;
+}
+
+/* Returns how many workers of the current generation run or wait to be respawned. */
+static int
+pool_active(const struct pool *p)
+{
+	int	 i, n = 0;
+
+	for (i = 0; i < SCORE_MAX_WORKERS; i++)
+		n += p->slot_gen[i] == p->gen &&
+		    (p->sb->slot[i].pid > 0 || p->pending[i]);
+	return n;
+}
+
+/* Forks a worker of the current generation into slot i. Returns its pid, or -1. */
+static pid_t
+pool_spawn(struct pool *p, int i)
+{
+	struct score_slot *slot = &p->sb->slot[i];
+	sigset_t	 none;
+	pid_t		 pid;
+
+	memset(slot, 0, sizeof(*slot));
+	slot->state = SCORE_STARTING;
+	p->slot_gen[i] = p->gen;
+	p->pending[i] = p->doomed[i] = 0;
+	if ((pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		slot->pid = getpid();
+		p->app->slot = slot;
+		p->app->score = p->sb;
+		worker_run(p->app, p->listen_fd);
+	}
+	if (pid == -1) {
 		log_errorf("fork: %s", strerror(errno));
-	pids[i] = pid;
+		slot->state = SCORE_EMPTY;
+		p->pending[i] = 1;	/* try again at the next tick */
+		return -1;
+	}
+	slot->pid = pid;
 	return pid;
 }
 
-/* Describes how a worker ended, for the log. */
-static void
-pool_log_exit(pid_t pid, int status)
+/* Describes how a worker ended, for the log. Returns 1 if it crashed (signal or failure). */
+static int
+pool_log_exit(pid_t pid, int status, const char *path)
 {
 	char	 p[16], how[64];
 
@@ -260,102 +345,261 @@ pool_log_exit(pid_t pid, int status)
 		snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
 	else
 		snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
-	log_event("worker_exited", "pid", p, "how", how, NULL);
+	log_event("worker_exited", "pid", p, "how", how, "path", path, NULL);
+	return WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 }
 
-/* Reaps exited workers and, unless stopping, replaces them (slower when they keep crashing). */
+/* Counts a crash; past crash_limit within crash_window, delays respawns and says so loudly. */
 static void
-pool_reap(struct app *app, int listen_fd, pid_t *pids, int n,
-    time_t *window, int *crashes)
+pool_count_crash(struct pool *p)
 {
+	time_t	 now = time(NULL);
+	char	 n[16], backoff[16];
+
+	if (now - p->window_start > p->cfg->crash_window) {
+		p->window_start = now;
+		p->window_crashes = 0;
+		p->backoff = 0;
+	}
+	p->sb->crashes++;
+	if (++p->window_crashes <= p->cfg->crash_limit)
+		return;
+	p->backoff = p->backoff ? p->backoff * 2 : 1;
+	if (p->backoff > BACKOFF_MAX)
+		p->backoff = BACKOFF_MAX;
+	p->respawn_at_ms = score_now_ms() + p->backoff * 1000;
+	snprintf(n, sizeof(n), "%d", p->window_crashes);
+	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	log_event("ALERT_workers_crashing", "crashes", n, "backoff", backoff,
+	    "msg", "workers keep dying; respawning slowly until they stop", NULL);
+}
+
+/* Reaps exited workers and replaces those of the current generation (later, while backing off). */
+static void
+pool_reap(struct pool *p)
+{
+	struct score_slot *slot;
 	pid_t	 pid;
-	int	 status, i;
+	int	 status, i, crashed;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		for (i = 0; i < n && pids[i] != pid; i++)
+		for (i = 0; i < SCORE_MAX_WORKERS && p->sb->slot[i].pid != pid; i++)
 			;
-		if (i == n)
+		if (i == SCORE_MAX_WORKERS)
 			continue;
-		pids[i] = -1;
-		pool_log_exit(pid, status);
-		if (pool_stopping)
+		slot = &p->sb->slot[i];
+		crashed = pool_log_exit(pid, status,
+		    slot->state == SCORE_BUSY ? slot->path : "");
+		p->sb->requests += slot->requests;
+		memset(slot, 0, sizeof(*slot));
+		if (crashed && !p->doomed[i])
+			pool_count_crash(p);
+		if (pool_stopping || p->slot_gen[i] != p->gen ||
+		    pool_active(p) >= p->cfg->workers)
 			continue;
-		if (time(NULL) - *window > CRASH_WINDOW) {
-			*window = time(NULL);
-			*crashes = 0;
-		}
-		if (++*crashes > 2 * n) {
-			log_event("workers_crashing", "msg",
-			    "workers keep exiting; backing off 1s", NULL);
-			sleep(1);
-		}
-		pool_spawn(app, listen_fd, pids, i);
+		p->sb->restarts++;
+		if (p->backoff > 0 && score_now_ms() < p->respawn_at_ms)
+			p->pending[i] = 1;
+		else
+			pool_spawn(p, i);
 	}
 }
 
-/* Stops every worker: SIGTERM, then SIGKILL for any still busy after the timeout. */
+/* Every tick: kills workers stuck past request_timeout, respawns delayed ones. */
 static void
-pool_shutdown(pid_t *pids, int n)
+pool_on_tick(struct pool *p)
 {
-	int	 i, left, status;
-	time_t	 deadline = time(NULL) + SHUTDOWN_TIMEOUT;
-	pid_t	 pid;
+	struct score_slot *slot;
+	int64_t	 now = score_now_ms(), limit = p->cfg->request_timeout * 1000LL;
+	char	 pid[16], ms[24];
+	int	 i;
 
-	for (i = 0; i < n; i++)
-		if (pids[i] > 0)
-			kill(pids[i], SIGTERM);
-	do {
-		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-			for (i = 0; i < n; i++)
-				if (pids[i] == pid)
-					pids[i] = -1;
-		for (left = 0, i = 0; i < n; i++)
-			left += pids[i] > 0;
-		if (left > 0)
-			usleep(50 * 1000);
-	} while (left > 0 && time(NULL) < deadline);
-	for (i = 0; i < n; i++)
-		if (pids[i] > 0) {
-			kill(pids[i], SIGKILL);
-			waitpid(pids[i], &status, 0);
-		}
+	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
+		slot = &p->sb->slot[i];
+		if (p->pending[i] && now >= p->respawn_at_ms)
+			pool_spawn(p, i);
+		if (limit == 0 || slot->pid <= 0 || slot->state != SCORE_BUSY ||
+		    p->doomed[i] || now - slot->busy_since_ms <= limit)
+			continue;
+		snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
+		snprintf(ms, sizeof(ms), "%lld", (long long)(now - slot->busy_since_ms));
+		log_event("request_timeout", "pid", pid, "path", slot->path,
+		    "busy_ms", ms, NULL);
+		p->doomed[i] = 1;
+		p->sb->timeouts++;
+		kill(slot->pid, SIGKILL);
+	}
+}
+
+/* Sends sig to every worker, of any generation. */
+static void
+pool_signal_all(const struct pool *p, int sig)
+{
+	int	 i;
+
+	for (i = 0; i < SCORE_MAX_WORKERS; i++)
+		if (p->sb->slot[i].pid > 0)
+			kill(p->sb->slot[i].pid, sig);
+}
+
+/* Waits until the worker in slot i accepts (or exits, or the wait runs out). */
+static void
+pool_wait_ready(const struct pool *p, int i)
+{
+	int64_t	 deadline = score_now_ms() + READY_WAIT_MS;
+
+	while (p->sb->slot[i].state == SCORE_STARTING &&
+	    p->sb->slot[i].pid > 0 && score_now_ms() < deadline)
+		usleep(10 * 1000);
 }
 
 /*
- * Forks cfg->workers workers on listen_fd and keeps that many alive until
- * SIGTERM or SIGINT; then lets in-flight requests finish. Returns 0, or 1
- * if no worker could be started.
+ * Loads the configuration file, secrets and templates afresh. Returns 0
+ * with them swapped in, or -1 (logged) with the old ones untouched.
+ */
+static int
+pool_reload_config(struct pool *p)
+{
+	struct config	 next;
+	struct token_keys keys;
+	char		 err[512];
+
+	if (config_load(&next, p->config_path, err, sizeof(err)) == -1 ||
+	    token_keys_load(&keys, next.secret_file, err, sizeof(err)) == -1) {
+		log_event("reload_refused", "reason", err, NULL);
+		config_free(&next);
+		return -1;
+	}
+	if (view_init(next.templates, err, sizeof(err)) == -1) {
+		log_event("reload_refused", "reason", err, NULL);
+		token_keys_wipe(&keys);
+		config_free(&next);
+		return -1;
+	}
+	if (strcmp(next.listen, p->cfg->listen) != 0 ||
+	    strcmp(next.user, p->cfg->user) != 0)
+		log_event("reload_partial", "msg", "listen, user and group "
+		    "changes take effect at the next restart", NULL);
+	config_free(p->cfg);
+	*p->cfg = next;
+	*p->keys = keys;
+	token_keys_wipe(&keys);
+	passwd_configure((unsigned long long)p->cfg->password_opslimit,
+	    (size_t)p->cfg->password_memlimit);
+	if (passwd_dummy_init() == -1)
+		log_errorf("reload: cannot remake the dummy password hash");
+	return 0;
+}
+
+/*
+ * SIGHUP: new configuration, secrets and templates, then the workers are
+ * replaced one at a time (a new one accepts before an old one is told to
+ * finish its request and leave), so no request is dropped.
+ */
+static void
+pool_reload_workers(struct pool *p)
+{
+	pid_t	 old[SCORE_MAX_WORKERS];
+	int	 nold = 0, i, j, started = 0;
+
+	if (pool_reload_config(p) == -1)
+		return;
+	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
+		p->pending[i] = 0;
+		if (p->sb->slot[i].pid > 0)
+			old[nold++] = p->sb->slot[i].pid;
+	}
+	p->gen++;
+	for (i = 0; i < nold || started < p->cfg->workers; i++) {
+		if (started < p->cfg->workers && (j = pool_free_slot(p)) != -1 &&
+		    pool_spawn(p, j) > 0) {
+			started++;
+			pool_wait_ready(p, j);
+		}
+		if (i < nold)
+			kill(old[i], SIGTERM);
+	}
+	log_event("reload_done", NULL);
+}
+
+/* Stops every worker: SIGTERM, then SIGKILL for any still busy after shutdown_timeout. */
+static void
+pool_shutdown(struct pool *p)
+{
+	int64_t	 deadline = score_now_ms() + p->cfg->shutdown_timeout * 1000LL;
+	int	 i, left, status;
+	pid_t	 pid;
+
+	pool_signal_all(p, SIGTERM);
+	do {
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+			for (i = 0; i < SCORE_MAX_WORKERS; i++)
+				if (p->sb->slot[i].pid == pid)
+					p->sb->slot[i].pid = 0;
+		for (left = 0, i = 0; i < SCORE_MAX_WORKERS; i++)
+			left += p->sb->slot[i].pid > 0;
+		if (left > 0)
+			usleep(20 * 1000);
+	} while (left > 0 && score_now_ms() < deadline);
+	pool_signal_all(p, SIGKILL);
+	while (waitpid(-1, &status, 0) > 0)
+		;
+}
+
+/*
+ * Runs the pool on listen_fd: keeps cfg->workers workers alive, reloads on
+ * SIGHUP (from config_path), reopens logs on SIGUSR1, stops on SIGTERM or
+ * SIGINT letting in-flight requests finish. Returns the exit status.
  */
 int
-pool_run(struct app *app, int listen_fd)
+pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
+    const char *config_path, int listen_fd)
 {
-	int	 n = app->cfg->workers, i, crashes = 0;
-	pid_t	*pids;
-	time_t	 window = time(NULL);
-	sigset_t waitmask;
-	char	 count[16];
+	struct pool	*p;
+	sigset_t	 waitmask;
+	char		 count[16];
+	int		 i;
 
-	if ((pids = calloc((size_t)n, sizeof(*pids))) == NULL)
+	if ((p = calloc(1, sizeof(*p))) == NULL || (p->sb = score_create()) == NULL) {
+		log_errorf("pool: out of memory");
+		free(p);
 		return 1;
+	}
+	p->app = app;
+	p->cfg = cfg;
+	p->keys = keys;
+	p->config_path = config_path;
+	p->listen_fd = listen_fd;
+	p->window_start = time(NULL);
 	pool_signals(&waitmask);
-	for (i = 0; i < n; i++)
-		if (pool_spawn(app, listen_fd, pids, i) == -1) {
-			pool_shutdown(pids, n);
-			free(pids);
-			return 1;
-		}
-	snprintf(count, sizeof(count), "%d", n);
+	for (i = 0; i < cfg->workers; i++)
+		pool_spawn(p, i);
+	snprintf(count, sizeof(count), "%d", cfg->workers);
 	log_event("pool_started", "workers", count, NULL);
 	while (!pool_stopping) {
 		sigsuspend(&waitmask);
 		if (pool_child_exited) {
 			pool_child_exited = 0;
-			pool_reap(app, listen_fd, pids, n, &window, &crashes);
+			pool_reap(p);
+		}
+		if (pool_tick) {
+			pool_tick = 0;
+			pool_on_tick(p);
+		}
+		if (pool_reopen) {
+			pool_reopen = 0;
+			log_reopen();
+			pool_signal_all(p, SIGUSR1);
+		}
+		if (pool_reload && !pool_stopping) {
+			pool_reload = 0;
+			pool_reload_workers(p);
 		}
 	}
 	log_event("pool_stopping", NULL);
-	pool_shutdown(pids, n);
-	free(pids);
+	pool_shutdown(p);
 	log_event("pool_stopped", NULL);
+	munmap(p->sb, sizeof(*p->sb));
+	free(p);
 	return 0;
 }

@@ -9,6 +9,7 @@
 int	pool_listen(const struct config *, char *err, size_t errsz);
 int	pool_drop_privileges(const struct config *, char *err, size_t errsz)
 	    __attribute__((warn_unused_result));
-int	pool_run(struct app *, int listen_fd);
+int	pool_run(struct app *, struct config *, struct token_keys *,
+	    const char *config_path, int listen_fd);
 
 #endif

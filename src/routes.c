@@ -17,8 +17,16 @@ static const struct route routes[] = {
 	{ "/login",		"POST",	page_login },
 	{ "/dashboard",		"GET",	page_dashboard },
 	{ "/logout",		"POST",	page_logout },
+	{ "/sessions/end",	"POST",	page_sessions_end },
+	{ "/sessions/end-others", "POST", page_sessions_end_others },
 	{ "/static/style.css",	"GET",	page_static },
+	{ "/favicon.ico",	"GET",	page_favicon },
 	{ "/auth",		"GET",	page_auth },
+	{ "/ping",		"GET",	page_ping },
+	{ "/status",		"GET",	page_status },
+#ifdef TESSERA_TEST_HOOKS
+	{ "/_test/hang",	"GET",	page_test_hang },
+#endif
 };
 
 /*

@@ -9,6 +9,7 @@
 #include <string>
 
 #include <ctemplate/template.h>
+#include <ctemplate/template_cache.h>
 
 // A dictionary handed to C. A root owns the layout's dictionary and sets its
 // variables in the page's (the layout's BODY include, which does not see the
@@ -50,37 +51,55 @@ read_file(const std::string &path, std::string &out)
 
 } // namespace
 
-// Loads and parses every page template once (and the stylesheet), refusing
-// any template that does not begin with the HTML auto-escape pragma.
-// Returns 0, or -1 with a one-line reason in err.
-int
-view_init(const char *dir, char *err, size_t errsz)
+// Checks that every page template of dir exists, begins with the HTML
+// auto-escape pragma and parses (in a scratch cache), and reads the
+// stylesheet into css. Returns true, or false with a one-line reason in err.
+static bool
+view_check(const std::string &dir, std::string &css, char *err, size_t errsz)
 {
+	ctemplate::TemplateCache scratch;
 	std::string	 text;
 
-	template_dir = dir;
-	ctemplate::mutable_default_template_cache()->ClearCache();
 	for (const char *page : kPages) {
-		std::string file = page_file(page);
+		std::string file = dir + "/" + page + ".tpl";
 		if (!read_file(file, text)) {
 			snprintf(err, errsz, "templates: cannot read %s", file.c_str());
-			return -1;
+			return false;
 		}
 		if (text.compare(0, strlen(kAutoescape), kAutoescape) != 0) {
 			snprintf(err, errsz, "templates: %s must begin with %s",
 			    file.c_str(), kAutoescape);
-			return -1;
+			return false;
 		}
-		if (!ctemplate::LoadTemplate(file, ctemplate::STRIP_BLANK_LINES)) {
+		if (!scratch.LoadTemplate(file, ctemplate::STRIP_BLANK_LINES)) {
 			snprintf(err, errsz, "templates: %s does not parse",
 			    file.c_str());
-			return -1;
+			return false;
 		}
 	}
-	if (!read_file(template_dir + "/style.css", stylesheet)) {
-		snprintf(err, errsz, "templates: cannot read %s/style.css", dir);
-		return -1;
+	if (!read_file(dir + "/style.css", css)) {
+		snprintf(err, errsz, "templates: cannot read %s/style.css",
+		    dir.c_str());
+		return false;
 	}
+	return true;
+}
+
+// Loads and parses every page template once (and the stylesheet), after
+// checking them all, so a bad set leaves the loaded one in place.
+// Returns 0, or -1 with a one-line reason in err.
+int
+view_init(const char *dir, char *err, size_t errsz)
+{
+	std::string	 css;
+
+	if (!view_check(dir, css, err, errsz))
+		return -1;
+	template_dir = dir;
+	stylesheet.swap(css);
+	ctemplate::mutable_default_template_cache()->ClearCache();
+	for (const char *page : kPages)
+		ctemplate::LoadTemplate(page_file(page), ctemplate::STRIP_BLANK_LINES);
 	return 0;
 }
 
