@@ -467,12 +467,18 @@ class Stack:
 
     # ---- nginx
 
-    def start_nginx(self):
-        """Renders and starts nginx on a free 127.0.0.1 port in front of the pool's socket."""
+    def start_nginx(self, edit=None):
+        """Renders and starts nginx on a free 127.0.0.1 port in front of the pool's socket.
+
+        edit, when given, takes the rendered nginx.conf text and returns the text to run instead.
+        """
         last = None
         for _ in range(3):
             self.port = free_port()
             run_ok([NGINX_SH, "render", self.nginx_dir, self.port, self.socket])
+            if edit is not None:
+                conf = self.nginx_dir / "nginx.conf"
+                conf.write_text(edit(conf.read_text()))
             r = run([NGINX_SH, "start", self.nginx_dir], timeout=30)
             if r.returncode == 0 and not r.timed_out:
                 self._nginx_running = True

@@ -62,7 +62,7 @@ def test_sign_in_dashboard_and_sign_out(route, private_stack):
 def test_transaction_pooling_shares_fewer_server_connections_than_workers(route, private_stack):
     name, host, bouncer = route
     if name != "transaction":
-        pytest.skip("only transaction pooling multiplexes")
+        pytest.skip("only transaction pooling shares server connections")
     u = private_stack.create_user()
     browsers = [host.browser() for _ in range(WORKERS)]
     for b in browsers:
