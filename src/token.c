@@ -126,6 +126,26 @@ token_sign(const struct token_keys *keys, enum token_purpose purpose,
 }
 
 /*
+ * Returns 1 if the len bytes at s are all base64url characters, else 0.
+ * libsodium's decoder reads them as signed chars, so some bytes >= 0x80
+ * decode like '-' or '_': without this, one cookie had several spellings.
+ */
+static int
+token_b64url_only(const char *s, size_t len)
+{
+	size_t	 i;
+	char	 c;
+
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
+			return 0;
+	}
+	return 1;
+}
+
+/*
  * Checks a cookie value's MAC against every key, in constant time.
  * Returns 1 and the token if it was signed by us for purpose, else 0.
  */
@@ -139,7 +159,7 @@ token_verify(const struct token_keys *keys, enum token_purpose purpose,
 	const char	*end = NULL;
 	int		 i, ok = 0;
 
-	if (len != TOKEN_COOKIE_SIZE - 1 ||
+	if (len != TOKEN_COOKIE_SIZE - 1 || !token_b64url_only(cookie, len) ||
 	    sodium_base642bin(raw, sizeof(raw), cookie, len, NULL, &rawlen,
 	    &end, B64_VARIANT) != 0 || rawlen != sizeof(raw) ||
 	    end != cookie + len)

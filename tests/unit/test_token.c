@@ -257,6 +257,27 @@ TEST(non_base64_input_is_refused)
 	assert_int_equal(verifies(&keys, TOKEN_SESSION, bad), 0);
 }
 
+TEST(bytes_above_0x7f_are_refused_everywhere)
+{
+	struct token_keys keys;
+	unsigned char	 token[TOKEN_BYTES];
+	char		 cookie[TOKEN_COOKIE_SIZE], bad[TOKEN_COOKIE_SIZE];
+	size_t		 i;
+	int		 c;
+
+	/* libsodium's decoder once read some of these as '-' or '_'. */
+	keys_of(&keys, SECRET_A, NULL);
+	token_new(token);
+	memset(token, 0xfb, 8);		/* base64url "-_-_..." at the start */
+	token_sign(&keys, TOKEN_SESSION, token, cookie);
+	for (i = 0; i < TOKEN_COOKIE_SIZE - 1; i++)
+		for (c = 0x80; c <= 0xff; c++) {
+			memcpy(bad, cookie, sizeof(bad));
+			bad[i] = (char)c;
+			assert_int_equal(verifies(&keys, TOKEN_SESSION, bad), 0);
+		}
+}
+
 TEST(embedded_nul_is_refused)
 {
 	struct token_keys keys;
@@ -630,6 +651,7 @@ main(void)
 		cmocka_unit_test(truncated_cookie_is_refused),
 		cmocka_unit_test(overlong_cookie_is_refused),
 		cmocka_unit_test(non_base64_input_is_refused),
+		cmocka_unit_test(bytes_above_0x7f_are_refused_everywhere),
 		cmocka_unit_test(embedded_nul_is_refused),
 		cmocka_unit_test(refused_cookie_leaves_the_output_alone),
 		cmocka_unit_test(rotation_old_key_second_still_verifies),
