@@ -3,10 +3,29 @@
 #define TESSERA_CMD_H
 
 #include "config.h"
+#include "db.h"
+
+/* Exit statuses, as the usage text lists them. */
+enum cmd_exit {
+	CMD_OK = 0,
+	CMD_FAILED = 1,		/* the database, the system */
+	CMD_USAGE = 2,
+	CMD_NO_USER = 3,	/* no user has that name */
+	CMD_NO_SESSION = 4,	/* no session has that id */
+};
 
 int	cmd_serve(struct config *, int argc, char **argv);
 int	cmd_migrate(struct config *, int argc, char **argv);
 int	cmd_user(struct config *, int argc, char **argv);
+int	cmd_sessions(struct config *, int argc, char **argv);
 void	cmd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+struct db *cmd_db_open(const struct config *);
+PGresult *cmd_db_query(struct db *, enum db_sql, const char *const *values)
+	    __attribute__((warn_unused_result));
+int	cmd_db_value(const struct config *, enum db_sql, const char *param,
+	    char *out, size_t size) __attribute__((warn_unused_result));
+void	cmd_print_table(PGresult *, const char *const *headers,
+	    int summarise_last);
 
 #endif

@@ -1,4 +1,4 @@
-/* `tessera user add|passwd NAME`: accounts, with the password read from standard input. */
+/* `tessera user add|passwd|disable|enable NAME`, `user list`: accounts; passwords read from standard input. */
 #include "cmd.h"
 
 #include <stdio.h>
@@ -123,27 +123,68 @@ user_set_password(struct config *cfg, const char *name, int adding)
 		return 1;
 	}
 	sodium_memzero(pw, sizeof(pw));
-	db = db_new(cfg->database, cfg->connect_timeout, cfg->statement_timeout, 0);
-	if (db == NULL)
-		cmd_fail("out of memory");
-	else if ((res = db_query(db, adding ? SQL_USER_ADD : SQL_USER_PASSWD,
-	    values, NULL)) == NULL)
-		cmd_fail("database: %s", db_error(db));
-	else {
+	if ((db = cmd_db_open(cfg)) != NULL && (res = cmd_db_query(db,
+	    adding ? SQL_USER_ADD : SQL_USER_PASSWD, values)) != NULL) {
 		if (PQntuples(res) == 1) {
 			printf("%s user %s\n", adding ? "added" : "changed the "
 			    "password of", name);
-			rc = 0;
-		} else
+			rc = CMD_OK;
+		} else {
 			cmd_fail(adding ? "user %s already exists" :
 			    "no user named %s", name);
+			rc = adding ? CMD_FAILED : CMD_NO_USER;
+		}
 		PQclear(res);
 	}
 	db_free(db);
 	return rc;
 }
 
-/* `tessera user add|passwd NAME`. Returns the exit status. */
+/* `user list`: every account, disabled or not, with its live sessions. Returns the exit status. */
+static int
+user_list(struct config *cfg)
+{
+	static const char *const headers[] = { "USER", "CREATED", "DISABLED",
+	    "LIVE SESSIONS" };
+	const char	*values[1] = { NULL };
+	struct db	*db;
+	PGresult	*res;
+	int		 rc = CMD_FAILED;
+
+	if ((db = cmd_db_open(cfg)) != NULL &&
+	    (res = cmd_db_query(db, SQL_ADMIN_USERS, values)) != NULL) {
+		cmd_print_table(res, headers, 0);
+		PQclear(res);
+		rc = CMD_OK;
+	}
+	db_free(db);
+	return rc;
+}
+
+/* `user disable NAME` (which ends the user's sessions) or `user enable NAME`. Returns the exit status. */
+static int
+user_set_disabled(struct config *cfg, const char *name, int disable)
+{
+	char	 v[24];
+	int	 rc;
+
+	rc = cmd_db_value(cfg, disable ? SQL_ADMIN_DISABLE : SQL_ADMIN_ENABLE,
+	    name, v, sizeof(v));
+	if (rc < 0)
+		return CMD_FAILED;
+	if (rc == 0 || v[0] == 'f') {
+		cmd_fail("no user named %s", name);
+		return CMD_NO_USER;
+	}
+	if (disable)
+		printf("disabled user %s, ended %s session%s\n", name, v,
+		    strcmp(v, "1") ? "s" : "");
+	else
+		printf("enabled user %s\n", name);
+	return CMD_OK;
+}
+
+/* `tessera user add|passwd|disable|enable NAME` or `user list`. Returns the exit status. */
 int
 cmd_user(struct config *cfg, int argc, char **argv)
 {
@@ -151,6 +192,13 @@ cmd_user(struct config *cfg, int argc, char **argv)
 		return user_set_password(cfg, argv[2], 1);
 	if (argc == 3 && strcmp(argv[1], "passwd") == 0)
 		return user_set_password(cfg, argv[2], 0);
-	cmd_fail("usage: tessera [-c FILE] user add|passwd NAME");
-	return 2;
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return user_list(cfg);
+	if (argc == 3 && strcmp(argv[1], "disable") == 0)
+		return user_set_disabled(cfg, argv[2], 1);
+	if (argc == 3 && strcmp(argv[1], "enable") == 0)
+		return user_set_disabled(cfg, argv[2], 0);
+	cmd_fail("usage: tessera [-c FILE] user add|passwd|disable|enable NAME "
+	    "| user list");
+	return CMD_USAGE;
 }

@@ -7,6 +7,8 @@
 
 #include "log.h"
 
+#define PRUNE_LOCK	"7465737365726170"	/* advisory lock key of pruning; any constant */
+
 struct db_stmt {
 	const char	*name;		/* prepared statement name */
 	int		 nparams;
@@ -31,6 +33,46 @@ struct db_stmt {
 	"s.token_hash = $1 AND least(s.expires_at, s.absolute_expires_at) > now() " \
 	"AND u.id = s.user_id AND u.disabled_at IS NULL"
 
+/* Slides the idle expiry and applies data changes ($3..$6), returning SESSION_COLUMNS. */
+#define SESSION_TOUCH \
+	"UPDATE tessera.sessions s SET last_seen_at = now(), " \
+	"expires_at = least(now() + make_interval(secs => $2::int), " \
+	"s.absolute_expires_at), " \
+	"data = (s.data - $3::text[]) || jsonb_object($4::text[]) || " \
+	"coalesce((SELECT jsonb_object_agg(i.k, CASE WHEN " \
+	"jsonb_typeof(s.data -> i.k) = 'number' THEN (s.data ->> i.k)::bigint " \
+	"ELSE 0 END + i.d) FROM unnest($5::text[], $6::bigint[]) AS i(k, d)), " \
+	"'{}') FROM tessera.users u WHERE " SESSION_LIVE \
+	" RETURNING " SESSION_COLUMNS
+
+/* A time as ISO 8601 in UTC, like 2026-01-31T23:59:59Z. */
+#define ISO_UTC(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Text as hex of its UTF-8 bytes ('' for NULL), safe between any separators. */
+#define HEX_TEXT(col) \
+	"encode(convert_to(coalesce(" col ", ''), 'UTF8'), 'hex')"
+
+/*
+ * The user's live sessions (s, the touched row, first; then by last use;
+ * at most 50) as id.created.last_seen.hex(address).hex(agent) joined
+ * by '&', for page_sessions.c: one column, no JSON parser needed.
+ */
+#define SESSION_LIST_ORDER	"l.id <> s.id, l.last_seen_at DESC"
+#define SESSION_LIST \
+	"(SELECT coalesce(string_agg(concat_ws('.', l.id, " \
+	ISO_UTC("l.created_at") ", " \
+	ISO_UTC("CASE WHEN l.id = s.id THEN s.last_seen_at ELSE l.last_seen_at END") \
+	", " HEX_TEXT("l.remote_addr") ", " HEX_TEXT("l.user_agent") "), '&' " \
+	"ORDER BY " SESSION_LIST_ORDER "), '') FROM (SELECT * FROM " \
+	"tessera.sessions l WHERE l.user_id = s.user_id AND " \
+	"least(l.expires_at, l.absolute_expires_at) > now() ORDER BY " \
+	SESSION_LIST_ORDER " LIMIT 50) l)"
+
+/* Live sessions for operators (tessera.live_sessions), $1: one user or NULL for all. */
+#define ADMIN_SESSIONS_WHERE \
+	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
+
 static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
 	    "SELECT set_config('statement_timeout', $1, false)" },
@@ -38,16 +80,9 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "SELECT " SESSION_COLUMNS ", "
 	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
 	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
-	[SQL_SESSION_TOUCH] = { "session_touch", 6, 1u << 0,
-	    "UPDATE tessera.sessions s SET last_seen_at = now(), "
-	    "expires_at = least(now() + make_interval(secs => $2::int), "
-	    "s.absolute_expires_at), "
-	    "data = (s.data - $3::text[]) || jsonb_object($4::text[]) || "
-	    "coalesce((SELECT jsonb_object_agg(i.k, CASE WHEN "
-	    "jsonb_typeof(s.data -> i.k) = 'number' THEN (s.data ->> i.k)::bigint "
-	    "ELSE 0 END + i.d) FROM unnest($5::text[], $6::bigint[]) AS i(k, d)), "
-	    "'{}') FROM tessera.users u WHERE " SESSION_LIVE
-	    " RETURNING " SESSION_COLUMNS },
+	[SQL_SESSION_TOUCH] = { "session_touch", 6, 1u << 0, SESSION_TOUCH },
+	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 6, 1u << 0,
+	    SESSION_TOUCH ", " SESSION_LIST },
 	[SQL_SESSION_CREATE] = { "session_create", 7, 1u << 0 | 1u << 6,
 	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
@@ -84,6 +119,37 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "THEN 1 ELSE f.failures + 1 END, last_failure = now()" },
 	[SQL_THROTTLE_CLEAR] = { "throttle_clear", 1, 0,
 	    "DELETE FROM tessera.login_failures WHERE key = $1" },
+	[SQL_SESSION_END] = { "session_end", 2, 0,
+	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2" },
+	[SQL_SESSION_END_OTHERS] = { "session_end_others", 2, 0,
+	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2" },
+	[SQL_SESSION_PRUNE] = { "session_prune", 1, 0,
+	    "SELECT CASE WHEN pg_try_advisory_xact_lock(x'" PRUNE_LOCK "'::bigint) "
+	    "THEN tessera.purge_expired($1::int) END" },
+	[SQL_ADMIN_SESSIONS] = { "admin_sessions", 1, 0,
+	    "SELECT l.id, l.username, " ISO_UTC("l.created_at") ", "
+	    ISO_UTC("l.last_seen_at") ", " ISO_UTC("l.idle_expires_at") ", "
+	    ISO_UTC("l.absolute_expires_at") ", coalesce(l.client_addr, ''), "
+	    "coalesce(l.user_agent, '')" ADMIN_SESSIONS_WHERE
+	    " ORDER BY l.username, l.last_seen_at DESC" },
+	[SQL_ADMIN_SESSIONS_JSON] = { "admin_sessions_json", 1, 0,
+	    "SELECT coalesce(json_agg(l ORDER BY l.username, l.last_seen_at DESC), "
+	    "'[]')" ADMIN_SESSIONS_WHERE },
+	[SQL_ADMIN_REVOKE] = { "admin_revoke", 1, 0,
+	    "SELECT tessera.revoke_session($1::bigint)" },
+	[SQL_ADMIN_REVOKE_USER] = { "admin_revoke_user", 1, 0,
+	    "SELECT tessera.revoke_user_sessions($1)" },
+	[SQL_ADMIN_PURGE] = { "admin_purge", 1, 0,
+	    "SELECT tessera.purge_expired($1::int)" },
+	[SQL_ADMIN_USERS] = { "admin_users", 1, 0,
+	    "SELECT a.username, " ISO_UTC("a.created_at") ", coalesce("
+	    ISO_UTC("a.disabled_at") ", ''), a.live_sessions "
+	    "FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1 "
+	    "ORDER BY a.username" },
+	[SQL_ADMIN_DISABLE] = { "admin_disable", 1, 0,
+	    "SELECT tessera.disable_user($1)" },
+	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
+	    "SELECT tessera.enable_user($1)" },
 };
 
 struct db {

@@ -18,6 +18,18 @@ enum db_sql {
 	SQL_THROTTLE_CHECK,	/* user key, address key -> seconds to wait */
 	SQL_THROTTLE_FAIL,	/* user key, address key: count a failure */
 	SQL_THROTTLE_CLEAR,	/* user key: forget its failures */
+	SQL_SESSION_TOUCH_LIST,	/* as SQL_SESSION_TOUCH, + the user's sessions */
+	SQL_SESSION_END,	/* id, user id -> gone (only that user's) */
+	SQL_SESSION_END_OTHERS,	/* id kept, user id -> the user's others gone */
+	SQL_SESSION_PRUNE,	/* batch -> purged, NULL if another is pruning */
+	SQL_ADMIN_SESSIONS,	/* username or NULL -> live sessions */
+	SQL_ADMIN_SESSIONS_JSON, /* username or NULL -> them as a JSON array */
+	SQL_ADMIN_REVOKE,	/* session id -> ended? */
+	SQL_ADMIN_REVOKE_USER,	/* username -> sessions ended, NULL: no user */
+	SQL_ADMIN_PURGE,	/* batch -> expired sessions purged */
+	SQL_ADMIN_USERS,	/* username or NULL -> accounts */
+	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
+	SQL_ADMIN_ENABLE,	/* username -> found? */
 	SQL__MAX
 };
 

@@ -1,4 +1,4 @@
-/* tessera's command line: serve, migrate, user. */
+/* tessera's command line: serve, migrate, user, sessions. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -68,7 +68,19 @@ usage(void)
 	    "  serve [--listen ADDR]   run the FastCGI worker pool\n"
 	    "  migrate                 apply database migrations\n"
 	    "  user add NAME           create a user (password on stdin)\n"
-	    "  user passwd NAME        change a user's password\n");
+	    "  user passwd NAME        change a user's password, ending their sessions\n"
+	    "  user list               every user: created, disabled, live sessions\n"
+	    "  user disable NAME       refuse the user's sign-ins, end their sessions\n"
+	    "  user enable NAME        let a disabled user sign in again\n"
+	    "  sessions list [--user NAME] [--json]\n"
+	    "                          live sessions (all of them, or one user's)\n"
+	    "  sessions revoke ID      end one session (its id from sessions list)\n"
+	    "  sessions revoke --user NAME\n"
+	    "                          end every session of a user\n"
+	    "  sessions purge [--batch N]\n"
+	    "                          delete expired sessions, N (10000) at a time\n"
+	    "exit status: 0 done, 1 failed (database, system), 2 usage,\n"
+	    "  3 no user has that name, 4 no session has that id\n");
 }
 
 int
@@ -111,6 +123,8 @@ main(int argc, char **argv)
 		rc = cmd_migrate(&cfg, argc, argv);
 	else if (strcmp(cmd, "user") == 0)
 		rc = cmd_user(&cfg, argc, argv);
+	else if (strcmp(cmd, "sessions") == 0)
+		rc = cmd_sessions(&cfg, argc, argv);
 	else {
 		usage();
 		rc = 2;

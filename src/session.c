@@ -93,6 +93,7 @@ sess_free(struct sess *s)
 		free(s->data[i].key);
 		free(s->data[i].value);
 	}
+	free(s->list);
 	sodium_memzero(s, sizeof(*s));
 }
 
@@ -206,10 +207,13 @@ sess_touch(struct ctx *c)
 		values[2 + i] = buf_str(&arr[i]);
 	if (arr[0].failed || arr[1].failed || arr[2].failed || arr[3].failed)
 		goto out;
-	if ((res = db_query(c->app->db, SQL_SESSION_TOUCH, values, lengths)) == NULL)
+	if ((res = db_query(c->app->db, s->want_list ? SQL_SESSION_TOUCH_LIST :
+	    SQL_SESSION_TOUCH, values, lengths)) == NULL)
 		goto out;
 	if ((rc = PQntuples(res) == 1)) {
 		sess_from_row(s, res);
+		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 6))) == NULL)
+			rc = -1;	/* column 6: the list, after SESSION_COLUMNS */
 		if (c->app->cfg->cookie_persistent)
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
@@ -221,9 +225,10 @@ out:
 }
 
 /*
- * Loads the session named by the cookie, if any. With queued changes, or
- * when the row was last touched more than touch_interval ago, it is
- * written (one UPDATE ... RETURNING); otherwise it is only read.
+ * Loads the session named by the cookie, if any. With queued changes, a
+ * wanted list of the user's sessions, or when the row was last touched
+ * more than touch_interval ago, it is written (one UPDATE ... RETURNING);
+ * otherwise it is only read.
  * Returns 1 if live, 0 if there is no live session, -1 on a database failure.
  */
 int
@@ -238,7 +243,7 @@ sess_load(struct ctx *c)
 
 	if (!s->has_token)
 		return 0;
-	if (s->nchange > 0)
+	if (s->nchange > 0 || s->want_list)
 		return sess_touch(c);
 	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
 	values[0] = (const char *)s->hash;

@@ -37,6 +37,8 @@ struct sess {
 	int			 ndata;
 	struct sess_change	 change[SESS_MAX_CHANGES];
 	int			 nchange;
+	int			 want_list;	/* sess_load fetches list too (a touch) */
+	char			*list;		/* the user's live sessions (db.c SESSION_LIST) */
 };
 
 void		 sess_read_cookie(struct ctx *);

@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "page.h"
+#include "prune.h"
 #include "routes.h"
 
 static volatile sig_atomic_t worker_stopping;
@@ -134,6 +135,7 @@ worker_run(struct app *app, int listen_fd)
 	while (!worker_stopping && FCGX_Accept_r(&fr) >= 0) {
 		worker_handle(app, &fr, &resp);
 		FCGX_Finish_r(&fr);
+		prune_tick(app);
 	}
 	http_response_free(&resp);
 	db_free(app->db);

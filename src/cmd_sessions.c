@@ -1,0 +1,175 @@
+/* `tessera sessions list|revoke|purge`: operators administer sessions over the SQL functions. */
+#include "cmd.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SESSIONS_USAGE	"usage: tessera [-c FILE] sessions list [--user NAME] " \
+			"[--json] | revoke ID | revoke --user NAME | purge [--batch N]"
+#define PURGE_BATCH	"10000"
+
+/* Returns 1 if s is a whole number of 1 to digits digits, else 0. */
+static int
+sessions_is_number(const char *s, size_t digits)
+{
+	size_t	 len = strlen(s);
+
+	return len > 0 && len <= digits && strspn(s, "0123456789") == len;
+}
+
+/* Returns CMD_OK if a user is called name, else the exit status after saying why. */
+static int
+sessions_user_known(struct db *db, const char *name)
+{
+	const char	*values[1] = { name };
+	PGresult	*res;
+	int		 found;
+
+	if ((res = cmd_db_query(db, SQL_ADMIN_USERS, values)) == NULL)
+		return CMD_FAILED;
+	found = PQntuples(res) > 0;
+	PQclear(res);
+	if (found)
+		return CMD_OK;
+	cmd_fail("no user named %s", name);
+	return CMD_NO_USER;
+}
+
+/* `sessions list [--user NAME] [--json]`. Returns the exit status. */
+static int
+sessions_list(struct config *cfg, const char *user, int json)
+{
+	static const char *const headers[] = { "ID", "USER", "CREATED",
+	    "LAST SEEN", "IDLE EXPIRY", "ABSOLUTE EXPIRY", "ADDRESS", "BROWSER" };
+	const char	*values[1] = { user };
+	struct db	*db;
+	PGresult	*res;
+	int		 rc = CMD_OK;
+
+	if ((db = cmd_db_open(cfg)) == NULL)
+		return CMD_FAILED;
+	if (user != NULL)
+		rc = sessions_user_known(db, user);
+	if (rc == CMD_OK && (res = cmd_db_query(db, json ?
+	    SQL_ADMIN_SESSIONS_JSON : SQL_ADMIN_SESSIONS, values)) == NULL)
+		rc = CMD_FAILED;
+	else if (rc == CMD_OK) {
+		if (json)
+			printf("%s\n", PQgetvalue(res, 0, 0));
+		else
+			cmd_print_table(res, headers, 1);
+		PQclear(res);
+	}
+	db_free(db);
+	return rc;
+}
+
+/* `sessions revoke ID`. Returns the exit status. */
+static int
+sessions_revoke(struct config *cfg, const char *id)
+{
+	char	 ended[8];
+
+	if (!sessions_is_number(id, 18)) {
+		cmd_fail("a session id is a number, not \"%.32s\"", id);
+		return CMD_USAGE;
+	}
+	if (cmd_db_value(cfg, SQL_ADMIN_REVOKE, id, ended, sizeof(ended)) < 0)
+		return CMD_FAILED;
+	if (ended[0] != 't') {
+		cmd_fail("no session with id %s", id);
+		return CMD_NO_SESSION;
+	}
+	printf("ended session %s\n", id);
+	return CMD_OK;
+}
+
+/* `sessions revoke --user NAME`. Returns the exit status. */
+static int
+sessions_revoke_user(struct config *cfg, const char *name)
+{
+	char	 n[24];
+
+	switch (cmd_db_value(cfg, SQL_ADMIN_REVOKE_USER, name, n, sizeof(n))) {
+	case -1:
+		return CMD_FAILED;
+	case 0:
+		cmd_fail("no user named %s", name);
+		return CMD_NO_USER;
+	}
+	printf("ended %s session%s of %s\n", n, strcmp(n, "1") ? "s" : "", name);
+	return CMD_OK;
+}
+
+/*
+ * `sessions purge [--batch N]`: one transaction per batch until none is
+ * left, with a running count on standard error when it is a terminal.
+ * Prints the total. Returns the exit status.
+ */
+static int
+sessions_purge(struct config *cfg, const char *batch)
+{
+	const char	*values[1] = { batch };
+	int		 progress = isatty(STDERR_FILENO), rc = CMD_OK;
+	long long	 total = 0, n;
+	struct db	*db;
+	PGresult	*res;
+
+	if (!sessions_is_number(batch, 6) || atoi(batch) < 1) {
+		cmd_fail("--batch takes a number from 1 to 999999, not \"%.32s\"",
+		    batch);
+		return CMD_USAGE;
+	}
+	if ((db = cmd_db_open(cfg)) == NULL)
+		return CMD_FAILED;
+	do {
+		if ((res = cmd_db_query(db, SQL_ADMIN_PURGE, values)) == NULL) {
+			rc = CMD_FAILED;
+			break;
+		}
+		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		PQclear(res);
+		total += n;
+		if (progress)
+			fprintf(stderr, "\rpurging: %lld expired sessions deleted",
+			    total);
+	} while (n > 0);
+	if (progress)
+		fputc('\n', stderr);
+	printf("purged %lld expired sessions\n", total);
+	db_free(db);
+	return rc;
+}
+
+/* `tessera sessions ...`. Returns the exit status. */
+int
+cmd_sessions(struct config *cfg, int argc, char **argv)
+{
+	const char	*user = NULL;
+	int		 json = 0, i;
+
+	if (argc >= 2 && strcmp(argv[1], "list") == 0) {
+		for (i = 2; i < argc; i++)
+			if (strcmp(argv[i], "--json") == 0)
+				json = 1;
+			else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+				user = argv[++i];
+			else
+				break;
+		if (i == argc)
+			return sessions_list(cfg, user, json);
+	} else if (argc == 3 && strcmp(argv[1], "revoke") == 0)
+		return sessions_revoke(cfg, argv[2]);
+	else if (argc == 4 && strcmp(argv[1], "revoke") == 0 &&
+	    strcmp(argv[2], "--user") == 0)
+		return sessions_revoke_user(cfg, argv[3]);
+	else if (argc == 2 && strcmp(argv[1], "purge") == 0)
+		return sessions_purge(cfg, PURGE_BATCH);
+	else if (argc == 4 && strcmp(argv[1], "purge") == 0 &&
+	    strcmp(argv[2], "--batch") == 0)
+		return sessions_purge(cfg, argv[3]);
+	cmd_fail(SESSIONS_USAGE);
+	return CMD_USAGE;
+}

@@ -1,0 +1,205 @@
+/* The user's own sessions: the list on the dashboard, ending one other, ending all others. */
+#include "page.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "log.h"
+#include "useragent.h"
+
+#define LIST_FIELDS	5	/* id.created.last_seen.hex(address).hex(agent) */
+#define ID_MAX		20	/* digits of a bigint */
+#define ISO_MAX		24	/* 2026-01-31T23:59:59Z */
+#define ADDR_MAX	64
+#define AGENT_MAX	512	/* session.c keeps this much of a User-Agent */
+
+/* One entry of the list db.c's SESSION_LIST returns, decoded. */
+struct sessions_entry {
+	char	 id[ID_MAX + 1];
+	char	 created[ISO_MAX];
+	char	 last_seen[ISO_MAX];
+	char	 addr[ADDR_MAX + 1];
+	char	 agent[AGENT_MAX + 1];
+};
+
+/* Copies len bytes of text into out (size bytes), hex-decoded if hex. Returns 0, or -1 if it does not fit or is not hex. */
+static int
+sessions_field(const char *text, size_t len, int hex, char *out, size_t size)
+{
+	size_t	 n;
+
+	if (!hex) {
+		if (len >= size)
+			return -1;
+		memcpy(out, text, len);
+		n = len;
+	} else if (sodium_hex2bin((unsigned char *)out, size - 1, text, len,
+	    NULL, &n, NULL) != 0 || memchr(out, '\0', n) != NULL)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * Decodes the entry at *cursor (up to '&' or the end) into e and moves
+ * *cursor past it. Returns 1 with e filled, 0 at the end of the list, -1
+ * for an entry that does not decode (skipped).
+ */
+static int
+sessions_next(const char **cursor, struct sessions_entry *e)
+{
+	char		*outs[LIST_FIELDS] = { e->id, e->created, e->last_seen,
+			    e->addr, e->agent };
+	const size_t	 sizes[LIST_FIELDS] = { sizeof(e->id), sizeof(e->created),
+			    sizeof(e->last_seen), sizeof(e->addr), sizeof(e->agent) };
+	const char	*p = *cursor, *end, *dot;
+	int		 i;
+
+	if (*p == '\0')
+		return 0;
+	end = p + strcspn(p, "&");
+	*cursor = *end ? end + 1 : end;
+	for (i = 0; i < LIST_FIELDS; i++) {
+		dot = i < LIST_FIELDS - 1 ? memchr(p, '.', (size_t)(end - p)) : end;
+		if (dot == NULL || sessions_field(p, (size_t)(dot - p), i >= 3,
+		    outs[i], sizes[i]) == -1)
+			return -1;
+		p = dot + 1;
+	}
+	return 1;
+}
+
+/* Sets NAME_ISO to an ISO time like 2026-01-31T23:59:59Z and NAME to "2026-01-31 23:59 UTC". */
+static void
+sessions_set_time(struct view_dict *d, const char *name, const char *iso)
+{
+	char	 key[32], shown[32];
+
+	snprintf(shown, sizeof(shown), "%.10s %.5s UTC", iso,
+	    strlen(iso) > 11 ? iso + 11 : "");
+	view_set(d, name, shown);
+	snprintf(key, sizeof(key), "%s_ISO", name);
+	view_set(d, key, iso);
+}
+
+/*
+ * Adds the signed-in user's live sessions (c->sess.list, fetched by
+ * sess_load when c->sess.want_list was set) to dict: a SESSION section
+ * each, THIS in the current one, OTHER in the others, and OTHERS once
+ * when there is any other. The forms take CSRF from dict.
+ */
+void
+page_sessions_list(struct ctx *c, struct view_dict *dict)
+{
+	struct sessions_entry	 e;
+	struct view_dict	*row;
+	const char		*cursor = c->sess.list ? c->sess.list : "";
+	char			 browser[UA_SUMMARY_MAX];
+	int			 rc, others = 0;
+
+	while ((rc = sessions_next(&cursor, &e)) != 0) {
+		if (rc == -1)
+			continue;
+		row = view_section_add(dict, "SESSION");
+		view_set(row, "ID", e.id);
+		view_set(row, "ADDR", e.addr[0] ? e.addr : "an unknown address");
+		view_set(row, "BROWSER", ua_summary(e.agent, browser,
+		    sizeof(browser)));
+		sessions_set_time(row, "STARTED", e.created);
+		sessions_set_time(row, "LAST_SEEN", e.last_seen);
+		if (strtoll(e.id, NULL, 10) == c->sess.id)
+			view_section_add(row, "THIS");
+		else {
+			view_section_add(row, "OTHER");
+			others++;
+		}
+	}
+	if (others > 0)
+		view_section_add(dict, "OTHERS");
+}
+
+/*
+ * What both forms check first: a session cookie (else 303 to /), this
+ * session's CSRF value (else 403), a live session (else 303 to /).
+ * Returns 1 to go on, or 0 with the response made.
+ */
+static int
+sessions_post_ok(struct ctx *c)
+{
+	if (!c->sess.has_token) {
+		http_redirect(c->resp, "/");
+		return 0;
+	}
+	if (!sess_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
+		log_event("csrf_rejected", "path", c->req->path, "addr",
+		    c->req->remote_addr, NULL);
+		page_error(c, 403, "This form has expired. Go back, reload "
+		    "the page and try again.");
+		return 0;
+	}
+	switch (sess_load(c)) {
+	case 1:
+		return 1;
+	case 0:
+		http_redirect(c->resp, "/");
+		return 0;
+	default:
+		page_db_error(c);
+		return 0;
+	}
+}
+
+/*
+ * Runs statement stmt (END or END_OTHERS) with session id sid and the
+ * signed-in user's id, logs event with how many sessions ended, and
+ * answers 303 to /dashboard (or the database error).
+ */
+static void
+sessions_end(struct ctx *c, enum db_sql stmt, const char *sid,
+    const char *event)
+{
+	char		 uid[24];
+	const char	*values[2] = { sid, uid };
+	PGresult	*res;
+
+	snprintf(uid, sizeof(uid), "%lld", c->sess.user_id);
+	if ((res = db_query(c->app->db, stmt, values, NULL)) == NULL) {
+		page_db_error(c);
+		return;
+	}
+	log_event(event, "user", c->sess.username, "addr", c->req->remote_addr,
+	    "id", sid, "ended", PQcmdTuples(res), NULL);
+	PQclear(res);
+	http_redirect(c->resp, "/dashboard");
+}
+
+/* POST /sessions/end (csrf, id): ends that session if it is one of the user's; 303 to /dashboard. */
+void
+page_sessions_end(struct ctx *c)
+{
+	const char	*id = form_get(&c->req->form, "id");
+
+	if (!sessions_post_ok(c))
+		return;
+	if (id == NULL || *id == '\0' || strlen(id) > 18 ||
+	    strspn(id, "0123456789") != strlen(id)) {
+		page_error(c, 400, "That is not a session of yours.");
+		return;
+	}
+	sessions_end(c, SQL_SESSION_END, id, "session_ended");
+}
+
+/* POST /sessions/end-others (csrf): ends every session of the user but this one; 303 to /dashboard. */
+void
+page_sessions_end_others(struct ctx *c)
+{
+	char	 own[24];
+
+	if (!sessions_post_ok(c))
+		return;
+	snprintf(own, sizeof(own), "%lld", c->sess.id);
+	sessions_end(c, SQL_SESSION_END_OTHERS, own, "sessions_ended_others");
+}

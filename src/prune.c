@@ -1,0 +1,59 @@
+/* Automatic pruning of expired sessions by the workers, one at a time across every host. */
+#include "prune.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "log.h"
+#include "scoreboard.h"
+
+#define PRUNE_BATCH	1000	/* rows per try: milliseconds, between two requests */
+
+static int64_t	prune_next_ms;	/* this worker's next try (monotonic); 0: unscheduled */
+
+/* Schedules this worker's next try at a random point from 50% to 150% of prune_interval after now. */
+static void
+prune_schedule(const struct config *cfg, int64_t now)
+{
+	uint32_t	 ms = (uint32_t)cfg->prune_interval * 1000;
+
+	prune_next_ms = now + ms / 2 + randombytes_uniform(ms + 1);
+}
+
+/*
+ * Called by the worker after each request. When this worker's randomised
+ * time has come, deletes up to PRUNE_BATCH expired sessions through
+ * tessera.purge_expired, unless another worker of any host holds the
+ * pruning lock (the same statement tries it). A full batch means more are
+ * left: the next request tries again at once. Off when prune_interval is 0.
+ */
+void
+prune_tick(struct app *app)
+{
+	char		 batch[16];
+	const char	*values[1] = { batch };
+	int64_t		 now;
+	PGresult	*res;
+	int		 n;
+
+	if (app->cfg->prune_interval == 0)
+		return;
+	now = score_now_ms();
+	if (prune_next_ms == 0)
+		prune_schedule(app->cfg, now);
+	if (now < prune_next_ms)
+		return;
+	prune_schedule(app->cfg, now);
+	snprintf(batch, sizeof(batch), "%d", PRUNE_BATCH);
+	if ((res = db_query(app->db, SQL_SESSION_PRUNE, values, NULL)) == NULL)
+		return;		/* logged by db_query */
+	n = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
+	if (n > 0)
+		log_event("sessions_pruned", "count", PQgetvalue(res, 0, 0), NULL);
+	if (n == PRUNE_BATCH)
+		prune_next_ms = now;
+	PQclear(res);
+}

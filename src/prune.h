@@ -1,0 +1,9 @@
+/* Automatic pruning of expired sessions by the workers, one at a time across every host. */
+#ifndef TESSERA_PRUNE_H
+#define TESSERA_PRUNE_H
+
+struct app;
+
+void	prune_tick(struct app *);
+
+#endif
