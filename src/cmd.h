@@ -14,7 +14,8 @@ enum cmd_exit {
 	CMD_NO_SESSION = 4,	/* no session has that id */
 };
 
-int	cmd_serve(struct config *, int argc, char **argv);
+int	cmd_serve(struct config *, const char *config_path, int argc,
+	    char **argv);
 int	cmd_migrate(struct config *, int argc, char **argv);
 int	cmd_user(struct config *, int argc, char **argv);
 int	cmd_sessions(struct config *, int argc, char **argv);

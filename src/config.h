@@ -20,7 +20,16 @@ struct config {
 	char	*cookie_name;
 	char	*user;			/* drop to this user when started as root */
 	char	*group;
+	char	*socket_user;		/* owner of a unix socket made when root */
+	char	*socket_group;
+	char	*status_allow;		/* addresses and prefixes that may see /status */
 	int	 workers;
+	int	 max_requests;		/* recycle a worker after this many; 0: never */
+	int	 shutdown_timeout;	/* seconds in-flight requests get on stop */
+	int	 request_timeout;	/* seconds before a stuck worker is killed; 0: never */
+	int	 slow_log;		/* seconds after which a request is logged; 0: never */
+	int	 crash_limit;		/* crashes within crash_window before backing off */
+	int	 crash_window;		/* seconds */
 	int	 idle_timeout;		/* seconds */
 	int	 absolute_timeout;	/* seconds */
 	int	 touch_interval;	/* seconds between idle-expiry slides */

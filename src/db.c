@@ -150,6 +150,7 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "SELECT tessera.disable_user($1)" },
 	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
 	    "SELECT tessera.enable_user($1)" },
+	[SQL_PING] = { "ping", 0, 0, "SELECT 1" },
 };
 
 struct db {

@@ -30,6 +30,7 @@ enum db_sql {
 	SQL_ADMIN_USERS,	/* username or NULL -> accounts */
 	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_ENABLE,	/* username -> found? */
+	SQL_PING,		/* -> 1: the database answers */
 	SQL__MAX
 };
 

@@ -118,7 +118,7 @@ main(int argc, char **argv)
 	else if (strcmp(cmd, "serve") != 0 && log_open(cfg.log_file) == -1)
 		log_open("/dev/null");
 	if (strcmp(cmd, "serve") == 0)
-		rc = cmd_serve(&cfg, argc, argv);
+		rc = cmd_serve(&cfg, path, argc, argv);
 	else if (strcmp(cmd, "migrate") == 0)
 		rc = cmd_migrate(&cfg, argc, argv);
 	else if (strcmp(cmd, "user") == 0)

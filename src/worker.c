@@ -1,7 +1,9 @@
 /* One worker process: accept a request, answer it, never die on bad input. */
 #include "worker.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,8 +14,9 @@
 #include "page.h"
 #include "prune.h"
 #include "routes.h"
+#include "scoreboard.h"
 
-static volatile sig_atomic_t worker_stopping;
+static volatile sig_atomic_t worker_stopping, worker_reopen;
 
 /* SIGTERM/SIGINT: finish the request in hand, then leave the accept loop. */
 static void
@@ -22,6 +25,14 @@ worker_on_stop(int sig)
 	(void)sig;
 	worker_stopping = 1;
 	FCGX_ShutdownPending();
+}
+
+/* SIGUSR1: reopen the log file between requests. */
+static void
+worker_on_reopen(int sig)
+{
+	(void)sig;
+	worker_reopen = 1;
 }
 
 /* Installs the worker's signal dispositions (no SA_RESTART: accept must return). */
@@ -36,11 +47,14 @@ worker_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = worker_on_reopen;
+	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGALRM, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -87,13 +101,30 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 	handler(c);
 }
 
+/* Logs a request that took longer than slow_log (0: never). */
+static void
+worker_slow_log(const struct app *app, const char *path, int64_t ms)
+{
+	char	 dur[24];
+
+	if (app->cfg->slow_log == 0 || ms < app->cfg->slow_log * 1000LL)
+		return;
+	snprintf(dur, sizeof(dur), "%lld", (long long)ms);
+	log_event("slow_request", "path", path, "ms", dur, NULL);
+}
+
 /* Answers one accepted request and releases everything it held. */
 static void
 worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
 {
 	struct http_request req;
 	struct ctx	 c;
+	const char	*uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+	char		 path[SCORE_PATH_MAX];
 
+	snprintf(path, sizeof(path), "%.*s", uri ? (int)strcspn(uri, "?") : 0,
+	    uri ? uri : "");
+	score_request_begin(app->slot, path);
 	memset(&c, 0, sizeof(c));
 	c.app = app;
 	c.req = &req;
@@ -104,6 +135,26 @@ worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
 	sess_free(&c.sess);
 	http_request_free(&req);
 	http_response_reset(resp);
+	worker_slow_log(app, path, score_now_ms() - app->slot->busy_since_ms);
+	score_request_end(app->slot);
+}
+
+/* Waits for the next request. Returns 0 with one accepted, -1 when the worker must stop. */
+static int
+worker_accept(FCGX_Request *fr)
+{
+	for (;;) {
+		if (worker_reopen) {
+			worker_reopen = 0;
+			log_reopen();
+		}
+		if (worker_stopping)
+			return -1;
+		if (FCGX_Accept_r(fr) >= 0)
+			return 0;
+		if (errno != EINTR || worker_stopping)
+			return -1;
+	}
 }
 
 /*
@@ -132,10 +183,14 @@ worker_run(struct app *app, int listen_fd)
 	if (db_connect(app->db) == -1)
 		log_event("worker_db_deferred", NULL);
 	http_response_init(&resp);
-	while (!worker_stopping && FCGX_Accept_r(&fr) >= 0) {
+	score_worker_state(app->slot, SCORE_IDLE);
+	while (worker_accept(&fr) == 0) {
 		worker_handle(app, &fr, &resp);
 		FCGX_Finish_r(&fr);
 		prune_tick(app);
+		if (cfg->max_requests > 0 &&
+		    app->slot->requests >= (uint64_t)cfg->max_requests)
+			break;	/* recycled: the supervisor forks a fresh one */
 	}
 	http_response_free(&resp);
 	db_free(app->db);
