@@ -9,6 +9,7 @@ page_dashboard(struct ctx *c)
 {
 	struct view_dict *dict;
 	char		 csrf[TOKEN_CSRF_SIZE];
+	long long	 views;
 
 	if (!c->req->head && sess_incr(&c->sess, "views", 1) == -1) {
 		page_error(c, 500, "Something went wrong on our side.");
@@ -29,7 +30,9 @@ page_dashboard(struct ctx *c)
 	}
 	sess_csrf(c, csrf);
 	view_set(dict, "USERNAME", c->sess.username);
-	view_set_int(dict, "VIEWS", sess_get_int(&c->sess, "views", 1));
+	views = sess_get_int(&c->sess, "views", 1);
+	view_set_int(dict, "VIEWS", views);
+	view_set(dict, "TIMES", views == 1 ? "time" : "times");
 	view_set(dict, "CREATED", c->sess.created);
 	view_set(dict, "CREATED_ISO", c->sess.created_iso);
 	view_set(dict, "CSRF", csrf);

@@ -1,7 +1,7 @@
 {{%AUTOESCAPE context="HTML"}}
 {{!The signed-in page: who you are, this session's view counter, where you are signed in, sign-out.}}
 <h1>Welcome back, {{USERNAME}}</h1>
-<p>This page has been viewed <strong class="views">{{VIEWS}}</strong> times in this session.</p>
+<p>This page has been viewed <strong class="views">{{VIEWS}}</strong> {{TIMES}} in this session.</p>
 <p>Signed in since <time datetime="{{CREATED_ISO}}">{{CREATED}}</time>.</p>
 <form method="post" action="/logout">
 <input type="hidden" name="csrf" value="{{CSRF}}">
