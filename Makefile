@@ -29,7 +29,18 @@ LIB_A    = $(BUILD)/libtessera.a
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps run test unit e2e clean
+# libFuzzer targets (tests/fuzz/fuzz_*.c), built by clang against the parsers they drive.
+FUZZ_CC      = clang
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 5
+FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
+FUZZ_MODULES = buf config form http text token
+FUZZ_A       = build/fuzz/libfuzzed.a
+FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
+FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: all deps run test unit e2e fuzz clean
 all: bin/tessera
 
 bin/tessera: $(BUILD)/main.o $(LIB_OBJ)
@@ -70,6 +81,17 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -Isrc -o $@.o -c $<
 	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_A) $(PKG_LIBS) -lcmocka
 
+build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h)
+	@mkdir -p build/fuzz/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+$(FUZZ_A): $(FUZZ_MODULES:%=build/fuzz/obj/%.o)
+	rm -f $@
+	ar rcs $@ $^
+
+build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_A)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_A) $(FUZZ_LIBS)
+
 # Installs the Debian packages the build needs, when missing.
 deps:
 	@deploy/local/deps.sh build
@@ -90,6 +112,10 @@ unit: $(UNIT_BIN)
 
 e2e: bin/tessera bin/tessera-test
 	/usr/bin/python3 -m pytest -q tests/e2e
+
+# Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.
+fuzz: $(FUZZ_BIN)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
 clean:
 	rm -rf build bin
