@@ -11,6 +11,8 @@ TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest pgbouncer)
 # tests/browser: Debian's Chromium (never a downloaded browser), a font for its screenshots,
 # and node + npm for playwright-core (which needs node >= 20: Debian 12's own nodejs is 18).
 TEST_PKGS+=(chromium fonts-dejavu-core nodejs npm)
+# tests/fuzz (clang's libFuzzer runtime is only a Recommends of clang), make lint, make valgrind.
+TEST_PKGS+=(clang libclang-rt-14-dev cppcheck clang-tidy valgrind)
 BENCH_PKGS=("${RUN_PKGS[@]}" wrk)
 
 # Prints the usage line and exits 2.
