@@ -102,10 +102,11 @@ run:
 	@$(MAKE) --no-print-directory all
 	@deploy/local/run.sh
 
-# Every test: unit tests (cmocka), then end to end through nginx (pytest).
+# Every test: unit tests (cmocka), end to end through nginx (pytest), a short fuzz run.
 test:
 	@deploy/local/deps.sh test
 	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
