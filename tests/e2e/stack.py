@@ -14,6 +14,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import time
@@ -386,31 +387,8 @@ class Stack:
         """Starts `tessera serve` in its own process group and waits until its socket accepts."""
         if self.pool is not None:
             raise StackError("pool already running")
-        out = open(self.serve_out, "ab")
-        try:
-            self.pool = subprocess.Popen([str(BIN), "-c", str(self.conf), "serve"],
-                                         stdin=subprocess.DEVNULL, stdout=out,
-                                         stderr=subprocess.STDOUT, start_new_session=True,
-                                         env=clean_env(), cwd=str(REPO))
-        finally:
-            out.close()
-
-        def accepting():
-            if self.pool.poll() is not None:
-                raise StackError(f"tessera serve exited with {self.pool.returncode}\n" + self.logs())
-            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-                s.settimeout(1)
-                s.connect(str(self.socket))
-            return True
-
-        try:
-            wait_for(f"pool socket {self.socket}", accepting, START_TIMEOUT, self.logs)
-        except StackError:
-            self.stop_pool()
-            raise
-        except Exception as e:
-            self.stop_pool()
-            raise StackError(str(e)) from None
+        self.pool = start_pool_process([BIN, "-c", self.conf, "serve"], self.socket,
+                                       self.serve_out, self.logs)
 
     def pool_pids(self):
         """Returns the pids of live processes whose command line names this stack's config file."""
@@ -703,6 +681,7 @@ class Browser:
     def __init__(self, stack, timeout=HTTP_TIMEOUT):
         self.host = "127.0.0.1"
         self.port = stack.port
+        self.ca_file = getattr(stack, "ca_file", None)     # set: HTTPS, verified against it
         self.timeout = timeout
         self.cookies = {}
 
@@ -718,7 +697,11 @@ class Browser:
         if jar:
             hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
         hdrs.update(headers or {})
-        conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        if self.ca_file:
+            conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                               context=ssl.create_default_context(cafile=self.ca_file))
+        else:
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
         try:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
@@ -794,3 +777,193 @@ def error_line(result):
     lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1, "expected a one-line error on stderr:\n" + result.describe()
     return lines[0]
+
+
+# --------------------------------------------------------------------------
+# deployment: pools started by other launchers, web servers rendered from deploy/
+
+
+DEPLOY = REPO / "deploy"
+APACHE_MODULES = ("mpm_event", "authz_core", "headers", "proxy", "proxy_fcgi", "ssl",
+                  "socache_shmcb", "alias")
+
+
+def start_pool_process(argv, sock, out_path, diagnose=lambda: "", **popen_kw):
+    """Starts a pool (argv: serve, or a launcher that ends up exec'ing it) in its own process group,
+    output appended to out_path, and waits until unix socket sock accepts a connection.
+
+    Returns the Popen; on failure kills the process group and raises StackError.
+    """
+    with open(out_path, "ab") as out:
+        proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True,
+                                env=popen_kw.pop("env", clean_env()), cwd=str(REPO), **popen_kw)
+
+    def accepting():
+        if proc.poll() is not None:
+            return "exited"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(1)
+            s.connect(str(sock))
+        return "accepting"
+
+    try:
+        if wait_for(f"pool socket {sock}", accepting, START_TIMEOUT, diagnose) == "exited":
+            raise StackError(f"{argv[0]} exited with {proc.returncode}\n" + diagnose())
+    except StackError:
+        stop_process_group(proc, 0)
+        raise
+    return proc
+
+
+def stop_process_group(proc, timeout=15.0, sig=signal.SIGTERM):
+    """Sends sig to proc and waits up to timeout, then SIGKILLs its process group. Returns the exit
+    status, or None when it had to be killed."""
+    if proc.poll() is None:
+        proc.send_signal(sig)
+    try:
+        rc = proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        rc = None
+    _killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return rc
+
+
+def render(text, replacements):
+    """Returns text with each key of replacements replaced by its value (str()).
+
+    Raises StackError for a key not in text: the deploy/ file changed, and a test rendering it
+    would otherwise run against something other than what it claims to check.
+    """
+    for old, new in replacements.items():
+        if old not in text:
+            raise StackError(f"{old!r} is no longer in the text being rendered")
+        text = text.replace(old, str(new))
+    return text
+
+
+def self_signed_cert(directory):
+    """Writes a throwaway key and certificate for 127.0.0.1/localhost into directory.
+
+    Returns (cert, key) paths; the certificate is its own CA, for Browser's ca_file.
+    """
+    cert, key = Path(directory) / "cert.pem", Path(directory) / "key.pem"
+    run_ok(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+            "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+            "-keyout", key, "-out", cert], timeout=60)
+    return cert, key
+
+
+def nginx_front(name, sock, dropins=None):
+    """Starts an nginx of its own (deploy/local/nginx.sh, like the stack's) in front of unix socket
+    sock, with drop-in files {"main.d/x.conf" | "http.d/x.conf" | "server.d/x.conf": text} in which
+    @OUTDIR@ stands for nginx's directory.
+
+    Returns a Stack that runs only that nginx (in nginx_dir): port, browser() and stop() work.
+    """
+    front = Stack(name)
+    front.socket = sock
+    for rel, text in (dropins or {}).items():
+        (front.nginx_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+        (front.nginx_dir / rel).write_text(text.replace("@OUTDIR@", str(front.nginx_dir)))
+    try:
+        front.start_nginx()
+    except StackError:
+        front.stop()
+        raise
+    return front
+
+
+class ApacheFront:
+    """Debian's apache2 running deploy/apache/tessera.conf on 127.0.0.1, everything in a temp dir:
+    the HTTPS vhost on port (self-signed certificate, ca_file for Browser), the redirecting HTTP
+    vhost on http_port. As root its children run as the tessera user, to reach the pool's socket.
+    """
+
+    def __init__(self, sock):
+        self.dir = Path(tempfile.mkdtemp(prefix="tessera-e2e-apache-", dir="/tmp"))
+        os.chmod(self.dir, 0o755)
+        self.socket = sock
+        self.conf = self.dir / "apache2.conf"
+        self.port = self.http_port = None
+        self.ca_file = None
+        self.proc = None
+
+    def logs(self):
+        """Returns the tails of Apache's output and error logs."""
+        return tail(self.dir / "apache2.out") + tail(self.dir / "error.log") + tail(
+            self.dir / "tessera.error.log")
+
+    def render_vhost(self, cert, key):
+        """Returns deploy/apache/tessera.conf with this instance's ports, certificate, logs, socket."""
+        return render((DEPLOY / "apache" / "tessera.conf").read_text(), {
+            "<VirtualHost *:80>": f"<VirtualHost 127.0.0.1:{self.http_port}>",
+            "<VirtualHost *:443>": f"<VirtualHost 127.0.0.1:{self.port}>",
+            "https://tessera.example.org/": f"https://localhost:{self.port}/",
+            "/etc/ssl/tessera/fullchain.pem": cert,
+            "/etc/ssl/tessera/privkey.pem": key,
+            "/var/log/apache2/": f"{self.dir}/",
+            "/run/tessera/tessera.sock": self.socket,
+        })
+
+    def main_config(self):
+        """Returns the server-wide configuration Debian's apache2.conf would give, confined to dir."""
+        modules = "\n".join(f"LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so"
+                            for m in APACHE_MODULES)
+        user = f"User {RUN_USER}\nGroup {RUN_USER}\n" if IS_ROOT else ""
+        return (f'ServerRoot "{self.dir}"\nServerName localhost\n'
+                f'DefaultRuntimeDir "{self.dir}"\nPidFile "{self.dir}/apache2.pid"\n'
+                f'ErrorLog "{self.dir}/error.log"\nLogLevel warn\n{user}{modules}\n'
+                'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined\n'
+                f'SSLSessionCache "shmcb:{self.dir}/ssl_scache(512000)"\n'
+                f"Listen 127.0.0.1:{self.http_port}\nListen 127.0.0.1:{self.port} https\n"
+                f'Include "{self.dir}/tessera.conf"\n')
+
+    def start(self):
+        """Renders the configuration, checks it (apache2 -t), starts Apache in the foreground and
+        waits until both ports accept. Returns self."""
+        cert, key = self_signed_cert(self.dir)
+        self.ca_file = cert
+        self.port, self.http_port = free_port(), free_port()
+        (self.dir / "tessera.conf").write_text(self.render_vhost(cert, key))
+        self.conf.write_text(self.main_config())
+        run_ok(["apache2", "-t", "-f", self.conf], timeout=30)
+        with open(self.dir / "apache2.out", "ab") as out:
+            self.proc = subprocess.Popen(["apache2", "-f", str(self.conf), "-DFOREGROUND"],
+                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True, env=clean_env(), cwd=str(self.dir))
+
+        def listening():
+            if self.proc.poll() is not None:
+                return "exited"
+            for port in (self.port, self.http_port):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return "listening"
+
+        try:
+            if wait_for("apache2", listening, START_TIMEOUT, self.logs) == "exited":
+                raise StackError(f"apache2 exited with {self.proc.returncode}\n" + self.logs())
+        except StackError:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        """Stops Apache (SIGTERM to the parent, then its whole group) and removes the temp dir."""
+        if self.proc is not None:
+            stop_process_group(self.proc, 10)
+            self.proc = None
+        if not os.environ.get("TESSERA_E2E_KEEP"):
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def browser(self, **kw):
+        """Returns a new Browser for the HTTPS vhost."""
+        return Browser(self, **kw)
+
+
+def make_install(destdir, prefix="/usr/local", target="install"):
+    """Runs `make install` (or uninstall) into DESTDIR with PREFIX, installing BIN as it is (no
+    rebuild). Returns the Result."""
+    return run_ok(["make", "--no-print-directory", "-o", BIN, target, f"PROGRAM={BIN}",
+                   f"DESTDIR={destdir}", f"PREFIX={prefix}"], timeout=120)
