@@ -118,5 +118,50 @@ e2e: bin/tessera bin/tessera-test
 fuzz: $(FUZZ_BIN)
 	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
 
+# `make install` (PREFIX, DESTDIR): Debian's layout. The daemon goes to sbin, templates and
+# migrations to share/tessera, the units to $(PREFIX)/lib/systemd/system (systemd reads
+# /usr/local/lib/systemd/system too), the example config to /etc/tessera. Installed text files
+# name the installed paths: /usr/local in deploy/ becomes $(PREFIX). `make uninstall` removes
+# exactly what install put (and /etc/tessera only when nothing else is left in it).
+# PROGRAM: the binary to install (the e2e tests install the one they test).
+PROGRAM ?= bin/tessera
+SBINDIR  = $(PREFIX)/sbin
+DATADIR  = $(PREFIX)/share/tessera
+DOCDIR   = $(PREFIX)/share/doc/tessera
+MANDIR   = $(PREFIX)/share/man
+UNITDIR  = $(PREFIX)/lib/systemd/system
+CONFDIR  = /etc/tessera
+UNITS    = tessera.service tessera.socket tessera-purge.service tessera-purge.timer
+EXAMPLES = $(wildcard deploy/nginx/*.conf deploy/nginx/*.js deploy/apache/*.conf)
+# source:installed-path pairs, copied with /usr/local replaced by $(PREFIX)
+INSTALL_TEXT = deploy/man/tessera.8:$(MANDIR)/man8/tessera.8 \
+               deploy/man/tessera.conf.5:$(MANDIR)/man5/tessera.conf.5 \
+               deploy/tessera.conf:$(CONFDIR)/tessera.conf.example \
+               $(foreach u,$(UNITS),deploy/systemd/$(u):$(UNITDIR)/$(u)) \
+               $(foreach e,$(EXAMPLES),$(e):$(DOCDIR)/examples/$(e:deploy/%=%))
+
+.PHONY: install uninstall
+install: $(PROGRAM)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/migrations \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR) \
+	    $(DESTDIR)$(DOCDIR)/examples/nginx $(DESTDIR)$(DOCDIR)/examples/apache
+	install -m 0755 $(PROGRAM) $(DESTDIR)$(SBINDIR)/tessera
+	install -m 0644 templates/* $(DESTDIR)$(DATADIR)/templates/
+	install -m 0644 migrations/*.sql $(DESTDIR)$(DATADIR)/migrations/
+	@set -e; for pair in $(INSTALL_TEXT); do \
+	    src="$${pair%%:*}"; dst="$(DESTDIR)$${pair#*:}"; echo "install $$src $$dst"; \
+	    sed -e 's|/usr/local|$(PREFIX)|g' "$$src" >"$$dst.tmp"; chmod 0644 "$$dst.tmp"; mv "$$dst.tmp" "$$dst"; \
+	done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/tessera $(foreach p,$(INSTALL_TEXT),$(DESTDIR)$(lastword $(subst :, ,$(p))))
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
+
+
+# Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.
+fuzz: $(FUZZ_BIN)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
+
 clean:
 	rm -rf build bin
