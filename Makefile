@@ -114,10 +114,6 @@ unit: $(UNIT_BIN)
 e2e: bin/tessera bin/tessera-test
 	/usr/bin/python3 -m pytest -q tests/e2e
 
-# Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.
-fuzz: $(FUZZ_BIN)
-	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BIN)
-
 # `make install` (PREFIX, DESTDIR): Debian's layout. The daemon goes to sbin, templates and
 # migrations to share/tessera, the units to $(PREFIX)/lib/systemd/system (systemd reads
 # /usr/local/lib/systemd/system too), the example config to /etc/tessera. Installed text files
@@ -157,7 +153,6 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tessera $(foreach p,$(INSTALL_TEXT),$(DESTDIR)$(lastword $(subst :, ,$(p))))
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
-
 
 # Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.
 fuzz: $(FUZZ_BIN)
