@@ -86,7 +86,8 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 		cmd_fail("%s", err);
 		return 1;
 	}
-	snprintf(msg, sizeof(msg), "%s", cfg->listen[0] ? cfg->listen : "fd 0");
+	snprintf(msg, sizeof(msg), "%s", fd == 3 ? "systemd (fd 3)" :
+	    cfg->listen[0] ? cfg->listen : "spawn-fcgi (fd 0)");
 	log_event("serve_start", "listen", msg, NULL);
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
