@@ -31,6 +31,7 @@ PGBOUNCER = "/usr/sbin/pgbouncer"
 TEMPLATES = REPO / "templates"
 MIGRATIONS = REPO / "migrations"
 
+APP_ROLE = "tessera_web"        # the pool's LOGIN role, a member of tessera_app only (migration 0003)
 COOKIE = "tessera_session"      # config cookie_name, default
 PRE_COOKIE = COOKIE + "_pre"
 BAD_LOGIN = "Invalid username or password."
@@ -212,7 +213,8 @@ class Stack:
         self.pg_dir = self.dir / "pg"
         self.run_dir = self.dir / "run"  # the pool's socket and log: writable by the pool's user
         self.nginx_dir = self.dir / "nginx"
-        self.conf = self.dir / "tessera.conf"
+        self.conf = self.dir / "tessera.conf"         # the pool's: connects as APP_ROLE
+        self.admin_conf = self.dir / "admin.conf"    # the command line's: the owner, for migrate etc.
         self.secret_file = self.dir / "secret"
         self.socket = self.run_dir / "tessera.sock"
         self.log_file = self.run_dir / "tessera.log"
@@ -224,6 +226,7 @@ class Stack:
         self.pool = None
         self._pg_running = False
         self._nginx_running = False
+        self._operator = None
 
     # ---- diagnostics
 
@@ -261,10 +264,13 @@ class Stack:
             "group": RUN_USER if IS_ROOT else None,
         }
         self.config.update(self.config_overrides)
-        write_config(self.conf, self.config)
+        write_config(self.admin_conf, self.config)
         r = self.tessera("migrate")
         if r.returncode != 0 or r.timed_out:
             raise StackError("migrate failed:\n" + r.describe())
+        if "database" not in self.config_overrides:
+            self.config["database"] = self.create_login_role(APP_ROLE, "tessera_app")
+        write_config(self.conf, self.config)
         self.start_serving()
         return self
 
@@ -327,10 +333,14 @@ class Stack:
             run_ok([PG_SH, "stop", self.pg_dir], timeout=60)
             self._pg_running = False
 
+    def psql_run(self, sql, conninfo=None):
+        """Runs one SQL command with psql (as the tessera user when root). Returns the Result."""
+        return run(["psql", "-X", "-q", "-t", "--csv", "-v", "ON_ERROR_STOP=1",
+                    "-d", conninfo or self.conninfo, "-c", sql], as_tessera=True, timeout=30)
+
     def psql(self, sql, conninfo=None):
         """Runs one SQL command with psql (as the tessera user when root). Returns rows of strings."""
-        r = run(["psql", "-X", "-q", "-t", "--csv", "-v", "ON_ERROR_STOP=1",
-                 "-d", conninfo or self.conninfo, "-c", sql], as_tessera=True, timeout=30)
+        r = self.psql_run(sql, conninfo)
         if r.returncode != 0 or r.timed_out:
             raise StackError("psql failed:\n" + r.describe())
         return [tuple(row) for row in csv.reader(io.StringIO(r.stdout)) if row]
@@ -356,11 +366,50 @@ class Stack:
         self.psql(f'CREATE DATABASE "{name}" OWNER tessera')
         return re.sub(r"dbname=\S+", f"dbname={name}", self.conninfo)
 
+    def session_ids(self, username):
+        """Returns the public ids of the user's session rows, oldest first."""
+        return [int(r[0]) for r in self.psql(
+            "SELECT s.id FROM tessera.sessions s JOIN tessera.users u ON u.id = s.user_id "
+            f"WHERE u.username = {sql_literal(username)} ORDER BY s.id")]
+
+    def create_login_role(self, name, group):
+        """Creates LOGIN role name, a member of group (tessera_app or tessera_operator), as the
+        README tells operators to. Returns the conninfo that connects as it."""
+        self.psql(f'CREATE ROLE "{name}" LOGIN IN ROLE {group}')
+        return self.role_conninfo(name)
+
+    def role_conninfo(self, role):
+        """Returns the conninfo that connects to this stack's database as role."""
+        return re.sub(r"user=\S+", f"user={role}", self.conninfo)
+
+    def operator(self):
+        """Returns (conninfo, config file) of a LOGIN role in tessera_operator only, made on first use."""
+        if self._operator is None:
+            conninfo = self.create_login_role("tessera_ops", "tessera_operator")
+            self._operator = (conninfo, self.write_variant_config("operator", database=conninfo))
+        return self._operator
+
+    def insert_expired_sessions(self, username, n):
+        """Inserts n session rows of the user that expired an hour ago (random token hashes),
+        100000 per statement so each stays well within psql's time limit."""
+        for first in range(0, int(n), 100000):
+            self.psql("INSERT INTO tessera.sessions (token_hash, user_id, expires_at, absolute_expires_at) "
+                      "SELECT sha256(convert_to(gen_random_uuid()::text, 'UTF8')), u.id, "
+                      "now() - interval '1 hour', now() - interval '1 hour' "
+                      f"FROM tessera.users u, generate_series(1, {min(100000, int(n) - first)}) "
+                      f"WHERE u.username = {sql_literal(username)}")
+
+    def expired_count(self):
+        """Returns how many session rows have passed either expiry (what purge_expired deletes)."""
+        return int(self.scalar("SELECT count(*) FROM tessera.sessions "
+                               "WHERE least(expires_at, absolute_expires_at) < now()"))
+
     # ---- the tessera binary
 
     def tessera(self, *args, input=None, timeout=30.0, conf=None, env=None):
-        """Runs bin/tessera -c CONF ARGS... and returns a Result (killed on timeout)."""
-        return run([BIN, "-c", conf or self.conf, *args], input=input, timeout=timeout, env=env)
+        """Runs bin/tessera -c CONF ARGS... (CONF: the owner's admin.conf unless given) and returns
+        a Result (killed on timeout)."""
+        return run([BIN, "-c", conf or self.admin_conf, *args], input=input, timeout=timeout, env=env)
 
     def create_user(self, name=None, password=None):
         """Creates a user with `user add` (password on stdin); random name/password when not given."""
@@ -443,6 +492,12 @@ class Stack:
         self.wait_http_ready()
         return ended
 
+    def reconfigure_pool(self, **changes):
+        """Changes keys of the pool's config (None drops one), rewrites it and restarts the pool."""
+        self.config.update(changes)
+        write_config(self.conf, self.config)
+        self.restart_pool()
+
     # ---- nginx
 
     def start_nginx(self, edit=None):
@@ -478,6 +533,17 @@ class Stack:
     def browser(self, **kw):
         """Returns a new Browser (empty cookie jar) pointed at this stack's nginx."""
         return Browser(self, **kw)
+
+    def signed_in_browser(self, user, user_agent=None):
+        """Returns a new Browser (sending user_agent when given) signed in as user."""
+        b = self.browser()
+        if user_agent is not None:
+            b.user_agent = user_agent
+        r = b.login(user.name, user.password)
+        if r.status != 303:
+            raise StackError(f"sign-in of {user.name!r} failed:\n" + r.describe())
+        return b
+
 
 
 class Pgbouncer:
@@ -678,6 +744,8 @@ class Response:
 class Browser:
     """A tiny HTTP client for the stack's nginx: one cookie jar, never follows redirects."""
 
+    user_agent = "tessera-e2e"      # the User-Agent header it sends; set one per browser to vary it
+
     def __init__(self, stack, timeout=HTTP_TIMEOUT):
         self.host = "127.0.0.1"
         self.port = stack.port
@@ -693,7 +761,7 @@ class Browser:
     def request(self, method, path, body=None, headers=None, cookies=None):
         """Sends one request (cookies: the jar unless given) and updates the jar. Returns a Response."""
         jar = self.cookies if cookies is None else cookies
-        hdrs = {"User-Agent": "tessera-e2e"}
+        hdrs = {"User-Agent": self.user_agent}
         if jar:
             hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
         hdrs.update(headers or {})
@@ -762,6 +830,11 @@ class Browser:
         if r.status != 200 or inputs is None or not inputs.get("csrf"):
             raise StackError("dashboard has no sign-out form with a csrf field:\n" + r.describe())
         return self.post("/logout", {"csrf": inputs["csrf"]})
+
+
+def signed_out(response):
+    """Returns True when a response sends the visitor back to the sign-in page (303 to /)."""
+    return response.status == 303 and response.location == "/"
 
 
 def view_count(response):

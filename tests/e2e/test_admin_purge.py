@@ -1,0 +1,131 @@
+"""Purging expired sessions: by hand while people sign in, and by the pool itself every prune_interval.
+
+TESSERA_E2E_PURGE_ROWS sets how many expired rows the purge test makes (default 50000; the README
+reports a run with 1000000).
+"""
+
+import os
+import threading
+import time
+
+import pytest
+
+from stack import wait_for
+
+STACK_CONFIG = {"prune_interval": "0"}      # off until a test turns it on
+ROWS = int(os.environ.get("TESSERA_E2E_PURGE_ROWS", "50000"))
+PRUNE_LOCK = "x'7465737365726170'::bigint"  # src/db.c PRUNE_LOCK
+
+
+class Traffic:
+    """Threads that sign in and view the dashboard in a loop, recording each outcome, until stopped."""
+
+    def __init__(self, stack, users):
+        self.stack, self.users = stack, users
+        self.stop = threading.Event()
+        self.outcomes = []      # (what, status, started, ended): monotonic seconds
+        self.threads = [threading.Thread(target=self._run, args=(u,)) for u in users]
+
+    def _timed(self, what, call):
+        """Records what call() answered and how long it took; returns the response."""
+        started = time.monotonic()
+        r = call()
+        self.outcomes.append((what, r.status, started, time.monotonic()))
+        return r
+
+    def _run(self, user):
+        """One user's loop: sign in, view the dashboard twice."""
+        while not self.stop.is_set():
+            b = self.stack.browser()
+            self._timed("sign-in", lambda: b.login(user.name, user.password))
+            for _ in range(2):
+                self._timed("dashboard", b.dashboard)
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join(60)
+
+
+def drive_requests(stack, seconds):
+    """Sends anonymous GET / for about seconds (every request is a chance for the pool to prune)."""
+    end = time.monotonic() + seconds
+    b = stack.browser()
+    while time.monotonic() < end:
+        b.get("/")
+        time.sleep(0.05)
+
+
+def test_purge_of_many_expired_rows_while_people_sign_in(private_stack):
+    s = private_stack
+    owner = s.create_user()
+    s.insert_expired_sessions(owner.name, ROWS)
+    s.psql("ANALYZE tessera.sessions")
+    users = [s.create_user() for _ in range(2)]        # two sign-ins at once: within the hash slots
+    with Traffic(s, users) as traffic:
+        time.sleep(0.5)
+        started = time.monotonic()
+        r = s.tessera("sessions", "purge", conf=s.operator()[1], timeout=600)
+        ended = time.monotonic()
+        time.sleep(0.5)
+    assert r.returncode == 0, r.describe()
+    assert int(r.stdout.split()[1]) >= ROWS, r.stdout
+    assert s.expired_count() == 0
+    bad = [o for o in traffic.outcomes if o[1] not in (200, 303)]
+    assert not bad, f"requests failed during the purge: {bad[:10]}"
+    during = [o for o in traffic.outcomes if o[2] < ended and o[3] > started]
+    signins = [o for o in during if o[0] == "sign-in"]
+    assert signins and all(o[1] == 303 for o in signins), traffic.outcomes[:10]
+    slowest = max(o[3] - o[2] for o in during)
+    print(f"\npurged {ROWS} expired rows in {ended - started:.1f}s; {len(during)} requests during it "
+          f"({len(signins)} sign-ins) all succeeded, slowest {slowest:.2f}s")
+    assert slowest < 5, f"a request took {slowest:.1f}s during the purge"
+
+
+def test_with_prune_interval_0_the_pool_never_prunes(private_stack):
+    s = private_stack
+    s.insert_expired_sessions(s.create_user().name, 10)
+    drive_requests(s, 2)
+    assert s.expired_count() == 10
+
+
+@pytest.fixture
+def pruning(private_stack):
+    """The module's stack with prune_interval = 1s for one test, then 0 again."""
+    private_stack.psql("SELECT tessera.purge_expired(100000)")
+    private_stack.reconfigure_pool(prune_interval="1s")
+    yield private_stack
+    private_stack.reconfigure_pool(prune_interval="0")
+
+
+def test_the_pool_prunes_expired_rows_by_itself_in_batches(pruning):
+    s = pruning
+    user = s.create_user()
+    b = s.signed_in_browser(user)
+    s.insert_expired_sessions(user.name, 2500)        # more than one batch of 1000
+    wait_for("the pool to prune", lambda: drive_requests(s, 0.2) or s.expired_count() == 0, 20,
+             lambda: f"{s.expired_count()} expired rows left\n" + s.logs())
+    assert b.dashboard().status == 200, "a live session was pruned"
+    log = s.log_file.read_text()
+    assert "sessions_pruned count=1000" in log, s.logs()
+
+
+def test_the_pool_does_not_prune_while_another_holds_the_pruning_lock(pruning):
+    s = pruning
+    s.insert_expired_sessions(s.create_user().name, 10)
+    holder = threading.Thread(target=s.psql, args=(f"SELECT pg_advisory_lock({PRUNE_LOCK}), pg_sleep(4)",))
+    holder.start()
+    try:
+        time.sleep(0.5)
+        drive_requests(s, 3)        # every worker's time comes at least once
+        held = s.expired_count()
+    finally:
+        holder.join(30)
+    assert held == 10, "the pool pruned while the lock was held elsewhere"
+    wait_for("the pool to prune", lambda: drive_requests(s, 0.2) or s.expired_count() == 0, 20,
+             s.logs)

@@ -1,0 +1,90 @@
+"""Administering sessions in SQL as the operator role: the live_sessions view and the functions."""
+
+import pytest
+
+from stack import StackError, signed_out, sql_literal
+
+
+@pytest.fixture
+def ops(stack):
+    """Runs SQL as the operator's LOGIN role (a member of tessera_operator only); returns rows."""
+    conninfo, _ = stack.operator()
+    return lambda sql: stack.psql(sql, conninfo)
+
+
+def test_revoke_session_signs_it_out_on_its_very_next_request(stack, ops, signed_in, user):
+    for _ in range(6):      # every worker has served it: nothing may remember it
+        assert signed_in.dashboard().status == 200
+    (sid,) = stack.session_ids(user.name)
+    assert ops(f"SELECT tessera.revoke_session({sid})") == [("t",)]
+    assert signed_out(signed_in.dashboard())
+
+
+def test_revoke_session_of_an_unknown_id_is_false(ops):
+    assert ops("SELECT tessera.revoke_session(-1)") == [("f",)]
+
+
+def test_revoke_user_sessions_ends_them_all_and_counts_them(stack, ops, user):
+    browsers = [stack.signed_in_browser(user) for _ in range(2)]
+    other = stack.signed_in_browser(stack.create_user())
+    assert ops(f"SELECT tessera.revoke_user_sessions({sql_literal(user.name)})") == [("2",)]
+    assert all(signed_out(b.dashboard()) for b in browsers)
+    assert other.dashboard().status == 200
+
+
+def test_revoke_user_sessions_of_an_unknown_user_is_null(ops):
+    assert ops("SELECT tessera.revoke_user_sessions('no such user') IS NULL") == [("t",)]
+
+
+def test_disable_user_ends_the_sessions_and_refuses_sign_in_until_enabled(stack, ops, signed_in, user):
+    name = sql_literal(user.name)
+    assert ops(f"SELECT tessera.disable_user({name})") == [("1",)]
+    assert signed_out(signed_in.dashboard())
+    assert stack.session_ids(user.name) == []
+    assert stack.browser().login(user.name, user.password).status == 401
+    assert ops(f"SELECT tessera.enable_user({name})") == [("t",)]
+    assert stack.browser().login(user.name, user.password).status == 303
+
+
+def test_disable_and_enable_of_an_unknown_user(ops):
+    assert ops("SELECT tessera.disable_user('no such user') IS NULL, "
+               "tessera.enable_user('no such user')") == [("t", "f")]
+
+
+def test_live_sessions_shows_a_session_with_its_client_and_never_a_token_hash(stack, ops, user):
+    stack.signed_in_browser(user, "curl/8.5.0")
+    (sid,) = stack.session_ids(user.name)
+    rows = ops("SELECT id, client_addr, user_agent, created_at <= last_seen_at, "
+               "last_seen_at < idle_expires_at, idle_expires_at <= absolute_expires_at "
+               f"FROM tessera.live_sessions WHERE username = {sql_literal(user.name)}")
+    assert rows == [(str(sid), "127.0.0.1", "curl/8.5.0", "t", "t", "t")]
+    columns = ops("SELECT string_agg(attname, ',') FROM pg_attribute "
+                  "WHERE attrelid = 'tessera.live_sessions'::regclass AND attnum > 0")[0][0]
+    assert "token" not in columns and "hash" not in columns, columns
+
+
+def test_live_sessions_leaves_out_expired_sessions_and_disabled_users(stack, ops, user):
+    for _ in range(2):
+        stack.signed_in_browser(user)
+    count = f"SELECT count(*) FROM tessera.live_sessions WHERE username = {sql_literal(user.name)}"
+    assert ops(count) == [("2",)]
+    stack.psql(f"UPDATE tessera.sessions SET absolute_expires_at = now() "
+               f"WHERE id = {stack.session_ids(user.name)[0]}")
+    assert ops(count) == [("1",)]
+    stack.psql(f"UPDATE tessera.users SET disabled_at = now() WHERE username = {sql_literal(user.name)}")
+    assert ops(count) == [("0",)]
+
+
+def test_purge_expired_deletes_at_most_a_batch_and_only_expired_rows(stack, ops, signed_in, user):
+    stack.insert_expired_sessions(user.name, 5)
+    assert ops("SELECT tessera.purge_expired(2)") == [("2",)]
+    while ops("SELECT tessera.purge_expired(2)") != [("0",)]:
+        pass
+    assert stack.expired_count() == 0
+    assert signed_in.dashboard().status == 200
+
+
+@pytest.mark.parametrize("batch", ["0", "-5", "NULL"])
+def test_purge_expired_refuses_a_batch_that_is_not_positive(ops, batch):
+    with pytest.raises(StackError, match="batch must be a positive number"):
+        ops(f"SELECT tessera.purge_expired({batch})")
