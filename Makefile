@@ -19,6 +19,9 @@ BUILD     = build/san
 else
 BUILD     = build/normal
 endif
+# The program: bin/tessera, or with SANITIZE=1 build/san/tessera, so that bin/ always holds the
+# plain build (make run and make install use it). The e2e tests take it from TESSERA_BIN.
+TESSERA   = $(if $(SANFLAGS),$(BUILD)/tessera,bin/tessera)
 ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
 
@@ -41,18 +44,18 @@ FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all deps run test unit e2e fuzz clean
-all: bin/tessera
+all: $(TESSERA)
 
-bin/tessera: $(BUILD)/main.o $(LIB_OBJ)
-	@mkdir -p bin
+$(TESSERA): $(BUILD)/main.o $(LIB_OBJ)
+	@mkdir -p $(@D)
 	$(CXX) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # The same program plus test-only routes (tests/hooks/), for the tests that need
 # a handler to misbehave; bin/tessera never contains them.
 HOOK_OBJ = $(BUILD)/main.o $(filter-out $(BUILD)/routes.o,$(LIB_OBJ)) \
            $(BUILD)/hooks/routes.o $(BUILD)/hooks/page_test.o
-bin/tessera-test: $(HOOK_OBJ)
-	@mkdir -p bin
+$(TESSERA)-test: $(HOOK_OBJ)
+	@mkdir -p $(@D)
 	$(CXX) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/hooks/routes.o: src/routes.c $(wildcard src/*.h)
@@ -106,13 +109,33 @@ run:
 test:
 	@deploy/local/deps.sh test
 	@$(MAKE) --no-print-directory all unit e2e
+ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+endif
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-e2e: bin/tessera bin/tessera-test
-	/usr/bin/python3 -m pytest -q tests/e2e
+# With SANITIZE=1 every tessera process the tests start logs ASan/UBSan reports into
+# $(BUILD)/reports and aborts; tests/e2e/reports.py fails the test a report appeared in.
+# detect_leaks=0: workers leave through _exit(), which skips LeakSanitizer's at-exit check,
+# so it could only judge the supervisor and one-shot commands; make valgrind checks leaks in
+# every worker, at its exit. handle_segv=0: tests kill workers with SIGSEGV on purpose and
+# expect the pool to see signal 11 (ASan's own checks report either way).
+# allocator_may_return_null=1: hostile FastCGI records make libfcgi ask for ~2 GiB; malloc
+# fails as in production (and libfcgi aborts that worker, which those tests expect).
+E2E_TESTS ?= tests/e2e
+REPORTS = $(abspath $(BUILD))/reports
+ifeq ($(SANITIZE),1)
+ASAN_E2E  = abort_on_error=1:detect_leaks=0:handle_segv=0:allocator_may_return_null=1
+UBSAN_E2E = abort_on_error=1:halt_on_error=1:print_stacktrace=1
+E2E_ENV   = TESSERA_REPORT_DIR=$(REPORTS) ASAN_OPTIONS=$(ASAN_E2E):log_path=$(REPORTS)/asan \
+            UBSAN_OPTIONS=$(UBSAN_E2E):log_path=$(REPORTS)/ubsan
+endif
+e2e: $(TESSERA) $(TESSERA)-test
+	@rm -rf $(REPORTS) && mkdir -p $(REPORTS) && chmod 1777 $(REPORTS)
+	$(E2E_ENV) TESSERA_BIN=$(abspath $(TESSERA)) TESSERA_TEST_BIN=$(abspath $(TESSERA))-test \
+	    /usr/bin/python3 -m pytest -q $(E2E_TESTS)
 
 # `make install` (PREFIX, DESTDIR): Debian's layout. The daemon goes to sbin, templates and
 # migrations to share/tessera, the units to $(PREFIX)/lib/systemd/system (systemd reads

@@ -2,6 +2,7 @@
 
 import pytest
 
+import reports
 from stack import Stack, StackError
 
 
@@ -59,3 +60,28 @@ def signed_in(browser, user):
     assert r.status == 303, "login of a fresh user failed:\n" + r.describe()
     assert browser.session, "login answered 303 without a session cookie:\n" + r.describe()
     return browser
+
+
+@pytest.fixture(autouse=True)
+def no_error_reports():
+    """Fails the test during which a tessera process reported a sanitizer or valgrind error
+    (only when the Makefile set TESSERA_REPORT_DIR: make test SANITIZE=1, make valgrind)."""
+    found = reports.check()
+    if found:
+        pytest.fail(reports.describe(found, "before this test, in earlier tests' set-up or "
+                                     "tear-down"), pytrace=False)
+    yield
+    found = reports.check()
+    if found:
+        pytest.fail(reports.describe(found, "during this test"), pytrace=False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_error_reports_at_exit():
+    """After every stack has stopped, fails the run on reports not seen yet: leaks are reported
+    only when a worker exits, so this is where valgrind's last word is read."""
+    yield
+    found = reports.check()
+    if found:
+        pytest.fail(reports.describe(found, "after the last test, as the stacks stopped"),
+                    pytrace=False)

@@ -24,7 +24,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-BIN = REPO / "bin" / "tessera"
+# The program under test: bin/tessera unless TESSERA_BIN names another (make test SANITIZE=1).
+BIN = Path(os.environ.get("TESSERA_BIN") or REPO / "bin" / "tessera")
+# A command `tessera serve` runs under, its forked workers with it (make valgrind: memcheck).
+WRAPPER = os.environ.get("TESSERA_WRAPPER", "").split()
 PG_SH = REPO / "deploy" / "local" / "pg.sh"
 NGINX_SH = REPO / "deploy" / "local" / "nginx.sh"
 PGBOUNCER = "/usr/sbin/pgbouncer"
@@ -436,7 +439,7 @@ class Stack:
         """Starts `tessera serve` in its own process group and waits until its socket accepts."""
         if self.pool is not None:
             raise StackError("pool already running")
-        self.pool = start_pool_process([BIN, "-c", self.conf, "serve"], self.socket,
+        self.pool = start_pool_process([*WRAPPER, BIN, "-c", self.conf, "serve"], self.socket,
                                        self.serve_out, self.logs)
 
     def pool_pids(self):
@@ -449,7 +452,7 @@ class Stack:
                 argv = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
             except OSError:
                 continue
-            if str(self.conf).encode() in argv and str(BIN).encode() in argv[0]:
+            if str(self.conf).encode() in argv and any(str(BIN).encode() in a for a in argv):
                 pids.append(int(entry))
         return pids
 
