@@ -14,6 +14,10 @@ WARN      = -Wall -Wextra -Werror -Wshadow -Wmissing-prototypes -Wstrict-prototy
 CFLAGS   ?= -O2 -g
 CXXFLAGS ?= -O2 -g
 ifeq ($(SANITIZE),1)
+# clang: its ASan and UBSan share one runtime, so UBSan's reports go where ASAN_OPTIONS'
+# log_path says (GCC's separate libubsan writes them to standard error whatever it is told).
+CC        = clang
+CXX       = clang++
 SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 BUILD     = build/san
 else
@@ -129,8 +133,8 @@ REPORTS = $(abspath $(BUILD))/reports
 ifeq ($(SANITIZE),1)
 ASAN_E2E  = abort_on_error=1:detect_leaks=0:handle_segv=0:allocator_may_return_null=1
 UBSAN_E2E = abort_on_error=1:halt_on_error=1:print_stacktrace=1
-E2E_ENV   = TESSERA_REPORT_DIR=$(REPORTS) ASAN_OPTIONS=$(ASAN_E2E):log_path=$(REPORTS)/asan \
-            UBSAN_OPTIONS=$(UBSAN_E2E):log_path=$(REPORTS)/ubsan
+E2E_ENV   = TESSERA_REPORT_DIR=$(REPORTS) ASAN_OPTIONS=$(ASAN_E2E):log_path=$(REPORTS)/san \
+            UBSAN_OPTIONS=$(UBSAN_E2E):log_path=$(REPORTS)/san
 endif
 e2e: $(TESSERA) $(TESSERA)-test
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS) && chmod 1777 $(REPORTS)
