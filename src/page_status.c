@@ -45,8 +45,8 @@ status_in_net(const char *addr, const char *prefix, int bits)
 static int
 status_allowed(const char *list, const char *addr)
 {
-	char	 copy[STATUS_LIST_MAX], *tok, *save = NULL, *slash;
-	int	 bits;
+	char	 copy[STATUS_LIST_MAX], *tok, *save = NULL, *slash, *end;
+	long	 bits;
 
 	snprintf(copy, sizeof(copy), "%s", list);
 	for (tok = strtok_r(copy, ", ", &save); tok != NULL;
@@ -54,9 +54,11 @@ status_allowed(const char *list, const char *addr)
 		bits = -1;
 		if ((slash = strchr(tok, '/')) != NULL) {
 			*slash = '\0';
-			bits = atoi(slash + 1);
+			bits = strtol(slash + 1, &end, 10);
+			if (end == slash + 1 || *end != '\0' || bits < 0 || bits > 128)
+				continue;	/* a malformed length matches nothing */
 		}
-		if (status_in_net(addr, tok, bits))
+		if (status_in_net(addr, tok, (int)bits))
 			return 1;
 	}
 	return 0;
