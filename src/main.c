@@ -113,10 +113,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	cmd = argv[0];
-	if (strcmp(cmd, "serve") != 0 && cfg.log_file[0] == '\0')
+	if (strcmp(cmd, "serve") != 0 && (cfg.log_file[0] == '\0' ||
+	    log_open(cfg.log_file) == -1))
 		log_open("/dev/null");	/* commands speak for themselves */
-	else if (strcmp(cmd, "serve") != 0 && log_open(cfg.log_file) == -1)
-		log_open("/dev/null");
 	if (strcmp(cmd, "serve") == 0)
 		rc = cmd_serve(&cfg, path, argc, argv);
 	else if (strcmp(cmd, "migrate") == 0)
