@@ -210,7 +210,7 @@ sess_touch(struct ctx *c)
 	if ((res = db_query(c->app->db, s->want_list ? SQL_SESSION_TOUCH_LIST :
 	    SQL_SESSION_TOUCH, values, lengths)) == NULL)
 		goto out;
-	if ((rc = PQntuples(res) == 1)) {
+	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
 		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 6))) == NULL)
 			rc = -1;	/* column 6: the list, after SESSION_COLUMNS */
