@@ -290,7 +290,7 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
 	int		 formats[8] = { 0 }, i;
 
 	for (i = 0; i < st->nparams && i < 8; i++)
-		formats[i] = (st->binary >> i) & 1;
+		formats[i] = (int)((st->binary >> i) & 1u);
 	if (db->prepared)
 		return PQexecPrepared(db->conn, st->name, st->nparams, values,
 		    lengths, formats, 0);
