@@ -47,7 +47,7 @@ FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps run test unit e2e fuzz clean
+.PHONY: all deps run test unit e2e fuzz lint clean
 all: $(TESSERA)
 
 $(TESSERA): $(BUILD)/main.o $(LIB_OBJ)
@@ -180,6 +180,20 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/tessera $(foreach p,$(INSTALL_TEXT),$(DESTDIR)$(lastword $(subst :, ,$(p))))
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
+
+# Static analysis of src/: cppcheck (options here, suppressions in .cppcheck-suppressions) and
+# clang-tidy (.clang-tidy), two files at a time; any finding fails.
+CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
+           --error-exitcode=1 --quiet -D_GNU_SOURCE -Isrc \
+           --suppressions-list=.cppcheck-suppressions \
+           --template='{file}:{line}: {severity} ({id}): {message}'
+lint:
+	$(CPPCHECK) --language=c --std=c11 src/*.c
+	$(CPPCHECK) --language=c++ --std=c++17 src/view.cc
+	@echo "clang-tidy src/*.c src/view.cc"
+	@printf '%s\n' src/*.c | xargs -P2 -n4 sh -c 'clang-tidy --quiet "$$@" -- \
+	    -std=c17 -D_GNU_SOURCE $(PKG_CFLAGS) 2>/dev/null' clang-tidy
+	@clang-tidy --quiet src/view.cc -- -std=c++17 $(PKG_CFLAGS) 2>/dev/null
 
 # Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.
 fuzz: $(FUZZ_BIN)
