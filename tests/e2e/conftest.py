@@ -3,7 +3,8 @@
 import pytest
 
 import reports
-from stack import Stack, StackError
+from load import signed_in_cookies
+from stack import BIN, Stack, StackError, write_config
 
 
 def _started(name, **config):
@@ -35,6 +36,35 @@ def private_stack(request):
                  **getattr(request.module, "STACK_CONFIG", {}))
     yield s
     s.stop()
+
+
+@pytest.fixture(scope="module")
+def private_pool(request, stack):
+    """A pool and nginx of the test module's own on the shared stack's PostgreSQL (stack.add_host):
+    config overrides from the module's POOL_CONFIG dict, program from its POOL_BINARY (default BIN)."""
+    try:
+        host = stack.add_host(request.module.__name__.replace("test_", "").replace("_", "-"),
+                              getattr(request.module, "POOL_BINARY", BIN),
+                              **getattr(request.module, "POOL_CONFIG", {}))
+    except StackError as e:
+        pytest.fail(str(e), pytrace=False)
+    yield host
+    host.stop()
+
+
+@pytest.fixture(scope="module")
+def pool_cookies(stack, private_pool):
+    """The cookies of a session signed in on the module's private_pool, for load.Load."""
+    return signed_in_cookies(stack, private_pool)
+
+
+@pytest.fixture
+def pool(private_pool):
+    """The module's private_pool with all its workers up; its config file, should a test rewrite
+    it, is written back as it was afterwards."""
+    private_pool.wait_workers(int(private_pool.config["workers"]))
+    yield private_pool
+    write_config(private_pool.conf, private_pool.config)
 
 
 @pytest.fixture

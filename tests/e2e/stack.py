@@ -6,6 +6,7 @@ import html
 import html.parser
 import http.client
 import io
+import json
 import os
 import pwd
 import grp
@@ -28,6 +29,8 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("TESSERA_BIN") or REPO / "bin" / "tessera")
 # A command `tessera serve` runs under, its forked workers with it (make valgrind: memcheck).
 WRAPPER = os.environ.get("TESSERA_WRAPPER", "").split()
+# BIN plus the test-only routes of tests/hooks/ (TESSERA_TEST_BIN: make test SANITIZE=1)
+TEST_BIN = Path(os.environ.get("TESSERA_TEST_BIN") or REPO / "bin" / "tessera-test")
 PG_SH = REPO / "deploy" / "local" / "pg.sh"
 NGINX_SH = REPO / "deploy" / "local" / "nginx.sh"
 PGBOUNCER = "/usr/sbin/pgbouncer"
@@ -227,6 +230,7 @@ class Stack:
         self.conninfo = None
         self.port = None
         self.pool = None
+        self.binary = BIN                # the program start_pool runs
         self._pg_running = False
         self._nginx_running = False
         self._operator = None
@@ -283,13 +287,15 @@ class Stack:
         self.start_nginx()
         self.wait_http_ready()
 
-    def add_host(self, name, **overrides):
+    def add_host(self, name, binary=BIN, **overrides):
         """Starts another app host on this stack's PostgreSQL and secret file, as a second machine would.
 
-        It has its own config (this stack's, with overrides), pool socket, log and nginx port.
+        It has its own config (this stack's, with overrides), pool socket, log and nginx port, and
+        runs binary (TEST_BIN for the test-only routes).
         Returns it as a Stack whose stop() leaves this stack's PostgreSQL running.
         """
         host = Stack(name)
+        host.binary = binary
         host.conninfo, host.secret_file = self.conninfo, self.secret_file
         _run_user_dir(host.run_dir)
         host.config = {**self.config, "listen": host.socket, "log_file": host.log_file, **overrides}
@@ -439,7 +445,7 @@ class Stack:
         """Starts `tessera serve` in its own process group and waits until its socket accepts."""
         if self.pool is not None:
             raise StackError("pool already running")
-        self.pool = start_pool_process([*WRAPPER, BIN, "-c", self.conf, "serve"], self.socket,
+        self.pool = start_pool_process([*WRAPPER, self.binary, "-c", self.conf, "serve"], self.socket,
                                        self.serve_out, self.logs)
 
     def pool_pids(self):
@@ -455,6 +461,61 @@ class Stack:
             if str(self.conf).encode() in argv and any(str(BIN).encode() in a for a in argv):
                 pids.append(int(entry))
         return pids
+
+    def worker_pids(self):
+        """Returns the sorted pids of the pool's live workers (its processes but the supervisor)."""
+        return sorted(pid for pid in self.pool_pids() if self.pool is None or pid != self.pool.pid)
+
+    def signal_pool(self, sig):
+        """Sends sig to the pool's supervisor."""
+        self.pool.send_signal(sig)
+
+    def status(self):
+        """Returns GET /status through nginx, parsed (raises StackError unless 200 and JSON)."""
+        r = Browser(self).get("/status")
+        try:
+            if r.status == 200:
+                return json.loads(r.body)
+        except ValueError:
+            pass
+        raise StackError("GET /status did not answer JSON:\n" + r.describe())
+
+    def busy_worker(self, path, at_least_ms=0):
+        """Returns the pid of a worker /status shows busy with path for at least at_least_ms, or None."""
+        for w in self.status()["workers"]:
+            if w["state"] == "busy" and w.get("path") == path and w["busy_ms"] >= at_least_ms:
+                return w["pid"]
+        return None
+
+    def wait_workers(self, count, replaced=(), timeout=10.0):
+        """Waits until the pool runs count workers, none of them in replaced. Returns their pids."""
+        def ready():
+            pids = self.worker_pids()
+            return pids if len(pids) == count and not set(pids) & set(replaced) else None
+        return wait_for(f"{count} workers" + (f" replacing {sorted(replaced)}" if replaced else ""),
+                        ready, timeout, self.logs)
+
+    def reload_pool(self, config=None, event="reload_done"):
+        """Writes config (when given) as the pool's file, sends SIGHUP and waits for the supervisor's
+        next event named event (reload_done, or reload_refused); after reload_done, also until every
+        old worker has left (none can answer with the old configuration). Returns that event."""
+        if config is not None:
+            write_config(self.conf, config)
+        seen, old = len(self.log_events(event)), self.worker_pids()
+        self.signal_pool(signal.SIGHUP)
+        done = wait_for(f"{event} in the log", lambda: self.log_events(event)[seen:], 15, self.logs)[0]
+        if event == "reload_done":
+            wait_for("the old workers gone", lambda: not set(self.worker_pids()) & set(old), 15, self.logs)
+        return done
+
+    def log_events(self, event=None):
+        """Returns the pool log's events (parse_log_line dicts) named event, or all of them."""
+        try:
+            text = self.log_file.read_text(errors="replace")
+        except FileNotFoundError:
+            return []
+        return [e for e in map(parse_log_line, text.splitlines())
+                if e is not None and (event is None or e["event"] == event)]
 
     def stop_pool(self, timeout=15.0):
         """Sends SIGTERM to the supervisor and waits; kills what is left. Returns a PoolExit."""
@@ -549,6 +610,45 @@ class Stack:
 
 
 
+class TableLock:
+    """A transaction of the database owner (psql, left open) holding ACCESS EXCLUSIVE on a table,
+    so that any request touching the table waits until release(): a request slow on purpose.
+
+    with TableLock(stack, "tessera.sessions"):
+        ... requests reading sessions wait here ...
+    """
+
+    def __init__(self, stack, table):
+        self.stack = stack
+        self.table = table
+        self.proc = None
+
+    def __enter__(self):
+        self.proc = subprocess.Popen(
+            as_run_user(["psql", "-X", "-q", "-t", "-A", "-v", "ON_ERROR_STOP=1", "-d",
+                         self.stack.conninfo]),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=True, env=clean_env(), cwd="/")
+        self.proc.stdin.write(f"BEGIN; LOCK TABLE {self.table} IN ACCESS EXCLUSIVE MODE; "
+                              "SELECT 'locked';\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()     # psql answers once the lock is held
+        if line.strip() != "locked":
+            self.proc.kill()
+            raise StackError(f"could not lock {self.table}: {line!r} {self.proc.stderr.read()!r}")
+        return self
+
+    def release(self):
+        """Commits (the waiting requests go on) and waits for psql to exit."""
+        if self.proc is not None:
+            proc, self.proc = self.proc, None
+            proc.communicate("COMMIT;\n", timeout=30)
+
+    def __exit__(self, *exc):
+        self.release()
+        return False
+
+
 class Pgbouncer:
     """A private pgbouncer in front of a stack's PostgreSQL: config, unix socket and log in one dir.
 
@@ -618,6 +718,24 @@ pidfile = {self.dir}/pgbouncer.pid
         except subprocess.TimeoutExpired:
             _killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+_LOG_LINE = re.compile(r"(\S+) tessera\[(\d+)\] (\S+)(.*)")
+_LOG_PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+def parse_log_line(line):
+    """Parses one pool log line (src/log.c) into a dict: time, process (the pid that logged it),
+    event and its keys. Returns None for a line that is not an event."""
+    m = _LOG_LINE.fullmatch(line)
+    if m is None:
+        return None
+    event = {"time": m.group(1), "process": int(m.group(2)), "event": m.group(3)}
+    for key, value in _LOG_PAIR.findall(m.group(4)):
+        if value.startswith('"'):
+            value = re.sub(r"\\x([0-9a-f]{2})", lambda x: chr(int(x.group(1), 16)), value[1:-1])
+        event[key] = value
+    return event
 
 
 def sql_literal(text):
