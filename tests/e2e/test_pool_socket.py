@@ -1,0 +1,66 @@
+"""The socket `serve --listen` creates: mode socket_mode (0660 by default), given to socket_user and
+socket_group (default: user and group) when started as root; the pool itself runs as user."""
+
+import grp
+import os
+import pwd
+import stat
+
+import pytest
+
+from stack import BIN, IS_ROOT, RUN_USER, start_pool_process, stop_process_group, wait_for
+
+pytestmark = pytest.mark.skipif(not IS_ROOT, reason="owners and privilege drop need root")
+
+
+def serve_listen(stack, name, **overrides):
+    """Starts `serve --listen DIR/run/NAME.sock` on a variant of stack's config. Returns (proc, sock)."""
+    conf = stack.write_variant_config(name, **overrides)
+    sock = stack.run_dir / f"{name}.sock"
+    proc = start_pool_process([BIN, "-c", conf, "serve", "--listen", sock], sock,
+                              stack.dir / f"{name}.out", stack.logs)
+    wait_for("the workers", lambda: children(proc.pid), 10, stack.logs)    # privileges dropped by then
+    return proc, sock
+
+
+def ids(pid):
+    """Returns ({real, effective, saved, fs uids}, {gids}, supplementary groups) of process pid."""
+    fields = dict(line.split(":", 1) for line in open(f"/proc/{pid}/status").read().splitlines())
+    return (set(fields["Uid"].split()), set(fields["Gid"].split()), set(fields["Groups"].split()))
+
+
+def children(pid):
+    """Returns the pids of pid's child processes."""
+    return [int(c) for t in os.listdir(f"/proc/{pid}/task")
+            for c in open(f"/proc/{pid}/task/{t}/children").read().split()]
+
+
+def test_socket_is_0660_and_belongs_to_user_and_group(stack):
+    proc, sock = serve_listen(stack, "sock-default")
+    try:
+        st = os.stat(sock)
+        assert stat.S_ISSOCK(st.st_mode)
+        assert stat.S_IMODE(st.st_mode) == 0o660, oct(st.st_mode)
+        assert pwd.getpwuid(st.st_uid).pw_name == RUN_USER
+        assert grp.getgrgid(st.st_gid).gr_name == RUN_USER
+        user = pwd.getpwnam(RUN_USER)
+        for pid in [proc.pid, *children(proc.pid)]:
+            uids, gids, groups = ids(pid)
+            assert uids == {str(user.pw_uid)}, (pid, uids)
+            assert gids == {str(user.pw_gid)} and groups <= {str(user.pw_gid)}, (pid, gids, groups)
+    finally:
+        assert stop_process_group(proc) == 0
+
+
+def test_socket_mode_socket_user_and_socket_group_are_honoured(stack):
+    proc, sock = serve_listen(stack, "sock-custom", socket_mode="0600", socket_user="nobody",
+                              socket_group="www-data")
+    try:
+        st = os.stat(sock)
+        assert stat.S_IMODE(st.st_mode) == 0o600, oct(st.st_mode)
+        assert pwd.getpwuid(st.st_uid).pw_name == "nobody"
+        assert grp.getgrgid(st.st_gid).gr_name == "www-data"
+        uids, _, _ = ids(proc.pid)
+        assert uids == {str(pwd.getpwnam(RUN_USER).pw_uid)}, "the pool does not run as user"
+    finally:
+        assert stop_process_group(proc) == 0

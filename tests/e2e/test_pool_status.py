@@ -1,0 +1,57 @@
+"""GET /ping answers without the database; GET /status describes the pool as JSON, only to the
+addresses in status_allow (nginx connects from 127.0.0.1, the client address the pool sees)."""
+
+import time
+
+from load import Load, signed_in_cookies
+
+POOL_CONFIG = {"status_allow": "10.0.0.0/8"}    # the module's own pool: not 127.0.0.1
+
+
+def test_ping_answers_pong(stack):
+    r = stack.browser().get("/ping")
+    assert r.status == 200, r.describe()
+    assert r.body == "pong\n"
+    assert (r.header("Content-Type") or "").startswith("text/plain"), r.describe()
+    assert "no-store" in (r.header("Cache-Control") or ""), r.describe()
+
+
+def test_status_describes_the_pool_under_load(stack):
+    cookies = signed_in_cookies(stack)
+    with Load(stack, cookies, threads=2) as load:
+        load.run_for(0.3)
+        first_at = time.monotonic()
+        first = stack.status()
+        load.run_for(0.7)
+        second = stack.status()
+        second_at = time.monotonic()
+    assert set(second) >= {"uptime", "workers", "requests", "restarts", "crashes", "timeouts", "database"}
+    assert second["database"] is True
+    assert isinstance(second["uptime"], int) and second["uptime"] >= first["uptime"] >= 0
+    for key in ("requests", "restarts", "crashes", "timeouts"):
+        assert isinstance(second[key], int) and second[key] >= first[key] >= 0, (key, first, second)
+    between = [r for r in load.result.records if r.start >= first_at and r.end <= second_at]
+    assert second["requests"] - first["requests"] >= len(between), (first, second, len(between))
+    workers = second["workers"]
+    assert sorted(w["pid"] for w in workers) == stack.worker_pids(), workers
+    assert all(w["state"] in ("starting", "idle", "busy") and w["requests"] >= 0 for w in workers)
+    me = [w for w in workers if w["state"] == "busy" and w.get("path") == "/status"]
+    assert len(me) == 1 and me[0]["busy_ms"] >= 0, workers
+    assert load.result.failures() == [], load.result.describe()
+
+
+def test_status_is_refused_outside_status_allow(private_pool):
+    r = private_pool.browser().get("/status")
+    assert r.status == 403, r.describe()
+    assert r.is_html and '"workers"' not in r.body, r.describe()
+    refused = private_pool.log_events("status_refused")
+    assert refused and refused[-1]["addr"] == "127.0.0.1", private_pool.logs()
+    assert private_pool.browser().get("/ping").status == 200
+
+
+def test_status_allow_takes_a_list_of_prefixes(private_pool):
+    try:
+        private_pool.reload_pool({**private_pool.config, "status_allow": "10.0.0.0/8, 127.0.0.0/8 ::1"})
+        assert private_pool.status()["database"] is True
+    finally:
+        private_pool.reload_pool(private_pool.config)
