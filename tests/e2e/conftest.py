@@ -4,7 +4,7 @@ import pytest
 
 import reports
 from load import signed_in_cookies
-from stack import BIN, Stack, StackError, write_config
+from stack import BIN, SECRETS, Stack, StackError, write_config
 
 
 def _started(name, **config):
@@ -19,6 +19,17 @@ def _started(name, **config):
             pytest.fail(f"{e}\n(and then) {stop_error}", pytrace=False)
         pytest.fail(str(e), pytrace=False)
     return s
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_secret_in_any_log():
+    """After the whole run (every stack stopped), fails if a pool log of any stack holds a cookie
+    value, password, CSRF value or password hash that a test saw or used (issue 3, control 10)."""
+    yield
+    leaks = SECRETS.leaks()
+    if leaks:
+        pytest.fail(f"{len(leaks)} secret(s) a test saw or used are in pool logs:\n"
+                    + "\n".join(f"{path}: {line}" for path, line in leaks[:20]), pytrace=False)
 
 
 @pytest.fixture(scope="session")

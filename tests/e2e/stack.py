@@ -1,7 +1,10 @@
 """Shared helpers for the end-to-end tests: a throwaway tessera stack and a cookie-keeping HTTP client."""
 
+import base64
 import csv
 import email.utils
+import hashlib
+import hmac
 import html
 import html.parser
 import http.client
@@ -40,6 +43,7 @@ MIGRATIONS = REPO / "migrations"
 APP_ROLE = "tessera_web"        # the pool's LOGIN role, a member of tessera_app only (migration 0003)
 COOKIE = "tessera_session"      # config cookie_name, default
 PRE_COOKIE = COOKIE + "_pre"
+HOST_PREFIX = "__Host-"         # the pool's prefix for Secure cookies
 BAD_LOGIN = "Invalid username or password."
 
 IS_ROOT = os.geteuid() == 0
@@ -192,6 +196,67 @@ def new_secret():
 
 
 # --------------------------------------------------------------------------
+# secrets that must never reach a log
+
+
+class SecretWatch:
+    """Every secret a test saw or used (cookie values, passwords, CSRF values, hashes) and the pool
+    logs of every stack, so that a check can prove that no log holds one.
+
+    Values shorter than MIN_LEN are not kept: they could match a log by chance."""
+
+    MIN_LEN = 16
+
+    def __init__(self):
+        self.values = set()
+        self.live = []      # stacks whose logs are still on disk
+        self.kept = {}      # log path -> its text, for stacks already stopped (their dirs are gone)
+
+    def remember(self, value):
+        """Notes value (a str) as a secret, when long enough."""
+        if isinstance(value, str) and len(value) >= self.MIN_LEN:
+            self.values.add(value)
+
+    def watch(self, stack):
+        """Starts following a stack's pool logs."""
+        self.live.append(stack)
+
+    def keep_logs(self, stack):
+        """Reads a stack's pool logs into memory before its temp dir is removed."""
+        self.kept.update(_read_pool_logs(stack))
+        if stack in self.live:
+            self.live.remove(stack)
+
+    def leaks(self):
+        """Returns (log path, line) for every remembered secret found in a pool log so far."""
+        logs = dict(self.kept)
+        for stack in self.live:
+            logs.update(_read_pool_logs(stack))
+        found = []
+        for path, text in logs.items():
+            for value in self.values:
+                at = text.find(value)
+                if at >= 0:
+                    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
+                    found.append((path, text[start:end if end >= 0 else len(text)]))
+        return found
+
+
+def _read_pool_logs(stack):
+    """Returns {path: text} of a stack's pool logs: its serve output and every *.log in its run dir."""
+    logs = {}
+    for path in [stack.serve_out, *sorted(stack.run_dir.glob("*.log"))]:
+        try:
+            logs[str(path)] = path.read_text(errors="replace")
+        except OSError:
+            pass
+    return logs
+
+
+SECRETS = SecretWatch()
+
+
+# --------------------------------------------------------------------------
 # the stack
 
 
@@ -212,9 +277,11 @@ class User:
 class Stack:
     """A throwaway PostgreSQL cluster, the tessera pool and nginx, all under one temp dir."""
 
-    def __init__(self, name="stack", **config_overrides):
+    def __init__(self, name="stack", tls=False, **config_overrides):
         self.name = name
         self.dir = Path(tempfile.mkdtemp(prefix=f"tessera-e2e-{name}-", dir="/tmp"))
+        self.tls = tls                  # nginx also listens with TLS on tls_port (tls_cert, self-signed)
+        self.tls_port = self.tls_cert = None
         os.chmod(self.dir, 0o755)       # the tessera user must traverse it when we are root
         self.pg_dir = self.dir / "pg"
         self.run_dir = self.dir / "run"  # the pool's socket and log: writable by the pool's user
@@ -234,6 +301,7 @@ class Stack:
         self._pg_running = False
         self._nginx_running = False
         self._operator = None
+        SECRETS.watch(self)
 
     # ---- diagnostics
 
@@ -278,6 +346,8 @@ class Stack:
         if "database" not in self.config_overrides:
             self.config["database"] = self.create_login_role(APP_ROLE, "tessera_app")
         write_config(self.conf, self.config)
+        if self.tls:
+            self._tls_dropin()
         self.start_serving()
         return self
 
@@ -315,6 +385,7 @@ class Stack:
                 step()
             except Exception as e:  # noqa: BLE001 - keep tearing down
                 errors.append(f"{step.__name__}: {e}")
+        SECRETS.keep_logs(self)
         if not errors and not os.environ.get("TESSERA_E2E_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
         if errors:
@@ -427,6 +498,47 @@ class Stack:
         if r.returncode != 0 or r.timed_out:
             raise StackError(f"user add {user.name!r} failed:\n" + r.describe())
         return user
+
+    def password_hash(self, username):
+        """Returns the user's stored password hash (remembered as a secret no log may hold)."""
+        value = self.scalar(f"SELECT password_hash FROM tessera.users WHERE username = {sql_literal(username)}")
+        SECRETS.remember(value)
+        return value
+
+    def forget_failures(self):
+        """Deletes every counted failed sign-in (tessera.login_failures)."""
+        self.psql("DELETE FROM tessera.login_failures")
+
+    def cookie_name(self, https=False, suffix=""):
+        """Returns the name the pool gives its session cookie (+ suffix) on a request over http or https."""
+        setting = str(self.config.get("cookie_secure", "auto"))
+        secure = setting == "on" or (setting == "auto" and https)
+        return (HOST_PREFIX if secure else "") + str(self.config.get("cookie_name", COOKIE)) + suffix
+
+    def sign_token(self, token, purpose="s"):
+        """Returns the cookie value the pool would make for token (32 bytes) and purpose ('s' session,
+        'p' pre-session), as src/token.c does: base64url(token || HMAC-SHA-512/256(purpose || token))
+        keyed with BLAKE2b-256 of the first secret. A forgery only a holder of the secret can make."""
+        secret = next(line for line in self.secret_file.read_text().splitlines() if line)
+        key = hashlib.blake2b(secret.encode(), digest_size=32).digest()
+        mac = hmac.new(key, purpose.encode() + token, hashlib.sha512).digest()[:32]
+        return base64.urlsafe_b64encode(token + mac).decode().rstrip("=")
+
+    def session_row_exists(self, cookie_value):
+        """Returns True when tessera.sessions has a row for the token inside a session cookie value."""
+        return self.scalar("SELECT count(*) FROM tessera.sessions "
+                           f"WHERE token_hash = '\\x{token_hash_hex(cookie_value)}'") == "1"
+
+    def reconfigure(self, **changes):
+        """Rewrites the pool's config with changes (None drops a key) and restarts the pool.
+
+        Returns the values the keys had before, so that reconfigure(**returned) undoes it."""
+        before = {k: self.config.get(k) for k in changes}
+        self.config.update(changes)
+        self.config = {k: v for k, v in self.config.items() if v is not None}
+        write_config(self.conf, self.config)
+        self.restart_pool()
+        return before
 
     def write_variant_config(self, name, **overrides):
         """Writes DIR/NAME.conf: this stack's config with some keys changed (None drops a key).
@@ -583,6 +695,16 @@ class Stack:
             last = r
         raise StackError("nginx did not start:\n" + last.describe() + self.logs())
 
+    def _tls_dropin(self):
+        """Makes nginx also listen with TLS on a free port (drop-in server.d/tls.conf), with a
+        self-signed certificate for 127.0.0.1, so that the pool sees HTTPS=on there."""
+        self.tls_cert, key = self_signed_cert(self.dir)
+        self.tls_port = free_port()
+        dropin = self.nginx_dir / "server.d" / "tls.conf"
+        dropin.parent.mkdir(parents=True, exist_ok=True)
+        dropin.write_text(f'listen 127.0.0.1:{self.tls_port} ssl;\n'
+                          f'ssl_certificate "{self.tls_cert}";\nssl_certificate_key "{key}";\n')
+
     def stop_nginx(self):
         """Stops nginx (nginx.sh stop)."""
         if self._nginx_running:
@@ -593,6 +715,9 @@ class Stack:
         """Waits until GET / through nginx answers 200 (that is, the pool answers)."""
         wait_for(f"GET http://127.0.0.1:{self.port}/",
                  lambda: Browser(self, timeout=2).get("/").status == 200, START_TIMEOUT, self.logs)
+        if self.tls:
+            wait_for(f"GET https://127.0.0.1:{self.tls_port}/",
+                     lambda: Browser(self, timeout=2, tls=True).get("/").status == 200, START_TIMEOUT, self.logs)
 
     def browser(self, **kw):
         """Returns a new Browser (empty cookie jar) pointed at this stack's nginx."""
@@ -743,6 +868,12 @@ def sql_literal(text):
     return "'" + str(text).replace("'", "''") + "'"
 
 
+def token_hash_hex(cookie_value):
+    """Returns in hex the BLAKE2b-256 of the token inside a signed cookie value: what its row stores."""
+    raw = base64.urlsafe_b64decode(cookie_value + "=" * (-len(cookie_value) % 4))
+    return hashlib.blake2b(raw[:32], digest_size=32).hexdigest()
+
+
 # --------------------------------------------------------------------------
 # HTTP
 
@@ -867,17 +998,25 @@ class Browser:
 
     user_agent = "tessera-e2e"      # the User-Agent header it sends; set one per browser to vary it
 
-    def __init__(self, stack, timeout=HTTP_TIMEOUT):
+    def __init__(self, stack, timeout=HTTP_TIMEOUT, tls=False, source=None):
         self.host = "127.0.0.1"
-        self.port = stack.port
-        self.ca_file = getattr(stack, "ca_file", None)     # set: HTTPS, verified against it
+        self.tls = tls                  # to a Stack's TLS listener (tls_port)
+        self.port = stack.tls_port if tls else stack.port
+        self.ca_file = stack.tls_cert if tls else getattr(stack, "ca_file", None)  # set: HTTPS, verified
+        self.source = source            # the client address to connect from (any 127.x.y.z), or None
         self.timeout = timeout
         self.cookies = {}
+        self.cookie_name = stack.cookie_name(https=tls) if isinstance(stack, Stack) else COOKIE
 
     @property
     def session(self):
         """Returns the value of the session cookie in the jar, or None."""
-        return self.cookies.get(COOKIE)
+        return self.cookies.get(self.cookie_name)
+
+    @property
+    def origin(self):
+        """Returns this site's origin, as a browser sends it in an Origin header."""
+        return f"{'https' if self.ca_file else 'http'}://{self.host}:{self.port}"
 
     def request(self, method, path, body=None, headers=None, cookies=None):
         """Sends one request (cookies: the jar unless given) and updates the jar. Returns a Response."""
@@ -885,12 +1024,17 @@ class Browser:
         hdrs = {"User-Agent": self.user_agent}
         if jar:
             hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
+            for v in jar.values():
+                SECRETS.remember(v)
         hdrs.update(headers or {})
+        source = (self.source, 0) if self.source else None
         if self.ca_file:
             conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
-                                               context=ssl.create_default_context(cafile=self.ca_file))
+                                               context=ssl.create_default_context(cafile=self.ca_file),
+                                               source_address=source)
         else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
+                                              source_address=source)
         try:
             conn.request(method, path, body=body, headers=hdrs)
             resp = conn.getresponse()
@@ -904,6 +1048,7 @@ class Browser:
             if k.lower() == "set-cookie":
                 c = parse_set_cookie(v)
                 set_cookies[c.name] = c
+                SECRETS.remember(c.value)
                 if c.expired():
                     self.cookies.pop(c.name, None)
                 else:
@@ -917,6 +1062,9 @@ class Browser:
     def post(self, path, fields, **kw):
         """POST a form: fields is a dict (url-encoded here) or a ready-made str/bytes body."""
         if isinstance(fields, dict):
+            if str(fields.get("password")) not in str(fields.get("username")):   # the name is logged
+                SECRETS.remember(fields.get("password"))
+            SECRETS.remember(fields.get("csrf"))
             body = urllib.parse.urlencode(fields)
         else:
             body = fields
@@ -928,7 +1076,7 @@ class Browser:
 
     def login_csrf(self):
         """GETs the sign-in form (without sending the session cookie) and returns its csrf value."""
-        jar = {k: v for k, v in self.cookies.items() if k != COOKIE}
+        jar = {k: v for k, v in self.cookies.items() if k != self.cookie_name}
         r = self.get("/", cookies=jar)     # Set-Cookie (tessera_pre) still lands in self.cookies
         inputs = r.form("/login")
         if r.status != 200 or not inputs or not inputs.get("csrf"):
@@ -951,6 +1099,42 @@ class Browser:
         if r.status != 200 or inputs is None or not inputs.get("csrf"):
             raise StackError("dashboard has no sign-out form with a csrf field:\n" + r.describe())
         return self.post("/logout", {"csrf": inputs["csrf"]})
+
+
+HSTS_MIN_AGE = 31536000        # a year, as ASVS asks of Strict-Transport-Security
+
+
+def security_header_problems(response, https=False):
+    """Returns what is wrong with the headers every response must carry (issue 3, control 9):
+    nosniff, a CSP with default-src 'self' and frame-ancestors 'none', Referrer-Policy same-origin,
+    each once; Cache-Control no-store with any Set-Cookie; HSTS of a year or more over HTTPS only.
+    Returns [] when nothing is wrong."""
+    def values(name):
+        return [v.strip() for k, v in response.headers if k.lower() == name.lower()]
+
+    problems = []
+    if values("X-Content-Type-Options") != ["nosniff"]:
+        problems.append(f"X-Content-Type-Options {values('X-Content-Type-Options')}, want ['nosniff']")
+    csp = values("Content-Security-Policy")
+    if len(csp) != 1:
+        problems.append(f"Content-Security-Policy {csp}, want exactly one")
+    else:
+        directives = {d.split()[0].lower(): d.split()[1:] for d in csp[0].split(";") if d.strip()}
+        for name, want in (("default-src", ["'self'"]), ("frame-ancestors", ["'none'"])):
+            if directives.get(name) != want:
+                problems.append(f"CSP {name} is {directives.get(name)}, want {want}")
+    if values("Referrer-Policy") != ["same-origin"]:
+        problems.append(f"Referrer-Policy {values('Referrer-Policy')}, want ['same-origin']")
+    if values("Set-Cookie") and not any("no-store" in v.lower() for v in values("Cache-Control")):
+        problems.append(f"Set-Cookie with Cache-Control {values('Cache-Control')}, want no-store")
+    hsts = values("Strict-Transport-Security")
+    if not https and hsts:
+        problems.append(f"Strict-Transport-Security {hsts} over plain HTTP")
+    if https:
+        age = re.search(r"max-age=(\d+)", hsts[0]) if len(hsts) == 1 else None
+        if not age or int(age.group(1)) < HSTS_MIN_AGE:
+            problems.append(f"Strict-Transport-Security {hsts} over HTTPS, want one of max-age >= {HSTS_MIN_AGE}")
+    return problems
 
 
 def signed_out(response):
