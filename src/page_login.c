@@ -113,8 +113,10 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 
 /*
  * Checks the attempt unless the account or address must wait, holding one
- * of the pool's hash slots. Returns the user id, 0 for bad credentials, -1
- * after answering the request itself (throttled, busy or no database).
+ * of the pool's hash slots; a password of unacceptable length is refused
+ * without hashing, but only after the wait, like any other guess. Returns
+ * the user id, 0 for bad credentials, -1 after answering the request itself
+ * (throttled, busy or no database).
  */
 static long long
 login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
@@ -136,6 +138,8 @@ login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 		    "Please wait a little and try again.");
 		return -1;
 	}
+	if (pw == NULL || passwd_check(pw, pwlen) != NULL)
+		return 0;
 	if ((slot = passwd_slot_take()) == -1) {
 		log_event("login_busy", "addr", c->req->remote_addr, NULL);
 		page_error(c, 503, "Too many sign-ins at once. "
@@ -160,16 +164,15 @@ page_login(struct ctx *c)
 	long long	 id = 0;
 
 	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
-		log_event("csrf_rejected", "path", c->req->path, "addr",
-		    c->req->remote_addr, NULL);
+		log_event("csrf_rejected", "path", c->req->path, "user", name,
+		    "addr", c->req->remote_addr, "reason", "bad csrf", NULL);
 		page_error(c, 403, "This sign-in form has expired. "
 		    "Go back, reload the page and try again.");
 		return;
 	}
 	if (name == NULL)
 		name = "";
-	if (pw != NULL && *name != '\0' && strlen(name) <= 64 &&
-	    passwd_check(pw, pwlen) == NULL &&
+	if (*name != '\0' && strlen(name) <= 64 &&
 	    (id = login_attempt(c, name, pw, pwlen)) == -1)
 		return;
 	if (id == 0) {

@@ -10,7 +10,7 @@ page_logout(struct ctx *c)
 	if (c->sess.has_token &&
 	    !sess_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
 		log_event("csrf_rejected", "path", c->req->path, "addr",
-		    c->req->remote_addr, NULL);
+		    c->req->remote_addr, "reason", "bad csrf", NULL);
 		page_error(c, 403, "This form has expired. Go back, reload "
 		    "the page and try again.");
 		return;
