@@ -734,7 +734,6 @@ class Stack:
         return b
 
 
-
 class TableLock:
     """A transaction of the database owner (psql, left open) holding ACCESS EXCLUSIVE on a table,
     so that any request touching the table waits until release(): a request slow on purpose.
