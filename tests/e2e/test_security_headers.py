@@ -1,0 +1,80 @@
+"""Issue 3, control 9: every response carries nosniff, a CSP with default-src 'self' and
+frame-ancestors 'none', and Referrer-Policy same-origin; signed-in pages and every response that
+sets a cookie say Cache-Control: no-store; no HSTS over plain HTTP (HTTPS: test_security_cookies).
+429 and 503 are checked where they happen (test_security_throttle, test_security_passwords)."""
+
+import pytest
+
+from stack import security_header_problems
+
+
+@pytest.fixture(scope="module")
+def member(stack):
+    """One user for the module's many sign-ins."""
+    return stack.create_user()
+
+
+def sign_in(b, user):
+    """Signs user in with browser b. Returns b."""
+    r = b.login(user.name, user.password)
+    assert r.status == 303, r.describe()
+    return b
+
+
+def bad_csrf(b, user):
+    """Posts the sign-in form with a csrf value that is not the pre-session cookie's."""
+    b.login_csrf()
+    return b.post("/login", {"username": user.name, "password": user.password, "csrf": "x"})
+
+
+# name: (status, what makes a response of that kind, given a browser and a user)
+RESPONSES = {
+    "200-sign-in-form": (200, lambda b, u: b.get("/")),
+    "200-stylesheet": (200, lambda b, u: b.get("/static/style.css")),
+    "303-sign-in": (303, lambda b, u: b.login(u.name, u.password)),
+    "401-wrong-password": (401, lambda b, u: b.login(u.name, "wrong-password")),
+    "403-csrf": (403, bad_csrf),
+    "403-origin": (403, lambda b, u: b.post("/login", {"username": u.name},
+                                            headers={"Origin": "http://evil.example"})),
+    "200-dashboard": (200, lambda b, u: sign_in(b, u).dashboard()),
+    "200-head-dashboard": (200, lambda b, u: sign_in(b, u).request("HEAD", "/dashboard")),
+    "303-dashboard-signed-out": (303, lambda b, u: b.dashboard()),
+    "303-sign-out": (303, lambda b, u: sign_in(b, u).logout()),
+    "204-auth": (204, lambda b, u: sign_in(b, u).get("/auth")),
+    "401-auth": (401, lambda b, u: b.get("/auth")),
+    "404": (404, lambda b, u: b.get("/no-such-page")),
+    "405": (405, lambda b, u: b.get("/logout")),
+    "400": (400, lambda b, u: b.post("/login", "username=%zz")),
+    "415": (415, lambda b, u: b.post("/login", "{}", headers={"Content-Type": "application/json"})),
+}
+
+
+@pytest.mark.parametrize("name", RESPONSES)
+def test_security_headers_on_every_response(browser, member, name):
+    status, make = RESPONSES[name]
+    r = make(browser, member)
+    assert r.status == status, r.describe()
+    assert security_header_problems(r) == [], r.describe()
+
+
+@pytest.mark.parametrize("path", ["/dashboard", "/auth"])
+def test_signed_in_answers_are_not_stored(browser, member, path):
+    r = sign_in(browser, member).get(path)
+    assert r.status in (200, 204), r.describe()
+    assert "no-store" in (r.header("Cache-Control") or ""), r.describe()
+
+
+@pytest.mark.parametrize("name", ["200-sign-in-form", "303-sign-in", "303-sign-out"])
+def test_answers_that_set_a_cookie_are_not_stored(browser, member, name):
+    r = RESPONSES[name][1](browser, member)
+    assert r.set_cookies, "expected a Set-Cookie here:\n" + r.describe()
+    assert "no-store" in (r.header("Cache-Control") or ""), r.describe()
+
+
+@pytest.mark.xfail(strict=True, reason="reported to the lead: error pages nginx makes itself (413 past "
+                   "client_max_body_size, 502/504 while the pool is down) carry none of the headers; "
+                   "deploy/nginx/tessera-fastcgi.conf would need add_header ... always for them")
+def test_security_headers_on_nginx_own_error_page(browser):
+    r = browser.post("/login", b"x" * 40000)
+    assert r.status == 413, r.describe()
+    assert security_header_problems(r) == [], r.describe()
