@@ -1,0 +1,113 @@
+"""Issue 3, control 10: sign-ins, failures, sign-outs and refused requests are logged with the user,
+the client address and the reason; no cookie value, password, CSRF value or hash ever is. The
+requests come from 127.0.0.77, so the address logged must be the client's, not a default. The sweep
+over the logs of every stack of the run is the conftest fixture no_secret_in_any_log."""
+
+import re
+
+import pytest
+
+from stack import COOKIE, SECRETS, sql_literal
+
+ADDR = "127.0.0.77"
+PAIR = re.compile(r' ([a-z_]+)=("(?:[^"\\]|\\.)*"|\S*)')
+
+
+@pytest.fixture(scope="module")
+def member(stack):
+    """One user for the module's sign-ins."""
+    return stack.create_user()
+
+
+@pytest.fixture
+def visitor(stack):
+    """A browser connecting from ADDR; failure counts are cleared before and after."""
+    stack.forget_failures()
+    yield stack.browser(source=ADDR)
+    stack.forget_failures()
+
+
+def events_after(stack, action):
+    """Runs action() and returns the events it logged: [(event, {key: value})]."""
+    before = stack.log_file.stat().st_size
+    action()
+    text = stack.log_file.read_bytes()[before:].decode(errors="replace")
+    found = []
+    for line in text.splitlines():
+        m = re.match(r"\S+ tessera\[\d+\] (\S+)(.*)", line)
+        if m:
+            found.append((m.group(1), {k: v.strip('"') for k, v in PAIR.findall(m.group(2))}))
+    return found
+
+
+def logged(stack, action, event):
+    """Runs action() and returns the fields of the one event of that name it logged."""
+    found = [fields for name, fields in events_after(stack, action) if name == event]
+    assert len(found) == 1, f"want one {event} event, got {found}"
+    return found[0]
+
+
+def test_sign_in_is_logged_with_user_and_address(stack, visitor, member):
+    fields = logged(stack, lambda: visitor.login(member.name, member.password), "login_ok")
+    assert (fields.get("user"), fields.get("addr")) == (member.name, ADDR), fields
+
+
+def test_failed_sign_in_is_logged_with_user_address_and_reason(stack, visitor, member):
+    fields = logged(stack, lambda: visitor.login(member.name, "wrong-password"), "login_failed")
+    assert (fields.get("user"), fields.get("addr")) == (member.name, ADDR), fields
+    assert fields.get("reason"), fields
+
+
+def test_throttled_sign_in_is_logged_with_user_and_address(stack, visitor, member):
+    stack.psql("INSERT INTO tessera.login_failures VALUES "
+               f"({sql_literal('user:' + member.name)}, 5, now())")
+    fields = logged(stack, lambda: visitor.login(member.name, member.password), "login_throttled")
+    assert (fields.get("user"), fields.get("addr")) == (member.name, ADDR), fields
+    assert fields.get("retry_after", "").isdigit(), fields
+
+
+def test_sign_out_is_logged_with_user_and_address(stack, visitor, member):
+    assert visitor.login(member.name, member.password).status == 303
+    fields = logged(stack, visitor.logout, "logout")
+    assert (fields.get("user"), fields.get("addr")) == (member.name, ADDR), fields
+
+
+def test_refused_sign_in_csrf_is_logged_with_user_address_and_reason(stack, visitor, member):
+    def forged():
+        visitor.login_csrf()
+        assert visitor.post("/login", {"username": member.name, "password": "x", "csrf": "forged"}).status == 403
+
+    fields = logged(stack, forged, "csrf_rejected")
+    assert (fields.get("user"), fields.get("addr")) == (member.name, ADDR), fields
+    assert fields.get("reason"), fields
+
+
+def test_refused_sign_out_csrf_is_logged_with_address_and_reason(stack, visitor, member):
+    assert visitor.login(member.name, member.password).status == 303
+    fields = logged(stack, lambda: visitor.post("/logout", {"csrf": "forged"}), "csrf_rejected")
+    assert fields.get("addr") == ADDR and fields.get("reason"), fields
+
+
+def test_refused_origin_is_logged_with_address_and_path(stack, visitor):
+    fields = logged(stack, lambda: visitor.post("/login", {}, headers={"Origin": "http://evil.example"}),
+                    "origin_rejected")
+    assert (fields.get("addr"), fields.get("path")) == (ADDR, "/login"), fields
+
+
+def test_bad_cookie_signature_is_logged_with_address_and_reason(stack, visitor):
+    visitor.cookies[COOKIE] = "A" * 86
+    fields = logged(stack, visitor.dashboard, "cookie_rejected")
+    assert fields.get("addr") == ADDR and fields.get("reason"), fields
+    assert "A" * 16 not in str(fields), "the cookie's value was logged"
+
+
+def test_no_secret_seen_so_far_is_in_any_pool_log(stack, visitor, member):
+    """Signs in, looks, signs out and fails with a 1025-byte password, then checks every pool log
+    of the run so far for every cookie value, password, CSRF value and hash the tests met."""
+    assert visitor.login(member.name, member.password).status == 303
+    stack.password_hash(member.name)
+    visitor.dashboard()
+    visitor.logout()
+    visitor.login(member.name, member.password + "x" * 1025)
+    assert member.password in SECRETS.values and len(SECRETS.values) > 3
+    assert SECRETS.leaks() == []
