@@ -47,7 +47,7 @@ FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps run test unit e2e fuzz lint clean
+.PHONY: all deps run test unit e2e fuzz valgrind lint clean
 all: $(TESSERA)
 
 $(TESSERA): $(BUILD)/main.o $(LIB_OBJ)
@@ -140,6 +140,22 @@ e2e: $(TESSERA) $(TESSERA)-test
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS) && chmod 1777 $(REPORTS)
 	$(E2E_ENV) TESSERA_BIN=$(abspath $(TESSERA)) TESSERA_TEST_BIN=$(abspath $(TESSERA))-test \
 	    /usr/bin/python3 -m pytest -q $(E2E_TESTS)
+
+# The e2e tests in VALGRIND_TESTS (all: VALGRIND_TESTS=tests/e2e) with `tessera serve`, and so
+# every worker it forks, under memcheck: a definite leak or a memory error in any of them fails
+# the test it happened in (the logs: build/valgrind/vg.PID). tests/valgrind.supp silences only
+# the libraries' own reports.
+VALGRIND_TESTS ?= tests/e2e/test_signin.py tests/e2e/test_dashboard.py \
+                  tests/e2e/test_signout.py tests/e2e/test_errors.py
+VG_REPORTS = $(abspath build/valgrind)
+VALGRIND   = valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite \
+             --errors-for-leak-kinds=definite --error-exitcode=99 --num-callers=40 \
+             --suppressions=$(CURDIR)/tests/valgrind.supp --log-file=$(VG_REPORTS)/vg.%p
+valgrind: $(TESSERA) $(TESSERA)-test
+	@test "$(SANITIZE)" != 1 || { echo "make valgrind: not with SANITIZE=1" >&2; exit 2; }
+	@rm -rf $(VG_REPORTS) && mkdir -p $(VG_REPORTS) && chmod 1777 $(VG_REPORTS)
+	TESSERA_REPORT_DIR=$(VG_REPORTS) TESSERA_WRAPPER="$(VALGRIND)" \
+	    /usr/bin/python3 -m pytest -q $(VALGRIND_TESTS)
 
 # `make install` (PREFIX, DESTDIR): Debian's layout. The daemon goes to sbin, templates and
 # migrations to share/tessera, the units to $(PREFIX)/lib/systemd/system (systemd reads
