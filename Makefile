@@ -109,12 +109,15 @@ run:
 	@$(MAKE) --no-print-directory all
 	@deploy/local/run.sh
 
-# Every test: unit tests (cmocka), end to end through nginx (pytest), a short fuzz run.
+# Every test: unit tests (cmocka) and end to end through nginx (pytest); then, unless this is
+# the SANITIZE=1 run (the sanitized unit and e2e tests are its point), every fuzz target for
+# FUZZ_TEST_SECONDS, the static analysis, and the e2e tests in VALGRIND_TESTS under memcheck.
 test:
 	@deploy/local/deps.sh test
 	@$(MAKE) --no-print-directory all unit e2e
 ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+	@$(MAKE) --no-print-directory lint valgrind
 endif
 
 unit: $(UNIT_BIN)
