@@ -5,7 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
+
+#define DB_RETRY_MS	1000	/* between connection attempts while the server is away */
 
 #define PRUNE_LOCK	"7465737365726170"	/* advisory lock key of pruning; any constant */
 
@@ -160,6 +163,8 @@ struct db {
 	char	 statement_timeout[16];	/* a set_config value, like "5s" */
 	int	 prepared;	/* 1: named prepared statements; 0: unnamed */
 	int	 unavailable;	/* the last attempt could not reach the server */
+	int	 down;		/* unreachable since the last db_unavailable line */
+	int64_t	 retry_at_ms;	/* no new connection attempt before this */
 	char	 error[256];	/* the last failure, one line */
 };
 
@@ -250,8 +255,10 @@ db_setup(struct db *db)
 
 /*
  * (Re)connects: defaults first, then the operator's conninfo, whose keys
- * win. Returns 0, or -1 with db_unavailable() set when the server cannot
- * be reached.
+ * win. After a failure, further attempts wait DB_RETRY_MS, so requests
+ * answer 503 at once instead of each waiting for connect_timeout; the
+ * outage is logged once when it starts and once when it ends. Returns 0,
+ * or -1 with db_unavailable() set when the server cannot be reached.
  */
 int
 db_connect(struct db *db)
@@ -262,17 +269,26 @@ db_connect(struct db *db)
 	    db->conninfo, NULL };
 
 	PQfinish(db->conn);
+	db->conn = NULL;
+	db->unavailable = 1;
+	if (clock_ms() < db->retry_at_ms)
+		return -1;
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, db->conn ? PQerrorMessage(db->conn) :
 		    "out of memory");
-		log_event("db_unavailable", "error", db->error, NULL);
+		if (!db->down)
+			log_event("db_unavailable", "error", db->error, NULL);
 		PQfinish(db->conn);
 		db->conn = NULL;
-		db->unavailable = 1;
+		db->down = 1;
+		db->retry_at_ms = clock_ms() + DB_RETRY_MS;
 		return -1;
 	}
 	db->unavailable = 0;
+	if (db->down)
+		log_event("db_available", NULL);
+	db->down = 0;
 	if (db_setup(db) == -1) {
 		PQfinish(db->conn);
 		db->conn = NULL;

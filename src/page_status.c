@@ -85,9 +85,10 @@ static void
 status_workers(struct buf *b, const struct scoreboard *sb, int n,
     unsigned long long *requests)
 {
-	static const char *const states[] = { "empty", "starting", "idle", "busy" };
+	static const char *const states[] = { "empty", "starting", "idle",
+	    "accepting", "busy" };
 	const struct score_slot *s;
-	int64_t		 now = score_now_ms();
+	int64_t		 now = clock_ms();
 	int		 i, first = 1, state;
 
 	buf_puts(b, "[");

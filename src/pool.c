@@ -32,6 +32,7 @@
 
 static volatile sig_atomic_t pool_stopping, pool_child_exited, pool_reload,
     pool_reopen, pool_tick;
+static int	pool_socket_from_systemd;	/* systemd owns the socket and its queue */
 
 /* The supervisor's own state; what workers may see is in the scoreboard. */
 struct pool {
@@ -45,6 +46,7 @@ struct pool {
 	int			 slot_gen[SCORE_MAX_WORKERS];
 	int			 pending[SCORE_MAX_WORKERS];	/* respawn when backoff ends */
 	int			 doomed[SCORE_MAX_WORKERS];	/* killed for request_timeout */
+	int64_t			 slow_logged[SCORE_MAX_WORKERS];	/* busy_since_ms already logged */
 	time_t			 window_start;		/* crash counting */
 	int			 window_crashes;
 	int			 backoff;		/* seconds; 0 = none */
@@ -158,6 +160,7 @@ pool_systemd_socket(void)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
+	pool_socket_from_systemd = 1;
 	return 3;
 }
 
@@ -349,7 +352,10 @@ pool_log_exit(pid_t pid, int status, const char *path)
 	return WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 }
 
-/* Counts a crash; past crash_limit within crash_window, delays respawns and says so loudly. */
+/*
+ * Counts a crash toward the back-off: past crash_limit within crash_window,
+ * respawns are delayed and the supervisor says so loudly.
+ */
 static void
 pool_count_crash(struct pool *p)
 {
@@ -361,13 +367,12 @@ pool_count_crash(struct pool *p)
 		p->window_crashes = 0;
 		p->backoff = 0;
 	}
-	p->sb->crashes++;
 	if (++p->window_crashes <= p->cfg->crash_limit)
 		return;
 	p->backoff = p->backoff ? p->backoff * 2 : 1;
 	if (p->backoff > BACKOFF_MAX)
 		p->backoff = BACKOFF_MAX;
-	p->respawn_at_ms = score_now_ms() + p->backoff * 1000;
+	p->respawn_at_ms = clock_ms() + p->backoff * 1000;
 	snprintf(n, sizeof(n), "%d", p->window_crashes);
 	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
 	log_event("ALERT_workers_crashing", "crashes", n, "backoff", backoff,
@@ -380,7 +385,7 @@ pool_reap(struct pool *p)
 {
 	struct score_slot *slot;
 	pid_t	 pid;
-	int	 status, i, crashed;
+	int	 status, i, crashed, state;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		for (i = 0; i < SCORE_MAX_WORKERS && p->sb->slot[i].pid != pid; i++)
@@ -388,29 +393,54 @@ pool_reap(struct pool *p)
 		if (i == SCORE_MAX_WORKERS)
 			continue;
 		slot = &p->sb->slot[i];
+		state = slot->state;
 		crashed = pool_log_exit(pid, status,
-		    slot->state == SCORE_BUSY ? slot->path : "");
+		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
-		if (crashed && !p->doomed[i])
+		p->sb->crashes += crashed;
+		/*
+		 * A worker killed by what a client sent before its request was
+		 * complete (libfcgi aborts on some records) must not slow the
+		 * whole pool down: such crashes are counted, not backed off.
+		 */
+		if (crashed && state != SCORE_ACCEPTING)
 			pool_count_crash(p);
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;
 		p->sb->restarts++;
-		if (p->backoff > 0 && score_now_ms() < p->respawn_at_ms)
+		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
 			p->pending[i] = 1;
 		else
 			pool_spawn(p, i);
 	}
 }
 
-/* Every tick: kills workers stuck past request_timeout, respawns delayed ones. */
+/* Logs, once per request and while it still runs, a request busy for longer than slow_log. */
+static void
+pool_slow_log(struct pool *p, int i, int64_t now)
+{
+	const struct score_slot *slot = &p->sb->slot[i];
+	int64_t	 since = slot->busy_since_ms;
+	char	 pid[16], ms[24];
+
+	if (p->cfg->slow_log == 0 || slot->state != SCORE_BUSY ||
+	    now - since < p->cfg->slow_log * 1000LL || p->slow_logged[i] == since)
+		return;
+	p->slow_logged[i] = since;
+	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
+	snprintf(ms, sizeof(ms), "%lld", (long long)(now - since));
+	log_event("slow_request", "pid", pid, "path", slot->path, "busy_ms", ms,
+	    NULL);
+}
+
+/* Every tick: logs slow requests, kills workers stuck past request_timeout, respawns delayed ones. */
 static void
 pool_on_tick(struct pool *p)
 {
 	struct score_slot *slot;
-	int64_t	 now = score_now_ms(), limit = p->cfg->request_timeout * 1000LL;
+	int64_t	 now = clock_ms(), limit = p->cfg->request_timeout * 1000LL;
 	char	 pid[16], ms[24];
 	int	 i;
 
@@ -418,7 +448,10 @@ pool_on_tick(struct pool *p)
 		slot = &p->sb->slot[i];
 		if (p->pending[i] && now >= p->respawn_at_ms)
 			pool_spawn(p, i);
-		if (limit == 0 || slot->pid <= 0 || slot->state != SCORE_BUSY ||
+		if (slot->pid <= 0)
+			continue;
+		pool_slow_log(p, i, now);
+		if (limit == 0 || slot->state != SCORE_BUSY ||
 		    p->doomed[i] || now - slot->busy_since_ms <= limit)
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
@@ -446,10 +479,10 @@ pool_signal_all(const struct pool *p, int sig)
 static void
 pool_wait_ready(const struct pool *p, int i)
 {
-	int64_t	 deadline = score_now_ms() + READY_WAIT_MS;
+	int64_t	 deadline = clock_ms() + READY_WAIT_MS;
 
 	while (p->sb->slot[i].state == SCORE_STARTING &&
-	    p->sb->slot[i].pid > 0 && score_now_ms() < deadline)
+	    p->sb->slot[i].pid > 0 && clock_ms() < deadline)
 		usleep(10 * 1000);
 }
 
@@ -522,15 +555,40 @@ pool_reload_workers(struct pool *p)
 	log_event("reload_done", NULL);
 }
 
-/* Stops every worker: SIGTERM, then SIGKILL for any still busy after shutdown_timeout. */
+/*
+ * Removes the path of the unix socket the pool listens on, so new
+ * connections are refused while the queued ones are answered. Returns 1
+ * if it did, 0 for a TCP socket or a path it may not remove.
+ */
+static int
+pool_unlink_socket(int fd)
+{
+	struct sockaddr_un sun;
+	socklen_t	 len = sizeof(sun);
+
+	memset(&sun, 0, sizeof(sun));
+	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
+	    sun.sun_family != AF_UNIX || sun.sun_path[0] == '\0' ||
+	    unlink(sun.sun_path) == -1)
+		return 0;
+	return 1;
+}
+
+/*
+ * Stops every worker: each finishes its request and, when the socket's
+ * path could be removed first, the connections still queued on it; then
+ * SIGKILL for any still busy after shutdown_timeout. A socket systemd
+ * passed stays as it is: systemd keeps its queue for the next start.
+ */
 static void
 pool_shutdown(struct pool *p)
 {
-	int64_t	 deadline = score_now_ms() + p->cfg->shutdown_timeout * 1000LL;
+	int64_t	 deadline = clock_ms() + p->cfg->shutdown_timeout * 1000LL;
 	int	 i, left, status;
 	pid_t	 pid;
 
-	pool_signal_all(p, SIGTERM);
+	pool_signal_all(p, !pool_socket_from_systemd &&
+	    pool_unlink_socket(p->listen_fd) ? SIGUSR2 : SIGTERM);
 	do {
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 			for (i = 0; i < SCORE_MAX_WORKERS; i++)
@@ -540,7 +598,7 @@ pool_shutdown(struct pool *p)
 			left += p->sb->slot[i].pid > 0;
 		if (left > 0)
 			usleep(20 * 1000);
-	} while (left > 0 && score_now_ms() < deadline);
+	} while (left > 0 && clock_ms() < deadline);
 	pool_signal_all(p, SIGKILL);
 	while (waitpid(-1, &status, 0) > 0)
 		;

@@ -41,7 +41,7 @@ prune_tick(struct app *app)
 
 	if (app->cfg->prune_interval == 0)
 		return;
-	now = score_now_ms();
+	now = clock_ms();
 	if (prune_next_ms == 0)
 		prune_schedule(app->cfg, now);
 	if (now < prune_next_ms)

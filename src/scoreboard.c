@@ -5,6 +5,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "clock.h"
+
 /*
  * Maps a zeroed scoreboard shared with every process forked afterwards.
  * Returns it, or NULL.
@@ -23,16 +25,6 @@ score_create(void)
 	return sb;
 }
 
-/* Returns the monotonic clock in milliseconds (immune to wall-clock changes). */
-int64_t
-score_now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Records what the worker in this slot is doing. */
 void
 score_worker_state(struct score_slot *s, enum score_state state)
@@ -45,7 +37,7 @@ void
 score_request_begin(struct score_slot *s, const char *path)
 {
 	snprintf(s->path, sizeof(s->path), "%s", path);
-	s->busy_since_ms = score_now_ms();
+	s->busy_since_ms = clock_ms();
 	s->state = SCORE_BUSY;
 }
 

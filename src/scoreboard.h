@@ -7,13 +7,16 @@
 #include <sys/types.h>
 #include <time.h>
 
+#include "clock.h"
+
 #define SCORE_MAX_WORKERS	256
 #define SCORE_PATH_MAX		64
 
 enum score_state {
 	SCORE_EMPTY,		/* no worker in this slot */
 	SCORE_STARTING,		/* forked, not yet accepting */
-	SCORE_IDLE,		/* waiting in accept */
+	SCORE_IDLE,		/* waiting for a connection */
+	SCORE_ACCEPTING,	/* reading a request's first records (libfcgi) */
 	SCORE_BUSY,		/* answering a request */
 };
 
@@ -35,7 +38,6 @@ struct scoreboard {
 };
 
 struct scoreboard *score_create(void);
-int64_t		 score_now_ms(void);
 void		 score_worker_state(struct score_slot *, enum score_state);
 void		 score_request_begin(struct score_slot *, const char *path);
 void		 score_request_end(struct score_slot *);

@@ -2,6 +2,7 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,15 +17,26 @@
 #include "routes.h"
 #include "scoreboard.h"
 
-static volatile sig_atomic_t worker_stopping, worker_reopen;
+static volatile sig_atomic_t worker_stopping, worker_draining, worker_reopen;
 
-/* SIGTERM/SIGINT: finish the request in hand, then leave the accept loop. */
+/*
+ * SIGTERM/SIGINT: finish the request in hand, then leave. SIGUSR2 (the
+ * supervisor's shutdown, after it unlinked the socket): also answer the
+ * connections still queued on the socket first.
+ */
 static void
 worker_on_stop(int sig)
 {
-	(void)sig;
 	worker_stopping = 1;
-	FCGX_ShutdownPending();
+	if (sig == SIGUSR2)
+		worker_draining = 1;
+}
+
+/* SIGALRM: only interrupts a read that a client stalled (see worker_accept). */
+static void
+worker_on_alarm(int sig)
+{
+	(void)sig;
 }
 
 /* SIGUSR1: reopen the log file between requests. */
@@ -47,6 +59,9 @@ worker_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
+	sa.sa_handler = worker_on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = worker_on_reopen;
 	sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
@@ -54,7 +69,6 @@ worker_signals(void)
 	sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
-	sigaction(SIGALRM, &sa, NULL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
@@ -101,18 +115,6 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 	handler(c);
 }
 
-/* Logs a request that took longer than slow_log (0: never). */
-static void
-worker_slow_log(const struct app *app, const char *path, int64_t ms)
-{
-	char	 dur[24];
-
-	if (app->cfg->slow_log == 0 || ms < app->cfg->slow_log * 1000LL)
-		return;
-	snprintf(dur, sizeof(dur), "%lld", (long long)ms);
-	log_event("slow_request", "path", path, "ms", dur, NULL);
-}
-
 /* Answers one accepted request and releases everything it held. */
 static void
 worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
@@ -135,14 +137,38 @@ worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
 	sess_free(&c.sess);
 	http_request_free(&req);
 	http_response_reset(resp);
-	worker_slow_log(app, path, score_now_ms() - app->slot->busy_since_ms);
 	score_request_end(app->slot);
 }
 
-/* Waits for the next request. Returns 0 with one accepted, -1 when the worker must stop. */
+/*
+ * Accepts one connection and reads its request's first records, with an
+ * alarm after timeout seconds (0: none), so a client that stalls before its
+ * request is complete is dropped instead of pinning the worker (libfcgi
+ * closes that connection and accepts again). Returns libfcgi's result.
+ */
 static int
-worker_accept(FCGX_Request *fr)
+worker_accept_one(struct app *app, FCGX_Request *fr, unsigned timeout)
 {
+	int	 rc;
+
+	score_worker_state(app->slot, SCORE_ACCEPTING);
+	alarm(timeout);
+	rc = FCGX_Accept_r(fr);
+	alarm(0);
+	score_worker_state(app->slot, SCORE_IDLE);
+	return rc;
+}
+
+/*
+ * Waits for the next request. Returns 0 with one accepted, -1 when the
+ * worker must stop.
+ */
+static int
+worker_accept(struct app *app, FCGX_Request *fr, int listen_fd)
+{
+	struct pollfd	 pfd = { .fd = listen_fd, .events = POLLIN };
+	int		 rc;
+
 	for (;;) {
 		if (worker_reopen) {
 			worker_reopen = 0;
@@ -150,10 +176,30 @@ worker_accept(FCGX_Request *fr)
 		}
 		if (worker_stopping)
 			return -1;
-		if (FCGX_Accept_r(fr) >= 0)
-			return 0;
-		if (errno != EINTR || worker_stopping)
+		if (poll(&pfd, 1, -1) == -1) {
+			if (errno == EINTR)
+				continue;
 			return -1;
+		}
+		rc = worker_accept_one(app, fr,
+		    (unsigned)app->cfg->request_timeout);
+		if (rc >= 0)
+			return 0;
+		if (rc != -EINTR)
+			return -1;
+	}
+}
+
+/* At shutdown, answers the connections already queued on the (unlinked) socket. */
+static void
+worker_drain(struct app *app, FCGX_Request *fr, int listen_fd,
+    struct http_response *resp)
+{
+	struct pollfd	 pfd = { .fd = listen_fd, .events = POLLIN };
+
+	while (poll(&pfd, 1, 0) == 1 && worker_accept_one(app, fr, 1) >= 0) {
+		worker_handle(app, fr, resp);
+		FCGX_Finish_r(fr);
 	}
 }
 
@@ -184,7 +230,7 @@ worker_run(struct app *app, int listen_fd)
 		log_event("worker_db_deferred", NULL);
 	http_response_init(&resp);
 	score_worker_state(app->slot, SCORE_IDLE);
-	while (worker_accept(&fr) == 0) {
+	while (worker_accept(app, &fr, listen_fd) == 0) {
 		worker_handle(app, &fr, &resp);
 		FCGX_Finish_r(&fr);
 		prune_tick(app);
@@ -192,6 +238,8 @@ worker_run(struct app *app, int listen_fd)
 		    app->slot->requests >= (uint64_t)cfg->max_requests)
 			break;	/* recycled: the supervisor forks a fresh one */
 	}
+	if (worker_draining)
+		worker_drain(app, &fr, listen_fd, &resp);
 	http_response_free(&resp);
 	db_free(app->db);
 	_exit(0);
