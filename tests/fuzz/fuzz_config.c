@@ -7,29 +7,15 @@
 
 #include "config.h"
 
-extern char **environ;
-
 static int	 conf_fd = -1;
 static char	 conf_path[64];
 
-/* Makes the in-memory file and clears TESSERA_ variables, so only the input counts. */
+/* Makes the in-memory file (config_load also reads TESSERA_ variables: run.sh clears them). */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char	 name[256];
-	size_t	 i, len;
-
 	(void)argc;
 	(void)argv;
-	for (i = 0; environ[i] != NULL; ) {
-		if (strncmp(environ[i], "TESSERA_", 8) != 0) {
-			i++;
-			continue;
-		}
-		len = strcspn(environ[i], "=");
-		snprintf(name, sizeof(name), "%.*s", (int)len, environ[i]);
-		unsetenv(name);
-	}
 	if ((conf_fd = memfd_create("tessera.conf", 0)) == -1)
 		abort();
 	snprintf(conf_path, sizeof(conf_path), "/proc/self/fd/%d", conf_fd);

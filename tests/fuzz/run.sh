@@ -9,6 +9,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 [ "$#" -ge 2 ] || { echo "usage: $0 SECONDS TARGET..." >&2; exit 2; }
 secs="$1"
 shift
+# config_load reads TESSERA_ variables after the file: only the fuzz input may count
+while read -r var; do unset "$var"; done < <(compgen -e | grep '^TESSERA_' || true)
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
 mkdir -p build/fuzz/crashes
 failed=()

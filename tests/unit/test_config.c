@@ -44,35 +44,17 @@ set_refused(struct config *cfg, const char *key, const char *value,
 	assert_null(strchr(err, '\n'));
 }
 
-/* Writes text to a new temporary file; returns its path (free and unlink it). */
-static char *
-temp_conf(const char *text)
-{
-	char	*path = strdup("/tmp/tessera-unit-conf-XXXXXX");
-	int	 fd;
-
-	assert_non_null(path);
-	assert_true((fd = mkstemp(path)) != -1);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
-
 /* Loads a config from a temporary file holding text. Returns config_load's result; path in *pathp if wanted. */
 static int
 load_text(struct config *cfg, const char *text, char *err, size_t errsz,
     char **pathp)
 {
-	char	*path = temp_conf(text);
+	char	*path = unit_temp_file(text);
 	int	 rc;
 
 	err[0] = '\0';
 	rc = config_load(cfg, path, err, errsz);
-	unlink(path);
-	if (pathp != NULL)
-		*pathp = path;
-	else
-		free(path);
+	unit_temp_done(path, pathp);
 	return rc;
 }
 

@@ -43,35 +43,17 @@ verifies(const struct token_keys *keys, enum token_purpose purpose,
 	return token_verify(keys, purpose, cookie, strlen(cookie), out);
 }
 
-/* Writes text to a new temporary file and returns its path (to unlink). */
-static char *
-temp_file(const char *text, size_t len)
-{
-	char	*path = strdup("/tmp/tessera-unit-XXXXXX");
-	int	 fd;
-
-	assert_non_null(path);
-	assert_true((fd = mkstemp(path)) != -1);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
 /* Loads keys from a temporary file holding text. Returns token_keys_load's result; err filled. */
 static int
 load_text(struct token_keys *keys, const char *text, char *err, size_t errsz,
     char **pathp)
 {
-	char	*path = temp_file(text, strlen(text));
+	char	*path = unit_temp_file(text);
 	int	 rc;
 
 	err[0] = '\0';
 	rc = token_keys_load(keys, path, err, errsz);
-	unlink(path);
-	if (pathp != NULL)
-		*pathp = path;
-	else
-		free(path);
+	unit_temp_done(path, pathp);
 	return rc;
 }
 
