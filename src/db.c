@@ -109,19 +109,10 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "password_changed_at = now() WHERE username = $1 RETURNING id), "
 	    "ended AS (DELETE FROM tessera.sessions WHERE user_id IN "
 	    "(SELECT id FROM changed)) SELECT id FROM changed" },
-	[SQL_THROTTLE_CHECK] = { "throttle_check", 2, 0,
-	    "SELECT coalesce(ceil(max(extract(epoch FROM f.last_failure - now()) "
-	    "+ least(power(2, f.failures - 5), CASE WHEN f.key LIKE 'user:%' "
-	    "THEN 60 ELSE 900 END))), 0)::int FROM tessera.login_failures f "
-	    "WHERE f.key IN ($1, $2) AND f.failures >= 5 "
-	    "AND f.last_failure > now() - interval '1 hour'" },
-	[SQL_THROTTLE_FAIL] = { "throttle_fail", 2, 0,
-	    "INSERT INTO tessera.login_failures AS f (key, failures, last_failure) "
-	    "VALUES ($1, 1, now()), ($2, 1, now()) ON CONFLICT (key) DO UPDATE "
-	    "SET failures = CASE WHEN f.last_failure < now() - interval '1 hour' "
-	    "THEN 1 ELSE f.failures + 1 END, last_failure = now()" },
-	[SQL_THROTTLE_CLEAR] = { "throttle_clear", 1, 0,
-	    "DELETE FROM tessera.login_failures WHERE key = $1" },
+	[SQL_THROTTLE_ATTEMPT] = { "throttle_attempt", 2, 0,
+	    "SELECT tessera.login_attempt($1, $2)" },
+	[SQL_THROTTLE_SUCCEEDED] = { "throttle_succeeded", 2, 0,
+	    "SELECT tessera.login_succeeded($1, $2)" },
 	[SQL_SESSION_END] = { "session_end", 2, 0,
 	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2" },
 	[SQL_SESSION_END_OTHERS] = { "session_end_others", 2, 0,

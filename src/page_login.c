@@ -112,44 +112,52 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 }
 
 /*
- * Checks the attempt unless the account or address must wait, holding one
- * of the pool's hash slots; a password of unacceptable length is refused
- * without hashing, but only after the wait, like any other guess. Returns
- * the user id, 0 for bad credentials, -1 after answering the request itself
- * (throttled, busy or no database).
+ * Answers 429 with Retry-After for an attempt that must still wait, or the
+ * database error. Returns -1, for login_attempt to pass on.
+ */
+static long long
+login_refused(struct ctx *c, const char *name, int wait)
+{
+	char	 retry[16];
+
+	if (wait < 0) {
+		page_db_error(c);
+		return -1;
+	}
+	snprintf(retry, sizeof(retry), "%d", wait);
+	log_event("login_throttled", "user", name, "addr", c->req->remote_addr,
+	    "reason", "too many failures", "retry_after", retry, NULL);
+	http_header(c->resp, "Retry-After", retry);
+	page_error(c, 429, "Too many failed sign-ins. "
+	    "Please wait a little and try again.");
+	return -1;
+}
+
+/*
+ * Checks the attempt while holding one of the pool's hash slots, once the
+ * throttle has let it go ahead (and counted it); a password of unacceptable
+ * length is refused without hashing, but only then, like any other guess.
+ * Returns the user id, 0 for bad credentials, -1 after answering the
+ * request itself (busy, throttled or no database).
  */
 static long long
 login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 {
-	char		 retry[16];
-	long long	 id;
+	long long	 id = 0;
 	int		 wait, slot;
 
-	if ((wait = throttle_wait(c, name)) != 0) {
-		if (wait < 0) {
-			page_db_error(c);
-			return -1;
-		}
-		snprintf(retry, sizeof(retry), "%d", wait);
-		log_event("login_throttled", "user", name, "addr",
-		    c->req->remote_addr, "retry_after", retry, NULL);
-		http_header(c->resp, "Retry-After", retry);
-		page_error(c, 429, "Too many failed sign-ins. "
-		    "Please wait a little and try again.");
-		return -1;
-	}
-	if (pw == NULL || passwd_check(pw, pwlen) != NULL)
-		return 0;
 	if ((slot = passwd_slot_take()) == -1) {
 		log_event("login_busy", "addr", c->req->remote_addr, NULL);
 		page_error(c, 503, "Too many sign-ins at once. "
 		    "Please try again in a few seconds.");
 		return -1;
 	}
-	id = login_check(c, name, pw, pwlen);
-	passwd_slot_give(slot);
-	if (id == -1)
+	if ((wait = throttle_attempt(c, name)) != 0)
+		id = login_refused(c, name, wait);
+	else if (pw != NULL && passwd_check(pw, pwlen) == NULL &&
+	    (id = login_check(c, name, pw, pwlen)) == -1)
 		page_db_error(c);
+	passwd_slot_give(slot);
 	return id;
 }
 
@@ -176,8 +184,6 @@ page_login(struct ctx *c)
 	    (id = login_attempt(c, name, pw, pwlen)) == -1)
 		return;
 	if (id == 0) {
-		if (*name != '\0' && strlen(name) <= 64)
-			throttle_failed(c, name);
 		log_event("login_failed", "user", name, "addr",
 		    c->req->remote_addr, "reason", "bad credentials", NULL);
 		login_render(c, 401, LOGIN_FAILED, name, next);

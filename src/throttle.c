@@ -1,11 +1,10 @@
 /*
  * Brute-force throttling of sign-ins, per account and per client address,
- * kept in PostgreSQL. The policy (in the SQL of db.c): the first 5 failures
- * within an hour are free; after that each further attempt must wait 2^(n-5)
- * seconds since the last failure, at most 60 s for an account (so nobody can
- * lock a real user out for longer, and an account sees at most about 70
- * failures an hour) and at most 15 minutes for an address. Attempts refused
- * while waiting verify no password and count nothing.
+ * kept in PostgreSQL. The policy lives in tessera.login_attempt (migration
+ * 0002): 5 free failures an hour, then waits of 2^(n-5) s capped at 60 s per
+ * account and 15 min per address. Every attempt is counted before its
+ * password is checked and uncounted if it signs in, so parallel guesses
+ * cannot slip past a wait.
  */
 #include "throttle.h"
 
@@ -13,38 +12,29 @@
 #include <stdlib.h>
 
 #include "app.h"
-#include "log.h"
 
 #define KEY_MAX	300
 
-/* Writes the two counter keys of a sign-in attempt. */
-static void
-throttle_keys(const struct ctx *c, const char *username, char user[KEY_MAX],
-    char addr[KEY_MAX])
-{
-	snprintf(user, KEY_MAX, "user:%s", username);
-	snprintf(addr, KEY_MAX, "addr:%s", c->req->remote_addr);
-}
-
-/* Runs one throttle statement on the attempt's keys (the account's first); returns the result or NULL. */
+/* Runs one throttle statement on the attempt's account and address keys; returns the result or NULL. */
 static PGresult *
 throttle_query(struct ctx *c, enum db_sql id, const char *username)
 {
 	char		 user[KEY_MAX], addr[KEY_MAX];
 	const char	*values[2] = { user, addr };
 
-	throttle_keys(c, username, user, addr);
+	snprintf(user, sizeof(user), "user:%s", username);
+	snprintf(addr, sizeof(addr), "addr:%s", c->req->remote_addr);
 	return db_query(c->app->db, id, values, NULL);
 }
 
 /*
- * Returns how many seconds this attempt must still wait (0: go ahead), or
- * -1 on a database failure.
+ * Claims a sign-in attempt. Returns 0 when it may go ahead (it now counts
+ * as a failure), the seconds it must still wait, or -1 on a database failure.
  */
 int
-throttle_wait(struct ctx *c, const char *username)
+throttle_attempt(struct ctx *c, const char *username)
 {
-	PGresult	*res = throttle_query(c, SQL_THROTTLE_CHECK, username);
+	PGresult	*res = throttle_query(c, SQL_THROTTLE_ATTEMPT, username);
 	int		 wait;
 
 	if (res == NULL)
@@ -54,20 +44,11 @@ throttle_wait(struct ctx *c, const char *username)
 	return wait > 0 ? wait : 0;
 }
 
-/* Counts a failed attempt against the account and the address. */
-void
-throttle_failed(struct ctx *c, const char *username)
-{
-	PGresult	*res = throttle_query(c, SQL_THROTTLE_FAIL, username);
-
-	PQclear(res);
-}
-
-/* Forgets the account's failures after a good sign-in (the address keeps its count). */
+/* Undoes the count of an attempt that signed in (the account's failures are forgotten). */
 void
 throttle_succeeded(struct ctx *c, const char *username)
 {
-	PGresult	*res = throttle_query(c, SQL_THROTTLE_CLEAR, username);
+	PGresult	*res = throttle_query(c, SQL_THROTTLE_SUCCEEDED, username);
 
 	PQclear(res);
 }

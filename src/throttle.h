@@ -4,9 +4,8 @@
 
 struct ctx;
 
-int	throttle_wait(struct ctx *, const char *username)
+int	throttle_attempt(struct ctx *, const char *username)
 	    __attribute__((warn_unused_result));
-void	throttle_failed(struct ctx *, const char *username);
 void	throttle_succeeded(struct ctx *, const char *username);
 
 #endif
