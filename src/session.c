@@ -167,8 +167,8 @@ sess_array_add(struct buf *b, const char *elem)
 }
 
 /*
- * Slides the idle expiry and applies the queued data changes in one
- * statement. Returns 1 if the session is live, 0 if not, -1 on a database
+ * Slides the idle expiry (when it lags by more than touch_interval) and
+ * applies the queued data changes in one statement. Returns 1 if the session is live, 0 if not, -1 on a database
  * failure.
  */
 static int
@@ -176,9 +176,9 @@ sess_touch(struct ctx *c)
 {
 	struct sess	*s = &c->sess;
 	struct buf	 arr[4];	/* unset keys, set pairs, incr keys, deltas */
-	char		 idle[16];
-	const char	*values[6];
-	int		 lengths[6] = { TOKEN_BYTES, 0, 0, 0, 0, 0 };
+	char		 idle[16], touch[16];
+	const char	*values[7];
+	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0 };
 	PGresult	*res;
 	int		 i, rc = -1;
 
@@ -201,10 +201,12 @@ sess_touch(struct ctx *c)
 	for (i = 0; i < 4; i++)
 		buf_puts(&arr[i], "}");
 	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
+	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = idle;
 	for (i = 0; i < 4; i++)
 		values[2 + i] = buf_str(&arr[i]);
+	values[6] = touch;
 	if (arr[0].failed || arr[1].failed || arr[2].failed || arr[3].failed)
 		goto out;
 	if ((res = db_query(c->app->db, s->want_list ? SQL_SESSION_TOUCH_LIST :
