@@ -71,9 +71,6 @@ def test_answers_that_set_a_cookie_are_not_stored(browser, member, name):
     assert "no-store" in (r.header("Cache-Control") or ""), r.describe()
 
 
-@pytest.mark.xfail(strict=True, reason="reported to the lead: error pages nginx makes itself (413 past "
-                   "client_max_body_size, 502/504 while the pool is down) carry none of the headers; "
-                   "deploy/nginx/tessera-fastcgi.conf would need add_header ... always for them")
 def test_security_headers_on_nginx_own_error_page(browser):
     r = browser.post("/login", b"x" * 40000)
     assert r.status == 413, r.describe()
