@@ -34,7 +34,7 @@ def test_status_describes_the_pool_under_load(stack):
     assert second["requests"] - first["requests"] >= len(between), (first, second, len(between))
     workers = second["workers"]
     assert sorted(w["pid"] for w in workers) == stack.worker_pids(), workers
-    assert all(w["state"] in ("starting", "idle", "busy") and w["requests"] >= 0 for w in workers)
+    assert all(w["state"] in ("starting", "idle", "accepting", "busy") and w["requests"] >= 0 for w in workers)
     me = [w for w in workers if w["state"] == "busy" and w.get("path") == "/status"]
     assert len(me) == 1 and me[0]["busy_ms"] >= 0, workers
     assert load.result.failures() == [], load.result.describe()
