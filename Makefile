@@ -47,7 +47,7 @@ FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps run test unit e2e fuzz valgrind lint clean
+.PHONY: all deps run test unit e2e fuzz valgrind lint bench clean
 all: $(TESSERA)
 
 $(TESSERA): $(BUILD)/main.o $(LIB_OBJ)
@@ -119,6 +119,14 @@ ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 	@$(MAKE) --no-print-directory lint valgrind
 endif
+
+# The benchmark, not part of test: its own stack, wrk through nginx against pgbench on the same
+# statements, then many sessions, a purge and a long run; prints one table (tests/bench/bench.sh,
+# BENCH_* variables; BENCH_OUT=file.csv|file.json writes it too). About 10 minutes on 2 cores.
+bench:
+	@deploy/local/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	@tests/bench/bench.sh
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

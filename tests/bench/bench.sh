@@ -1,0 +1,526 @@
+#!/usr/bin/env bash
+# `make bench`: tessera's speed through nginx against PostgreSQL's own limit for the same statements,
+# measured in one run on one machine, and how it holds up as sessions pile up and get purged.
+#
+# Starts a private stack under /tmp (tests/bench/stack.sh), signs users in, measures with wrk and
+# pgbench, and prints one table. Environment (defaults in brackets):
+#   BENCH_USERS [1000]              users created and signed in (one cookie each)
+#   BENCH_CONNECTIONS [32]          wrk connections and pgbench clients
+#   BENCH_DURATION [20]             seconds per wrk or pgbench run
+#   BENCH_EXTRA_SESSIONS [1000000]  rows added for the "many sessions" run, BENCH_EXPIRED_PCT [50] % expired
+#   BENCH_PURGE_ROWS [1000000]      expired rows purged while the dashboard is driven
+#   BENCH_PURGE_BATCH [10000]       rows per purge transaction
+#   BENCH_REQUESTS [1000000]        requests of the long run after which worker memory is read again
+#   BENCH_OUT [none]                also write the table to this .csv or .json file
+#   BENCH_PORT [18080]              first port tried for nginx; BENCH_KEEP=1 keeps the directory
+#   BENCH_PG_FAST [0]               1: fsync and synchronous_commit off (the e2e tests' cluster)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+# shellcheck source=tests/bench/stack.sh
+. "$HERE/stack.sh"
+# shellcheck source=tests/bench/report.sh
+. "$HERE/report.sh"
+
+BENCH_USERS="${BENCH_USERS:-1000}"
+BENCH_CONNECTIONS="${BENCH_CONNECTIONS:-32}"
+BENCH_DURATION="${BENCH_DURATION:-20}"
+BENCH_EXTRA_SESSIONS="${BENCH_EXTRA_SESSIONS:-1000000}"
+BENCH_EXPIRED_PCT="${BENCH_EXPIRED_PCT:-50}"
+BENCH_PURGE_ROWS="${BENCH_PURGE_ROWS:-1000000}"
+BENCH_REQUESTS="${BENCH_REQUESTS:-1000000}"
+BENCH_OUT="${BENCH_OUT:-}"
+BENCH_PG_FAST="${BENCH_PG_FAST:-0}"
+WARMUP_SECONDS=5
+PURGE_BATCH="${BENCH_PURGE_BATCH:-10000}"
+
+CORES="$(nproc)"
+WORKERS=$(( 2 * CORES ))
+PASSWORD="bench-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+OUT=""          # $STACK_DIR/out: cookies, raw wrk and pgbench output, scripts
+COOKIES=""      # one "name=value" line per signed-in user
+READ_PATH=""    # /auth when this build has it, else / (which answers 303 to a signed-in visitor)
+READ_STATUS=""
+
+# Fails unless every argument is a whole number.
+require_counts() {
+    local name
+    for name in "$@"; do
+        case "${!name}" in
+            '' | *[!0-9]*) die "$name must be a whole number: ${!name}" ;;
+        esac
+    done
+}
+
+# Fails unless the tools the bench drives are installed (deploy/local/deps.sh bench installs them).
+require_tools() {
+    local tool
+    for tool in wrk pgbench psql curl nginx ps awk; do
+        command -v "$tool" >/dev/null || die "$tool missing: run deploy/local/deps.sh bench"
+    done
+}
+
+# Prints a with b decimals of x (awk arithmetic on the arguments).
+calc() {
+    awk "BEGIN { printf \"%.${1}f\", $2 }"
+}
+
+# Prints the milliseconds since the epoch.
+now_ms() {
+    date +%s%3N
+}
+
+# Prints field KEY of the BENCH_RESULT line in wrk output file FILE.
+wrk_field() {
+    sed -n "s/^BENCH_RESULT .*\\b$2=\\([^ ]*\\).*/\\1/p" "$1"
+}
+
+# Starts a load generator (command and arguments) with its output in FILE; sets GEN_PID (the
+# generator) and GEN_JOB (a subshell to wait for, which writes the generator's CPU seconds to FILE.cpu).
+gen_start() {
+    local file="$1"
+    shift
+    rm -f "$file.pid"
+    (
+        "$@" >"$file" 2>&1 &
+        printf '%s\n' "$!" >"$file.pid"
+        rc=0
+        wait "$!" || rc=$?
+        times >"$file.times"    # not in a pipeline: that would be another subshell's times
+        awk 'NR == 2 { split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2] }' \
+            "$file.times" >"$file.cpu"
+        exit "$rc"
+    ) &
+    GEN_JOB=$!
+    until [ -s "$file.pid" ]; do
+        sleep 0.05
+    done
+    GEN_PID="$(cat "$file.pid")"
+}
+
+# Notes the machine's and the stack's CPU ticks and the time, before a run (cpu_note after it).
+cpu_begin() {
+    read -r CPU_BUSY0 CPU_PG0 CPU_POOL0 CPU_NGINX0 < <(stack_ticks)
+    CPU_T0="$(now_ms)"
+}
+
+# Notes where the CPU went during the run since cpu_begin, per unit of work (COUNT of them): in
+# PostgreSQL, the pool, nginx and the load generator GEN (its CPU seconds in file GENCPU). Sets
+# CPU_US (their sum: what one unit costs the machine, whoever else runs on it) and CPU_OTHER (the
+# percentage of the machine other programs took meanwhile: the noise in the throughput figures).
+cpu_note() {
+    local label="$1" unit="$2" count="$3" gen="$4" gen_ticks busy pg pool nginx ms
+    gen_ticks="$(calc 0 "$(cat "$5") * 100")"
+    read -r busy pg pool nginx < <(stack_ticks)
+    ms=$(( $(now_ms) - CPU_T0 ))
+    busy=$(( busy - CPU_BUSY0 )) pg=$(( pg - CPU_PG0 )) pool=$(( pool - CPU_POOL0 )) nginx=$(( nginx - CPU_NGINX0 ))
+    CPU_US="$(calc 0 "($pg + $pool + $nginx + $gen_ticks) * 10000 / $count")"
+    CPU_OTHER="$(calc 0 "100 * ($busy - $pg - $pool - $nginx - $gen_ticks) / ($ms / 10 * $CORES)")"
+    [ "$CPU_OTHER" -ge 0 ] || CPU_OTHER=0
+    OTHER_SUM=$(( ${OTHER_SUM:-0} + CPU_OTHER )) OTHER_RUNS=$(( ${OTHER_RUNS:-0} + 1 ))
+    note "$label: CPU per $unit $CPU_US µs = postgres $(calc 0 "$pg * 10000 / $count")$(
+        [ "$pool" -gt 0 ] && printf ' + tessera %s' "$(calc 0 "$pool * 10000 / $count")")$(
+        [ "$nginx" -gt 0 ] && printf ' + nginx %s' "$(calc 0 "$nginx * 10000 / $count")") + $gen $(
+        calc 0 "$gen_ticks * 10000 / $count"); other programs took $CPU_OTHER% of the machine."
+}
+
+# Drives PATH through nginx with wrk: wrk_run NAME PATH STATUS COOKIES SECONDS [QUOTA [UNTIL]].
+# With QUOTA (not 0), each thread stops after QUOTA answers, and wrk is interrupted once all have;
+# with UNTIL, a process id, wrk is interrupted once that process has ended.
+# Writes $OUT/NAME.wrk and sets W_RPS W_REQ W_BAD W_P50 W_P90 W_P99 W_P999 W_MAX (ms).
+wrk_run() {
+    local name="$1" path="$2" status="$3" cookies="$4" seconds="$5" quota="${6:-0}" until="${7:-}"
+    local file="$OUT/$name.wrk" marks="$OUT/$name.done."
+    rm -f "$marks"*
+    cpu_begin
+    gen_start "$file" wrk -t "$CORES" -c "$BENCH_CONNECTIONS" -d "${seconds}s" --latency --timeout 10s \
+        -s "$HERE/wrk.lua" "http://127.0.0.1:$PORT$path" -- "$cookies" "$path" "$status" "$quota" "$marks"
+    while [ "$quota" -gt 0 ] || [ -n "$until" ]; do
+        pid_alive "$GEN_PID" || break
+        if { [ "$quota" -gt 0 ] && [ "$(find "$OUT" -maxdepth 1 -name "$name.done.*" | wc -l)" -ge "$CORES" ]; } ||
+            { [ -n "$until" ] && ! pid_alive "$until"; }; then
+            kill -INT "$GEN_PID" 2>/dev/null || true
+            break
+        fi
+        sleep 0.1
+    done
+    wait "$GEN_JOB" || { cat "$file" >&2; die "wrk failed ($name)"; }
+    grep -q '^BENCH_RESULT ' "$file" || { cat "$file" >&2; die "wrk gave no result ($name)"; }
+    W_REQ="$(wrk_field "$file" answered)"
+    cpu_note "$name" request "$W_REQ" wrk "$file.cpu"
+    W_RPS="$(calc 0 "$(wrk_field "$file" requests) / $(wrk_field "$file" seconds)")"
+    W_BAD="$(( $(wrk_field "$file" unexpected) + $(wrk_field "$file" socket_errors) ))"
+    W_P50="$(calc 2 "$(wrk_field "$file" p50) / 1000")"
+    W_P90="$(calc 2 "$(wrk_field "$file" p90) / 1000")"
+    W_P99="$(calc 2 "$(wrk_field "$file" p99) / 1000")"
+    W_P999="$(calc 2 "$(wrk_field "$file" p999) / 1000")"
+    W_MAX="$(calc 2 "$(wrk_field "$file" max) / 1000")"
+    say "$name: $W_RPS req/s, p50 $W_P50 ms, p99 $W_P99 ms, $W_BAD errors or unexpected answers ($W_REQ answers)"
+}
+
+# Adds the rows of the last wrk run, labelled LABEL.
+wrk_rows() {
+    local label="$1"
+    row "$label: throughput" "$W_RPS" "req/s"
+    row "$label: latency p50 / p90" "$W_P50 / $W_P90" "ms"
+    row "$label: latency p99 / p99.9 / max" "$W_P99 / $W_P999 / $W_MAX" "ms"
+}
+
+# Adds two rows comparing a run with a reference, both ">= TARGET": by throughput (RATE / RATE_REF)
+# and by CPU per request (CPU_REF / CPU), the second being what the first would be if both runs
+# had the machine to themselves: compare_rows LABEL TARGET RATE RATE_REF CPU CPU_REF.
+compare_rows() {
+    local label="$1" target="$2" by_rate by_cpu
+    by_rate="$(calc 2 "$3 / $4")"
+    by_cpu="$(calc 2 "$6 / $5")"
+    row "$label, by throughput" "$by_rate" "ratio" ">= $target" "$(verdict "$by_rate" '>=' "$target")"
+    row "$label, by CPU per request" "$by_cpu" "ratio" ">= $target" "$(verdict "$by_cpu" '>=' "$target")"
+}
+
+# Prints the HTTP status of GET PATH with cookie COOKIE.
+http_status() {
+    curl -s -o /dev/null -w '%{http_code}' -H "Cookie: $2" "http://127.0.0.1:$PORT$1"
+}
+
+# Step 1: BENCH_USERS users from one Argon2id hash (timed), each signed in through nginx.
+make_users() {
+    local t0 t1 best=999999 i
+    # The one hash every user shares; `user add` and `user passwd` each make one, so time three.
+    for i in 1 2 3; do
+        t0="$(now_ms)"
+        if [ "$i" = 1 ]; then
+            printf '%s\n' "$PASSWORD" | tessera user add bench1 >/dev/null
+        else
+            printf '%s\n' "$PASSWORD" | tessera user passwd bench1 >/dev/null
+        fi
+        t1="$(now_ms)"
+        [ $(( t1 - t0 )) -lt "$best" ] && best=$(( t1 - t0 ))
+    done
+    HASH_MS="$best"
+    bench_psql -v n="$BENCH_USERS" <<'SQL'
+INSERT INTO tessera.users (username, password_hash)
+SELECT 'bench' || i, (SELECT password_hash FROM tessera.users WHERE username = 'bench1')
+FROM generate_series(2, :n) AS i;
+SQL
+    sign_in_all
+}
+
+# Signs every bench user in with curl (as many at once as there are cores, the pool's hash slots),
+# retrying the few a busy slot turned away; writes $COOKIES and sets SIGNIN_RPS.
+sign_in_all() {
+    local pre csrf form="$OUT/form.html" hdr="$OUT/pre.hdr" dir="$OUT/signin" t0 t1 i round todo first
+    curl -s -D "$hdr" -o "$form" "http://127.0.0.1:$PORT/"
+    pre="$(sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*_pre=[^;]*\);.*/\1/p' "$hdr" | head -n 1)"
+    csrf="$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$form" | head -n 1)"
+    if [ -z "$pre" ] || [ -z "$csrf" ]; then
+        die "GET / gave no pre-session cookie or csrf value"
+    fi
+    mkdir -p "$dir"
+    seq 1 "$BENCH_USERS" >"$OUT/signin.todo"
+    printf '0\n' >"$OUT/signin.cpu"
+    cpu_begin
+    t0="$(now_ms)"
+    for round in 1 2 3 4 5; do
+        todo="$(wc -l <"$OUT/signin.todo")"
+        [ "$todo" -gt 0 ] || break
+        [ "$round" = 1 ] || sleep 1
+        first="$(head -n 1 "$OUT/signin.todo")"
+        while read -r i; do
+            [ "$i" = "$first" ] || printf 'next\n'
+            printf 'url = "http://127.0.0.1:%s/login"\n' "$PORT"
+            printf 'data = "username=bench%s&password=%s&csrf=%s"\n' "$i" "$PASSWORD" "$csrf"
+            printf 'header = "Cookie: %s"\n' "$pre"
+            printf 'output = "/dev/null"\ndump-header = "%s/%s"\n' "$dir" "$i"
+        done <"$OUT/signin.todo" >"$OUT/signin.curl"
+        gen_start "$OUT/signin.out" curl --no-progress-meter --parallel --parallel-immediate \
+            --parallel-max "$CORES" -K "$OUT/signin.curl"
+        wait "$GEN_JOB" || true
+        awk '{ n += $1 } END { print n }' "$OUT/signin.cpu" "$OUT/signin.out.cpu" >"$OUT/signin.sum"
+        mv "$OUT/signin.sum" "$OUT/signin.cpu"
+        while read -r i; do
+            grep -q '^HTTP/1.1 303' "$dir/$i" 2>/dev/null || printf '%s\n' "$i"
+        done <"$OUT/signin.todo" >"$OUT/signin.left"
+        mv "$OUT/signin.left" "$OUT/signin.todo"
+    done
+    t1="$(now_ms)"
+    cpu_note sign-in sign-in "$BENCH_USERS" curl "$OUT/signin.cpu"
+    [ ! -s "$OUT/signin.todo" ] || die "$(wc -l <"$OUT/signin.todo") users could not sign in (see $dir)"
+    cat "$dir"/* | sed -n 's/^[Ss]et-[Cc]ookie: \(tessera_session=[^;]*\);.*/\1/p' >"$COOKIES"
+    [ "$(wc -l <"$COOKIES")" = "$BENCH_USERS" ] || die "expected $BENCH_USERS session cookies"
+    SIGNIN_RPS="$(calc 1 "$BENCH_USERS * 1000 / ($t1 - $t0)")"
+    say "signed in $BENCH_USERS users: $SIGNIN_RPS sign-ins/s (one hash: $HASH_MS ms, $CORES cores)"
+}
+
+# The token hashes of the signed-in sessions, numbered for pgbench's random pick.
+make_token_table() {
+    bench_psql <<'SQL'
+CREATE SCHEMA bench;
+CREATE TABLE bench.tokens (i integer PRIMARY KEY, h bytea NOT NULL);
+INSERT INTO bench.tokens SELECT row_number() OVER (ORDER BY id), token_hash FROM tessera.sessions;
+ANALYZE bench.tokens;
+SQL
+}
+
+# Turns statement logging on or off (on: every statement with its parameters, for capture_statements).
+log_statements() {
+    if [ "$1" = on ]; then
+        bench_psql -c "ALTER SYSTEM SET log_statement = 'all'" -c 'SELECT pg_reload_conf()' >/dev/null
+    else
+        bench_psql -c 'ALTER SYSTEM RESET log_statement' -c 'SELECT pg_reload_conf()' >/dev/null
+    fi
+    sleep 0.5   # backends pick the setting up between statements
+}
+
+# Makes $OUT/NAME.sql and $OUT/NAME.vars, the pgbench script of what one GET PATH runs in the
+# database: the statements PostgreSQL logged for it, with their parameters (statements.awk).
+capture_statements() {
+    local name="$1" path="$2" status="$3" cookie offset
+    cookie="$(head -n 1 "$COOKIES")"
+    log_statements on
+    offset="$(stat -c %s "$PG_DIR/postgresql.log")"
+    [ "$(http_status "$path" "$cookie")" = "$status" ] || die "GET $path did not answer $status"
+    sleep 0.5
+    tail -c +"$(( offset + 1 ))" "$PG_DIR/postgresql.log" >"$OUT/$name.log"
+    log_statements off
+    awk -v script="$OUT/$name.sql" -v vars="$OUT/$name.vars" -v tokens="$BENCH_USERS" \
+        -f "$HERE/statements.awk" "$OUT/$name.log" ||
+        die "no statement of GET $path found in PostgreSQL's log"
+}
+
+# Runs pgbench on $OUT/NAME.sql (prepared, same client count and duration as wrk); sets PGB_TPS.
+pgbench_run() {
+    local name="$1" var
+    local -a defs=()
+    while IFS= read -r var; do
+        defs+=(-D "$var")
+    done <"$OUT/$name.vars"
+    cpu_begin
+    gen_start "$OUT/$name.pgbench" pgbench -n -M prepared -c "$BENCH_CONNECTIONS" -j "$CORES" \
+        -T "$BENCH_DURATION" -h "$PG_DIR" -U tessera "${defs[@]}" -f "$OUT/$name.sql" tessera
+    wait "$GEN_JOB" || { cat "$OUT/$name.pgbench" >&2; die "pgbench failed ($name)"; }
+    PGB_TPS="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$OUT/$name.pgbench" | head -n 1)"
+    cpu_note "pgbench $name" transaction \
+        "$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$OUT/$name.pgbench")" \
+        pgbench "$OUT/$name.pgbench.cpu"
+    PGB_TPS="$(calc 0 "$PGB_TPS")"
+    say "pgbench $name: $PGB_TPS tps"
+}
+
+# Empties pg_stat_statements and notes nginx's request count, so the next run's statements per
+# request can be counted (stats_calls).
+stats_reset() {
+    bench_psql -c 'SELECT pg_stat_statements_reset()' >/dev/null
+    NGINX_BEFORE="$(nginx_requests)"
+}
+
+# Prints "REQUESTS ALL WRITES": the requests nginx read since stats_reset (the two status requests
+# left out), the calls of tessera's statements since then, and of those the ones that write. Counted
+# on both sides of the pool, so requests still in flight when wrk stopped count too.
+stats_calls() {
+    local requests
+    sleep 0.5   # requests wrk abandoned at the end may still be running
+    requests=$(( $(nginx_requests) - NGINX_BEFORE - 1 ))
+    printf '%s ' "$requests"
+    bench_psql -F ' ' <<'SQL'
+SELECT coalesce(sum(calls), 0),
+       coalesce(sum(calls) FILTER (WHERE query ~* '^\s*(update|insert|delete|with)'), 0)
+FROM pg_stat_statements
+WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND query ~ 'tessera\.' AND query !~ 'pg_stat_statements';
+SQL
+}
+
+# Prints the worker RSS figures: "MAX_KIB KIB1 KIB2 ...".
+rss_line() {
+    local all
+    all="$(worker_rss | tr -s ' \n' ' ' | sed 's/^ //; s/ $//')"
+    printf '%s %s\n' "$(printf '%s\n' "$all" | tr ' ' '\n' | sort -n | tail -n 1)" "$all"
+}
+
+# Steps 2 and 3: the dashboard through nginx, and its statements straight at PostgreSQL.
+bench_dashboard() {
+    local requests calls writes
+    capture_statements dashboard /dashboard 200
+    stats_reset
+    wrk_run dashboard /dashboard 200 "$COOKIES" "$BENCH_DURATION"
+    read -r requests calls writes < <(stats_calls)
+    DASH_RPS="$W_RPS" DASH_P99="$W_P99" DASH_CPU="$CPU_US"
+    wrk_rows "GET /dashboard, $BENCH_USERS sessions"
+    row "GET /dashboard: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    row "GET /dashboard: statements per request" "$(calc 3 "$calls / $requests")" "calls" "1 (one round trip)" \
+        "$(verdict "$(calc 3 "$calls / $requests")" == 1)"
+    pgbench_run dashboard
+    row "pgbench, the dashboard's statement(s)" "$PGB_TPS" "tps"
+    compare_rows "GET /dashboard / pgbench" 0.6 "$DASH_RPS" "$PGB_TPS" "$DASH_CPU" "$CPU_US"
+}
+
+# Step 4: the read-mostly path (/auth, or / for a signed-in visitor before /auth existed) and nginx alone.
+bench_read_path() {
+    local requests calls writes label cookie rps cpu
+    cookie="$(head -n 1 "$COOKIES")"
+    if [ "$(http_status /auth "$cookie")" = 204 ]; then
+        READ_PATH=/auth READ_STATUS=204
+    else
+        READ_PATH=/ READ_STATUS=303
+    fi
+    label="GET $READ_PATH (signed in)"
+    capture_statements read "$READ_PATH" "$READ_STATUS"
+    stats_reset
+    wrk_run read "$READ_PATH" "$READ_STATUS" "$COOKIES" "$BENCH_DURATION"
+    read -r requests calls writes < <(stats_calls)
+    rps="$W_RPS" cpu="$CPU_US"
+    wrk_rows "$label"
+    row "$label: errors + unexpected" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    row "$label: statements per request" "$(calc 3 "$calls / $requests")" "calls"
+    row "$label: writes per request" "$(calc 3 "$writes / $requests")" "calls" "< 0.5 (mostly reads)" \
+        "$(verdict "$(calc 3 "$writes / $requests")" '<' 0.5)"
+    pgbench_run read
+    row "pgbench, $READ_PATH's statement(s)" "$PGB_TPS" "tps"
+    compare_rows "GET $READ_PATH / pgbench" 0.6 "$rps" "$PGB_TPS" "$cpu" "$CPU_US"
+    wrk_run static /bench-static 200 - "$BENCH_DURATION"
+    row "nginx alone (return 200): throughput" "$W_RPS" "req/s"
+}
+
+# Adds N session rows, EXPIRED_PCT percent of them expired, then vacuums as autovacuum would.
+add_sessions() {
+    local n="$1" pct="$2" tag="$3" t0
+    t0="$(now_ms)"
+    bench_psql -v n="$n" -v expired="$pct" -v tag="$tag" -f "$HERE/sessions.sql"
+    bench_psql -c 'VACUUM (ANALYZE) tessera.sessions'
+    say "added $n session rows ($pct% expired) in $(( ($(now_ms) - t0) / 1000 )) s"
+}
+
+# Prints how many session rows are expired.
+expired_count() {
+    bench_psql -c 'SELECT count(*) FROM tessera.sessions WHERE least(expires_at, absolute_expires_at) < now()'
+}
+
+# Sets PURGE_SQL, one purge batch, and PURGE_HOW, its name in the report: tessera.purge_expired(batch)
+# when migration 0003 has made it, else the DELETE it stands for.
+purge_choose() {
+    if [ "$(bench_psql -c "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'tessera' AND p.proname = 'purge_expired' AND p.prokind = 'f'")" != 0 ]; then
+        PURGE_SQL="SELECT tessera.purge_expired($PURGE_BATCH);"
+        PURGE_HOW="tessera.purge_expired($PURGE_BATCH)"
+    else
+        PURGE_SQL="WITH d AS (DELETE FROM tessera.sessions WHERE id IN (SELECT id FROM tessera.sessions
+            WHERE least(expires_at, absolute_expires_at) < now() LIMIT $PURGE_BATCH) RETURNING 1)
+            SELECT count(*) FROM d;"
+        PURGE_HOW="DELETE ... WHERE id IN (SELECT id ... LIMIT $PURGE_BATCH)"
+    fi
+}
+
+# Purges every expired row with PURGE_SQL, one batch per transaction, on one connection; prints
+# "ROWS MILLISECONDS".
+purge_all() {
+    local batches t0 rows
+    batches=$(( $(expired_count) / PURGE_BATCH + 2 ))
+    t0="$(now_ms)"
+    rows="$(for _ in $(seq "$batches"); do printf '%s\n' "$PURGE_SQL"; done | bench_psql |
+        awk '{ n += $1 } END { print n + 0 }')"
+    printf '%s %s\n' "$rows" "$(( $(now_ms) - t0 ))"
+}
+
+# Step 5: the dashboard again with many more rows, then while a purge of expired rows runs.
+bench_many_sessions() {
+    local expired top_up purge_pid rows ms
+    add_sessions "$BENCH_EXTRA_SESSIONS" "$BENCH_EXPIRED_PCT" x
+    row "session rows in the table" "$(bench_psql -c 'SELECT count(*) FROM tessera.sessions')" "rows"
+    row "bytes per session row: heap + TOAST / indexes" \
+        "$(bench_psql -F ' / ' -c "SELECT (pg_table_size(c.oid) / s.n)::int, (pg_indexes_size(c.oid) / s.n)::int
+            FROM pg_class c, (SELECT count(*) AS n FROM tessera.sessions) s WHERE c.oid = 'tessera.sessions'::regclass")" "bytes"
+    wrk_run many /dashboard 200 "$COOKIES" "$BENCH_DURATION"
+    wrk_rows "GET /dashboard, +$BENCH_EXTRA_SESSIONS rows"
+    row "  its errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    compare_rows "  it / with $BENCH_USERS sessions" 0.9 "$W_RPS" "$DASH_RPS" "$CPU_US" "$DASH_CPU"
+
+    expired="$(expired_count)"
+    top_up=$(( BENCH_PURGE_ROWS - expired ))
+    [ "$top_up" -le 0 ] || add_sessions "$top_up" 100 p
+    purge_choose
+    purge_all >"$OUT/purge.result" &
+    purge_pid=$!
+    wrk_run purge /dashboard 200 "$COOKIES" 3600 0 "$purge_pid"
+    wait "$purge_pid" || die "the purge failed"
+    read -r rows ms <"$OUT/purge.result"
+    wrk_rows "GET /dashboard during the purge"
+    row "  its errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    row "  its p99 / p99 with $BENCH_USERS sessions" "$(calc 2 "$W_P99 / $DASH_P99")" "ratio" "<= 2" \
+        "$(verdict "$(calc 2 "$W_P99 / $DASH_P99")" '<=' 2)"
+    row "purge: expired rows deleted" "$rows" "rows" ">= $BENCH_PURGE_ROWS" "$(verdict "$rows" '>=' "$BENCH_PURGE_ROWS")"
+    row "purge: rate" "$(calc 0 "$rows * 1000 / $ms")" "rows/s"
+    note "The purge ran $PURGE_HOW until no expired row was left ($(calc 1 "$ms / 1000") s), the dashboard run as long; its CPU above counts the purge's under postgres."
+}
+
+# Step 6 (memory): worker RSS after the warm-up, then before and after BENCH_REQUESTS more dashboard requests.
+bench_memory() {
+    local max all before per_thread
+    row "worker RSS after warm-up (max of $WORKERS)" "$(calc 2 "$RSS_WARM / 1024")" "MiB" "<= 8" \
+        "$(verdict "$(calc 2 "$RSS_WARM / 1024")" '<=' 8)"
+    note "Worker RSS after warm-up, KiB: $RSS_WARM_ALL."
+    read -r before all < <(rss_line)
+    note "Worker RSS before the long run, KiB: $all."
+    per_thread=$(( (BENCH_REQUESTS + CORES - 1) / CORES ))
+    wrk_run long /dashboard 200 "$COOKIES" 3600 "$per_thread"
+    read -r max all < <(rss_line)
+    row "worker RSS after $W_REQ more requests (max)" "$(calc 2 "$max / 1024")" "MiB" "<= 8" \
+        "$(verdict "$(calc 2 "$max / 1024")" '<=' 8)"
+    row "  growth of the largest worker over them" "$(( max - before ))" "KiB" "0 (no growth)" \
+        "$(verdict "$(( max - before ))" '<=' 0)"
+    row "  errors + non-2xx in that run" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    note "Worker RSS after the long run, KiB: $all (it ran at $W_RPS req/s)."
+}
+
+# Fills the report's title, date and machine lines.
+describe_machine() {
+    local cpu mem
+    cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+    mem="$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+    REPORT_DATE="$(date -u +%Y-%m-%d)"
+    REPORT_MACHINE="$CORES cores ($cpu), $mem RAM, Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), PostgreSQL $(pgbench --version | awk '{ print $NF }'), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
+    REPORT_TITLE="tessera make bench, $REPORT_DATE: $REPORT_MACHINE; pool of $WORKERS workers, $BENCH_CONNECTIONS connections, ${BENCH_DURATION} s per run, commits $([ "$BENCH_PG_FAST" = 1 ] && echo 'not durable (fsync off)' || echo 'durable')"
+}
+
+# Entry point: check, start the stack, run every step, print (and maybe write) the table.
+main() {
+    require_counts BENCH_USERS BENCH_CONNECTIONS BENCH_DURATION BENCH_EXTRA_SESSIONS BENCH_EXPIRED_PCT \
+        BENCH_PURGE_ROWS BENCH_REQUESTS PURGE_BATCH
+    require_tools
+    [ "$BENCH_USERS" -ge 1 ] || die "BENCH_USERS must be at least 1"
+    [ "$PURGE_BATCH" -ge 1 ] || die "BENCH_PURGE_BATCH must be at least 1"
+    describe_machine
+    trap stack_stop EXIT
+    trap 'exit 130' INT TERM
+    stack_prepare
+    stack_serve
+    OUT="$STACK_DIR/out"
+    COOKIES="$OUT/cookies"
+    say "stack in $STACK_DIR, nginx on 127.0.0.1:$PORT, $WORKERS workers"
+
+    make_users
+    row "sign-ins ($BENCH_USERS users through nginx)" "$SIGNIN_RPS" "per s"
+    row "  bound: cores / one Argon2id hash ($HASH_MS ms)" "$(calc 1 "$CORES * 1000 / $HASH_MS")" "per s"
+    row "  sign-ins / bound, by throughput" "$(calc 2 "$SIGNIN_RPS * $HASH_MS / ($CORES * 1000)")" "ratio"
+    row "  sign-ins / bound, by CPU per sign-in" "$(calc 2 "$HASH_MS * 1000 / $CPU_US")" "ratio"
+    make_token_table
+
+    wrk_run warmup /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
+    read -r RSS_WARM RSS_WARM_ALL < <(rss_line)
+    bench_dashboard
+    bench_read_path
+    bench_many_sessions
+    bench_memory
+
+    sleep 1     # backends report table statistics about once a second
+    row "session UPDATEs that were HOT (whole run)" "$(bench_psql -c "SELECT round(100.0 * n_tup_hot_upd /
+        greatest(n_tup_upd, 1), 1) FROM pg_stat_user_tables WHERE relid = 'tessera.sessions'::regclass")" "%"
+    row "other programs' share of the machine (mean)" "$(( OTHER_SUM / OTHER_RUNS ))" "%" \
+        "< 10 (a quiet machine)" "$(verdict "$(( OTHER_SUM / OTHER_RUNS ))" '<' 10)"
+    report_print
+    if [ -n "$BENCH_OUT" ]; then
+        report_write "$BENCH_OUT"
+        say "wrote $BENCH_OUT"
+    fi
+}
+
+main "$@"

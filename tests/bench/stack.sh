@@ -1,0 +1,195 @@
+# The benchmark's own stack under one private directory: PostgreSQL (deploy/local/pg.sh), the pool on a
+# unix socket, nginx (deploy/local/nginx.sh) with a bench-only config. Sourced by tests/bench/bench.sh.
+# shellcheck shell=bash
+
+# shellcheck source=deploy/local/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../deploy/local/lib.sh"
+
+BIN="$TESSERA_REPO/bin/tessera"
+PG_SH="$TESSERA_REPO/deploy/local/pg.sh"
+NGINX_SH="$TESSERA_REPO/deploy/local/nginx.sh"
+
+STACK_DIR=""    # the private directory (under /tmp); everything the run writes is in it
+PG_DIR=""
+RUN_DIR=""      # the pool's socket and log, writable by the pool's user
+NGINX_DIR=""
+CONF=""
+SOCKET=""
+PORT=""
+POOL_PID=""
+POOL_WRAPPER=()         # a command the pool runs under (tests/bench/profile.sh: valgrind)
+POOL_START_SECONDS=10
+PG_STARTED=0
+NGINX_STARTED=0
+
+# Runs bin/tessera with the bench's config.
+tessera() {
+    "$BIN" -c "$CONF" "$@"
+}
+
+# Runs SQL with psql on the bench database: quiet, unaligned, stop at the first error.
+bench_psql() {
+    psql -X -q -At -v ON_ERROR_STOP=1 -h "$PG_DIR" -U tessera -d tessera "$@"
+}
+
+# Prints the first free TCP port on 127.0.0.1 from $1 on.
+free_port_from() {
+    local port="$1"
+    while port_open "$port"; do
+        port=$(( port + 1 ))
+    done
+    printf '%s\n' "$port"
+}
+
+# Makes the private directory and its parts (the pool's run dir belongs to tessera when root).
+stack_dirs() {
+    STACK_DIR="$(mktemp -d /tmp/tessera-bench.XXXXXX)"
+    chmod 0755 "$STACK_DIR"     # user tessera must traverse it when we are root
+    PG_DIR="$STACK_DIR/pg"
+    RUN_DIR="$STACK_DIR/run"
+    NGINX_DIR="$STACK_DIR/nginx"
+    CONF="$STACK_DIR/tessera.conf"
+    SOCKET="$RUN_DIR/tessera.sock"
+    mkdir -p "$RUN_DIR" "$STACK_DIR/out"
+    chown_tessera "$RUN_DIR"
+}
+
+# Writes a fresh secret (readable by the pool's group only) and the pool's config.
+stack_config() {
+    local secret="$STACK_DIR/secret"
+    (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$secret"; printf '\n' >>"$secret")
+    if is_root; then
+        chgrp "$TESSERA_USER" "$secret"
+        chmod 0640 "$secret"
+    fi
+    {
+        printf '# tessera for make bench, written by tests/bench/stack.sh\n'
+        printf 'database = %s\n' "$("$PG_SH" conninfo "$PG_DIR")"
+        printf 'secret_file = %s\n' "$secret"
+        printf 'templates = %s\n' "$TESSERA_REPO/templates"
+        printf 'migrations = %s\n' "$TESSERA_REPO/migrations"
+        printf 'listen = %s\n' "$SOCKET"
+        printf 'log_file = %s\n' "$RUN_DIR/tessera.log"
+        printf 'workers = %s\n' "$WORKERS"
+        if is_root; then
+            printf 'user = %s\ngroup = %s\n' "$TESSERA_USER" "$TESSERA_USER"
+        fi
+    } >"$CONF"
+    chmod 0644 "$CONF"
+}
+
+# Creates and starts the cluster (durable commits unless BENCH_PG_FAST=1).
+stack_pg() {
+    local -a fast=()
+    [ "$BENCH_PG_FAST" = 1 ] && fast=(--fast)
+    "$PG_SH" init "$PG_DIR" "${fast[@]}" >/dev/null
+    "$PG_SH" start "$PG_DIR"
+    PG_STARTED=1
+}
+
+# Starts `tessera serve` in its own session and waits until its socket exists.
+stack_pool() {
+    local tenths=$(( POOL_START_SECONDS * 10 ))
+    setsid "${POOL_WRAPPER[@]}" "$BIN" -c "$CONF" serve >>"$RUN_DIR/serve.out" 2>&1 </dev/null &
+    POOL_PID=$!
+    until [ -S "$SOCKET" ]; do
+        if ! pid_alive "$POOL_PID" || [ "$tenths" -le 0 ]; then
+            tail -n 5 "$RUN_DIR/serve.out" "$RUN_DIR/tessera.log" >&2 2>/dev/null || true
+            die "the pool did not start (see $RUN_DIR)"
+        fi
+        tenths=$(( tenths - 1 ))
+        sleep 0.1
+    done
+}
+
+# Renders nginx's config with deploy/local/nginx.sh, then makes it the bench's own: no access log
+# (it would only measure the disk), a fixed 200 with no backend for nginx's own ceiling, and
+# stub_status, whose request counter says how many requests reached the pool in a run.
+stack_nginx() {
+    PORT="$(free_port_from "${BENCH_PORT:-18080}")"
+    NGINX_WORKERS="$CORES" "$NGINX_SH" render "$NGINX_DIR" "$PORT" "$SOCKET"
+    sed -i -e 's|^\( *\)access_log .*|\1access_log off;|' \
+        -e 's|^\( *\)server_name localhost;|&\n\1location = /bench-static { return 200 "ok"; }|' \
+        -e 's|^\( *\)server_name localhost;|&\n\1location = /bench-status { stub_status; }|' \
+        "$NGINX_DIR/nginx.conf"
+    grep -q 'location = /bench-static' "$NGINX_DIR/nginx.conf" ||
+        die "could not add /bench-static to $NGINX_DIR/nginx.conf"
+    "$NGINX_SH" start "$NGINX_DIR"
+    NGINX_STARTED=1
+}
+
+# Prepares everything the pool needs: directory, config, PostgreSQL (started and migrated).
+stack_prepare() {
+    [ -x "$BIN" ] || die "$BIN missing: run make"
+    require_tessera_user
+    stack_dirs
+    stack_config
+    stack_pg
+    tessera migrate >/dev/null
+}
+
+# Starts the pool and nginx in front of it.
+stack_serve() {
+    stack_pool
+    stack_nginx
+}
+
+# Stops the pool (SIGTERM: in-flight requests finish; SIGKILL to its group after 15 s).
+stack_stop_pool() {
+    [ -n "$POOL_PID" ] || return 0
+    kill -TERM "$POOL_PID" 2>/dev/null || true
+    wait_pid_gone "$POOL_PID" 15 || kill -KILL -- "-$POOL_PID" 2>/dev/null || true
+    wait "$POOL_PID" 2>/dev/null || true
+    POOL_PID=""
+}
+
+# Stops nginx, the pool and PostgreSQL (each only if started), then removes the directory unless BENCH_KEEP=1.
+stack_stop() {
+    if [ "$NGINX_STARTED" = 1 ]; then
+        "$NGINX_SH" stop "$NGINX_DIR" || true
+        NGINX_STARTED=0
+    fi
+    stack_stop_pool
+    if [ "$PG_STARTED" = 1 ]; then
+        "$PG_SH" stop "$PG_DIR" || true
+        PG_STARTED=0
+    fi
+    if [ -n "$STACK_DIR" ] && [ "${BENCH_KEEP:-0}" != 1 ]; then
+        rm -rf "$STACK_DIR"
+    elif [ -n "$STACK_DIR" ]; then
+        say "kept $STACK_DIR (BENCH_KEEP=1)"
+    fi
+}
+
+# Prints the resident set size in KiB of each of the pool's workers, one per line.
+worker_rss() {
+    ps -o rss= --ppid "$POOL_PID"
+}
+
+# Prints how many requests nginx has read so far (this one included).
+nginx_requests() {
+    curl -s "http://127.0.0.1:$PORT/bench-status" | awk 'NR == 3 { print $3 }'
+}
+
+# Prints the CPU clock ticks process PID and the children it has reaped have used.
+ticks_reaped() {
+    awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# Prints the CPU clock ticks of process PARENT, of the children it reaped, and of its live children.
+ticks_tree() {
+    local parent="$1" total child
+    total="$(ticks_reaped "$parent")"
+    for child in $(ps -o pid= --ppid "$parent"); do
+        total=$(( total + $(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$child/stat" 2>/dev/null || echo 0) ))
+    done
+    printf '%s\n' "$total"
+}
+
+# Prints "BUSY POSTGRES TESSERA NGINX": clock ticks the whole machine has been busy, and those of
+# the stack's three parts, each with its children.
+stack_ticks() {
+    printf '%s %s %s %s\n' "$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)" \
+        "$(ticks_tree "$(head -n 1 "$PG_DIR/postmaster.pid")")" "$(ticks_tree "$POOL_PID")" \
+        "$(ticks_tree "$(cat "$NGINX_DIR/nginx.pid")")"
+}
