@@ -10,17 +10,21 @@
 #define B64_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 /*
- * Adds a secret: the key is BLAKE2b-256 of it, so secrets of any length
- * give a full-size key. Returns 0, or -1 if the secret is too short or
- * there are already TOKEN_MAX_KEYS.
+ * Adds a secret: the HMAC key is BLAKE2b-256 of it, so secrets of any
+ * length give a full-size key. Returns 0, or -1 if the secret is too short
+ * or there are already TOKEN_MAX_KEYS.
  */
 int
 token_keys_add(struct token_keys *keys, const char *secret, size_t len)
 {
+	unsigned char	 key[TOKEN_KEY_BYTES];
+
 	if (len < TOKEN_MIN_SECRET || keys->n >= TOKEN_MAX_KEYS)
 		return -1;
-	crypto_generichash(keys->key[keys->n], TOKEN_KEY_BYTES,
-	    (const unsigned char *)secret, len, NULL, 0);
+	crypto_generichash(key, sizeof(key), (const unsigned char *)secret, len,
+	    NULL, 0);
+	crypto_auth_hmacsha512256_init(&keys->hmac[keys->n], key, sizeof(key));
+	sodium_memzero(key, sizeof(key));
 	keys->n++;
 	return 0;
 }
@@ -99,17 +103,18 @@ token_hash(const unsigned char token[TOKEN_BYTES], unsigned char out[TOKEN_BYTES
 	crypto_generichash(out, TOKEN_BYTES, token, TOKEN_BYTES, NULL, 0);
 }
 
-/* Computes HMAC-SHA-512/256 of purpose || token under key i. */
+/* Computes HMAC-SHA-512/256 of purpose || token under key i (crypto_auth's MAC). */
 static void
 token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,
     const unsigned char token[TOKEN_BYTES], unsigned char mac[crypto_auth_BYTES])
 {
-	unsigned char	 msg[1 + TOKEN_BYTES];
+	crypto_auth_hmacsha512256_state st = keys->hmac[i];
+	unsigned char	 tag = (unsigned char)purpose;
 
-	msg[0] = (unsigned char)purpose;
-	memcpy(msg + 1, token, TOKEN_BYTES);
-	crypto_auth(mac, msg, sizeof(msg), keys->key[i]);
-	sodium_memzero(msg, sizeof(msg));
+	crypto_auth_hmacsha512256_update(&st, &tag, 1);
+	crypto_auth_hmacsha512256_update(&st, token, TOKEN_BYTES);
+	crypto_auth_hmacsha512256_final(&st, mac);
+	sodium_memzero(&st, sizeof(st));
 }
 
 /* Writes the cookie form of token: base64url(token || MAC under the first key). */
@@ -154,7 +159,7 @@ token_verify(const struct token_keys *keys, enum token_purpose purpose,
     const char *cookie, size_t len, unsigned char token[TOKEN_BYTES])
 {
 	unsigned char	 raw[TOKEN_BYTES + crypto_auth_BYTES];
-	unsigned char	 msg[1 + TOKEN_BYTES];
+	unsigned char	 mac[crypto_auth_BYTES];
 	size_t		 rawlen = 0;
 	const char	*end = NULL;
 	int		 i, ok = 0;
@@ -164,15 +169,14 @@ token_verify(const struct token_keys *keys, enum token_purpose purpose,
 	    &end, B64_VARIANT) != 0 || rawlen != sizeof(raw) ||
 	    end != cookie + len)
 		return 0;
-	msg[0] = (unsigned char)purpose;
-	memcpy(msg + 1, raw, TOKEN_BYTES);
-	for (i = 0; i < keys->n; i++)
-		ok |= crypto_auth_verify(raw + TOKEN_BYTES, msg, sizeof(msg),
-		    keys->key[i]) == 0;
+	for (i = 0; i < keys->n; i++) {
+		token_mac(keys, i, purpose, raw, mac);
+		ok |= sodium_memcmp(mac, raw + TOKEN_BYTES, sizeof(mac)) == 0;
+	}
 	if (ok)
 		memcpy(token, raw, TOKEN_BYTES);
 	sodium_memzero(raw, sizeof(raw));
-	sodium_memzero(msg, sizeof(msg));
+	sodium_memzero(mac, sizeof(mac));
 	return ok;
 }
 

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include <sodium.h>
+
 #define TOKEN_BYTES		32
 #define TOKEN_MAX_KEYS		8
 #define TOKEN_KEY_BYTES		32
@@ -21,9 +23,10 @@ enum token_purpose {
 	TOKEN_LOGIN_CSRF = 'l',	/* the sign-in form's CSRF value */
 };
 
+/* HMAC states keyed once at load, so a MAC costs no key schedule per request. */
 struct token_keys {
-	unsigned char	key[TOKEN_MAX_KEYS][TOKEN_KEY_BYTES];
-	int		n;	/* key[0] signs; every key verifies */
+	crypto_auth_hmacsha512256_state	hmac[TOKEN_MAX_KEYS];
+	int				n;	/* hmac[0] signs; every one verifies */
 };
 
 int	token_keys_load(struct token_keys *, const char *path, char *err,

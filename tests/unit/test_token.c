@@ -601,12 +601,12 @@ TEST(load_failure_wipes_keys_loaded_before_it)
 {
 	struct token_keys keys;
 	char		 err[256];
-	static const unsigned char zero[sizeof(keys.key)];
+	static const unsigned char zero[sizeof(keys.hmac)];
 
 	assert_int_equal(load_text(&keys, SECRET_A "\nshort\n", err,
 	    sizeof(err), NULL), -1);
 	assert_int_equal(keys.n, 0);
-	assert_memory_equal(keys.key, zero, sizeof(zero));
+	assert_memory_equal(keys.hmac, zero, sizeof(zero));
 }
 
 /* libsodium must be initialised before any token function runs. */
