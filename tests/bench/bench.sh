@@ -166,15 +166,18 @@ wrk_rows() {
     row "$label: latency p99 / p99.9 / max" "$W_P99 / $W_P999 / $W_MAX" "ms"
 }
 
-# Adds two rows comparing a run with a reference, both ">= TARGET": by throughput (RATE / RATE_REF)
-# and by CPU per request (CPU_REF / CPU), the second being what the first would be if both runs
-# had the machine to themselves: compare_rows LABEL TARGET RATE RATE_REF CPU CPU_REF.
+# Adds two rows comparing a run with a reference, both ">= TARGET" (none if TARGET is empty): by
+# throughput (RATE / RATE_REF) and by CPU per request (CPU_REF / CPU), the second being what the
+# first would be if both runs had the machine to themselves:
+# compare_rows LABEL TARGET RATE RATE_REF CPU CPU_REF.
 compare_rows() {
     local label="$1" target="$2" by_rate by_cpu
     by_rate="$(calc 2 "$3 / $4")"
     by_cpu="$(calc 2 "$6 / $5")"
-    row "$label, by throughput" "$by_rate" "ratio" ">= $target" "$(verdict "$by_rate" '>=' "$target")"
-    row "$label, by CPU per request" "$by_cpu" "ratio" ">= $target" "$(verdict "$by_cpu" '>=' "$target")"
+    row "$label, by throughput" "$by_rate" "ratio" "${target:+>= $target}" \
+        "$([ -z "$target" ] || verdict "$by_rate" '>=' "$target")"
+    row "$label, by CPU per request" "$by_cpu" "ratio" "${target:+>= $target}" \
+        "$([ -z "$target" ] || verdict "$by_cpu" '>=' "$target")"
 }
 
 # Prints the HTTP status of GET PATH with cookie COOKIE.
@@ -354,6 +357,22 @@ bench_dashboard() {
     compare_rows "GET /dashboard / pgbench" 0.6 "$DASH_RPS" "$PGB_TPS" "$DASH_CPU" "$CPU_US"
 }
 
+# Step 3b (issue 9): the dashboard run again, same cookies and wrk settings, from a pool restarted
+# with unnamed statements (db_prepared = off: each statement parsed and planned every time), right
+# after the prepared run so the tables are the same; then back to a prepared pool, warmed up, for
+# the steps after.
+bench_unprepared() {
+    local label="GET /dashboard, db_prepared = off"
+    stack_restart_pool TESSERA_DB_PREPARED=off
+    wrk_run warmup-unprepared /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
+    wrk_run unprepared /dashboard 200 "$COOKIES" "$BENCH_DURATION"
+    wrk_rows "$label"
+    row "$label: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    compare_rows "db_prepared off / on" "" "$W_RPS" "$DASH_RPS" "$CPU_US" "$DASH_CPU"
+    stack_restart_pool
+    wrk_run warmup-prepared /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
+}
+
 # Step 4: the read-mostly path (/auth, or / for a signed-in visitor before /auth existed) and nginx alone.
 bench_read_path() {
     local requests calls writes label cookie rps cpu
@@ -507,6 +526,7 @@ main() {
     wrk_run warmup /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
     read -r RSS_WARM RSS_WARM_ALL < <(rss_line)
     bench_dashboard
+    bench_unprepared
     bench_read_path
     bench_many_sessions
     bench_memory

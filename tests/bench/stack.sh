@@ -87,10 +87,11 @@ stack_pg() {
     PG_STARTED=1
 }
 
-# Starts `tessera serve` in its own session and waits until its socket exists.
+# Starts `tessera serve` in its own session, with any VAR=VALUE arguments in its environment (they
+# override the config file: TESSERA_DB_PREPARED=off), and waits until its socket exists.
 stack_pool() {
     local tenths=$(( POOL_START_SECONDS * 10 ))
-    setsid "${POOL_WRAPPER[@]}" "$BIN" -c "$CONF" serve >>"$RUN_DIR/serve.out" 2>&1 </dev/null &
+    setsid env "$@" "${POOL_WRAPPER[@]}" "$BIN" -c "$CONF" serve >>"$RUN_DIR/serve.out" 2>&1 </dev/null &
     POOL_PID=$!
     until [ -S "$SOCKET" ]; do
         if ! pid_alive "$POOL_PID" || [ "$tenths" -le 0 ]; then
@@ -141,6 +142,13 @@ stack_stop_pool() {
     wait_pid_gone "$POOL_PID" 15 || kill -KILL -- "-$POOL_PID" 2>/dev/null || true
     wait "$POOL_PID" 2>/dev/null || true
     POOL_PID=""
+}
+
+# Restarts the pool behind the running nginx, with stack_pool's VAR=VALUE arguments.
+stack_restart_pool() {
+    stack_stop_pool
+    rm -f "$SOCKET"     # a pool killed after its grace period leaves it, and stack_pool waits for it
+    stack_pool "$@"
 }
 
 # Stops nginx, the pool and PostgreSQL (each only if started), then removes the directory unless BENCH_KEEP=1.
