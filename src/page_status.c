@@ -31,8 +31,10 @@ status_in_net(const char *addr, const char *prefix, int bits)
 
 	if (inet_pton(family, addr, a) != 1 || inet_pton(family, prefix, p) != 1)
 		return 0;
-	if (bits < 0 || bits > max)
-		bits = max;
+	if (bits > max)
+		return 0;	/* /99 on an IPv4 address: malformed, matches nothing */
+	if (bits < 0)
+		bits = max;	/* no prefix length: the address alone */
 	for (i = 0; bits > 0; i++, bits -= 8) {
 		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
 		if ((a[i] & mask) != (p[i] & mask))

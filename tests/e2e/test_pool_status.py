@@ -3,6 +3,8 @@ addresses in status_allow (nginx connects from 127.0.0.1, the client address the
 
 import time
 
+import pytest
+
 from load import Load, signed_in_cookies
 
 POOL_CONFIG = {"status_allow": "10.0.0.0/8"}    # the module's own pool: not 127.0.0.1
@@ -53,5 +55,16 @@ def test_status_allow_takes_a_list_of_prefixes(private_pool):
     try:
         private_pool.reload_pool({**private_pool.config, "status_allow": "10.0.0.0/8, 127.0.0.0/8 ::1"})
         assert private_pool.status()["database"] is True
+    finally:
+        private_pool.reload_pool(private_pool.config)
+
+
+@pytest.mark.parametrize("entry", ["127.0.0.1/x", "127.0.0.1/", "127.0.0.1/99"])
+def test_a_malformed_prefix_in_status_allow_opens_nothing(private_pool, entry):
+    """A prefix length that does not parse matches no address (it once meant /0: everyone)."""
+    try:
+        private_pool.reload_pool({**private_pool.config, "status_allow": entry})
+        r = private_pool.browser().get("/status")
+        assert r.status == 403, r.describe()
     finally:
         private_pool.reload_pool(private_pool.config)
