@@ -52,3 +52,19 @@ page_db_error(struct ctx *c)
 	else
 		page_error(c, 500, "Something went wrong on our side.");
 }
+
+/*
+ * Checks the form's csrf field against this session's CSRF value. Returns
+ * 1 if it matches; else logs the refusal, answers 403 and returns 0.
+ */
+int
+page_csrf_ok(struct ctx *c)
+{
+	if (sess_csrf_ok(c, form_get(&c->req->form, "csrf")))
+		return 1;
+	log_event("csrf_rejected", "path", c->req->path, "addr",
+	    c->req->remote_addr, "reason", "bad csrf", NULL);
+	page_error(c, 403, "This form has expired. Go back, reload "
+	    "the page and try again.");
+	return 0;
+}

@@ -7,14 +7,8 @@
 void
 page_logout(struct ctx *c)
 {
-	if (c->sess.has_token &&
-	    !sess_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
-		log_event("csrf_rejected", "path", c->req->path, "addr",
-		    c->req->remote_addr, "reason", "bad csrf", NULL);
-		page_error(c, 403, "This form has expired. Go back, reload "
-		    "the page and try again.");
+	if (c->sess.has_token && !page_csrf_ok(c))
 		return;
-	}
 	if (sess_destroy(c) == -1) {
 		page_db_error(c);
 		return;

@@ -133,13 +133,8 @@ sessions_post_ok(struct ctx *c)
 		http_redirect(c->resp, "/");
 		return 0;
 	}
-	if (!sess_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
-		log_event("csrf_rejected", "path", c->req->path, "addr",
-		    c->req->remote_addr, NULL);
-		page_error(c, 403, "This form has expired. Go back, reload "
-		    "the page and try again.");
+	if (!page_csrf_ok(c))
 		return 0;
-	}
 	switch (sess_load(c)) {
 	case 1:
 		return 1;
