@@ -77,8 +77,9 @@ usage(void)
 	    "  sessions revoke ID      end one session (its id from sessions list)\n"
 	    "  sessions revoke --user NAME\n"
 	    "                          end every session of a user\n"
-	    "  sessions purge [--batch N]\n"
-	    "                          delete expired sessions, N (10000) at a time\n"
+	    "  sessions purge [--batch N] [--pause MS]\n"
+	    "                          delete expired sessions, N (1000) at a time,\n"
+	    "                          MS (20) milliseconds apart\n"
 	    "exit status: 0 done, 1 failed (database, system), 2 usage,\n"
 	    "  3 no user has that name, 4 no session has that id\n");
 }

@@ -3,6 +3,7 @@
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -112,9 +113,24 @@ def test_sessions_purge_shows_progress_on_a_terminal(stack, user):
     assert "\rpurging: " in progress and "expired sessions deleted" in progress, repr(progress)
 
 
+def test_sessions_purge_pauses_between_batches(stack, cli, user):
+    stack.insert_expired_sessions(user.name, 7)
+    started = time.monotonic()
+    out = ok(cli("sessions", "purge", "--pause", "200", "--batch", "3"))
+    took = time.monotonic() - started
+    assert int(out.split()[1]) >= 7 and stack.expired_count() == 0, out
+    assert took >= 0.6, f"three batches of rows, three pauses of 200 ms, yet it took {took:.2f}s"
+
+
 @pytest.mark.parametrize("batch", ["0", "x", "1000000"])
 def test_sessions_purge_with_a_bad_batch_is_a_usage_error(cli, batch):
     fails_with(cli("sessions", "purge", "--batch", batch), USAGE)
+
+
+@pytest.mark.parametrize("args", [["--pause", "x"], ["--pause", "-1"], ["--pause", "100000"],
+                                  ["--pause"], ["--batch", "3", "--slow", "1"]])
+def test_sessions_purge_with_a_bad_pause_or_option_is_a_usage_error(cli, args):
+    fails_with(cli("sessions", "purge", *args), USAGE)
 
 
 def test_user_list_shows_users_disabled_or_not(stack, cli, user):
