@@ -9,7 +9,8 @@
 #   BENCH_DURATION [20]             seconds per wrk or pgbench run
 #   BENCH_EXTRA_SESSIONS [1000000]  rows added for the "many sessions" run, BENCH_EXPIRED_PCT [50] % expired
 #   BENCH_PURGE_ROWS [1000000]      expired rows purged while the dashboard is driven
-#   BENCH_PURGE_BATCH [10000]       rows per purge transaction
+#   BENCH_PURGE_BATCH [1000]        rows per purge transaction (tessera sessions purge's default)
+#   BENCH_PURGE_PAUSE [20]          milliseconds the purge pauses between two (its default too)
 #   BENCH_REQUESTS [1000000]        requests of the long run after which worker memory is read again
 #   BENCH_OUT [none]                also write the table to this .csv or .json file
 #   BENCH_PORT [18080]              first port tried for nginx; BENCH_KEEP=1 keeps the directory
@@ -32,7 +33,8 @@ BENCH_REQUESTS="${BENCH_REQUESTS:-1000000}"
 BENCH_OUT="${BENCH_OUT:-}"
 BENCH_PG_FAST="${BENCH_PG_FAST:-0}"
 WARMUP_SECONDS=5
-PURGE_BATCH="${BENCH_PURGE_BATCH:-10000}"
+PURGE_BATCH="${BENCH_PURGE_BATCH:-1000}"
+PURGE_PAUSE="${BENCH_PURGE_PAUSE:-20}"
 
 CORES="$(nproc)"
 WORKERS=$(( 2 * CORES ))
@@ -414,29 +416,12 @@ expired_count() {
     bench_psql -c 'SELECT count(*) FROM tessera.sessions WHERE least(expires_at, absolute_expires_at) < now()'
 }
 
-# Sets PURGE_SQL, one purge batch, and PURGE_HOW, its name in the report: tessera.purge_expired(batch)
-# when migration 0003 has made it, else the DELETE it stands for.
-purge_choose() {
-    if [ "$(bench_psql -c "SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-            WHERE n.nspname = 'tessera' AND p.proname = 'purge_expired' AND p.prokind = 'f'")" != 0 ]; then
-        PURGE_SQL="SELECT tessera.purge_expired($PURGE_BATCH);"
-        PURGE_HOW="tessera.purge_expired($PURGE_BATCH)"
-    else
-        PURGE_SQL="WITH d AS (DELETE FROM tessera.sessions WHERE id IN (SELECT id FROM tessera.sessions
-            WHERE least(expires_at, absolute_expires_at) < now() LIMIT $PURGE_BATCH) RETURNING 1)
-            SELECT count(*) FROM d;"
-        PURGE_HOW="DELETE ... WHERE id IN (SELECT id ... LIMIT $PURGE_BATCH)"
-    fi
-}
-
-# Purges every expired row with PURGE_SQL, one batch per transaction, on one connection; prints
-# "ROWS MILLISECONDS".
+# Purges every expired row the way an operator does, `tessera sessions purge` (one batch per
+# transaction, PURGE_PAUSE ms between two); prints "ROWS MILLISECONDS".
 purge_all() {
-    local batches t0 rows
-    batches=$(( $(expired_count) / PURGE_BATCH + 2 ))
+    local t0 rows
     t0="$(now_ms)"
-    rows="$(for _ in $(seq "$batches"); do printf '%s\n' "$PURGE_SQL"; done | bench_psql |
-        awk '{ n += $1 } END { print n + 0 }')"
+    rows="$(tessera sessions purge --batch "$PURGE_BATCH" --pause "$PURGE_PAUSE" | awk '{ print $2 }')"
     printf '%s %s\n' "$rows" "$(( $(now_ms) - t0 ))"
 }
 
@@ -456,7 +441,6 @@ bench_many_sessions() {
     expired="$(expired_count)"
     top_up=$(( BENCH_PURGE_ROWS - expired ))
     [ "$top_up" -le 0 ] || add_sessions "$top_up" 100 p
-    purge_choose
     purge_all >"$OUT/purge.result" &
     purge_pid=$!
     wrk_run purge /dashboard 200 "$COOKIES" 3600 0 "$purge_pid"
@@ -468,7 +452,7 @@ bench_many_sessions() {
         "$(verdict "$(calc 2 "$W_P99 / $DASH_P99")" '<=' 2)"
     row "purge: expired rows deleted" "$rows" "rows" ">= $BENCH_PURGE_ROWS" "$(verdict "$rows" '>=' "$BENCH_PURGE_ROWS")"
     row "purge: rate" "$(calc 0 "$rows * 1000 / $ms")" "rows/s"
-    note "The purge ran $PURGE_HOW until no expired row was left ($(calc 1 "$ms / 1000") s), the dashboard run as long; its CPU above counts the purge's under postgres."
+    note "The purge ran tessera sessions purge --batch $PURGE_BATCH --pause $PURGE_PAUSE until no expired row was left ($(calc 1 "$ms / 1000") s), the dashboard run as long; its CPU above counts the purge's under postgres."
 }
 
 # Step 6 (memory): worker RSS after the warm-up, then before and after BENCH_REQUESTS more dashboard requests.
@@ -503,7 +487,7 @@ describe_machine() {
 # Entry point: check, start the stack, run every step, print (and maybe write) the table.
 main() {
     require_counts BENCH_USERS BENCH_CONNECTIONS BENCH_DURATION BENCH_EXTRA_SESSIONS BENCH_EXPIRED_PCT \
-        BENCH_PURGE_ROWS BENCH_REQUESTS PURGE_BATCH
+        BENCH_PURGE_ROWS BENCH_REQUESTS PURGE_BATCH PURGE_PAUSE
     require_tools
     [ "$BENCH_USERS" -ge 1 ] || die "BENCH_USERS must be at least 1"
     [ "$PURGE_BATCH" -ge 1 ] || die "BENCH_PURGE_BATCH must be at least 1"
