@@ -402,12 +402,13 @@ bench_read_path() {
     row "nginx alone (return 200): throughput" "$W_RPS" "req/s"
 }
 
-# Adds N session rows, EXPIRED_PCT percent of them expired, then vacuums as autovacuum would.
+# Adds N session rows, EXPIRED_PCT percent of them expired, then vacuums as autovacuum would and
+# checkpoints, so that writing out the load's pages does not fall into the next measured run.
 add_sessions() {
     local n="$1" pct="$2" tag="$3" t0
     t0="$(now_ms)"
     bench_psql -v n="$n" -v expired="$pct" -v tag="$tag" -f "$HERE/sessions.sql"
-    bench_psql -c 'VACUUM (ANALYZE) tessera.sessions'
+    bench_psql -c 'VACUUM (ANALYZE) tessera.sessions' -c 'CHECKPOINT'
     say "added $n session rows ($pct% expired) in $(( ($(now_ms) - t0) / 1000 )) s"
 }
 
