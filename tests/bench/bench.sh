@@ -37,7 +37,7 @@ PURGE_BATCH="${BENCH_PURGE_BATCH:-1000}"
 PURGE_PAUSE="${BENCH_PURGE_PAUSE:-20}"
 
 CORES="$(nproc)"
-WORKERS=$(( 2 * CORES ))
+WORKERS=$(( 2 * CORES ))    # the default pool: config workers
 PASSWORD="bench-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 OUT=""          # $STACK_DIR/out: cookies, raw wrk and pgbench output, scripts
 COOKIES=""      # one "name=value" line per signed-in user
@@ -355,24 +355,46 @@ bench_dashboard() {
     row "GET /dashboard: statements per request" "$(calc 3 "$calls / $requests")" "calls" "1 (one round trip)" \
         "$(verdict "$(calc 3 "$calls / $requests")" == 1)"
     pgbench_run dashboard
+    DASH_PGB_TPS="$PGB_TPS" DASH_PGB_CPU="$CPU_US"
     row "pgbench, the dashboard's statement(s)" "$PGB_TPS" "tps"
     compare_rows "GET /dashboard / pgbench" 0.6 "$DASH_RPS" "$PGB_TPS" "$DASH_CPU" "$CPU_US"
 }
 
-# Step 3b (issue 9): the dashboard run again, same cookies and wrk settings, from a pool restarted
-# with unnamed statements (db_prepared = off: each statement parsed and planned every time), right
-# after the prepared run so the tables are the same; then back to a prepared pool, warmed up, for
-# the steps after.
-bench_unprepared() {
-    local label="GET /dashboard, db_prepared = off"
-    stack_restart_pool TESSERA_DB_PREPARED=off
-    wrk_run warmup-unprepared /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
-    wrk_run unprepared /dashboard 200 "$COOKIES" "$BENCH_DURATION"
+# Runs the dashboard again, same cookies and wrk settings, from a pool restarted with the VAR=VALUE
+# settings that follow $1 (the rows' label) and $2 (the runs' tag in the CPU notes); they override
+# the config file. Right after the baseline, so the tables are the same: a warm-up, then the run.
+# Leaves that pool running: bench_pool_back restores the bench's own.
+bench_pool_variant() {
+    local label="$1" tag="$2"
+    shift 2
+    stack_restart_pool "$@"
+    wrk_run "warmup-$tag" /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
+    wrk_run "$tag" /dashboard 200 "$COOKIES" "$BENCH_DURATION"
     wrk_rows "$label"
     row "$label: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
-    compare_rows "db_prepared off / on" "" "$W_RPS" "$DASH_RPS" "$CPU_US" "$DASH_CPU"
+}
+
+# Restarts the pool with the bench's own config and warms it up, for the steps after the variants.
+bench_pool_back() {
     stack_restart_pool
     wrk_run warmup-prepared /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
+}
+
+# Step 3b (issue 9): the dashboard from a pool with unnamed statements (db_prepared = off: each
+# statement parsed and planned every time, as pgbouncer's transaction pooling needs).
+bench_unprepared() {
+    bench_pool_variant "GET /dashboard, db_prepared = off" unprepared TESSERA_DB_PREPARED=off
+    compare_rows "db_prepared off / on" "" "$W_RPS" "$DASH_RPS" "$CPU_US" "$DASH_CPU"
+}
+
+# Step 3c: the dashboard from a pool of twice the default workers. Each request waits for its
+# commit to reach the disk; more workers than 2 per core keep the cores busy meanwhile and let
+# PostgreSQL flush several commits at once, as pgbench's 32 clients do.
+bench_wider_pool() {
+    local workers=$(( 2 * WORKERS ))
+    bench_pool_variant "GET /dashboard, $workers workers" wide TESSERA_WORKERS="$workers"
+    compare_rows "  it / with $WORKERS workers" "" "$W_RPS" "$DASH_RPS" "$CPU_US" "$DASH_CPU"
+    compare_rows "  it / pgbench" 0.6 "$W_RPS" "$DASH_PGB_TPS" "$CPU_US" "$DASH_PGB_CPU"
 }
 
 # Step 4: the read-mostly path (/auth, or / for a signed-in visitor before /auth existed) and nginx alone.
@@ -512,6 +534,8 @@ main() {
     read -r RSS_WARM RSS_WARM_ALL < <(rss_line)
     bench_dashboard
     bench_unprepared
+    bench_wider_pool
+    bench_pool_back
     bench_read_path
     bench_many_sessions
     bench_memory
