@@ -115,6 +115,25 @@ def test_the_pool_prunes_expired_rows_by_itself_in_batches(pruning):
     assert "sessions_pruned count=1000" in log, s.logs()
 
 
+def test_after_a_full_batch_a_worker_waits_100_ms_before_the_next(pruning):
+    s = pruning
+    s.insert_expired_sessions(s.create_user().name, 30000)
+    wait_for("the first batch", lambda: drive_requests(s, 0.1) or s.expired_count() < 30000, 20, s.logs)
+    workers = len(s.worker_pids())
+    started = time.monotonic()
+    before = s.expired_count()
+    b = s.browser()
+    requests = 0
+    while time.monotonic() < started + 0.5:     # far more requests than paced batches
+        b.get("/")
+        requests += 1
+    after = s.expired_count()
+    took = time.monotonic() - started
+    batches = (before - after) / 1000
+    allowed = workers * (int(took / 0.1) + 2)   # one per 100 ms a worker, +1 begun before the window
+    assert 0 < batches <= allowed, f"{batches} batches in {took:.2f}s ({requests} requests, {workers} workers)"
+
+
 def test_the_pool_does_not_prune_while_another_holds_the_pruning_lock(pruning):
     s = pruning
     s.insert_expired_sessions(s.create_user().name, 10)
