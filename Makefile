@@ -1,6 +1,7 @@
 # tessera: build, run the local stack, test, install.
 # Flags come from pkg-config; every C file is C17 with warnings as errors.
 
+VERSION    = 0.9.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
@@ -26,7 +27,7 @@ endif
 # The program: bin/tessera, or with SANITIZE=1 build/san/tessera, so that bin/ always holds the
 # plain build (make run and make install use it). The e2e tests take it from TESSERA_BIN.
 TESSERA   = $(if $(SANFLAGS),$(BUILD)/tessera,bin/tessera)
-ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE -DTESSERA_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
 
 # Every module but main.c; the unit tests link against the same objects.
