@@ -48,7 +48,7 @@ FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps run test unit e2e fuzz valgrind lint bench clean
+.PHONY: all deps run test unit rules e2e fuzz valgrind lint bench clean
 all: $(TESSERA)
 
 $(TESSERA): $(BUILD)/main.o $(LIB_OBJ)
@@ -115,11 +115,16 @@ run:
 # FUZZ_TEST_SECONDS, the static analysis, and the e2e tests in VALGRIND_TESTS under memcheck.
 test:
 	@deploy/local/deps.sh test
-	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory all unit rules e2e
 ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 	@$(MAKE) --no-print-directory lint valgrind
 endif
+
+# The Prometheus alert rules in deploy/prometheus: valid, and firing as their unit tests expect.
+rules:
+	promtool check rules deploy/prometheus/tessera.rules.yml
+	promtool test rules deploy/prometheus/tessera.rules.test.yml
 
 # The benchmark, not part of test: its own stack, wrk through nginx against pgbench on the same
 # statements, then many sessions, a purge and a long run; prints one table (tests/bench/bench.sh,

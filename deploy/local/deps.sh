@@ -18,6 +18,8 @@ TEST_PKGS+=(clang libclang-rt-14-dev cppcheck clang-tidy valgrind)
 TEST_PKGS+=(apache2 libnginx-mod-http-js man-db mandoc systemd openssl)
 # make bench: wrk drives nginx, curl signs users in, ps reads worker memory; pgbench and
 # pg_stat_statements come with the PostgreSQL server. tests/bench/profile.sh: valgrind.
+# make rules and tests/e2e/test_prometheus.py: Prometheus and promtool.
+TEST_PKGS+=(prometheus)
 BENCH_PKGS=("${RUN_PKGS[@]}" wrk curl procps valgrind)
 
 # Prints the usage line and exits 2.
