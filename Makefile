@@ -27,7 +27,8 @@ endif
 # The program: bin/tessera, or with SANITIZE=1 build/san/tessera, so that bin/ always holds the
 # plain build (make run and make install use it). The e2e tests take it from TESSERA_BIN.
 TESSERA   = $(if $(SANFLAGS),$(BUILD)/tessera,bin/tessera)
-ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE -DTESSERA_VERSION='"$(VERSION)"' $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+VERSION_DEF  = -DTESSERA_VERSION=\"$(VERSION)\"
+ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(VERSION_DEF) $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
 
 # Every module but main.c; the unit tests link against the same objects.
@@ -225,7 +226,7 @@ lint:
 	$(CPPCHECK) --language=c++ --std=c++17 src/view.cc
 	@echo "clang-tidy src/*.c src/view.cc"
 	@printf '%s\n' src/*.c | xargs -P2 -n4 sh -c 'clang-tidy --quiet "$$@" -- \
-	    -std=c17 -D_GNU_SOURCE $(PKG_CFLAGS) 2>/dev/null' clang-tidy
+	    -std=c17 -D_GNU_SOURCE $(VERSION_DEF) $(PKG_CFLAGS) 2>/dev/null' clang-tidy
 	@clang-tidy --quiet src/view.cc -- -std=c++17 $(PKG_CFLAGS) 2>/dev/null
 
 # Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.

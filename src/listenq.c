@@ -78,7 +78,7 @@ listenq_unix(int fd, int *queue, int *backlog)
 	    sizeof(nl)) != (ssize_t)sizeof(msg))
 		goto done;
 	do
-		n = recv(sk, &ans, sizeof(ans), 0);
+		n = recv(sk, ans.bytes, sizeof(ans.bytes), 0);
 	while (n == -1 && errno == EINTR);
 	if (n < (ssize_t)NLMSG_LENGTH(sizeof(*udm)) || !NLMSG_OK(&ans.nlh, n) ||
 	    ans.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
@@ -114,6 +114,7 @@ listenq_read(int fd, int *queue, int *backlog)
 	struct sockaddr_storage	 ss;
 	socklen_t		 len = sizeof(ss);
 
+	memset(&ss, 0, sizeof(ss));
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
 		return -1;
 	if (ss.ss_family == AF_UNIX)
