@@ -160,7 +160,7 @@ def test_a_saturated_pool_shows_its_listen_queue_and_max_workers_reached(pool):
     """Every worker hangs while more requests wait in the socket's queue: the supervisor sees the
     queue (sock_diag), counts the saturation, and both stay visible once the pool serves again."""
     before = pool.status()
-    assert before["listen_queue"] == 0 and before["listen_queue_len"] > 0, before
+    assert before["listen_queue"] >= 0 and before["listen_queue_len"] > 0, before      # read (not -1)
     with concurrent.futures.ThreadPoolExecutor(WORKERS + 3) as ex:
         hung = [ex.submit(pool.browser(timeout=30).get, "/_test/hang") for _ in range(WORKERS)]
         time.sleep(0.5)                           # both workers inside the hang
@@ -179,11 +179,16 @@ def test_a_saturated_pool_shows_its_listen_queue_and_max_workers_reached(pool):
 
 def test_status_has_php_fpm_fields_and_full_adds_each_workers(pool):
     pool.browser().get("/ping")
-    s = pool.status()
+
+    def started():
+        """/status once no worker is starting (idle and active then add up to the total)."""
+        s = pool.status()
+        return s if s["idle_workers"] + s["active_workers"] == s["total_workers"] else None
+    s = wait_for("every worker started", started, 10, pool.logs)
     assert PHP_FPM_FIELDS <= set(s), PHP_FPM_FIELDS - set(s)
     assert s["pool"] == str(pool.socket) and s["version"] == "0.9.0"
     assert s["total_workers"] == s["workers_configured"] == WORKERS, s
-    assert s["idle_workers"] + s["active_workers"] == s["total_workers"] and s["active_workers"] >= 1, s
+    assert s["active_workers"] >= 1, s
     assert s["accepted_conn"] == s["requests"] and abs(s["start_since"] - (time.time() - s["start_time"])) <= 2
     assert "cpu_seconds" not in str(s["workers"]), s
     full = pool.status("?full")
