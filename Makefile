@@ -122,8 +122,10 @@ ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory lint valgrind
 endif
 
-# The Prometheus alert rules in deploy/prometheus: valid, and firing as their unit tests expect.
+# deploy/prometheus: the scrape config and alert rules are valid, and the alerts fire as their unit
+# tests expect.
 rules:
+	promtool check config deploy/prometheus/prometheus.yml
 	promtool check rules deploy/prometheus/tessera.rules.yml
 	promtool test rules deploy/prometheus/tessera.rules.test.yml
 
