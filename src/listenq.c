@@ -84,8 +84,9 @@ listenq_unix(int fd, int *queue, int *backlog)
 	    ans.nlh.nlmsg_type != SOCK_DIAG_BY_FAMILY)
 		goto done;
 	udm = NLMSG_DATA(&ans.nlh);
-	if (udm->udiag_ino != (unsigned int)st.st_ino)
-		goto done;
+	if (udm->udiag_ino != (unsigned int)st.st_ino ||
+	    udm->udiag_state != LISTENQ_TCP_LISTEN)
+		goto done;	/* (a lookup by inode ignores udiag_states) */
 	rta = (const struct rtattr *)(udm + 1);
 	left = ans.nlh.nlmsg_len - NLMSG_LENGTH(sizeof(*udm));
 	for (; RTA_OK(rta, left); rta = RTA_NEXT(rta, left)) {
