@@ -1,6 +1,7 @@
 # tessera: build, run the local stack, test, install.
 # Flags come from pkg-config; every C file is C17 with warnings as errors.
 
+VERSION    = 0.9.0
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
@@ -26,7 +27,8 @@ endif
 # The program: bin/tessera, or with SANITIZE=1 build/san/tessera, so that bin/ always holds the
 # plain build (make run and make install use it). The e2e tests take it from TESSERA_BIN.
 TESSERA   = $(if $(SANFLAGS),$(BUILD)/tessera,bin/tessera)
-ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+VERSION_DEF  = -DTESSERA_VERSION=\"$(VERSION)\"
+ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(VERSION_DEF) $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
 
 # Every module but main.c; the unit tests link against the same objects.
@@ -47,7 +49,7 @@ FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps run test unit e2e fuzz valgrind lint bench clean
+.PHONY: all deps run test unit rules e2e fuzz valgrind lint bench clean
 all: $(TESSERA)
 
 $(TESSERA): $(BUILD)/main.o $(LIB_OBJ)
@@ -114,11 +116,18 @@ run:
 # FUZZ_TEST_SECONDS, the static analysis, and the e2e tests in VALGRIND_TESTS under memcheck.
 test:
 	@deploy/local/deps.sh test
-	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory all unit rules e2e
 ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 	@$(MAKE) --no-print-directory lint valgrind
 endif
+
+# deploy/prometheus: the scrape config and alert rules are valid, and the alerts fire as their unit
+# tests expect.
+rules:
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool check rules deploy/prometheus/tessera.rules.yml
+	promtool test rules deploy/prometheus/tessera.rules.test.yml
 
 # The benchmark, not part of test: its own stack, wrk through nginx against pgbench on the same
 # statements, then many sessions, a purge and a long run; prints one table (tests/bench/bench.sh,
@@ -219,7 +228,7 @@ lint:
 	$(CPPCHECK) --language=c++ --std=c++17 src/view.cc
 	@echo "clang-tidy src/*.c src/view.cc"
 	@printf '%s\n' src/*.c | xargs -P2 -n4 sh -c 'clang-tidy --quiet "$$@" -- \
-	    -std=c17 -D_GNU_SOURCE $(PKG_CFLAGS) 2>/dev/null' clang-tidy
+	    -std=c17 -D_GNU_SOURCE $(VERSION_DEF) $(PKG_CFLAGS) 2>/dev/null' clang-tidy
 	@clang-tidy --quiet src/view.cc -- -std=c++17 $(PKG_CFLAGS) 2>/dev/null
 
 # Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.

@@ -7,7 +7,9 @@
 
 #include "clock.h"
 #include "log.h"
+#include "scoreboard.h"
 
+#define DB_QUERY_CANCELED	"57014"	/* SQLSTATE of statement_timeout */
 #define DB_RETRY_MS	1000	/* between connection attempts while the server is away */
 
 #define PRUNE_LOCK	"7465737365726170"	/* advisory lock key of pruning; any constant */
@@ -314,6 +316,16 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
 	    lengths, formats, 0);
 }
 
+/* Returns the counter a failed result belongs to: statement_timeout, or any other error. */
+static enum score_counter
+db_error_counter(const PGresult *res)
+{
+	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return state != NULL && strcmp(state, DB_QUERY_CANCELED) == 0 ?
+	    SC_DB_TIMEOUT : SC_DB_OTHER;
+}
+
 /*
  * Runs statement id with its parameters (lengths matter for binary ones),
  * connecting first if needed and retrying once on a connection that broke
@@ -332,8 +344,10 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 	db->unavailable = 0;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
-		    db_connect(db) == -1)
+		    db_connect(db) == -1) {
+			score_count(SC_DB_UNAVAILABLE);
 			return NULL;
+		}
 		res = db_send(db, id, values, lengths);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
@@ -344,7 +358,10 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 		res = NULL;
 		db->unavailable = 1;
 	}
-	if (res != NULL) {
+	if (res == NULL)
+		score_count(SC_DB_UNAVAILABLE);
+	else {
+		score_count(db_error_counter(res));
 		db_set_error(db, PQresultErrorMessage(res));
 		log_event("db_error", "statement", db_stmts[id].name, "error",
 		    db->error, NULL);

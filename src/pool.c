@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listenq.h"
 #include "log.h"
 #include "passwd.h"
 #include "scoreboard.h"
@@ -316,6 +317,7 @@ pool_spawn(struct pool *p, int i)
 
 	memset(slot, 0, sizeof(*slot));
 	slot->state = SCORE_STARTING;
+	slot->started = time(NULL);
 	p->slot_gen[i] = p->gen;
 	p->pending[i] = p->doomed[i] = 0;
 	if ((pid = fork()) == 0) {
@@ -379,6 +381,24 @@ pool_count_crash(struct pool *p)
 	    "msg", "workers keep dying; respawning slowly until they stop", NULL);
 }
 
+/*
+ * Counts why the worker in slot i left: killed for request_timeout, crashed,
+ * replaced by a reload, or (a clean exit of the current generation)
+ * recycled after max_requests.
+ */
+static void
+pool_count_exit(const struct pool *p, int i, int crashed)
+{
+	if (p->doomed[i])
+		score_count(SC_RESTART_TIMEOUT);
+	else if (crashed)
+		score_count(SC_RESTART_CRASH);
+	else if (p->slot_gen[i] != p->gen)
+		score_count(SC_RESTART_RELOAD);
+	else
+		score_count(SC_RESTART_MAX_REQUESTS);
+}
+
 /* Reaps exited workers and replaces those of the current generation (later, while backing off). */
 static void
 pool_reap(struct pool *p)
@@ -398,7 +418,8 @@ pool_reap(struct pool *p)
 		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
-		p->sb->crashes += crashed;
+		if (!pool_stopping)
+			pool_count_exit(p, i, crashed);
 		/*
 		 * A worker killed by what a client sent before its request was
 		 * complete (libfcgi aborts on some records) must not slow the
@@ -409,7 +430,6 @@ pool_reap(struct pool *p)
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;
-		p->sb->restarts++;
 		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
 			p->pending[i] = 1;
 		else
@@ -429,13 +449,45 @@ pool_slow_log(struct pool *p, int i, int64_t now)
 	    now - since < p->cfg->slow_log * 1000LL || p->slow_logged[i] == since)
 		return;
 	p->slow_logged[i] = since;
+	score_count(SC_SLOW_REQUESTS);
 	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
 	snprintf(ms, sizeof(ms), "%lld", (long long)(now - since));
 	log_event("slow_request", "pid", pid, "path", slot->path, "busy_ms", ms,
 	    NULL);
 }
 
-/* Every tick: logs slow requests, kills workers stuck past request_timeout, respawns delayed ones. */
+/*
+ * Samples the listening socket's queue and the workers' states for the
+ * metrics: the queue, its limit and peak, the most workers busy at once,
+ * and each tick that finds every worker busy while connections wait.
+ */
+static void
+pool_sample(struct pool *p)
+{
+	struct scoreboard *sb = p->sb;
+	int	 queue, backlog, i, busy = 0, waiting = 0;
+
+	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
+		busy += sb->slot[i].pid > 0 && sb->slot[i].state == SCORE_BUSY;
+		waiting += sb->slot[i].pid > 0 &&
+		    (sb->slot[i].state == SCORE_IDLE ||
+		    sb->slot[i].state == SCORE_ACCEPTING);
+	}
+	if (busy > sb->busy_peak)
+		sb->busy_peak = busy;
+	if (listenq_read(p->listen_fd, &queue, &backlog) == -1) {
+		sb->listen_queue = sb->listen_queue_max = -1;
+		return;
+	}
+	sb->listen_queue = queue;
+	sb->listen_queue_max = backlog;
+	if (queue > sb->listen_queue_peak)
+		sb->listen_queue_peak = queue;
+	if (queue > 0 && waiting == 0)
+		score_count(SC_MAX_WORKERS_REACHED);
+}
+
+/* Every tick: logs slow requests, kills workers stuck past request_timeout, respawns delayed ones, samples the metrics. */
 static void
 pool_on_tick(struct pool *p)
 {
@@ -459,9 +511,9 @@ pool_on_tick(struct pool *p)
 		log_event("request_timeout", "pid", pid, "path", slot->path,
 		    "busy_ms", ms, NULL);
 		p->doomed[i] = 1;
-		p->sb->timeouts++;
 		kill(slot->pid, SIGKILL);
 	}
+	pool_sample(p);
 }
 
 /* Sends sig to every worker, of any generation. */
@@ -515,6 +567,7 @@ pool_reload_config(struct pool *p)
 		    "changes take effect at the next restart", NULL);
 	config_free(p->cfg);
 	*p->cfg = next;
+	p->sb->workers = p->cfg->workers;
 	*p->keys = keys;
 	token_keys_wipe(&keys);
 	passwd_configure((unsigned long long)p->cfg->password_opslimit,
@@ -629,9 +682,11 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	p->config_path = config_path;
 	p->listen_fd = listen_fd;
 	p->window_start = time(NULL);
+	p->sb->workers = cfg->workers;
 	pool_signals(&waitmask);
 	for (i = 0; i < cfg->workers; i++)
 		pool_spawn(p, i);
+	pool_sample(p);
 	snprintf(count, sizeof(count), "%d", cfg->workers);
 	log_event("pool_started", "workers", count, NULL);
 	while (!pool_stopping) {
