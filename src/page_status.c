@@ -1,16 +1,13 @@
 /* Health pages: GET /ping (no database) and GET /status (the pool as JSON, for allowed addresses). */
 #include "page.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
+#include "netlist.h"
 #include "scoreboard.h"
-
-#define STATUS_LIST_MAX	1024
 
 /* GET /ping: "pong", for load balancers; touches nothing. */
 void
@@ -19,51 +16,6 @@ page_ping(struct ctx *c)
 	c->resp->content_type = "text/plain; charset=utf-8";
 	c->resp->no_store = 1;
 	buf_puts(&c->resp->body, "pong\n");
-}
-
-/* Returns 1 if addr lies in prefix/bits (IPv4 or IPv6, same family), else 0. */
-static int
-status_in_net(const char *addr, const char *prefix, int bits)
-{
-	unsigned char	 a[16], p[16];
-	int		 family = strchr(prefix, ':') ? AF_INET6 : AF_INET;
-	int		 max = family == AF_INET6 ? 128 : 32, i;
-
-	if (inet_pton(family, addr, a) != 1 || inet_pton(family, prefix, p) != 1)
-		return 0;
-	if (bits > max)
-		return 0;	/* /99 on an IPv4 address: malformed, matches nothing */
-	if (bits < 0)
-		bits = max;	/* no prefix length: the address alone */
-	for (i = 0; bits > 0; i++, bits -= 8) {
-		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
-		if ((a[i] & mask) != (p[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/* Returns 1 if addr matches an entry of list (addresses or CIDR prefixes, comma or space separated). */
-static int
-status_allowed(const char *list, const char *addr)
-{
-	char	 copy[STATUS_LIST_MAX], *tok, *save = NULL, *slash, *end;
-	long	 bits;
-
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, ", ", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", ", &save)) {
-		bits = -1;
-		if ((slash = strchr(tok, '/')) != NULL) {
-			*slash = '\0';
-			bits = strtol(slash + 1, &end, 10);
-			if (end == slash + 1 || *end != '\0' || bits < 0 || bits > 128)
-				continue;	/* a malformed length matches nothing */
-		}
-		if (status_in_net(addr, tok, (int)bits))
-			return 1;
-	}
-	return 0;
 }
 
 /* Appends s as a JSON string. */
@@ -125,7 +77,7 @@ page_status(struct ctx *c)
 	struct buf	*b = &c->resp->body;
 	int		 db_ok;
 
-	if (!status_allowed(c->app->cfg->status_allow, c->req->remote_addr)) {
+	if (!netlist_match(c->app->cfg->status_allow, c->req->remote_addr)) {
 		log_event("status_refused", "addr", c->req->remote_addr, NULL);
 		page_error(c, 403, "The status page is not open to your address.");
 		return;
@@ -136,8 +88,8 @@ page_status(struct ctx *c)
 	requests = sb->requests;
 	c->resp->content_type = "application/json";
 	c->resp->no_store = 1;
-	buf_printf(b, "{\"uptime\":%lld,\"workers\":",
-	    (long long)(time(NULL) - sb->started));
+	buf_printf(b, "{\"version\":\"%s\",\"uptime\":%lld,\"workers\":",
+	    TESSERA_VERSION, (long long)(time(NULL) - sb->started));
 	status_workers(b, sb, SCORE_MAX_WORKERS, &requests);
 	buf_printf(b, ",\"requests\":%llu,\"restarts\":%llu,\"crashes\":%llu,"
 	    "\"timeouts\":%llu,\"database\":%s}\n", requests,
