@@ -8,9 +8,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SESSIONS_USAGE	"usage: tessera [-c FILE] sessions list [--user NAME] " \
-			"[--json] | revoke ID | revoke --user NAME | " \
-			"purge [--batch N] [--pause MS]"
 /* Gentle by default: 40,000 rows/s on 2 cores, the pages' p99 within twice its usual (make bench). */
 #define PURGE_BATCH	"1000"
 #define PURGE_PAUSE	"20"	/* milliseconds between two batches */
@@ -181,10 +178,8 @@ sessions_purge_command(struct config *cfg, int argc, char **argv)
 			pause = argv[i + 1];
 		else
 			break;
-	if (i != argc) {
-		cmd_fail(SESSIONS_USAGE);
-		return CMD_USAGE;
-	}
+	if (i != argc)
+		return cmd_usage_error(CMD_USAGE_SESSIONS, "option", argv[i]);
 	return sessions_purge(cfg, batch, pause);
 }
 
@@ -205,6 +200,7 @@ cmd_sessions(struct config *cfg, int argc, char **argv)
 				break;
 		if (i == argc)
 			return sessions_list(cfg, user, json);
+		return cmd_usage_error(CMD_USAGE_SESSIONS, "option", argv[i]);
 	} else if (argc == 3 && strcmp(argv[1], "revoke") == 0)
 		return sessions_revoke(cfg, argv[2]);
 	else if (argc == 4 && strcmp(argv[1], "revoke") == 0 &&
@@ -212,6 +208,11 @@ cmd_sessions(struct config *cfg, int argc, char **argv)
 		return sessions_revoke_user(cfg, argv[3]);
 	else if (argc >= 2 && strcmp(argv[1], "purge") == 0)
 		return sessions_purge_command(cfg, argc, argv);
-	cmd_fail(SESSIONS_USAGE);
-	return CMD_USAGE;
+	if (argc < 2)
+		return cmd_usage_error(CMD_USAGE_SESSIONS, "sessions command", NULL);
+	if (strcmp(argv[1], "revoke") == 0)
+		return argc == 2 ? cmd_usage_error(CMD_USAGE_SESSIONS,
+		    "ID or --user NAME", NULL) : cmd_usage_error(
+		    CMD_USAGE_SESSIONS, "argument", argv[argc - 1]);
+	return cmd_usage_error(CMD_USAGE_SESSIONS, "sessions command", argv[1]);
 }

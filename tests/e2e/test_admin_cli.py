@@ -173,7 +173,7 @@ def test_usage_lists_the_commands_and_the_exit_statuses(stack):
     r = stack.tessera("-h")
     for text in ("sessions list", "sessions revoke", "sessions purge", "user disable", "user enable",
                  "user list", "3 no user has that name", "4 no session has that id"):
-        assert text in r.stderr, r.describe()
+        assert text in r.stdout, r.describe()
 
 
 def test_the_app_role_may_not_administer(stack, user):
