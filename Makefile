@@ -31,8 +31,8 @@ endif
 TESSERA   = $(if $(SANFLAGS),$(BUILD)/tessera,bin/tessera)
 # The compiled-in defaults follow the install layout, so an installed binary needs a config that
 # names only `database`; make run and the tests name their own paths.
-PATH_DEFS    = -DTESSERA_VERSION='"$(VERSION)"' -DTESSERA_CONFDIR='"$(SYSCONFDIR)/tessera"' \
-               -DTESSERA_DATADIR='"$(PREFIX)/share/tessera"'
+PATH_DEFS    = -DTESSERA_VERSION=\"$(VERSION)\" -DTESSERA_CONFDIR=\"$(SYSCONFDIR)/tessera\" \
+               -DTESSERA_DATADIR=\"$(PREFIX)/share/tessera\"
 ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PATH_DEFS) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
 

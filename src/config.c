@@ -32,15 +32,17 @@ enum conf_type {
 
 struct conf_key {
 	const char	*name;
-	enum conf_type	 type;
 	size_t		 offset;
 	const char	*def;		/* NULL: computed (workers) or empty */
 	long long	 min, max;
+	enum conf_type	 type;
 	int		 flags;		/* CF_* */
 };
 
-#define STR(k, t, d, f)	{ #k, t, offsetof(struct config, k), d, 0, 0, f }
-#define NUM(k, t, d, lo, hi, f) { #k, t, offsetof(struct config, k), d, lo, hi, f }
+#define STR(k, t, d, f)	{ .name = #k, .type = (t), .offset = offsetof(struct config, k), \
+			  .def = (d), .flags = (f) }
+#define NUM(k, t, d, lo, hi, f) { .name = #k, .type = (t), .offset = offsetof(struct config, k), \
+			  .def = (d), .min = (lo), .max = (hi), .flags = (f) }
 
 /*
  * Every key: its type, default, bounds and whether a reload applies it. One line here is one
