@@ -192,7 +192,11 @@ main(int argc, char **argv)
 		return rc;
 	argc -= optind;
 	argv += optind;
-	if (check && argc == 0) {
+	if (check && argc > 0) {
+		cmd_fail("-t is check: it takes no command, not \"%.64s\"", argv[0]);
+		return CMD_USAGE;
+	}
+	if (check) {
 		argc = 1;
 		argv = check_argv;
 	}

@@ -57,6 +57,12 @@ def test_option_c_without_its_file_says_so():
     assert "-c" in line and "argument" in line, line
 
 
+def test_t_takes_no_command():
+    r = tessera("-t", "serve")
+    line = error_line(r)
+    assert r.returncode == USAGE and '"serve"' in line, r.describe()
+
+
 def test_an_unknown_command_is_named_before_reading_the_config():
     r = tessera("frobnicate")
     line = error_line(r)
