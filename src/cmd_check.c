@@ -69,6 +69,25 @@ check_log_file(const struct config *cfg, char *err, size_t errsz)
 	return 0;
 }
 
+/* Reads secret_file as serve does (and wipes what it read). Returns 0 or -1 with err. */
+static int
+check_secret_file(const struct config *cfg, char *err, size_t errsz)
+{
+	struct token_keys keys;
+
+	if (token_keys_load(&keys, cfg->secret_file, err, errsz) == -1)
+		return -1;
+	token_keys_wipe(&keys);
+	return 0;
+}
+
+/* Loads the templates as serve does. Returns 0 or -1 with err. */
+static int
+check_templates(const struct config *cfg, char *err, size_t errsz)
+{
+	return view_init(cfg->templates, err, errsz);
+}
+
 /*
  * Reads what a reload reads (secret_file, the templates) and opens log_file.
  * Returns how many of them failed, each reported through problem (NULL:
@@ -78,27 +97,19 @@ static int
 check_files(const struct config *cfg, char *err, size_t errsz,
     void (*problem)(const char *))
 {
-	struct token_keys keys;
-	int		 n = 0;
+	static int (*const checks[])(const struct config *, char *, size_t) = {
+		check_secret_file, check_templates, check_log_file,
+	};
+	size_t	 i;
+	int	 n = 0;
 
-	if (token_keys_load(&keys, cfg->secret_file, err, errsz) == -1) {
-		if (problem == NULL)
-			return 1;
-		problem(err);
+	for (i = 0; i < sizeof(checks) / sizeof(checks[0]); i++) {
+		if (checks[i](cfg, err, errsz) == 0)
+			continue;
 		n++;
-	} else
-		token_keys_wipe(&keys);
-	if (view_init(cfg->templates, err, errsz) == -1) {
 		if (problem == NULL)
-			return 1;
+			return n;
 		problem(err);
-		n++;
-	}
-	if (check_log_file(cfg, err, errsz) == -1) {
-		if (problem == NULL)
-			return 1;
-		problem(err);
-		n++;
 	}
 	return n;
 }
