@@ -87,6 +87,10 @@ struct db_stmt {
 #define ADMIN_SESSIONS_WHERE \
 	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
 
+/* Accounts for operators (tessera.user_accounts), $1: one user or NULL for all. */
+#define ADMIN_USERS_WHERE \
+	" FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1"
+
 static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
 	    "SELECT set_config('statement_timeout', $1, false)" },
@@ -149,8 +153,10 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_ADMIN_USERS] = { "admin_users", 1, 0,
 	    "SELECT a.username, " ISO_UTC("a.created_at") ", coalesce("
 	    ISO_UTC("a.disabled_at") ", ''), a.live_sessions "
-	    "FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1 "
-	    "ORDER BY a.username" },
+	    ADMIN_USERS_WHERE " ORDER BY a.username" },
+	[SQL_ADMIN_USERS_JSON] = { "admin_users_json", 1, 0,
+	    "SELECT coalesce(json_agg(a ORDER BY a.username), '[]')"
+	    ADMIN_USERS_WHERE },
 	[SQL_ADMIN_DISABLE] = { "admin_disable", 1, 0,
 	    "SELECT tessera.disable_user($1)" },
 	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,

@@ -1,19 +1,17 @@
 /* Health pages: GET /ping (no database) and GET /status (the pool as JSON, php-fpm's fields, for allowed addresses). */
 #include "page.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "form.h"
+#include "netlist.h"
 #include "routes.h"
 #include "scoreboard.h"
 
-#define STATUS_LIST_MAX	1024
 #define STATUS_PROC_MAX	1024	/* bytes of /proc/PID/stat read */
 
 /* GET /ping: "pong", for load balancers; touches nothing. */
@@ -23,51 +21,6 @@ page_ping(struct ctx *c)
 	c->resp->content_type = "text/plain; charset=utf-8";
 	c->resp->no_store = 1;
 	buf_puts(&c->resp->body, "pong\n");
-}
-
-/* Returns 1 if addr lies in prefix/bits (IPv4 or IPv6, same family), else 0. */
-static int
-status_in_net(const char *addr, const char *prefix, int bits)
-{
-	unsigned char	 a[16], p[16];
-	int		 family = strchr(prefix, ':') ? AF_INET6 : AF_INET;
-	int		 max = family == AF_INET6 ? 128 : 32, i;
-
-	if (inet_pton(family, addr, a) != 1 || inet_pton(family, prefix, p) != 1)
-		return 0;
-	if (bits > max)
-		return 0;	/* /99 on an IPv4 address: malformed, matches nothing */
-	if (bits < 0)
-		bits = max;	/* no prefix length: the address alone */
-	for (i = 0; bits > 0; i++, bits -= 8) {
-		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
-		if ((a[i] & mask) != (p[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/* Returns 1 if addr matches an entry of list (addresses or CIDR prefixes, comma or space separated). */
-static int
-status_allowed(const char *list, const char *addr)
-{
-	char	 copy[STATUS_LIST_MAX], *tok, *save = NULL, *slash, *end;
-	long	 bits;
-
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, ", ", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", ", &save)) {
-		bits = -1;
-		if ((slash = strchr(tok, '/')) != NULL) {
-			*slash = '\0';
-			bits = strtol(slash + 1, &end, 10);
-			if (end == slash + 1 || *end != '\0' || bits < 0 || bits > 128)
-				continue;	/* a malformed length matches nothing */
-		}
-		if (status_in_net(addr, tok, (int)bits))
-			return 1;
-	}
-	return 0;
 }
 
 /* Appends s as a JSON string. */
@@ -93,7 +46,7 @@ status_json_string(struct buf *b, const char *s)
 int
 page_status_allowed(struct ctx *c)
 {
-	if (status_allowed(c->app->cfg->status_allow, c->req->remote_addr))
+	if (netlist_match(c->app->cfg->status_allow, c->req->remote_addr))
 		return 1;
 	log_event("status_refused", "path", c->req->path, "addr",
 	    c->req->remote_addr, NULL);

@@ -76,13 +76,42 @@ pool_chown_socket(const struct config *cfg, const char *path)
 	return chown(path, uid, gid);
 }
 
+/*
+ * Removes a stale socket file at sun's path: one nothing accepts on. Returns
+ * 0 (removed, or no socket there), or -1 with err when something accepts
+ * connections on it (another pool: taking its path over would orphan it).
+ */
+static int
+pool_clear_stale_socket(const struct sockaddr_un *sun, char *err, size_t errsz)
+{
+	struct stat	 st;
+	int		 fd, live;
+
+	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errsz, "listen: %s: %s", sun->sun_path, strerror(errno));
+		return -1;
+	}
+	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+	    errno == EAGAIN;
+	close(fd);
+	if (live) {
+		snprintf(err, errsz, "listen: %s: another process accepts "
+		    "connections on this socket (a pool already running?)",
+		    sun->sun_path);
+		return -1;
+	}
+	unlink(sun->sun_path);
+	return 0;
+}
+
 /* Opens a unix socket at path with the configured mode. Returns the fd, or -1 with err. */
 static int
 pool_listen_unix(const struct config *cfg, const char *path, char *err,
     size_t errsz)
 {
 	struct sockaddr_un sun;
-	struct stat	 st;
 	int		 fd;
 
 	memset(&sun, 0, sizeof(sun));
@@ -92,8 +121,8 @@ pool_listen_unix(const struct config *cfg, const char *path, char *err,
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
+	if (pool_clear_stale_socket(&sun, err, errsz) == -1)
+		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chmod(path, (mode_t)cfg->socket_mode) == -1 ||
@@ -194,19 +223,16 @@ pool_listen(const struct config *cfg, char *err, size_t errsz)
 }
 
 /*
- * Started as root, becomes the configured user and group and checks that
- * root cannot be regained; refuses to stay root. Not root: nothing to do.
- * Returns 0, or -1 with a one-line reason in err.
+ * Looks up the configured user (unprivileged) and group (default: the
+ * user's). Returns 0 with their ids, or -1 with a one-line reason in err.
  */
 int
-pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
+pool_user_ids(const struct config *cfg, uid_t *uid, gid_t *gid, char *err,
+    size_t errsz)
 {
 	struct passwd	*pw;
 	struct group	*gr = NULL;
-	gid_t		 gid;
 
-	if (geteuid() != 0)
-		return 0;
 	if (cfg->user[0] == '\0') {
 		snprintf(err, errsz, "user: refusing to serve as root; "
 		    "set user (and group) to an unprivileged account");
@@ -221,9 +247,28 @@ pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
 		snprintf(err, errsz, "group: %s: no such group", cfg->group);
 		return -1;
 	}
-	gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+	return 0;
+}
+
+/*
+ * Started as root, becomes the configured user and group and checks that
+ * root cannot be regained; refuses to stay root. Not root: nothing to do.
+ * Returns 0, or -1 with a one-line reason in err.
+ */
+int
+pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	if (geteuid() != 0)
+		return 0;
+	if (pool_user_ids(cfg, &uid, &gid, err, errsz) == -1)
+		return -1;
 	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
-	    setuid(pw->pw_uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
+	    setuid(uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
 		snprintf(err, errsz, "user: cannot become %s: %s", cfg->user,
 		    strerror(errno));
 		return -1;
@@ -547,7 +592,7 @@ pool_reload_config(struct pool *p)
 {
 	struct config	 next;
 	struct token_keys keys;
-	char		 err[512];
+	char		 err[512], keys_changed[256];
 
 	if (config_load(&next, p->config_path, err, sizeof(err)) == -1 ||
 	    token_keys_load(&keys, next.secret_file, err, sizeof(err)) == -1) {
@@ -561,10 +606,9 @@ pool_reload_config(struct pool *p)
 		config_free(&next);
 		return -1;
 	}
-	if (strcmp(next.listen, p->cfg->listen) != 0 ||
-	    strcmp(next.user, p->cfg->user) != 0)
-		log_event("reload_partial", "msg", "listen, user and group "
-		    "changes take effect at the next restart", NULL);
+	if (config_restart_keys(p->cfg, &next, keys_changed, sizeof(keys_changed)) > 0)
+		log_event("reload_partial", "keys", keys_changed, "msg",
+		    "these take effect at the next restart", NULL);
 	config_free(p->cfg);
 	*p->cfg = next;
 	p->sb->workers = p->cfg->workers;
