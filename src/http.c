@@ -244,12 +244,26 @@ http_set_cookie(struct http_response *resp, const char *name,
 	resp->has_cookie = 1;
 }
 
-/* Makes the response a 303 See Other to location (a path on this site). */
+/*
+ * Makes the response a 303 See Other to location (a path on this site).
+ * Bytes outside printable ASCII (UTF-8, C1 controls, white space) are
+ * percent-encoded, so the header carries only what RFC 3986 allows raw.
+ */
 void
 http_redirect(struct http_response *resp, const char *location)
 {
+	const unsigned char	*p;
+
 	resp->status = 303;
-	http_header(resp, "Location", location);
+	if (strpbrk(location, "\r\n") != NULL)
+		return;
+	buf_puts(&resp->head, "Location: ");
+	for (p = (const unsigned char *)location; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			buf_printf(&resp->head, "%%%02X", *p);
+		else
+			buf_append(&resp->head, (const char *)p, 1);
+	buf_puts(&resp->head, "\r\n");
 }
 
 /* Returns the reason phrase for the statuses tessera sends. */

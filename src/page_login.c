@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "passwd.h"
+#include "text.h"
 #include "throttle.h"
 
 #define LOGIN_FAILED	"Invalid username or password."
@@ -91,6 +92,10 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 	long long	 id = 0;
 	int		 found, ok;
 
+	if (text_username_problem(name) != NULL) {	/* no account has it */
+		passwd_verify(passwd_dummy_hash(), pw, pwlen);	/* same time */
+		return 0;
+	}
 	if ((res = db_query(c->app->db, SQL_USER_LOOKUP, values, NULL)) == NULL)
 		return -1;
 	found = PQntuples(res) == 1;
@@ -109,6 +114,21 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 	}
 	PQclear(res);
 	return id;
+}
+
+/* Logs a failed sign-in; a name that is not a valid username appears only as its keyed hash. */
+static void
+login_log_failed(struct ctx *c, const char *name)
+{
+	char	 hash[TOKEN_NAME_HASH_SIZE];
+
+	if (text_username_problem(name) != NULL) {
+		token_name_hash(c->app->keys, name, strlen(name), hash);
+		log_event("login_failed", "name_hash", hash, "addr",
+		    c->req->remote_addr, "reason", "bad credentials", NULL);
+	} else
+		log_event("login_failed", "user", name, "addr",
+		    c->req->remote_addr, "reason", "bad credentials", NULL);
 }
 
 /*
@@ -180,12 +200,10 @@ page_login(struct ctx *c)
 	}
 	if (name == NULL)
 		name = "";
-	if (*name != '\0' && strlen(name) <= 64 &&
-	    (id = login_attempt(c, name, pw, pwlen)) == -1)
+	if ((id = login_attempt(c, name, pw, pwlen)) == -1)
 		return;
 	if (id == 0) {
-		log_event("login_failed", "user", name, "addr",
-		    c->req->remote_addr, "reason", "bad credentials", NULL);
+		login_log_failed(c, name);
 		login_render(c, 401, LOGIN_FAILED, name, next);
 		return;
 	}

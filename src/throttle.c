@@ -10,8 +10,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "app.h"
+#include "text.h"
 
 #define KEY_MAX	300
 
@@ -22,7 +24,14 @@ throttle_query(struct ctx *c, enum db_sql id, const char *username)
 	char		 user[KEY_MAX], addr[KEY_MAX];
 	const char	*values[2] = { user, addr };
 
-	snprintf(user, sizeof(user), "user:%s", username);
+	char		 hash[TOKEN_NAME_HASH_SIZE];
+
+	if (text_username_problem(username) == NULL)
+		snprintf(user, sizeof(user), "user:%s", username);
+	else {	/* no account has it, and it may not be text PostgreSQL takes */
+		token_name_hash(c->app->keys, username, strlen(username), hash);
+		snprintf(user, sizeof(user), "name:%s", hash);
+	}
 	snprintf(addr, sizeof(addr), "addr:%s", c->req->remote_addr);
 	return db_query(c->app->db, id, values, NULL);
 }

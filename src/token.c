@@ -103,18 +103,44 @@ token_hash(const unsigned char token[TOKEN_BYTES], unsigned char out[TOKEN_BYTES
 	crypto_generichash(out, TOKEN_BYTES, token, TOKEN_BYTES, NULL, 0);
 }
 
-/* Computes HMAC-SHA-512/256 of purpose || token under key i (crypto_auth's MAC). */
+/* Computes HMAC-SHA-512/256 of purpose || the len bytes at data under key i (crypto_auth's MAC). */
 static void
-token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,
-    const unsigned char token[TOKEN_BYTES], unsigned char mac[crypto_auth_BYTES])
+token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
+    const void *data, size_t len, unsigned char mac[crypto_auth_BYTES])
 {
 	crypto_auth_hmacsha512256_state st = keys->hmac[i];
 	unsigned char	 tag = (unsigned char)purpose;
 
 	crypto_auth_hmacsha512256_update(&st, &tag, 1);
-	crypto_auth_hmacsha512256_update(&st, token, TOKEN_BYTES);
+	crypto_auth_hmacsha512256_update(&st, data, len);
 	crypto_auth_hmacsha512256_final(&st, mac);
 	sodium_memzero(&st, sizeof(st));
+}
+
+/* Computes the MAC of purpose || token under key i. */
+static void
+token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], unsigned char mac[crypto_auth_BYTES])
+{
+	token_mac_data(keys, i, purpose, token, TOKEN_BYTES, mac);
+}
+
+/*
+ * Writes the keyed hash that stands for a typed name wherever it may not
+ * appear in clear (an account that does not exist: perhaps a password typed
+ * in the wrong field): hex of the first 16 bytes of the MAC of 'n' || name
+ * under the signing key. An operator holding the secret can compute it for
+ * a name and find its rows and log lines.
+ */
+void
+token_name_hash(const struct token_keys *keys, const char *name, size_t len,
+    char out[TOKEN_NAME_HASH_SIZE])
+{
+	unsigned char	 mac[crypto_auth_BYTES];
+
+	token_mac_data(keys, 0, TOKEN_NAME, name, len, mac);
+	sodium_bin2hex(out, TOKEN_NAME_HASH_SIZE, mac, (TOKEN_NAME_HASH_SIZE - 1) / 2);
+	sodium_memzero(mac, sizeof(mac));
 }
 
 /* Writes the cookie form of token: base64url(token || MAC under the first key). */

@@ -14,6 +14,8 @@
 #define TOKEN_COOKIE_SIZE	87
 /* base64url, no padding, of a 32-byte MAC, plus NUL */
 #define TOKEN_CSRF_SIZE		44
+/* hex of 16 bytes of a name's keyed hash, plus NUL */
+#define TOKEN_NAME_HASH_SIZE	33
 
 /* What a MAC is for: a MAC made for one purpose never verifies for another. */
 enum token_purpose {
@@ -21,6 +23,7 @@ enum token_purpose {
 	TOKEN_PRESESSION = 'p',	/* the pre-session cookie of the sign-in form */
 	TOKEN_CSRF = 'c',	/* a signed-in form's CSRF value */
 	TOKEN_LOGIN_CSRF = 'l',	/* the sign-in form's CSRF value */
+	TOKEN_NAME = 'n',	/* the keyed hash of a name kept out of rows and logs */
 };
 
 /* HMAC states keyed once at load, so a MAC costs no key schedule per request. */
@@ -43,6 +46,8 @@ int	token_verify(const struct token_keys *, enum token_purpose,
 	    __attribute__((warn_unused_result));
 void	token_csrf(const struct token_keys *, enum token_purpose,
 	    const unsigned char token[TOKEN_BYTES], char out[TOKEN_CSRF_SIZE]);
+void	token_name_hash(const struct token_keys *, const char *name,
+	    size_t len, char out[TOKEN_NAME_HASH_SIZE]);
 int	token_csrf_check(const struct token_keys *, enum token_purpose,
 	    const unsigned char token[TOKEN_BYTES], const char *given)
 	    __attribute__((warn_unused_result));
