@@ -9,10 +9,10 @@ enum db_sql {
 	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
-	SQL_SESSION_CREATE,	/* new session, deleting the one it replaces */
+	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
-	SQL_USER_LOOKUP,	/* username -> id, hash, disabled */
-	SQL_USER_REHASH,	/* id, new hash */
+	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch */
+	SQL_USER_REHASH,	/* id, new hash, verified hash -> id if it was still that */
 	SQL_USER_ADD,		/* username, hash -> id */
 	SQL_USER_PASSWD,	/* username, hash -> id; ends the user's sessions */
 	SQL_THROTTLE_ATTEMPT,	/* user key, address key -> seconds to wait, 0: go (counted) */

@@ -81,15 +81,15 @@ page_login_form(struct ctx *c)
 /*
  * Checks name and password against the users table. An unknown or disabled
  * user is verified against a dummy hash, so every failure takes the same
- * time. Returns the user id, 0 for bad credentials, -1 on a database failure.
+ * time. Returns 1 with what was verified in *proof, 0 for bad credentials,
+ * -1 on a database failure.
  */
-static long long
-login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
+static int
+login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
+    struct sess_proof *proof)
 {
-	const char	*values[2] = { name, NULL };
-	char		 fresh[crypto_pwhash_STRBYTES];
+	const char	*values[1] = { name };
 	PGresult	*res;
-	long long	 id = 0;
 	int		 found, ok;
 
 	if (text_username_problem(name) != NULL) {	/* no account has it */
@@ -100,20 +100,40 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 		return -1;
 	found = PQntuples(res) == 1;
 	ok = passwd_verify(found ? PQgetvalue(res, 0, 1) : passwd_dummy_hash(),
-	    pw, pwlen);
-	if (found && ok && PQgetvalue(res, 0, 2)[0] == 'f')
-		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	if (id > 0 && passwd_needs_rehash(PQgetvalue(res, 0, 1)) &&
-	    passwd_hash(pw, pwlen, fresh) == 0) {
-		PGresult *up;
-		values[0] = PQgetvalue(res, 0, 0);
-		values[1] = fresh;
-		if ((up = db_query(c->app->db, SQL_USER_REHASH, values, NULL)))
-			PQclear(up);
-		log_event("password_rehashed", "user", name, NULL);
+	    pw, pwlen) && found && PQgetvalue(res, 0, 2)[0] == 'f' &&
+	    strlen(PQgetvalue(res, 0, 1)) < sizeof(proof->password_hash);
+	if (ok) {
+		proof->user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		proof->auth_epoch = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+		snprintf(proof->password_hash, sizeof(proof->password_hash),
+		    "%s", PQgetvalue(res, 0, 1));
 	}
 	PQclear(res);
-	return id;
+	return ok;
+}
+
+/*
+ * Upgrades the hash just verified when it is weaker than configured, only
+ * if it is still the stored one (a password change in between wins); logs
+ * password_rehashed only when the row changed.
+ */
+static void
+login_rehash(struct ctx *c, const char *name, const struct sess_proof *proof,
+    const char *pw, size_t pwlen)
+{
+	char		 fresh[crypto_pwhash_STRBYTES], id[24];
+	const char	*values[3] = { id, fresh, proof->password_hash };
+	PGresult	*res;
+
+	if (!passwd_needs_rehash(proof->password_hash) ||
+	    passwd_hash(pw, pwlen, fresh) != 0)
+		return;
+	snprintf(id, sizeof(id), "%lld", proof->user_id);
+	if ((res = db_query(c->app->db, SQL_USER_REHASH, values, NULL)) == NULL)
+		return;		/* logged by db_query */
+	if (PQntuples(res) == 1)
+		log_event("password_rehashed", "user", name, NULL);
+	PQclear(res);
 }
 
 /* Logs a failed sign-in; a name that is not a valid username appears only as its keyed hash. */
@@ -135,7 +155,7 @@ login_log_failed(struct ctx *c, const char *name)
  * Answers 429 with Retry-After for an attempt that must still wait, or the
  * database error. Returns -1, for login_attempt to pass on.
  */
-static long long
+static int
 login_refused(struct ctx *c, const char *name, int wait)
 {
 	char	 retry[16];
@@ -157,14 +177,17 @@ login_refused(struct ctx *c, const char *name, int wait)
  * Checks the attempt while holding one of the pool's hash slots, once the
  * throttle has let it go ahead (and counted it); a password of unacceptable
  * length is refused without hashing, but only then, like any other guess.
- * Returns the user id, 0 for bad credentials, -1 after answering the
+ * A verified password makes the session, unless the account changed since
+ * it was read (password, disable, revoke: then it is a failure like any
+ * other), and then upgrades the hash if it must.
+ * Returns 1 signed in, 0 for bad credentials, -1 after answering the
  * request itself (busy, throttled or no database).
  */
-static long long
+static int
 login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 {
-	long long	 id = 0;
-	int		 wait, slot;
+	struct sess_proof proof;
+	int		 rc = 0, wait, slot;
 
 	if ((slot = passwd_slot_take()) == -1) {
 		log_event("login_busy", "addr", c->req->remote_addr, NULL);
@@ -173,12 +196,28 @@ login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 		return -1;
 	}
 	if ((wait = throttle_attempt(c, name)) != 0)
-		id = login_refused(c, name, wait);
+		rc = login_refused(c, name, wait);
 	else if (pw != NULL && passwd_check(pw, pwlen) == NULL &&
-	    (id = login_check(c, name, pw, pwlen)) == -1)
+	    (rc = login_check(c, name, pw, pwlen, &proof)) == 1) {
+		switch (sess_create(c, &proof)) {
+		case 0:
+			login_rehash(c, name, &proof, pw, pwlen);
+			break;
+		case 1:
+			log_event("login_raced", "user", name, "addr",
+			    c->req->remote_addr, "reason",
+			    "account changed during sign-in", NULL);
+			rc = 0;
+			break;
+		default:
+			rc = -1;
+		}
+	}
+	if (rc == -1 && wait == 0)
 		page_db_error(c);
 	passwd_slot_give(slot);
-	return id;
+	sodium_memzero(&proof, sizeof(proof));
+	return rc;
 }
 
 /* POST /login: a fresh session and 303 to next, or 401 with the form again. */
@@ -189,7 +228,7 @@ page_login(struct ctx *c)
 	const char	*pw = form_get(&c->req->form, "password");
 	const char	*next = login_next(form_get(&c->req->form, "next"));
 	size_t		 pwlen = pw ? strlen(pw) : 0;
-	long long	 id = 0;
+	int		 rc;
 
 	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
 		log_event("csrf_rejected", "path", c->req->path, "user", name,
@@ -200,15 +239,11 @@ page_login(struct ctx *c)
 	}
 	if (name == NULL)
 		name = "";
-	if ((id = login_attempt(c, name, pw, pwlen)) == -1)
+	if ((rc = login_attempt(c, name, pw, pwlen)) == -1)
 		return;
-	if (id == 0) {
+	if (rc == 0) {
 		login_log_failed(c, name);
 		login_render(c, 401, LOGIN_FAILED, name, next);
-		return;
-	}
-	if (sess_create(c, id) == -1) {
-		page_db_error(c);
 		return;
 	}
 	throttle_succeeded(c, name);

@@ -349,26 +349,29 @@ sess_storable_len(const char *s, size_t max)
 }
 
 /*
- * Signs user_id in: a fresh token, a new row (the session the cookie named,
- * if any, is deleted in the same statement), the cookie, and the end of the
- * pre-session cookie. Returns 0, or -1 on a database failure.
+ * Signs the user of proof in: a fresh token, a new row (the session the
+ * cookie named, if any, is deleted in the same statement), the cookie, and
+ * the end of the pre-session cookie. The row is made only while the user
+ * still has the verified hash, the epoch seen and no disable. Returns 0,
+ * 1 if the account changed since (no session), or -1 on a database failure.
  */
 int
-sess_create(struct ctx *c, long long user_id)
+sess_create(struct ctx *c, const struct sess_proof *proof)
 {
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
 	char		 uid[24], idle[16], absolute[16], ua[STORED_TEXT_MAX + 1];
-	char		 pre[COOKIE_NAME_MAX];
-	const char	*values[7];
-	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES };
-	int		 had = s->has_token, ualen;
+	char		 pre[COOKIE_NAME_MAX], epoch[24];
+	const char	*values[9];
+	int		 lengths[9] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0 };
+	int		 had = s->has_token, ualen, made;
 	PGresult	*res;
 
 	memcpy(old, s->hash, sizeof(old));
 	token_new(s->token);
 	token_hash(s->token, s->hash);
-	snprintf(uid, sizeof(uid), "%lld", user_id);
+	snprintf(uid, sizeof(uid), "%lld", proof->user_id);
+	snprintf(epoch, sizeof(epoch), "%lld", proof->auth_epoch);
 	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
 	snprintf(absolute, sizeof(absolute), "%d", c->app->cfg->absolute_timeout);
 	ualen = sess_storable_len(c->req->user_agent, STORED_TEXT_MAX);
@@ -380,14 +383,21 @@ sess_create(struct ctx *c, long long user_id)
 	values[4] = c->req->remote_addr;
 	values[5] = ualen > 0 ? ua : NULL;
 	values[6] = had ? (const char *)old : NULL;
+	values[7] = proof->password_hash;
+	values[8] = epoch;
 	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
 		return -1;
-	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if ((made = PQntuples(res) == 1))
+		s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
+	if (!made) {
+		s->has_token = 0;
+		return 1;
+	}
 	s->has_token = s->live = 1;
-	s->user_id = user_id;
+	s->user_id = proof->user_id;
 	sess_send_cookie(c);
 	sess_cookie_name(c, PRESESSION_SUFFIX, pre);
 	http_set_cookie(c->resp, pre, "", 0, sess_secure(c));

@@ -23,6 +23,13 @@ struct sess_kv {
 	char	*value;
 };
 
+/* The account as a sign-in verified it: a session is made only while it still is so. */
+struct sess_proof {
+	long long	 user_id;
+	long long	 auth_epoch;	/* tessera.users.auth_epoch when it was read */
+	char		 password_hash[crypto_pwhash_STRBYTES];	/* the hash verified */
+};
+
 struct sess {
 	int			 has_token;	/* a validly signed cookie came in */
 	int			 live;		/* its row is live (after sess_load) */
@@ -43,7 +50,7 @@ struct sess {
 
 void		 sess_read_cookie(struct ctx *);
 int		 sess_load(struct ctx *) __attribute__((warn_unused_result));
-int		 sess_create(struct ctx *, long long user_id)
+int		 sess_create(struct ctx *, const struct sess_proof *)
 		    __attribute__((warn_unused_result));
 int		 sess_destroy(struct ctx *) __attribute__((warn_unused_result));
 void		 sess_free(struct sess *);
