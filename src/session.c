@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
@@ -13,6 +14,7 @@
 #include "text.h"
 
 #define PRESESSION_SUFFIX	"_pre"
+#define PRESESSION_BYTES	(TOKEN_BYTES + 8)	/* nonce, issue time */
 #define COOKIE_NAME_MAX		128
 #define STORED_TEXT_MAX		512	/* user agent bytes kept in the row */
 
@@ -34,22 +36,22 @@ sess_cookie_name(const struct ctx *c, const char *suffix,
 }
 
 /*
- * Finds the first cookie called name+suffix whose signature for purpose
- * verifies. Returns 1 with its token, 0 if none does (logging a rejected
- * signature, never the value).
+ * Finds the first cookie called name+suffix that token_open accepts for
+ * purpose over len bytes. Returns 1 with them in data, 0 if none does
+ * (logging a rejected signature, never the value).
  */
 static int
 sess_find_cookie(const struct ctx *c, const char *suffix,
-    enum token_purpose purpose, unsigned char token[TOKEN_BYTES])
+    enum token_purpose purpose, unsigned char *data, size_t len)
 {
 	char		 name[COOKIE_NAME_MAX];
 	const char	*cursor = c->req->cookie, *value;
-	size_t		 len;
+	size_t		 vlen;
 	int		 seen = 0;
 
 	sess_cookie_name(c, suffix, name);
-	while (http_cookie_next(&cursor, name, &value, &len)) {
-		if (token_verify(c->app->keys, purpose, value, len, token))
+	while (http_cookie_next(&cursor, name, &value, &vlen)) {
+		if (token_open(c->app->keys, purpose, value, vlen, data, len))
 			return 1;
 		seen = 1;
 	}
@@ -78,7 +80,8 @@ sess_read_cookie(struct ctx *c)
 {
 	struct sess	*s = &c->sess;
 
-	s->has_token = sess_find_cookie(c, "", TOKEN_SESSION, s->token);
+	s->has_token = sess_find_cookie(c, "", TOKEN_SESSION, s->token,
+	    TOKEN_BYTES);
 	if (s->has_token)
 		token_hash(s->token, s->hash);
 }
@@ -450,33 +453,61 @@ sess_csrf_ok(const struct ctx *c, const char *given)
 }
 
 /*
+ * Reads the pre-session cookie: a nonce and the time it was issued, sealed
+ * together. Returns its age in seconds with the nonce, or -1 if there is
+ * none, it has lived login_form_timeout, or it claims to come from the
+ * future (more than a minute of clock skew between hosts).
+ */
+static int64_t
+sess_presession(const struct ctx *c, unsigned char nonce[TOKEN_BYTES])
+{
+	unsigned char	 pre[PRESESSION_BYTES];
+	int64_t		 age = -1;
+
+	if (sess_find_cookie(c, PRESESSION_SUFFIX, TOKEN_PRESESSION, pre,
+	    sizeof(pre))) {
+		age = (int64_t)time(NULL) - (int64_t)token_get_u64(pre + TOKEN_BYTES);
+		if (age >= c->app->cfg->login_form_timeout || age < -60)
+			age = -1;
+		else
+			memcpy(nonce, pre, TOKEN_BYTES);
+	}
+	sodium_memzero(pre, sizeof(pre));
+	return age;
+}
+
+/*
  * Writes the sign-in form's CSRF value: a MAC of the pre-session nonce,
- * which lives in its own signed cookie (set here if missing) and in no row.
+ * which lives in its own sealed cookie with its issue time, in no row. A
+ * missing cookie, or one past half its lifetime, is replaced by a new one,
+ * so a form just shown has at least half of login_form_timeout to be sent.
  */
 void
 sess_login_csrf(struct ctx *c, char out[TOKEN_CSRF_SIZE])
 {
-	unsigned char	 nonce[TOKEN_BYTES];
-	char		 name[COOKIE_NAME_MAX], value[TOKEN_COOKIE_SIZE];
+	unsigned char	 pre[PRESESSION_BYTES];
+	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PRESESSION_BYTES)];
+	int64_t		 age = sess_presession(c, pre);
 
-	if (!sess_find_cookie(c, PRESESSION_SUFFIX, TOKEN_PRESESSION, nonce)) {
-		token_new(nonce);
-		token_sign(c->app->keys, TOKEN_PRESESSION, nonce, value);
+	if (age < 0 || age > c->app->cfg->login_form_timeout / 2) {
+		token_new(pre);
+		token_put_u64(pre + TOKEN_BYTES, (uint64_t)time(NULL));
+		token_seal(c->app->keys, TOKEN_PRESESSION, pre, sizeof(pre), value);
 		sess_cookie_name(c, PRESESSION_SUFFIX, name);
 		http_set_cookie(c->resp, name, value, -1, sess_secure(c));
 	}
-	token_csrf(c->app->keys, TOKEN_LOGIN_CSRF, nonce, out);
-	sodium_memzero(nonce, sizeof(nonce));
+	token_csrf(c->app->keys, TOKEN_LOGIN_CSRF, pre, out);
+	sodium_memzero(pre, sizeof(pre));
 }
 
-/* Returns 1 if given matches the pre-session cookie that came with the request, else 0. */
+/* Returns 1 if given matches the live pre-session cookie that came with the request, else 0. */
 int
 sess_login_csrf_ok(const struct ctx *c, const char *given)
 {
 	unsigned char	 nonce[TOKEN_BYTES];
 	int		 ok;
 
-	ok = sess_find_cookie(c, PRESESSION_SUFFIX, TOKEN_PRESESSION, nonce) &&
+	ok = sess_presession(c, nonce) >= 0 &&
 	    token_csrf_check(c->app->keys, TOKEN_LOGIN_CSRF, nonce, given);
 	sodium_memzero(nonce, sizeof(nonce));
 	return ok;
