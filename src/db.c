@@ -131,8 +131,9 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "WHERE username = $1 RETURNING id), "
 	    "ended AS (DELETE FROM tessera.sessions WHERE user_id IN "
 	    "(SELECT id FROM changed)) SELECT id FROM changed" },
-	[SQL_THROTTLE_ATTEMPT] = { "throttle_attempt", 2, 0,
-	    "SELECT tessera.login_attempt($1, $2)" },
+	[SQL_THROTTLE_ATTEMPT] = { "throttle_attempt", 6, 0,
+	    "SELECT retry, device, known FROM tessera.login_attempt($1, $2, $3, "
+	    "$4, $5::bigint, $6::bigint)" },
 	[SQL_THROTTLE_SUCCEEDED] = { "throttle_succeeded", 2, 0,
 	    "SELECT tessera.login_succeeded($1, $2)" },
 	[SQL_SESSION_END] = { "session_end", 2, 0,

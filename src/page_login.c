@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "passwd.h"
@@ -81,12 +82,12 @@ page_login_form(struct ctx *c)
 /*
  * Checks name and password against the users table. An unknown or disabled
  * user is verified against a dummy hash, so every failure takes the same
- * time. Returns 1 with what was verified in *proof, 0 for bad credentials,
- * -1 on a database failure.
+ * time. Returns 1 with what was verified in *v, 0 for bad credentials, -1
+ * on a database failure.
  */
 static int
 login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
-    struct sess_proof *proof)
+    struct sess_verified *v)
 {
 	const char	*values[1] = { name };
 	PGresult	*res;
@@ -101,12 +102,15 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
 	found = PQntuples(res) == 1;
 	ok = passwd_verify(found ? PQgetvalue(res, 0, 1) : passwd_dummy_hash(),
 	    pw, pwlen) && found && PQgetvalue(res, 0, 2)[0] == 'f' &&
-	    strlen(PQgetvalue(res, 0, 1)) < sizeof(proof->password_hash);
+	    strlen(PQgetvalue(res, 0, 1)) < sizeof(v->password_hash);
 	if (ok) {
-		proof->user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		proof->auth_epoch = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
-		snprintf(proof->password_hash, sizeof(proof->password_hash),
-		    "%s", PQgetvalue(res, 0, 1));
+		v->proof.user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		v->proof.auth_epoch = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+		v->proof.proved_at = (int64_t)time(NULL);
+		v->proof.factors = PROOF_PASSWORD;
+		randombytes_buf(v->proof.id, sizeof(v->proof.id));
+		snprintf(v->password_hash, sizeof(v->password_hash), "%s",
+		    PQgetvalue(res, 0, 1));
 	}
 	PQclear(res);
 	return ok;
@@ -118,17 +122,17 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
  * password_rehashed only when the row changed.
  */
 static void
-login_rehash(struct ctx *c, const char *name, const struct sess_proof *proof,
+login_rehash(struct ctx *c, const char *name, const struct sess_verified *v,
     const char *pw, size_t pwlen)
 {
 	char		 fresh[crypto_pwhash_STRBYTES], id[24];
-	const char	*values[3] = { id, fresh, proof->password_hash };
+	const char	*values[3] = { id, fresh, v->password_hash };
 	PGresult	*res;
 
-	if (!passwd_needs_rehash(proof->password_hash) ||
+	if (!passwd_needs_rehash(v->password_hash) ||
 	    passwd_hash(pw, pwlen, fresh) != 0)
 		return;
-	snprintf(id, sizeof(id), "%lld", proof->user_id);
+	snprintf(id, sizeof(id), "%lld", v->proof.user_id);
 	if ((res = db_query(c->app->db, SQL_USER_REHASH, values, NULL)) == NULL)
 		return;		/* logged by db_query */
 	if (PQntuples(res) == 1)
@@ -136,37 +140,26 @@ login_rehash(struct ctx *c, const char *name, const struct sess_proof *proof,
 	PQclear(res);
 }
 
-/* Logs a failed sign-in; a name that is not a valid username appears only as its keyed hash. */
+/* Logs an attempt's outcome with the name (or its keyed hash, when no account has it) and address. */
 static void
-login_log_failed(struct ctx *c, const char *name)
+login_log(struct ctx *c, const char *event, const char *name,
+    const struct throttle_claim *cl, const char *reason, const char *retry)
 {
-	char	 hash[TOKEN_NAME_HASH_SIZE];
+	const char	*key, *who = throttle_log_name(cl, name, &key);
 
-	if (text_username_problem(name) != NULL) {
-		token_name_hash(c->app->keys, name, strlen(name), hash);
-		log_event("login_failed", "name_hash", hash, "addr",
-		    c->req->remote_addr, "reason", "bad credentials", NULL);
-	} else
-		log_event("login_failed", "user", name, "addr",
-		    c->req->remote_addr, "reason", "bad credentials", NULL);
+	log_event(event, key, who, "addr", c->req->remote_addr, "reason", reason,
+	    "device", cl->device ? "known" : "unknown",
+	    retry != NULL ? "retry_after" : NULL, retry, NULL);
 }
 
-/*
- * Answers 429 with Retry-After for an attempt that must still wait, or the
- * database error. Returns -1, for login_attempt to pass on.
- */
+/* Answers 429 with Retry-After for an attempt that must still wait. Returns -1, for login_attempt to pass on. */
 static int
-login_refused(struct ctx *c, const char *name, int wait)
+login_refused(struct ctx *c, const char *name, const struct throttle_claim *cl)
 {
 	char	 retry[16];
 
-	if (wait < 0) {
-		page_db_error(c);
-		return -1;
-	}
-	snprintf(retry, sizeof(retry), "%d", wait);
-	log_event("login_throttled", "user", name, "addr", c->req->remote_addr,
-	    "reason", "too many failures", "retry_after", retry, NULL);
+	snprintf(retry, sizeof(retry), "%d", cl->retry);
+	login_log(c, "login_throttled", name, cl, "too many failures", retry);
 	http_header(c->resp, "Retry-After", retry);
 	page_error(c, 429, "Too many failed sign-ins. "
 	    "Please wait a little and try again.");
@@ -180,14 +173,15 @@ login_refused(struct ctx *c, const char *name, int wait)
  * A verified password makes the session, unless the account changed since
  * it was read (password, disable, revoke: then it is a failure like any
  * other), and then upgrades the hash if it must.
- * Returns 1 signed in, 0 for bad credentials, -1 after answering the
- * request itself (busy, throttled or no database).
+ * Returns 1 signed in (*v says as whom), 0 for bad credentials, -1 after
+ * answering the request itself (busy, throttled or no database).
  */
 static int
-login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
+login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen,
+    struct throttle_claim *cl, struct sess_verified *v)
 {
-	struct sess_proof proof;
-	int		 rc = 0, wait, slot;
+	struct proof	 device;
+	int		 rc = 0, slot;
 
 	if ((slot = passwd_slot_take()) == -1) {
 		log_event("login_busy", "addr", c->req->remote_addr, NULL);
@@ -195,17 +189,19 @@ login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 		    "Please try again in a few seconds.");
 		return -1;
 	}
-	if ((wait = throttle_attempt(c, name)) != 0)
-		rc = login_refused(c, name, wait);
+	if (throttle_attempt(c, name, sess_device_read(c, &device) ? &device :
+	    NULL, cl) == -1)
+		rc = -1;
+	else if (cl->retry > 0)
+		rc = login_refused(c, name, cl);
 	else if (pw != NULL && passwd_check(pw, pwlen) == NULL &&
-	    (rc = login_check(c, name, pw, pwlen, &proof)) == 1) {
-		switch (sess_create(c, &proof)) {
+	    (rc = login_check(c, name, pw, pwlen, v)) == 1) {
+		switch (sess_create(c, v)) {
 		case 0:
-			login_rehash(c, name, &proof, pw, pwlen);
+			login_rehash(c, name, v, pw, pwlen);
 			break;
 		case 1:
-			log_event("login_raced", "user", name, "addr",
-			    c->req->remote_addr, "reason",
+			login_log(c, "login_raced", name, cl,
 			    "account changed during sign-in", NULL);
 			rc = 0;
 			break;
@@ -213,14 +209,17 @@ login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 			rc = -1;
 		}
 	}
-	if (rc == -1 && wait == 0)
+	if (rc == -1 && cl->retry == 0)
 		page_db_error(c);
 	passwd_slot_give(slot);
-	sodium_memzero(&proof, sizeof(proof));
+	sodium_memzero(&device, sizeof(device));
 	return rc;
 }
 
-/* POST /login: a fresh session and 303 to next, or 401 with the form again. */
+/*
+ * POST /login: a fresh session, a fresh device cookie and 303 to next, or
+ * 401 with the form again.
+ */
 void
 page_login(struct ctx *c)
 {
@@ -228,25 +227,34 @@ page_login(struct ctx *c)
 	const char	*pw = form_get(&c->req->form, "password");
 	const char	*next = login_next(form_get(&c->req->form, "next"));
 	size_t		 pwlen = pw ? strlen(pw) : 0;
+	struct throttle_claim cl;
+	struct sess_verified v;
+	char		 hash[TOKEN_NAME_HASH_SIZE];
 	int		 rc;
 
+	if (name == NULL)
+		name = "";
 	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
-		log_event("csrf_rejected", "path", c->req->path, "user", name,
-		    "addr", c->req->remote_addr, "reason", "bad csrf", NULL);
+		token_name_hash(c->app->keys, name, strlen(name), hash);
+		log_event("csrf_rejected", "path", c->req->path, "name_hash",
+		    hash, "addr", c->req->remote_addr, "reason", "bad csrf",
+		    NULL);
 		page_error(c, 403, "This sign-in form has expired. "
 		    "Go back, reload the page and try again.");
 		return;
 	}
-	if (name == NULL)
-		name = "";
-	if ((rc = login_attempt(c, name, pw, pwlen)) == -1)
-		return;
+	if ((rc = login_attempt(c, name, pw, pwlen, &cl, &v)) == -1)
+		goto out;
 	if (rc == 0) {
-		login_log_failed(c, name);
+		login_log(c, "login_failed", name, &cl, "bad credentials", NULL);
 		login_render(c, 401, LOGIN_FAILED, name, next);
-		return;
+		goto out;
 	}
-	throttle_succeeded(c, name);
-	log_event("login_ok", "user", name, "addr", c->req->remote_addr, NULL);
+	throttle_succeeded(c, name, &cl);
+	sess_device_send(c, &v.proof);
+	log_event("login_ok", "user", name, "addr", c->req->remote_addr,
+	    "device", cl.device ? "known" : "unknown", NULL);
 	http_redirect(c->resp, next);
+out:
+	sodium_memzero(&v, sizeof(v));
 }

@@ -15,6 +15,7 @@
 
 #define PRESESSION_SUFFIX	"_pre"
 #define PRESESSION_BYTES	(TOKEN_BYTES + 8)	/* nonce, issue time */
+#define DEVICE_SUFFIX		"_dev"
 #define COOKIE_NAME_MAX		128
 #define STORED_TEXT_MAX		512	/* user agent bytes kept in the row */
 
@@ -352,14 +353,14 @@ sess_storable_len(const char *s, size_t max)
 }
 
 /*
- * Signs the user of proof in: a fresh token, a new row (the session the
+ * Signs the user v verified in: a fresh token, a new row (the session the
  * cookie named, if any, is deleted in the same statement), the cookie, and
  * the end of the pre-session cookie. The row is made only while the user
  * still has the verified hash, the epoch seen and no disable. Returns 0,
  * 1 if the account changed since (no session), or -1 on a database failure.
  */
 int
-sess_create(struct ctx *c, const struct sess_proof *proof)
+sess_create(struct ctx *c, const struct sess_verified *v)
 {
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
@@ -373,8 +374,8 @@ sess_create(struct ctx *c, const struct sess_proof *proof)
 	memcpy(old, s->hash, sizeof(old));
 	token_new(s->token);
 	token_hash(s->token, s->hash);
-	snprintf(uid, sizeof(uid), "%lld", proof->user_id);
-	snprintf(epoch, sizeof(epoch), "%lld", proof->auth_epoch);
+	snprintf(uid, sizeof(uid), "%lld", v->proof.user_id);
+	snprintf(epoch, sizeof(epoch), "%lld", v->proof.auth_epoch);
 	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
 	snprintf(absolute, sizeof(absolute), "%d", c->app->cfg->absolute_timeout);
 	ualen = sess_storable_len(c->req->user_agent, STORED_TEXT_MAX);
@@ -386,7 +387,7 @@ sess_create(struct ctx *c, const struct sess_proof *proof)
 	values[4] = c->req->remote_addr;
 	values[5] = ualen > 0 ? ua : NULL;
 	values[6] = had ? (const char *)old : NULL;
-	values[7] = proof->password_hash;
+	values[7] = v->password_hash;
 	values[8] = epoch;
 	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
@@ -400,7 +401,7 @@ sess_create(struct ctx *c, const struct sess_proof *proof)
 		return 1;
 	}
 	s->has_token = s->live = 1;
-	s->user_id = proof->user_id;
+	s->user_id = v->proof.user_id;
 	sess_send_cookie(c);
 	sess_cookie_name(c, PRESESSION_SUFFIX, pre);
 	http_set_cookie(c->resp, pre, "", 0, sess_secure(c));
@@ -409,8 +410,10 @@ sess_create(struct ctx *c, const struct sess_proof *proof)
 
 /*
  * Signs out: deletes the row the cookie names (noting whose it was in
- * username), expires the cookie and asks the browser to clear this site's
- * cookies. Returns 0, or -1 on a database failure.
+ * username) and expires the cookie. The device cookie stays: it is what
+ * spares this browser the throttling of strangers at the next sign-in (so
+ * no Clear-Site-Data: "cookies", which would erase it). Returns 0, or -1
+ * on a database failure.
  */
 int
 sess_destroy(struct ctx *c)
@@ -433,7 +436,6 @@ sess_destroy(struct ctx *c)
 	s->live = 0;
 	sess_cookie_name(c, "", name);
 	http_set_cookie(c->resp, name, "", 0, sess_secure(c));
-	http_header(c->resp, "Clear-Site-Data", "\"cookies\"");
 	return 0;
 }
 
@@ -511,4 +513,42 @@ sess_login_csrf_ok(const struct ctx *c, const char *given)
 	    token_csrf_check(c->app->keys, TOKEN_LOGIN_CSRF, nonce, given);
 	sodium_memzero(nonce, sizeof(nonce));
 	return ok;
+}
+
+/*
+ * Reads the device cookie: a proof that this browser once signed in as a
+ * user. Returns 1 with it if one is sealed by us, of a known version and
+ * younger than device_lifetime, else 0. Whether its user and auth epoch
+ * are still current is for the throttle's statement to judge.
+ */
+int
+sess_device_read(const struct ctx *c, struct proof *p)
+{
+	unsigned char	 raw[PROOF_BYTES];
+	int64_t		 age;
+	int		 ok;
+
+	ok = sess_find_cookie(c, DEVICE_SUFFIX, TOKEN_DEVICE, raw, sizeof(raw)) &&
+	    proof_unpack(raw, p) == 0;
+	sodium_memzero(raw, sizeof(raw));
+	if (!ok)
+		return 0;
+	age = (int64_t)time(NULL) - p->proved_at;
+	return age < c->app->cfg->device_lifetime && age >= -60;
+}
+
+/* Sends the device cookie for proof p (sealed; Max-Age device_lifetime), replacing any other. */
+void
+sess_device_send(struct ctx *c, const struct proof *p)
+{
+	unsigned char	 raw[PROOF_BYTES];
+	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PROOF_BYTES)];
+
+	proof_pack(p, raw);
+	token_seal(c->app->keys, TOKEN_DEVICE, raw, sizeof(raw), value);
+	sess_cookie_name(c, DEVICE_SUFFIX, name);
+	http_set_cookie(c->resp, name, value, c->app->cfg->device_lifetime,
+	    sess_secure(c));
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(value, sizeof(value));
 }

@@ -2,6 +2,7 @@
 #ifndef TESSERA_SESSION_H
 #define TESSERA_SESSION_H
 
+#include "proof.h"
 #include "token.h"
 
 #define SESS_MAX_DATA		16
@@ -23,11 +24,10 @@ struct sess_kv {
 	char	*value;
 };
 
-/* The account as a sign-in verified it: a session is made only while it still is so. */
-struct sess_proof {
-	long long	 user_id;
-	long long	 auth_epoch;	/* tessera.users.auth_epoch when it was read */
-	char		 password_hash[crypto_pwhash_STRBYTES];	/* the hash verified */
+/* A password just verified: what it proves, and the hash it matched (a session is made only while both hold). */
+struct sess_verified {
+	struct proof	 proof;
+	char		 password_hash[crypto_pwhash_STRBYTES];
 };
 
 struct sess {
@@ -50,7 +50,7 @@ struct sess {
 
 void		 sess_read_cookie(struct ctx *);
 int		 sess_load(struct ctx *) __attribute__((warn_unused_result));
-int		 sess_create(struct ctx *, const struct sess_proof *)
+int		 sess_create(struct ctx *, const struct sess_verified *)
 		    __attribute__((warn_unused_result));
 int		 sess_destroy(struct ctx *) __attribute__((warn_unused_result));
 void		 sess_free(struct sess *);
@@ -63,5 +63,7 @@ void		 sess_csrf(const struct ctx *, char out[TOKEN_CSRF_SIZE]);
 int		 sess_csrf_ok(const struct ctx *, const char *given);
 void		 sess_login_csrf(struct ctx *, char out[TOKEN_CSRF_SIZE]);
 int		 sess_login_csrf_ok(const struct ctx *, const char *given);
+int		 sess_device_read(const struct ctx *, struct proof *);
+void		 sess_device_send(struct ctx *, const struct proof *);
 
 #endif

@@ -29,6 +29,7 @@ enum token_purpose {
 	TOKEN_CSRF = 'c',	/* a signed-in form's CSRF value */
 	TOKEN_LOGIN_CSRF = 'l',	/* the sign-in form's CSRF value */
 	TOKEN_NAME = 'n',	/* the keyed hash of a name kept out of rows and logs */
+	TOKEN_DEVICE = 'd',	/* the device cookie (a struct proof) */
 };
 
 /* HMAC states keyed once at load, so a MAC costs no key schedule per request. */
