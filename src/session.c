@@ -393,7 +393,8 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
 		return -1;
-	if ((made = PQntuples(res) == 1))
+	made = PQntuples(res) == 1;
+	if (made)
 		s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
 	if (!made) {
