@@ -19,7 +19,7 @@ enum cmd_exit {
 #define CMD_USAGE_CHECK		"usage: tessera [-c FILE] check"
 #define CMD_USAGE_MIGRATE	"usage: tessera [-c FILE] migrate"
 #define CMD_USAGE_USER		"usage: tessera [-c FILE] user add|passwd|disable|" \
-				"enable NAME | user list [--json]"
+				"enable|2fa|2fa-reset NAME | user list [--json]"
 #define CMD_USAGE_SESSIONS	"usage: tessera [-c FILE] sessions list [--user NAME] " \
 				"[--json] | revoke ID | revoke --user NAME | " \
 				"purge [--batch N] [--pause MS]"

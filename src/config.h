@@ -39,6 +39,7 @@ struct config {
 	int	 prune_interval;	/* seconds between purges of expired rows; 0: off */
 	int	 login_form_timeout;	/* seconds a sign-in form (pre-session cookie) lives */
 	int	 device_lifetime;	/* seconds a device cookie lives */
+	int	 reauth_window;		/* seconds a proof of identity counts for sensitive actions */
 	int	 max_body;		/* bytes */
 	int	 cookie_secure;		/* enum cookie_secure */
 	int	 cookie_persistent;	/* 1: Max-Age; 0: browser-session cookie */

@@ -33,7 +33,9 @@ struct db_stmt {
 	"|| '=' || encode(convert_to(e.value, 'UTF8'), 'hex'), '&') " \
 	"FROM jsonb_each_text(s.data) AS e WHERE e.value IS NOT NULL), ''), " \
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
-	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"s.assurance_level, " \
+	"floor(extract(epoch FROM now() - s.authenticated_at))::bigint"
 
 /*
  * A session is live when neither expiry has passed, its user is enabled
@@ -109,21 +111,25 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 7, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST },
 	/* Only while the user still has the hash verified ($8), the epoch seen ($9) and no disable. */
-	[SQL_SESSION_CREATE] = { "session_create", 9, 1u << 0 | 1u << 6,
+	/* $10: the assurance level its proof gives (1 password, 2 with a second factor). */
+	[SQL_SESSION_CREATE] = { "session_create", 10, 1u << 0 | 1u << 6,
 	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
-	    "absolute_expires_at, remote_addr, user_agent, auth_epoch) SELECT $1, "
+	    "absolute_expires_at, remote_addr, user_agent, auth_epoch, "
+	    "assurance_level) SELECT $1, "
 	    "u.id, least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6, u.auth_epoch "
+	    "now() + make_interval(secs => $4::int), $5, $6, u.auth_epoch, "
+	    "$10::smallint "
 	    "FROM tessera.users u WHERE u.id = $2 AND u.password_hash = $8 "
 	    "AND u.auth_epoch = $9::bigint AND u.disabled_at IS NULL RETURNING id" },
 	[SQL_SESSION_DELETE] = { "session_delete", 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
 	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username" },
 	[SQL_USER_LOOKUP] = { "user_lookup", 1, 0,
-	    "SELECT id, password_hash, disabled_at IS NOT NULL, auth_epoch "
-	    "FROM tessera.users WHERE username = $1" },
+	    "SELECT u.id, u.password_hash, u.disabled_at IS NOT NULL, u.auth_epoch, "
+	    "EXISTS (SELECT 1 FROM tessera.second_factors f WHERE f.user_id = u.id "
+	    "AND f.confirmed_at IS NOT NULL) FROM tessera.users u WHERE u.username = $1" },
 	/* Only over the hash that was verified ($3): never undoes a password change. */
 	[SQL_USER_REHASH] = { "user_rehash", 3, 0,
 	    "UPDATE tessera.users SET password_hash = $2 "
@@ -152,7 +158,8 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_ADMIN_SESSIONS] = { "admin_sessions", 1, 0,
 	    "SELECT l.id, l.username, " ISO_UTC("l.created_at") ", "
 	    ISO_UTC("l.last_seen_at") ", " ISO_UTC("l.idle_expires_at") ", "
-	    ISO_UTC("l.absolute_expires_at") ", coalesce(l.client_addr, ''), "
+	    ISO_UTC("l.absolute_expires_at") ", CASE l.assurance_level WHEN 2 "
+	    "THEN 'password+totp' ELSE 'password' END, coalesce(l.client_addr, ''), "
 	    "coalesce(l.user_agent, '')" ADMIN_SESSIONS_WHERE
 	    " ORDER BY l.username, l.last_seen_at DESC" },
 	[SQL_ADMIN_SESSIONS_JSON] = { "admin_sessions_json", 1, 0,
@@ -176,6 +183,45 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
 	    "SELECT tessera.enable_user($1)" },
 	[SQL_PING] = { "ping", 0, 0, "SELECT 1" },
+	[SQL_FACTOR_READ] = { "factor_read", 1, 0,
+	    "SELECT u.username, u.password_hash, u.auth_epoch, f.secret, "
+	    "f.confirmed_at IS NOT NULL, coalesce(f.last_step, 0) FROM tessera.users u "
+	    "LEFT JOIN tessera.second_factors f ON f.user_id = u.id "
+	    "WHERE u.id = $1 AND u.disabled_at IS NULL" },
+	[SQL_FACTOR_BEGIN] = { "factor_begin", 2, 1u << 1,
+	    "INSERT INTO tessera.second_factors AS f (user_id, secret) VALUES ($1, $2) "
+	    "ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, "
+	    "created_at = now(), last_step = 0 WHERE f.confirmed_at IS NULL RETURNING 1" },
+	/* The codes replace any earlier ones; $4 is a text[] of hex hashes. */
+	[SQL_FACTOR_CONFIRM] = { "factor_confirm", 4, 1u << 2,
+	    "WITH f AS (UPDATE tessera.second_factors SET confirmed_at = now(), "
+	    "last_step = $2, secret = $3 WHERE user_id = $1 AND confirmed_at IS NULL "
+	    "AND last_step < $2 RETURNING user_id), "
+	    "d AS (DELETE FROM tessera.recovery_codes r USING f WHERE r.user_id = f.user_id), "
+	    "i AS (INSERT INTO tessera.recovery_codes (user_id, code_hash) "
+	    "SELECT f.user_id, decode(h, 'hex') FROM f, unnest($4::text[]) AS h) "
+	    "SELECT user_id FROM f" },
+	/* Atomic: two requests with one code cannot both take its step. */
+	[SQL_FACTOR_USE] = { "factor_use", 3, 1u << 2,
+	    "UPDATE tessera.second_factors SET last_step = $2, secret = $3 "
+	    "WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2 "
+	    "RETURNING 1" },
+	[SQL_FACTOR_REMOVE] = { "factor_remove", 1, 0,
+	    "WITH f AS (DELETE FROM tessera.second_factors WHERE user_id = $1), "
+	    "r AS (DELETE FROM tessera.recovery_codes WHERE user_id = $1) "
+	    "UPDATE tessera.sessions SET assurance_level = 1 WHERE user_id = $1" },
+	[SQL_RECOVERY_USE] = { "recovery_use", 2, 1u << 1,
+	    "UPDATE tessera.recovery_codes SET used_at = now() WHERE user_id = $1 "
+	    "AND code_hash = $2 AND used_at IS NULL RETURNING 1" },
+	[SQL_SESSION_PROVE] = { "session_prove", 3, 0,
+	    "UPDATE tessera.sessions SET authenticated_at = now(), "
+	    "assurance_level = $3::smallint WHERE id = $1 AND user_id = $2 RETURNING 1" },
+	[SQL_PASSWORD_CHANGE] = { "password_change", 3, 0,
+	    "SELECT tessera.change_password($1::bigint, $2, $3)" },
+	[SQL_ADMIN_FACTOR] = { "admin_factor", 1, 0,
+	    "SELECT a.second_factor, a.recovery_codes_left" ADMIN_USERS_WHERE },
+	[SQL_ADMIN_FACTOR_RESET] = { "admin_factor_reset", 1, 0,
+	    "SELECT tessera.reset_second_factor($1)" },
 };
 
 struct db {

@@ -11,7 +11,7 @@ enum db_sql {
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
 	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
-	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch */
+	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch, second factor? */
 	SQL_USER_REHASH,	/* id, new hash, verified hash -> id if it was still that */
 	SQL_USER_ADD,		/* username, hash -> id */
 	SQL_USER_PASSWD,	/* username, hash -> id; ends the user's sessions */
@@ -31,6 +31,16 @@ enum db_sql {
 	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_ENABLE,	/* username -> found? */
 	SQL_PING,		/* -> 1: the database answers */
+	SQL_FACTOR_READ,	/* user id -> username, hash, epoch, sealed secret, confirmed?, last step */
+	SQL_FACTOR_BEGIN,	/* user id, sealed secret -> stored (only while not confirmed) */
+	SQL_FACTOR_CONFIRM,	/* user id, step, sealed, hex code hashes -> confirmed, codes stored */
+	SQL_FACTOR_USE,		/* user id, step, sealed -> taken (step after the last one used) */
+	SQL_FACTOR_REMOVE,	/* user id -> factor and codes gone, sessions back to level 1 */
+	SQL_RECOVERY_USE,	/* user id, code hash -> spent (was unspent) */
+	SQL_SESSION_PROVE,	/* session id, user id, level -> proof renewed now */
+	SQL_PASSWORD_CHANGE,	/* user id, verified hash, new hash -> new epoch, NULL if raced */
+	SQL_ADMIN_FACTOR,	/* username -> second factor state, recovery codes left */
+	SQL_ADMIN_FACTOR_RESET,	/* username -> sessions ended, NULL: no user */
 	SQL__MAX
 };
 

@@ -68,3 +68,29 @@ page_csrf_ok(struct ctx *c)
 	    "the page and try again.");
 	return 0;
 }
+
+/*
+ * What every signed-in form checks first: a session cookie (else 303 to /), this
+ * session's CSRF value (else 403), a live session (else 303 to /).
+ * Returns 1 to go on, or 0 with the response made.
+ */
+int
+page_session_post(struct ctx *c)
+{
+	if (!c->sess.has_token) {
+		http_redirect(c->resp, "/");
+		return 0;
+	}
+	if (!page_csrf_ok(c))
+		return 0;
+	switch (sess_load(c)) {
+	case 1:
+		return 1;
+	case 0:
+		http_redirect(c->resp, "/");
+		return 0;
+	default:
+		page_db_error(c);
+		return 0;
+	}
+}

@@ -7,6 +7,13 @@
 
 void	page_login_form(struct ctx *);
 void	page_login(struct ctx *);
+const char *page_login_next(const char *next);
+void	page_login_code_form(struct ctx *);
+void	page_login_code(struct ctx *);
+void	page_account_password_form(struct ctx *);
+void	page_account_password(struct ctx *);
+void	page_account_2fa_form(struct ctx *);
+void	page_account_2fa(struct ctx *);
 void	page_dashboard(struct ctx *);
 void	page_sessions_end(struct ctx *);
 void	page_sessions_end_others(struct ctx *);
@@ -30,5 +37,7 @@ void	page_render(struct ctx *, const char *page, const char *title,
 void	page_error(struct ctx *, int status, const char *message);
 void	page_db_error(struct ctx *);
 int	page_csrf_ok(struct ctx *);
+int	page_session_post(struct ctx *);
+int	page_reauth(struct ctx *, const char *action, const char *what);
 
 #endif

@@ -16,6 +16,12 @@ struct route {
 static const struct route routes[] = {
 	{ "/",			"GET",	page_login_form },
 	{ "/login",		"POST",	page_login },
+	{ "/login/code",	"GET",	page_login_code_form },
+	{ "/login/code",	"POST",	page_login_code },
+	{ "/account/password",	"GET",	page_account_password_form },
+	{ "/account/password",	"POST",	page_account_password },
+	{ "/account/2fa",	"GET",	page_account_2fa_form },
+	{ "/account/2fa",	"POST",	page_account_2fa },
 	{ "/dashboard",		"GET",	page_dashboard },
 	{ "/logout",		"POST",	page_logout },
 	{ "/sessions/end",	"POST",	page_sessions_end },

@@ -17,6 +17,10 @@
 #define PRESESSION_SUFFIX	"_pre"
 #define PRESESSION_BYTES	(TOKEN_BYTES + 8)	/* nonce, issue time */
 #define DEVICE_SUFFIX		"_dev"
+#define PENDING_SUFFIX		"_mfa"
+#define PENDING_BIND		(TOKEN_SEALED_MAX - PROOF_BYTES)	/* bytes binding it to the form */
+#define PENDING_LIFETIME	300	/* seconds to type the code */
+#define SESS_COLUMNS		8	/* db.c SESSION_COLUMNS; the stale flag or the list comes next */
 #define COOKIE_NAME_MAX		128
 #define STORED_TEXT_MAX		512	/* user agent bytes kept in the row */
 
@@ -156,6 +160,8 @@ sess_from_row(struct sess *s, PGresult *res)
 	snprintf(s->created, sizeof(s->created), "%s", PQgetvalue(res, 0, 4));
 	snprintf(s->created_iso, sizeof(s->created_iso), "%s",
 	    PQgetvalue(res, 0, 5));
+	s->assurance = (int)strtol(PQgetvalue(res, 0, 6), NULL, 10);
+	s->proof_age = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
 }
 
 /* Appends one element to a PostgreSQL array literal, quoted and escaped. */
@@ -219,8 +225,9 @@ sess_touch(struct ctx *c)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
-		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 6))) == NULL)
-			rc = -1;	/* column 6: the list, after SESSION_COLUMNS */
+		if (s->want_list &&
+		    (s->list = strdup(PQgetvalue(res, 0, SESS_COLUMNS))) == NULL)
+			rc = -1;
 		if (c->app->cfg->cookie_persistent)
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
@@ -261,7 +268,7 @@ sess_load(struct ctx *c)
 		PQclear(res);
 		return 0;
 	}
-	stale = PQgetvalue(res, 0, 6)[0] == 't';
+	stale = PQgetvalue(res, 0, SESS_COLUMNS)[0] == 't';
 	if (!stale)
 		sess_from_row(s, res);
 	PQclear(res);
@@ -366,9 +373,9 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
 	char		 uid[24], idle[16], absolute[16], ua[STORED_TEXT_MAX + 1];
-	char		 pre[COOKIE_NAME_MAX], epoch[24];
-	const char	*values[9];
-	int		 lengths[9] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0 };
+	char		 pre[COOKIE_NAME_MAX], epoch[24], level[4];
+	const char	*values[10];
+	int		 lengths[10] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0 };
 	int		 had = s->has_token, ualen, made;
 	PGresult	*res;
 
@@ -390,6 +397,8 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	values[6] = had ? (const char *)old : NULL;
 	values[7] = v->password_hash;
 	values[8] = epoch;
+	snprintf(level, sizeof(level), "%d", PROOF_LEVEL(v->proof.factors));
+	values[9] = level;
 	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
@@ -405,6 +414,8 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	score_count(SC_SESSIONS_CREATED);
 	s->has_token = s->live = 1;
 	s->user_id = v->proof.user_id;
+	s->assurance = PROOF_LEVEL(v->proof.factors);
+	s->proof_age = 0;
 	sess_send_cookie(c);
 	sess_cookie_name(c, PRESESSION_SUFFIX, pre);
 	http_set_cookie(c->resp, pre, "", 0, sess_secure(c));
@@ -556,4 +567,108 @@ sess_device_send(struct ctx *c, const struct proof *p)
 	    sess_secure(c));
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(value, sizeof(value));
+}
+
+/* Writes the bytes that bind a pending sign-in to the pre-session nonce: a BLAKE2b hash of it. */
+static void
+sess_pending_bind(const unsigned char nonce[TOKEN_BYTES],
+    unsigned char out[PENDING_BIND])
+{
+	crypto_generichash(out, PENDING_BIND, nonce, TOKEN_BYTES, NULL, 0);
+}
+
+/*
+ * Sends the pending second-factor state after a verified password: the
+ * proof p, bound to this browser's pre-session cookie, sealed (no row, no
+ * session). It lives PENDING_LIFETIME seconds from p->proved_at and only
+ * beside the same pre-session cookie. Without a live pre-session cookie
+ * (the caller checked its CSRF value, so there is one) nothing is sent.
+ */
+void
+sess_pending_send(struct ctx *c, const struct proof *p)
+{
+	unsigned char	 raw[TOKEN_SEALED_MAX], nonce[TOKEN_BYTES];
+	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(TOKEN_SEALED_MAX)];
+
+	if (sess_presession(c, nonce) < 0)
+		return;
+	proof_pack(p, raw);
+	sess_pending_bind(nonce, raw + PROOF_BYTES);
+	token_seal(c->app->keys, TOKEN_PENDING, raw, sizeof(raw), value);
+	sess_cookie_name(c, PENDING_SUFFIX, name);
+	http_set_cookie(c->resp, name, value, PENDING_LIFETIME, sess_secure(c));
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(nonce, sizeof(nonce));
+	sodium_memzero(value, sizeof(value));
+}
+
+/*
+ * Reads the pending second-factor state. Returns 1 with its proof if one
+ * sealed by us came with the pre-session cookie it was bound to and is
+ * younger than PENDING_LIFETIME, else 0.
+ */
+int
+sess_pending_read(const struct ctx *c, struct proof *p)
+{
+	unsigned char	 raw[TOKEN_SEALED_MAX], nonce[TOKEN_BYTES];
+	unsigned char	 bind[PENDING_BIND];
+	int64_t		 age;
+	int		 ok;
+
+	ok = sess_find_cookie(c, PENDING_SUFFIX, TOKEN_PENDING, raw, sizeof(raw)) &&
+	    proof_unpack(raw, p) == 0 && sess_presession(c, nonce) >= 0;
+	if (ok) {
+		sess_pending_bind(nonce, bind);
+		age = (int64_t)time(NULL) - p->proved_at;
+		ok = sodium_memcmp(bind, raw + PROOF_BYTES, sizeof(bind)) == 0 &&
+		    age < PENDING_LIFETIME && age >= -60;
+	}
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(nonce, sizeof(nonce));
+	return ok;
+}
+
+/* Expires the pending second-factor state's cookie. */
+void
+sess_pending_clear(struct ctx *c)
+{
+	char	 name[COOKIE_NAME_MAX];
+
+	sess_cookie_name(c, PENDING_SUFFIX, name);
+	http_set_cookie(c->resp, name, "", 0, sess_secure(c));
+}
+
+/*
+ * Records that the live session's user proved who they are just now, at
+ * assurance level (a re-authentication, an enrolment). Returns 0, or -1
+ * on a database failure or when the row is gone.
+ */
+int
+sess_prove(struct ctx *c, int level)
+{
+	char		 id[24], uid[24], lv[4];
+	const char	*values[3] = { id, uid, lv };
+	PGresult	*res;
+	int		 ok;
+
+	snprintf(id, sizeof(id), "%lld", c->sess.id);
+	snprintf(uid, sizeof(uid), "%lld", c->sess.user_id);
+	snprintf(lv, sizeof(lv), "%d", level);
+	if ((res = db_query(c->app->db, SQL_SESSION_PROVE, values, NULL)) == NULL)
+		return -1;
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok)
+		return -1;
+	c->sess.assurance = level;
+	c->sess.proof_age = 0;
+	return 0;
+}
+
+/* Returns 1 if the live session's proof is within reauth_window (sensitive actions may go ahead), else 0. */
+int
+sess_fresh(const struct ctx *c)
+{
+	return c->sess.live && c->sess.proof_age >= 0 &&
+	    c->sess.proof_age < c->app->cfg->reauth_window;
 }

@@ -28,6 +28,7 @@ struct sess_kv {
 struct sess_verified {
 	struct proof	 proof;
 	char		 password_hash[crypto_pwhash_STRBYTES];
+	int		 second_factor;	/* the user must still give a code: no session yet */
 };
 
 struct sess {
@@ -40,6 +41,8 @@ struct sess {
 	char			 username[SESS_NAME_MAX];
 	char			 created[32];
 	char			 created_iso[32];
+	int			 assurance;	/* 1: password; 2: with a second factor */
+	long long		 proof_age;	/* seconds since its user last proved who they are */
 	struct sess_kv		 data[SESS_MAX_DATA];
 	int			 ndata;
 	struct sess_change	 change[SESS_MAX_CHANGES];
@@ -65,5 +68,11 @@ void		 sess_login_csrf(struct ctx *, char out[TOKEN_CSRF_SIZE]);
 int		 sess_login_csrf_ok(const struct ctx *, const char *given);
 int		 sess_device_read(const struct ctx *, struct proof *);
 void		 sess_device_send(struct ctx *, const struct proof *);
+void		 sess_pending_send(struct ctx *, const struct proof *);
+int		 sess_pending_read(const struct ctx *, struct proof *)
+		    __attribute__((warn_unused_result));
+void		 sess_pending_clear(struct ctx *);
+int		 sess_prove(struct ctx *, int level) __attribute__((warn_unused_result));
+int		 sess_fresh(const struct ctx *);
 
 #endif

@@ -7,6 +7,11 @@
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <p><button type="submit">Sign out</button></p>
 </form>
+<h2>Your account</h2>
+<ul class="account">
+<li><a href="/account/password">Change your password</a></li>
+<li><a href="/account/2fa">Two-step verification</a>: <span class="assurance">{{ASSURANCE}}</span></li>
+</ul>
 <h2>Where you are signed in</h2>
 <ul class="sessions">
 {{#SESSION}}
