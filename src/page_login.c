@@ -282,6 +282,7 @@ page_login(struct ctx *c)
 		goto out;
 	}
 	if (rc == 2) {
+		throttle_halfway(c, &cl);
 		sess_pending_send(c, &v.proof);
 		log_event("login_password_ok", "user", name, "addr",
 		    c->req->remote_addr, "next_step", "second factor", NULL);
