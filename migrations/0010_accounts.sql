@@ -3,14 +3,14 @@
 
 -- The session's proof, as migration 0009 defines it (these statements do nothing after it):
 -- authenticated_at moves at sign-in and at each re-authentication; assurance_level is 1 for a
--- password alone, 2 with a second factor. remembered: signed in with "remember me", so the
--- session's limits are remember_timeout and remember_idle_timeout.
+-- password alone, 2 with a second factor. remember_idle: set for a sign-in with "remember me",
+-- the session's own idle limit in seconds (remember_idle_timeout then), else NULL (idle_timeout).
 ALTER TABLE tessera.sessions
     ADD COLUMN IF NOT EXISTS authenticated_at timestamptz NOT NULL DEFAULT now(),
     ADD COLUMN IF NOT EXISTS assurance_level smallint NOT NULL DEFAULT 1
         CHECK (assurance_level BETWEEN 1 AND 2),
-    ADD COLUMN remembered boolean NOT NULL DEFAULT false;
-GRANT INSERT (authenticated_at, assurance_level, remembered) ON tessera.sessions TO tessera_app;
+    ADD COLUMN remember_idle integer CHECK (remember_idle > 0);
+GRANT INSERT (authenticated_at, assurance_level, remember_idle) ON tessera.sessions TO tessera_app;
 GRANT UPDATE (authenticated_at, assurance_level) ON tessera.sessions TO tessera_app;
 
 -- A user's TOTP secret, sealed by the pool (libsodium secretbox under a key derived from
@@ -87,7 +87,7 @@ SELECT s.id,
        s.user_agent,
        s.assurance_level,
        s.authenticated_at,
-       s.remembered
+       s.remember_idle IS NOT NULL AS remembered
 FROM tessera.sessions s
 JOIN tessera.users u ON u.id = s.user_id
 WHERE least(s.expires_at, s.absolute_expires_at) > now()

@@ -35,7 +35,8 @@ struct db_stmt {
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
 	"s.assurance_level, " \
-	"floor(extract(epoch FROM now() - s.authenticated_at))::bigint"
+	"floor(extract(epoch FROM now() - s.authenticated_at))::bigint, " \
+	"coalesce(s.remember_idle, 0)"
 
 /*
  * A session is live when neither expiry has passed, its user is enabled
@@ -54,7 +55,8 @@ struct db_stmt {
  * third of the WAL), and idle expiry stays exact to that interval.
  */
 #define SESSION_NEW_EXPIRY \
-	"least(now() + make_interval(secs => $2::int), s.absolute_expires_at)"
+	"least(now() + make_interval(secs => coalesce(s.remember_idle, $2::int)), " \
+	"s.absolute_expires_at)"
 #define SESSION_TOUCH \
 	"UPDATE tessera.sessions s SET last_seen_at = now(), " \
 	"expires_at = CASE WHEN s.expires_at < " SESSION_NEW_EXPIRY \
@@ -111,16 +113,19 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 7, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST },
 	/* Only while the user still has the hash verified ($8), the epoch seen ($9) and no disable. */
-	/* $10: the assurance level its proof gives (1 password, 2 with a second factor). */
-	[SQL_SESSION_CREATE] = { "session_create", 10, 1u << 0 | 1u << 6,
+	/*
+	 * $10: the assurance level its proof gives (1 password, 2 with a second
+	 * factor); $11: its own idle limit when remembered, else NULL.
+	 */
+	[SQL_SESSION_CREATE] = { "session_create", 11, 1u << 0 | 1u << 6,
 	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
 	    "absolute_expires_at, remote_addr, user_agent, auth_epoch, "
-	    "assurance_level) SELECT $1, "
+	    "assurance_level, remember_idle) SELECT $1, "
 	    "u.id, least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
 	    "now() + make_interval(secs => $4::int), $5, $6, u.auth_epoch, "
-	    "$10::smallint "
+	    "$10::smallint, $11::int "
 	    "FROM tessera.users u WHERE u.id = $2 AND u.password_hash = $8 "
 	    "AND u.auth_epoch = $9::bigint AND u.disabled_at IS NULL RETURNING id" },
 	[SQL_SESSION_DELETE] = { "session_delete", 1, 1u << 0,

@@ -126,7 +126,8 @@ password_set(struct ctx *c, const struct account *a, const char *hash)
 		v.proof.auth_epoch = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		v.proof.proved_at = (int64_t)time(NULL);
 		v.proof.factors = PROOF_PASSWORD |
-		    (c->sess.assurance == 2 ? PROOF_TOTP : 0);
+		    (c->sess.assurance == 2 ? PROOF_TOTP : 0) |
+		    (c->sess.remember_idle > 0 ? PROOF_REMEMBER : 0);
 		randombytes_buf(v.proof.id, sizeof(v.proof.id));
 		snprintf(v.password_hash, sizeof(v.password_hash), "%s", hash);
 		rc = 0;

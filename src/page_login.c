@@ -111,7 +111,8 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
 		v->proof.user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 		v->proof.auth_epoch = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
 		v->proof.proved_at = (int64_t)time(NULL);
-		v->proof.factors = PROOF_PASSWORD;
+		v->proof.factors = PROOF_PASSWORD | (form_get(&c->req->form,
+		    "remember") != NULL ? PROOF_REMEMBER : 0);
 		v->second_factor = PQgetvalue(res, 0, 4)[0] == 't';
 		randombytes_buf(v->proof.id, sizeof(v->proof.id));
 		snprintf(v->password_hash, sizeof(v->password_hash), "%s",

@@ -20,7 +20,7 @@
 #define PENDING_SUFFIX		"_mfa"
 #define PENDING_BIND		(TOKEN_SEALED_MAX - PROOF_BYTES)	/* bytes binding it to the form */
 #define PENDING_LIFETIME	300	/* seconds to type the code */
-#define SESS_COLUMNS		8	/* db.c SESSION_COLUMNS; the stale flag or the list comes next */
+#define SESS_COLUMNS		9	/* db.c SESSION_COLUMNS; the stale flag or the list comes next */
 #define COOKIE_NAME_MAX		128
 #define STORED_TEXT_MAX		512	/* user agent bytes kept in the row */
 
@@ -67,7 +67,11 @@ sess_find_cookie(const struct ctx *c, const char *suffix,
 	return 0;
 }
 
-/* Sends the session cookie; Max-Age follows the idle timeout unless cookies are per browser session. */
+/*
+ * Sends the session cookie. A remembered session's lasts its idle limit;
+ * another's the idle timeout with cookie_persistent, else the browser
+ * session.
+ */
 static void
 sess_send_cookie(struct ctx *c)
 {
@@ -75,7 +79,8 @@ sess_send_cookie(struct ctx *c)
 
 	sess_cookie_name(c, "", name);
 	token_sign(c->app->keys, TOKEN_SESSION, c->sess.token, value);
-	http_set_cookie(c->resp, name, value, c->app->cfg->cookie_persistent ?
+	http_set_cookie(c->resp, name, value, c->sess.remember_idle > 0 ?
+	    c->sess.remember_idle : c->app->cfg->cookie_persistent ?
 	    c->app->cfg->idle_timeout : -1, sess_secure(c));
 	sodium_memzero(value, sizeof(value));
 }
@@ -162,6 +167,7 @@ sess_from_row(struct sess *s, PGresult *res)
 	    PQgetvalue(res, 0, 5));
 	s->assurance = (int)strtol(PQgetvalue(res, 0, 6), NULL, 10);
 	s->proof_age = strtoll(PQgetvalue(res, 0, 7), NULL, 10);
+	s->remember_idle = (int)strtol(PQgetvalue(res, 0, 8), NULL, 10);
 }
 
 /* Appends one element to a PostgreSQL array literal, quoted and escaped. */
@@ -228,7 +234,7 @@ sess_touch(struct ctx *c)
 		if (s->want_list &&
 		    (s->list = strdup(PQgetvalue(res, 0, SESS_COLUMNS))) == NULL)
 			rc = -1;
-		if (c->app->cfg->cookie_persistent)
+		if (c->app->cfg->cookie_persistent || s->remember_idle > 0)
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
 	PQclear(res);
@@ -374,8 +380,9 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	unsigned char	 old[TOKEN_BYTES];
 	char		 uid[24], idle[16], absolute[16], ua[STORED_TEXT_MAX + 1];
 	char		 pre[COOKIE_NAME_MAX], epoch[24], level[4];
-	const char	*values[10];
-	int		 lengths[10] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0 };
+	const char	*values[11];
+	int		 lengths[11] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0, 0 };
+	int		 remember = (v->proof.factors & PROOF_REMEMBER) != 0;
 	int		 had = s->has_token, ualen, made;
 	PGresult	*res;
 
@@ -384,8 +391,10 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	token_hash(s->token, s->hash);
 	snprintf(uid, sizeof(uid), "%lld", v->proof.user_id);
 	snprintf(epoch, sizeof(epoch), "%lld", v->proof.auth_epoch);
-	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
-	snprintf(absolute, sizeof(absolute), "%d", c->app->cfg->absolute_timeout);
+	snprintf(idle, sizeof(idle), "%d", remember ?
+	    c->app->cfg->remember_idle_timeout : c->app->cfg->idle_timeout);
+	snprintf(absolute, sizeof(absolute), "%d", remember ?
+	    c->app->cfg->remember_timeout : c->app->cfg->absolute_timeout);
 	ualen = sess_storable_len(c->req->user_agent, STORED_TEXT_MAX);
 	snprintf(ua, sizeof(ua), "%.*s", ualen, c->req->user_agent);
 	values[0] = (const char *)s->hash;
@@ -399,6 +408,7 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	values[8] = epoch;
 	snprintf(level, sizeof(level), "%d", PROOF_LEVEL(v->proof.factors));
 	values[9] = level;
+	values[10] = remember ? idle : NULL;
 	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
@@ -416,6 +426,7 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	s->user_id = v->proof.user_id;
 	s->assurance = PROOF_LEVEL(v->proof.factors);
 	s->proof_age = 0;
+	s->remember_idle = remember ? c->app->cfg->remember_idle_timeout : 0;
 	sess_send_cookie(c);
 	sess_cookie_name(c, PRESESSION_SUFFIX, pre);
 	http_set_cookie(c->resp, pre, "", 0, sess_secure(c));

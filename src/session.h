@@ -43,6 +43,7 @@ struct sess {
 	char			 created_iso[32];
 	int			 assurance;	/* 1: password; 2: with a second factor */
 	long long		 proof_age;	/* seconds since its user last proved who they are */
+	int			 remember_idle;	/* remembered: its idle limit (seconds); else 0 */
 	struct sess_kv		 data[SESS_MAX_DATA];
 	int			 ndata;
 	struct sess_change	 change[SESS_MAX_CHANGES];
