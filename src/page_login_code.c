@@ -81,10 +81,14 @@ code_attempt(struct ctx *c, const struct proof *p, const char *next,
 		v.proof = *p;
 		v.proof.factors |= (unsigned)rc;
 		memcpy(v.password_hash, a->password_hash, sizeof(v.password_hash));
-		rc = sess_create(c, &v) == 0 ? 1 : -1;
-		if (rc == -1)	/* the account changed meanwhile */
+		if ((rc = sess_create(c, &v)) == 0)
+			rc = 1;
+		else if (rc == 1) {	/* the account changed meanwhile */
 			page_error(c, 403, CODE_EXPIRED);
-		else
+			rc = -1;
+		} else
+			page_db_error(c);
+		if (rc == 1)
 			log_event("login_ok", "user", a->username, "addr",
 			    c->req->remote_addr, "factor", v.proof.factors &
 			    PROOF_TOTP ? "totp" : "recovery code", "device",
