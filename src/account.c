@@ -73,6 +73,45 @@ account_load(struct ctx *c, long long user_id, struct account *a)
 	return found;
 }
 
+/*
+ * Loads the live session's account into a. Returns 1, or 0 with the
+ * response made (303 to / when the user is gone, or the database error).
+ */
+int
+account_of_session(struct ctx *c, struct account *a)
+{
+	int	 rc = account_load(c, c->sess.user_id, a);
+
+	if (rc == 0)
+		http_redirect(c->resp, "/");
+	else if (rc == -1)
+		page_db_error(c);
+	return rc == 1;
+}
+
+/*
+ * For GET of an account page at path: loads the session and its account.
+ * Returns 1, or 0 with the response made (not signed in: 303 to the
+ * sign-in form, which comes back to path; or the database error).
+ */
+int
+account_open(struct ctx *c, struct account *a, const char *path)
+{
+	char	 url[64];
+
+	memset(a, 0, sizeof(*a));
+	switch (sess_load(c)) {
+	case -1:
+		page_db_error(c);
+		return 0;
+	case 0:
+		snprintf(url, sizeof(url), "/?next=%s", path);
+		http_redirect(c->resp, url);
+		return 0;
+	}
+	return account_of_session(c, a);
+}
+
 /* Erases the secret and hash account_load read. */
 void
 account_wipe(struct account *a)

@@ -24,6 +24,10 @@ struct account {
 
 int	account_load(struct ctx *, long long user_id, struct account *)
 	    __attribute__((warn_unused_result));
+int	account_open(struct ctx *, struct account *, const char *path)
+	    __attribute__((warn_unused_result));
+int	account_of_session(struct ctx *, struct account *)
+	    __attribute__((warn_unused_result));
 void	account_wipe(struct account *);
 int	account_throttle(struct ctx *, const struct account *,
 	    struct throttle_claim *) __attribute__((warn_unused_result));

@@ -94,3 +94,30 @@ page_session_post(struct ctx *c)
 		return 0;
 	}
 }
+
+/* Returns a new dictionary holding this session's CSRF value, or NULL after answering 500. */
+struct view_dict *
+page_form_dict(struct ctx *c)
+{
+	struct view_dict *dict;
+	char		 csrf[TOKEN_CSRF_SIZE];
+
+	if ((dict = view_dict_new()) == NULL) {
+		page_error(c, 500, "Out of memory.");
+		return NULL;
+	}
+	sess_csrf(c, csrf);
+	view_set(dict, "CSRF", csrf);
+	return dict;
+}
+
+/* Renders signed-in page tpl (titled title) from dict with status, never stored; frees dict. */
+void
+page_form_render(struct ctx *c, struct view_dict *dict, const char *tpl,
+    const char *title, int status)
+{
+	c->resp->status = status;
+	c->resp->no_store = 1;
+	page_render(c, tpl, title, dict);
+	view_dict_free(dict);
+}

@@ -8,6 +8,9 @@
 void	page_login_form(struct ctx *);
 void	page_login(struct ctx *);
 const char *page_login_next(const char *next);
+void	page_login_render(struct ctx *, const char *tpl, const char *title,
+	    int status, const char *message, const char *username,
+	    const char *next);
 void	page_login_code_form(struct ctx *);
 void	page_login_code(struct ctx *);
 void	page_account_password_form(struct ctx *);
@@ -38,6 +41,9 @@ void	page_error(struct ctx *, int status, const char *message);
 void	page_db_error(struct ctx *);
 int	page_csrf_ok(struct ctx *);
 int	page_session_post(struct ctx *);
+struct view_dict *page_form_dict(struct ctx *);
+void	page_form_render(struct ctx *, struct view_dict *, const char *tpl,
+	    const char *title, int status);
 int	page_reauth(struct ctx *, const char *action, const char *what);
 
 #endif

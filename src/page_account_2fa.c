@@ -52,15 +52,10 @@ twofa_render(struct ctx *c, const struct account *a, int status,
     const char *message, char codes[][RECOVERY_SIZE])
 {
 	struct view_dict *dict;
-	char		 csrf[TOKEN_CSRF_SIZE];
 	int		 i;
 
-	if ((dict = view_dict_new()) == NULL) {
-		page_error(c, 500, "Out of memory.");
+	if ((dict = page_form_dict(c)) == NULL)
 		return;
-	}
-	sess_csrf(c, csrf);
-	view_set(dict, "CSRF", csrf);
 	if (message != NULL)
 		view_set(view_section_add(dict, "MESSAGE"), "TEXT", message);
 	if (codes != NULL) {
@@ -77,26 +72,7 @@ twofa_render(struct ctx *c, const struct account *a, int status,
 		page_error(c, 500, "Something went wrong on our side.");
 		return;
 	}
-	c->resp->status = status;
-	c->resp->no_store = 1;
-	page_render(c, "account_2fa", "Two-step verification", dict);
-	view_dict_free(dict);
-}
-
-/* Loads the live session's account into a. Returns 1, or 0 with the response made (303 to /, or the database error). */
-static int
-twofa_account(struct ctx *c, struct account *a)
-{
-	switch (account_load(c, c->sess.user_id, a)) {
-	case 1:
-		return 1;
-	case 0:
-		http_redirect(c->resp, "/");
-		return 0;
-	default:
-		page_db_error(c);
-		return 0;
-	}
+	page_form_render(c, dict, "account_2fa", "Two-step verification", status);
 }
 
 /* GET /account/2fa: the state of the user's second factor (off, being set up, on); 303 to / when not signed in. */
@@ -105,15 +81,7 @@ page_account_2fa_form(struct ctx *c)
 {
 	struct account	 a;
 
-	switch (sess_load(c)) {
-	case -1:
-		page_db_error(c);
-		return;
-	case 0:
-		http_redirect(c->resp, "/?next=/account/2fa");
-		return;
-	}
-	if (twofa_account(c, &a))
+	if (account_open(c, &a, "/account/2fa"))
 		twofa_render(c, &a, 200, NULL, NULL);
 	account_wipe(&a);
 }
@@ -259,7 +227,7 @@ page_account_2fa(struct ctx *c)
 	if (strcmp(action, "remove") == 0 &&
 	    !page_reauth(c, "remove", "turn off two-step verification"))
 		return;
-	if (!twofa_account(c, &a))
+	if (!account_of_session(c, &a))
 		return;
 	if (strcmp(action, "begin") == 0)
 		twofa_begin(c, &a);

@@ -18,40 +18,17 @@ password_render(struct ctx *c, const struct account *a, int status,
     const char *message, int ok)
 {
 	struct view_dict *dict;
-	char		 csrf[TOKEN_CSRF_SIZE];
 
-	if ((dict = view_dict_new()) == NULL) {
-		page_error(c, 500, "Out of memory.");
+	if ((dict = page_form_dict(c)) == NULL)
 		return;
-	}
-	sess_csrf(c, csrf);
-	view_set(dict, "CSRF", csrf);
 	if (message != NULL)
 		view_set(view_section_add(dict, ok ? "DONE" : "MESSAGE"), "TEXT",
 		    message);
 	if (a->enrolled && !sess_fresh(c))
 		view_section_add(dict, "CODE");
 	view_set_int(dict, "MIN", PASSWD_MIN);
-	c->resp->status = status;
-	c->resp->no_store = 1;
-	page_render(c, "account_password", "Change your password", dict);
-	view_dict_free(dict);
-}
-
-/* Loads the live session's account. Returns 1, or 0 with the response made. */
-static int
-password_account(struct ctx *c, struct account *a)
-{
-	switch (account_load(c, c->sess.user_id, a)) {
-	case 1:
-		return 1;
-	case 0:
-		http_redirect(c->resp, "/");
-		return 0;
-	default:
-		page_db_error(c);
-		return 0;
-	}
+	page_form_render(c, dict, "account_password", "Change your password",
+	    status);
 }
 
 /* GET /account/password: the form; 303 to / (and back after sign-in) when not signed in. */
@@ -60,15 +37,7 @@ page_account_password_form(struct ctx *c)
 {
 	struct account	 a;
 
-	switch (sess_load(c)) {
-	case -1:
-		page_db_error(c);
-		return;
-	case 0:
-		http_redirect(c->resp, "/?next=/account/password");
-		return;
-	}
-	if (password_account(c, &a))
+	if (account_open(c, &a, "/account/password"))
 		password_render(c, &a, 200, NULL, 0);
 	account_wipe(&a);
 }
@@ -150,7 +119,7 @@ page_account_password(struct ctx *c)
 	struct throttle_claim cl;
 	struct account	 a;
 
-	if (!page_session_post(c) || !password_account(c, &a))
+	if (!page_session_post(c) || !account_of_session(c, &a))
 		return;
 	if (fresh == NULL || again == NULL || strcmp(fresh, again) != 0)
 		password_render(c, &a, 400, "The new passwords do not match.", 0);

@@ -33,10 +33,14 @@ page_login_next(const char *next)
 	return next;
 }
 
-/* Renders the sign-in form with status, an optional message, the name typed before and where to go next. */
-static void
-login_render(struct ctx *c, int status, const char *message,
-    const char *username, const char *next)
+/*
+ * Renders a sign-in step, template tpl (the form, or the code step) titled
+ * title, with status, an optional message, the name typed before (or
+ * NULL) and where to go next.
+ */
+void
+page_login_render(struct ctx *c, const char *tpl, const char *title,
+    int status, const char *message, const char *username, const char *next)
 {
 	struct view_dict *dict;
 	char		 csrf[TOKEN_CSRF_SIZE];
@@ -47,14 +51,15 @@ login_render(struct ctx *c, int status, const char *message,
 	}
 	sess_login_csrf(c, csrf);
 	view_set(dict, "CSRF", csrf);
-	view_set(dict, "USERNAME", username);
+	if (username != NULL)
+		view_set(dict, "USERNAME", username);
 	if (strcmp(next, "/dashboard") != 0)
 		view_set(view_section_add(dict, "NEXT"), "PATH", next);
 	if (message != NULL)
 		view_set(view_section_add(dict, "MESSAGE"), "TEXT", message);
 	c->resp->status = status;
 	c->resp->no_store = 1;
-	page_render(c, "login", "Sign in", dict);
+	page_render(c, tpl, title, dict);
 	view_dict_free(dict);
 }
 
@@ -75,7 +80,7 @@ page_login_form(struct ctx *c)
 		page_db_error(c);
 		break;
 	default:
-		login_render(c, 200, NULL, "", next);
+		page_login_render(c, "login", "Sign in", 200, NULL, "", next);
 	}
 	form_free(&query);
 }
@@ -279,7 +284,8 @@ page_login(struct ctx *c)
 	if (rc == 0) {
 		score_count(disabled ? SC_SIGNIN_DISABLED : SC_SIGNIN_FAILED);
 		login_log(c, "login_failed", name, &cl, "bad credentials", NULL);
-		login_render(c, 401, LOGIN_FAILED, name, next);
+		page_login_render(c, "login", "Sign in", 401, LOGIN_FAILED, name,
+		    next);
 		goto out;
 	}
 	if (rc == 2) {

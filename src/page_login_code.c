@@ -14,23 +14,8 @@
 static void
 code_render(struct ctx *c, int status, const char *message, const char *next)
 {
-	struct view_dict *dict;
-	char		 csrf[TOKEN_CSRF_SIZE];
-
-	if ((dict = view_dict_new()) == NULL) {
-		page_error(c, 500, "Out of memory.");
-		return;
-	}
-	sess_login_csrf(c, csrf);
-	view_set(dict, "CSRF", csrf);
-	if (strcmp(next, "/dashboard") != 0)
-		view_set(view_section_add(dict, "NEXT"), "PATH", next);
-	if (message != NULL)
-		view_set(view_section_add(dict, "MESSAGE"), "TEXT", message);
-	c->resp->status = status;
-	c->resp->no_store = 1;
-	page_render(c, "login_code", "Two-step verification", dict);
-	view_dict_free(dict);
+	page_login_render(c, "login_code", "Two-step verification", status,
+	    message, NULL, next);
 }
 
 /* GET /login/code[?next=PATH]: the code form while a password step is pending, else 303 to the sign-in form. */

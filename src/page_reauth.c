@@ -14,14 +14,9 @@ reauth_render(struct ctx *c, int status, const char *action, const char *what,
     int enrolled, const char *message)
 {
 	struct view_dict *dict;
-	char		 csrf[TOKEN_CSRF_SIZE];
 
-	if ((dict = view_dict_new()) == NULL) {
-		page_error(c, 500, "Out of memory.");
+	if ((dict = page_form_dict(c)) == NULL)
 		return;
-	}
-	sess_csrf(c, csrf);
-	view_set(dict, "CSRF", csrf);
 	view_set(dict, "PATH", c->req->path);
 	view_set(dict, "WHAT", what);
 	if (action != NULL)
@@ -30,10 +25,7 @@ reauth_render(struct ctx *c, int status, const char *action, const char *what,
 		view_section_add(dict, "CODE");
 	if (message != NULL)
 		view_set(view_section_add(dict, "MESSAGE"), "TEXT", message);
-	c->resp->status = status;
-	c->resp->no_store = 1;
-	page_render(c, "reauth", "Confirm it is you", dict);
-	view_dict_free(dict);
+	page_form_render(c, dict, "reauth", "Confirm it is you", status);
 }
 
 /*
@@ -97,13 +89,8 @@ page_reauth(struct ctx *c, const char *action, const char *what)
 
 	if (sess_fresh(c))
 		return 1;
-	if ((rc = account_load(c, c->sess.user_id, &a)) != 1) {
-		if (rc == -1)
-			page_db_error(c);
-		else
-			http_redirect(c->resp, "/");
+	if (!account_of_session(c, &a))
 		return 0;
-	}
 	rc = 0;
 	if (form_get(&c->req->form, "password") == NULL)
 		reauth_render(c, 200, action, what, a.enrolled, NULL);

@@ -33,17 +33,17 @@ recovery_new(char out[RECOVERY_SIZE])
 int
 recovery_parse(const char *in, char canon[RECOVERY_CHARS + 1])
 {
-	int	 n = 0;
-	char	 ch;
+	const char	*hit;
+	int		 n = 0;
 
 	for (; *in != '\0'; in++) {
 		if (*in == '-' || *in == ' ')
 			continue;
-		ch = *in >= 'A' && *in <= 'Z' ? (char)(*in - 'A' + 'a') : *in;
-		if (n == RECOVERY_CHARS || ch == '\0' ||
-		    strchr(recovery_alphabet, ch) == NULL)
+		hit = strchr(recovery_alphabet, *in >= 'A' && *in <= 'Z' ?
+		    *in - 'A' + 'a' : *in);
+		if (n == RECOVERY_CHARS || hit == NULL)
 			return -1;
-		canon[n++] = ch;
+		canon[n++] = *hit;
 	}
 	if (n != RECOVERY_CHARS)
 		return -1;
