@@ -505,6 +505,19 @@ sess_presession(const struct ctx *c, unsigned char nonce[TOKEN_BYTES])
 	return age;
 }
 
+/* Sends a new pre-session cookie: a fresh nonce (left in pre) and the time now, sealed. */
+static void
+sess_presession_new(struct ctx *c, unsigned char pre[PRESESSION_BYTES])
+{
+	char	 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PRESESSION_BYTES)];
+
+	token_new(pre);
+	token_put_u64(pre + TOKEN_BYTES, (uint64_t)time(NULL));
+	token_seal(c->app->keys, TOKEN_PRESESSION, pre, PRESESSION_BYTES, value);
+	sess_cookie_name(c, PRESESSION_SUFFIX, name);
+	http_set_cookie(c->resp, name, value, -1, sess_secure(c));
+}
+
 /*
  * Writes the sign-in form's CSRF value: a MAC of the pre-session nonce,
  * which lives in its own sealed cookie with its issue time, in no row. A
@@ -515,16 +528,10 @@ void
 sess_login_csrf(struct ctx *c, char out[TOKEN_CSRF_SIZE])
 {
 	unsigned char	 pre[PRESESSION_BYTES];
-	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PRESESSION_BYTES)];
 	int64_t		 age = sess_presession(c, pre);
 
-	if (age < 0 || age > c->app->cfg->login_form_timeout / 2) {
-		token_new(pre);
-		token_put_u64(pre + TOKEN_BYTES, (uint64_t)time(NULL));
-		token_seal(c->app->keys, TOKEN_PRESESSION, pre, sizeof(pre), value);
-		sess_cookie_name(c, PRESESSION_SUFFIX, name);
-		http_set_cookie(c->resp, name, value, -1, sess_secure(c));
-	}
+	if (age < 0 || age > c->app->cfg->login_form_timeout / 2)
+		sess_presession_new(c, pre);
 	token_csrf(c->app->keys, TOKEN_LOGIN_CSRF, pre, out);
 	sodium_memzero(pre, sizeof(pre));
 }
@@ -590,19 +597,18 @@ sess_pending_bind(const unsigned char nonce[TOKEN_BYTES],
 
 /*
  * Sends the pending second-factor state after a verified password: the
- * proof p, bound to this browser's pre-session cookie, sealed (no row, no
- * session). It lives PENDING_LIFETIME seconds from p->proved_at and only
- * beside the same pre-session cookie. Without a live pre-session cookie
- * (the caller checked its CSRF value, so there is one) nothing is sent.
+ * proof p, bound to a new pre-session cookie sent with it (so the code
+ * form has the whole login_form_timeout), sealed (no row, no session). It
+ * lives PENDING_LIFETIME seconds from p->proved_at and only beside that
+ * pre-session cookie.
  */
 void
 sess_pending_send(struct ctx *c, const struct proof *p)
 {
-	unsigned char	 raw[TOKEN_SEALED_MAX], nonce[TOKEN_BYTES];
+	unsigned char	 raw[TOKEN_SEALED_MAX], nonce[PRESESSION_BYTES];
 	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(TOKEN_SEALED_MAX)];
 
-	if (sess_presession(c, nonce) < 0)
-		return;
+	sess_presession_new(c, nonce);
 	proof_pack(p, raw);
 	sess_pending_bind(nonce, raw + PROOF_BYTES);
 	token_seal(c->app->keys, TOKEN_PENDING, raw, sizeof(raw), value);

@@ -71,6 +71,8 @@ def test_password_step_gives_no_session_only_a_pending_state_then_code_signs_in(
     r = password_step(b, user)
     assert r.status == 303 and r.location == "/login/code", r.describe()
     assert b.session is None and stack.cookie_name(suffix="_mfa") in b.cookies
+    pre = stack.cookie_name(suffix="_pre")
+    assert pre in r.set_cookies, "a fresh pre-session cookie: the code form gets its whole lifetime"
     assert stack.session_count(user.name) == before
     assert signed_out(b.dashboard())
     r = code_step(b, {"code": totp(secret)})
