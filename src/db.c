@@ -7,7 +7,9 @@
 
 #include "clock.h"
 #include "log.h"
+#include "scoreboard.h"
 
+#define DB_QUERY_CANCELED	"57014"	/* SQLSTATE of statement_timeout */
 #define DB_RETRY_MS	1000	/* between connection attempts while the server is away */
 
 #define DB_PARAMS_MAX	16	/* parameters of the longest statement, and more */
@@ -92,6 +94,10 @@ struct db_stmt {
 #define ADMIN_SESSIONS_WHERE \
 	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
 
+/* Accounts for operators (tessera.user_accounts), $1: one user or NULL for all. */
+#define ADMIN_USERS_WHERE \
+	" FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1"
+
 static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
 	    "SELECT set_config('statement_timeout', $1, false)" },
@@ -161,8 +167,10 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_ADMIN_USERS] = { "admin_users", 1, 0,
 	    "SELECT a.username, " ISO_UTC("a.created_at") ", coalesce("
 	    ISO_UTC("a.disabled_at") ", ''), a.live_sessions "
-	    "FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1 "
-	    "ORDER BY a.username" },
+	    ADMIN_USERS_WHERE " ORDER BY a.username" },
+	[SQL_ADMIN_USERS_JSON] = { "admin_users_json", 1, 0,
+	    "SELECT coalesce(json_agg(a ORDER BY a.username), '[]')"
+	    ADMIN_USERS_WHERE },
 	[SQL_ADMIN_DISABLE] = { "admin_disable", 1, 0,
 	    "SELECT tessera.disable_user($1)" },
 	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
@@ -328,6 +336,16 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
 	    lengths, formats, 0);
 }
 
+/* Returns the counter a failed result belongs to: statement_timeout, or any other error. */
+static enum score_counter
+db_error_counter(const PGresult *res)
+{
+	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+	return state != NULL && strcmp(state, DB_QUERY_CANCELED) == 0 ?
+	    SC_DB_TIMEOUT : SC_DB_OTHER;
+}
+
 /*
  * Runs statement id with its parameters (lengths matter for binary ones),
  * connecting first if needed and retrying once on a connection that broke
@@ -346,8 +364,10 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 	db->unavailable = 0;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
-		    db_connect(db) == -1)
+		    db_connect(db) == -1) {
+			score_count(SC_DB_UNAVAILABLE);
 			return NULL;
+		}
 		res = db_send(db, id, values, lengths);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
@@ -358,7 +378,10 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 		res = NULL;
 		db->unavailable = 1;
 	}
-	if (res != NULL) {
+	if (res == NULL)
+		score_count(SC_DB_UNAVAILABLE);
+	else {
+		score_count(db_error_counter(res));
 		db_set_error(db, PQresultErrorMessage(res));
 		log_event("db_error", "statement", db_stmts[id].name, "error",
 		    db->error, NULL);

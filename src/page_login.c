@@ -7,6 +7,7 @@
 
 #include "log.h"
 #include "passwd.h"
+#include "scoreboard.h"
 #include "text.h"
 #include "throttle.h"
 
@@ -82,12 +83,13 @@ page_login_form(struct ctx *c)
 /*
  * Checks name and password against the users table. An unknown or disabled
  * user is verified against a dummy hash, so every failure takes the same
- * time. Returns 1 with what was verified in *v, 0 for bad credentials, -1
- * on a database failure.
+ * time. Returns 1 with what was verified in *v, 0 for bad credentials
+ * (*disabled set when they were right for a disabled user), -1 on a
+ * database failure.
  */
 static int
 login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
-    struct sess_verified *v)
+    struct sess_verified *v, int *disabled)
 {
 	const char	*values[1] = { name };
 	PGresult	*res;
@@ -101,7 +103,9 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
 		return -1;
 	found = PQntuples(res) == 1;
 	ok = passwd_verify(found ? PQgetvalue(res, 0, 1) : passwd_dummy_hash(),
-	    pw, pwlen) && found && PQgetvalue(res, 0, 2)[0] == 'f' &&
+	    pw, pwlen) && found;
+	*disabled = ok && PQgetvalue(res, 0, 2)[0] != 'f';
+	ok = ok && !*disabled &&
 	    strlen(PQgetvalue(res, 0, 1)) < sizeof(v->password_hash);
 	if (ok) {
 		v->proof.user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -159,6 +163,7 @@ login_refused(struct ctx *c, const char *name, const struct throttle_claim *cl)
 	char	 retry[16];
 
 	snprintf(retry, sizeof(retry), "%d", cl->retry);
+	score_count(SC_SIGNIN_THROTTLED);
 	login_log(c, "login_throttled", name, cl, "too many failures", retry);
 	http_header(c->resp, "Retry-After", retry);
 	page_error(c, 429, "Too many failed sign-ins. "
@@ -173,17 +178,19 @@ login_refused(struct ctx *c, const char *name, const struct throttle_claim *cl)
  * A verified password makes the session, unless the account changed since
  * it was read (password, disable, revoke: then it is a failure like any
  * other), and then upgrades the hash if it must.
- * Returns 1 signed in (*v says as whom), 0 for bad credentials, -1 after
- * answering the request itself (busy, throttled or no database).
+ * Returns 1 signed in (*v says as whom), 0 for bad credentials (*disabled
+ * as login_check sets it), -1 after answering the request itself (busy,
+ * throttled or no database).
  */
 static int
 login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen,
-    struct throttle_claim *cl, struct sess_verified *v)
+    struct throttle_claim *cl, struct sess_verified *v, int *disabled)
 {
 	struct proof	 device;
 	int		 rc = 0, slot;
 
 	if ((slot = passwd_slot_take()) == -1) {
+		score_count(SC_SIGNIN_BUSY);
 		log_event("login_busy", "addr", c->req->remote_addr, NULL);
 		page_error(c, 503, "Too many sign-ins at once. "
 		    "Please try again in a few seconds.");
@@ -195,7 +202,7 @@ login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen,
 	else if (cl->retry > 0)
 		rc = login_refused(c, name, cl);
 	else if (pw != NULL && passwd_check(pw, pwlen) == NULL &&
-	    (rc = login_check(c, name, pw, pwlen, v)) == 1) {
+	    (rc = login_check(c, name, pw, pwlen, v, disabled)) == 1) {
 		switch (sess_create(c, v)) {
 		case 0:
 			login_rehash(c, name, v, pw, pwlen);
@@ -230,11 +237,12 @@ page_login(struct ctx *c)
 	struct throttle_claim cl;
 	struct sess_verified v;
 	char		 hash[TOKEN_NAME_HASH_SIZE];
-	int		 rc;
+	int		 rc, disabled = 0;
 
 	if (name == NULL)
 		name = "";
 	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
+		score_count(SC_SIGNIN_CSRF);
 		token_name_hash(c->app->keys, name, strlen(name), hash);
 		log_event("csrf_rejected", "path", c->req->path, "name_hash",
 		    hash, "addr", c->req->remote_addr, "reason", "bad csrf",
@@ -243,15 +251,17 @@ page_login(struct ctx *c)
 		    "Go back, reload the page and try again.");
 		return;
 	}
-	if ((rc = login_attempt(c, name, pw, pwlen, &cl, &v)) == -1)
+	if ((rc = login_attempt(c, name, pw, pwlen, &cl, &v, &disabled)) == -1)
 		goto out;
 	if (rc == 0) {
+		score_count(disabled ? SC_SIGNIN_DISABLED : SC_SIGNIN_FAILED);
 		login_log(c, "login_failed", name, &cl, "bad credentials", NULL);
 		login_render(c, 401, LOGIN_FAILED, name, next);
 		goto out;
 	}
 	throttle_succeeded(c, name, &cl);
 	sess_device_send(c, &v.proof);
+	score_count(SC_SIGNIN_OK);
 	log_event("login_ok", "user", name, "addr", c->req->remote_addr,
 	    "device", cl.device ? "known" : "unknown", NULL);
 	http_redirect(c->resp, next);
