@@ -17,7 +17,6 @@
 
 #include "app.h"
 #include "netaddr.h"
-#include "proof.h"
 #include "text.h"
 
 #define KEY_MAX	300
@@ -46,7 +45,7 @@ throttle_attempt(struct ctx *c, const char *username,
 	if (device != NULL) {
 		memcpy(cl->device_key, "dev:", 4);
 		sodium_bin2hex(cl->device_key + 4, sizeof(cl->device_key) - 4,
-		    device->id, sizeof(device->id));
+		    device->id, PROOF_ID_BYTES);
 		snprintf(uid, sizeof(uid), "%lld", device->user_id);
 		snprintf(epoch, sizeof(epoch), "%lld", device->auth_epoch);
 		values[3] = cl->device_key;
