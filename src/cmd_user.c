@@ -10,16 +10,14 @@
 #include "passwd.h"
 #include "text.h"
 
-#define USERNAME_MAX	64
-
 /* Returns NULL if name is a valid username, else why not. */
 static const char *
 user_name_problem(const char *name)
 {
 	size_t	 len = strlen(name);
 
-	if (len == 0 || len > USERNAME_MAX)
-		return "a username has 1 to 64 bytes";
+	if (len == 0 || len > DB_USERNAME_MAX)
+		return "a username has 1 to " DB_STR(DB_USERNAME_MAX) " bytes";
 	if (!text_utf8_valid(name, len) || text_has_control(name, len))
 		return "a username must be UTF-8 text without control characters";
 	if (name[0] == ' ' || name[len - 1] == ' ')
@@ -107,20 +105,20 @@ user_set_password(struct config *cfg, const char *name, int adding)
 	const char	*values[2] = { name, hash }, *why;
 	struct db	*db;
 	PGresult	*res;
-	int		 len, rc = 1;
+	int		 len, rc = CMD_FAILED;
 
 	if ((why = user_name_problem(name)) != NULL) {
 		cmd_fail("invalid username: %s", why);
-		return 1;
+		return CMD_FAILED;
 	}
 	if ((len = user_read_password(pw)) < 0)
-		return 1;
+		return CMD_FAILED;
 	passwd_configure((unsigned long long)cfg->password_opslimit,
 	    (size_t)cfg->password_memlimit);
 	if (passwd_hash(pw, (size_t)len, hash) != 0) {
 		sodium_memzero(pw, sizeof(pw));
 		cmd_fail("out of memory while hashing the password");
-		return 1;
+		return CMD_FAILED;
 	}
 	sodium_memzero(pw, sizeof(pw));
 	if ((db = cmd_db_open(cfg)) != NULL && (res = cmd_db_query(db,

@@ -12,12 +12,19 @@
 
 #define PRUNE_LOCK	"7465737365726170"	/* advisory lock key of pruning; any constant */
 
+#define DB_PARAMS_MAX	8	/* parameters db_send can pass */
+
 struct db_stmt {
 	const char	*name;		/* prepared statement name */
-	int		 nparams;
+	int		 nparams;	/* at most DB_PARAMS_MAX */
 	unsigned	 binary;	/* bit i set: parameter i+1 is binary */
 	const char	*sql;
 };
+
+/* One row of db_stmts; a statement with more parameters than DB_PARAMS_MAX does not compile. */
+#define DB_STMT(name, nparams, binary, sql) { name, (nparams) + 0 * (int)sizeof(struct { \
+	_Static_assert((nparams) <= DB_PARAMS_MAX, name ": more parameters than DB_PARAMS_MAX"); \
+	char c; }), binary, sql }
 
 /*
  * The columns a live session returns, in this order; data comes as
@@ -86,74 +93,74 @@ struct db_stmt {
 	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
 
 static const struct db_stmt db_stmts[SQL__MAX] = {
-	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
-	    "SELECT set_config('statement_timeout', $1, false)" },
-	[SQL_SESSION_READ] = { "session_read", 2, 1u << 0,
+	[SQL_SET_TIMEOUT] = DB_STMT("set_timeout", 1, 0,
+	    "SELECT set_config('statement_timeout', $1, false)"),
+	[SQL_SESSION_READ] = DB_STMT("session_read", 2, 1u << 0,
 	    "SELECT " SESSION_COLUMNS ", "
 	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
-	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
-	[SQL_SESSION_TOUCH] = { "session_touch", 7, 1u << 0, SESSION_TOUCH },
-	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 7, 1u << 0,
-	    SESSION_TOUCH ", " SESSION_LIST },
-	[SQL_SESSION_CREATE] = { "session_create", 7, 1u << 0 | 1u << 6,
+	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 7, 1u << 0, SESSION_TOUCH),
+	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 7, 1u << 0,
+	    SESSION_TOUCH ", " SESSION_LIST),
+	[SQL_SESSION_CREATE] = DB_STMT("session_create", 7, 1u << 0 | 1u << 6,
 	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
 	    "absolute_expires_at, remote_addr, user_agent) VALUES ($1, $2, "
 	    "least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6) RETURNING id" },
-	[SQL_SESSION_DELETE] = { "session_delete", 1, 1u << 0,
+	    "now() + make_interval(secs => $4::int), $5, $6) RETURNING id"),
+	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
-	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username" },
-	[SQL_USER_LOOKUP] = { "user_lookup", 1, 0,
+	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username"),
+	[SQL_USER_LOOKUP] = DB_STMT("user_lookup", 1, 0,
 	    "SELECT id, password_hash, disabled_at IS NOT NULL "
-	    "FROM tessera.users WHERE username = $1" },
-	[SQL_USER_REHASH] = { "user_rehash", 2, 0,
-	    "UPDATE tessera.users SET password_hash = $2 WHERE id = $1" },
-	[SQL_USER_ADD] = { "user_add", 2, 0,
+	    "FROM tessera.users WHERE username = $1"),
+	[SQL_USER_REHASH] = DB_STMT("user_rehash", 2, 0,
+	    "UPDATE tessera.users SET password_hash = $2 WHERE id = $1"),
+	[SQL_USER_ADD] = DB_STMT("user_add", 2, 0,
 	    "INSERT INTO tessera.users (username, password_hash) "
-	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id" },
-	[SQL_USER_PASSWD] = { "user_passwd", 2, 0,
+	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id"),
+	[SQL_USER_PASSWD] = DB_STMT("user_passwd", 2, 0,
 	    "WITH changed AS (UPDATE tessera.users SET password_hash = $2, "
 	    "password_changed_at = now() WHERE username = $1 RETURNING id), "
 	    "ended AS (DELETE FROM tessera.sessions WHERE user_id IN "
-	    "(SELECT id FROM changed)) SELECT id FROM changed" },
-	[SQL_THROTTLE_ATTEMPT] = { "throttle_attempt", 2, 0,
-	    "SELECT tessera.login_attempt($1, $2)" },
-	[SQL_THROTTLE_SUCCEEDED] = { "throttle_succeeded", 2, 0,
-	    "SELECT tessera.login_succeeded($1, $2)" },
-	[SQL_SESSION_END] = { "session_end", 2, 0,
-	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2" },
-	[SQL_SESSION_END_OTHERS] = { "session_end_others", 2, 0,
-	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2" },
-	[SQL_SESSION_PRUNE] = { "session_prune", 1, 0,
+	    "(SELECT id FROM changed)) SELECT id FROM changed"),
+	[SQL_THROTTLE_ATTEMPT] = DB_STMT("throttle_attempt", 2, 0,
+	    "SELECT tessera.login_attempt($1, $2)"),
+	[SQL_THROTTLE_SUCCEEDED] = DB_STMT("throttle_succeeded", 2, 0,
+	    "SELECT tessera.login_succeeded($1, $2)"),
+	[SQL_SESSION_END] = DB_STMT("session_end", 2, 0,
+	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2"),
+	[SQL_SESSION_END_OTHERS] = DB_STMT("session_end_others", 2, 0,
+	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2"),
+	[SQL_SESSION_PRUNE] = DB_STMT("session_prune", 1, 0,
 	    "SELECT CASE WHEN pg_try_advisory_xact_lock(x'" PRUNE_LOCK "'::bigint) "
-	    "THEN tessera.purge_expired($1::int) END" },
-	[SQL_ADMIN_SESSIONS] = { "admin_sessions", 1, 0,
+	    "THEN tessera.purge_expired($1::int) END"),
+	[SQL_ADMIN_SESSIONS] = DB_STMT("admin_sessions", 1, 0,
 	    "SELECT l.id, l.username, " ISO_UTC("l.created_at") ", "
 	    ISO_UTC("l.last_seen_at") ", " ISO_UTC("l.idle_expires_at") ", "
 	    ISO_UTC("l.absolute_expires_at") ", coalesce(l.client_addr, ''), "
 	    "coalesce(l.user_agent, '')" ADMIN_SESSIONS_WHERE
-	    " ORDER BY l.username, l.last_seen_at DESC" },
-	[SQL_ADMIN_SESSIONS_JSON] = { "admin_sessions_json", 1, 0,
+	    " ORDER BY l.username, l.last_seen_at DESC"),
+	[SQL_ADMIN_SESSIONS_JSON] = DB_STMT("admin_sessions_json", 1, 0,
 	    "SELECT coalesce(json_agg(l ORDER BY l.username, l.last_seen_at DESC), "
-	    "'[]')" ADMIN_SESSIONS_WHERE },
-	[SQL_ADMIN_REVOKE] = { "admin_revoke", 1, 0,
-	    "SELECT tessera.revoke_session($1::bigint)" },
-	[SQL_ADMIN_REVOKE_USER] = { "admin_revoke_user", 1, 0,
-	    "SELECT tessera.revoke_user_sessions($1)" },
-	[SQL_ADMIN_PURGE] = { "admin_purge", 1, 0,
-	    "SELECT tessera.purge_expired($1::int)" },
-	[SQL_ADMIN_USERS] = { "admin_users", 1, 0,
+	    "'[]')" ADMIN_SESSIONS_WHERE),
+	[SQL_ADMIN_REVOKE] = DB_STMT("admin_revoke", 1, 0,
+	    "SELECT tessera.revoke_session($1::bigint)"),
+	[SQL_ADMIN_REVOKE_USER] = DB_STMT("admin_revoke_user", 1, 0,
+	    "SELECT tessera.revoke_user_sessions($1)"),
+	[SQL_ADMIN_PURGE] = DB_STMT("admin_purge", 1, 0,
+	    "SELECT tessera.purge_expired($1::int)"),
+	[SQL_ADMIN_USERS] = DB_STMT("admin_users", 1, 0,
 	    "SELECT a.username, " ISO_UTC("a.created_at") ", coalesce("
 	    ISO_UTC("a.disabled_at") ", ''), a.live_sessions "
 	    "FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1 "
-	    "ORDER BY a.username" },
-	[SQL_ADMIN_DISABLE] = { "admin_disable", 1, 0,
-	    "SELECT tessera.disable_user($1)" },
-	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
-	    "SELECT tessera.enable_user($1)" },
-	[SQL_PING] = { "ping", 0, 0, "SELECT 1" },
+	    "ORDER BY a.username"),
+	[SQL_ADMIN_DISABLE] = DB_STMT("admin_disable", 1, 0,
+	    "SELECT tessera.disable_user($1)"),
+	[SQL_ADMIN_ENABLE] = DB_STMT("admin_enable", 1, 0,
+	    "SELECT tessera.enable_user($1)"),
+	[SQL_PING] = DB_STMT("ping", 0, 0, "SELECT 1"),
 };
 
 struct db {
@@ -303,9 +310,11 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
     const int *lengths)
 {
 	const struct db_stmt *st = &db_stmts[id];
-	int		 formats[8] = { 0 }, i;
+	int		 formats[DB_PARAMS_MAX] = { 0 }, i;
 
-	for (i = 0; i < st->nparams && i < 8; i++)
+	_Static_assert(sizeof(st->binary) * 8 >= DB_PARAMS_MAX,
+	    "db_stmt's binary has a bit for every parameter");
+	for (i = 0; i < st->nparams; i++)
 		formats[i] = (int)((st->binary >> i) & 1u);
 	if (db->prepared)
 		return PQexecPrepared(db->conn, st->name, st->nparams, values,

@@ -4,6 +4,13 @@
 
 #include <libpq-fe.h>
 
+/* Limits of what the schema holds, one definition each for every layer that checks input. */
+#define DB_USERNAME_MAX		64	/* bytes of a username (migrations/0001's CHECK) */
+#define DB_ID_DIGITS		18	/* digits of an id taken from outside: any such number fits a bigint */
+#define DB_USER_AGENT_MAX	512	/* bytes of a User-Agent kept in a session row */
+#define DB_STR(n)		DB_STR_(n)	/* a limit as a string literal, for messages */
+#define DB_STR_(n)		#n
+
 /* Each statement's SQL lives in the table in db.c, in this order. */
 enum db_sql {
 	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */

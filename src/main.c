@@ -38,15 +38,15 @@ cmd_migrate(struct config *cfg, int argc, char **argv)
 	struct db	*db;
 	PGconn		*conn;
 	char		 err[1024];
-	int		 n, rc = 1;
+	int		 n, rc = CMD_FAILED;
 
 	(void)argv;
 	if (argc != 1) {
 		cmd_fail("usage: tessera [-c FILE] migrate");
-		return 2;
+		return CMD_USAGE;
 	}
 	if ((db = db_new(cfg->database, cfg->connect_timeout, 600, 0)) == NULL)
-		return 1;
+		return CMD_FAILED;
 	if ((conn = db_conn(db)) == NULL)
 		cmd_fail("database: %s", db_error(db));
 	else if ((n = migrate_apply(conn, cfg->migrations, err, sizeof(err))) < 0)
@@ -54,7 +54,7 @@ cmd_migrate(struct config *cfg, int argc, char **argv)
 	else {
 		printf("migrations: %d applied, schema at version %d\n", n,
 		    migrate_version(conn, err, sizeof(err)));
-		rc = 0;
+		rc = CMD_OK;
 	}
 	db_free(db);
 	return rc;
@@ -95,7 +95,7 @@ main(int argc, char **argv)
 	while ((ch = getopt(argc, argv, "+c:h")) != -1) {
 		if (ch != 'c') {
 			usage();
-			return ch == 'h' ? 0 : 2;
+			return ch == 'h' ? CMD_OK : CMD_USAGE;
 		}
 		path = optarg;
 	}
@@ -103,15 +103,15 @@ main(int argc, char **argv)
 	argv += optind;
 	if (argc < 1) {
 		usage();
-		return 2;
+		return CMD_USAGE;
 	}
 	if (sodium_init() < 0) {
 		cmd_fail("libsodium failed to initialise");
-		return 1;
+		return CMD_FAILED;
 	}
 	if (config_load(&cfg, path, err, sizeof(err)) == -1) {
 		cmd_fail("%s", err);
-		return 1;
+		return CMD_FAILED;
 	}
 	cmd = argv[0];
 	if (strcmp(cmd, "serve") != 0 && (cfg.log_file[0] == '\0' ||
@@ -127,7 +127,7 @@ main(int argc, char **argv)
 		rc = cmd_sessions(&cfg, argc, argv);
 	else {
 		usage();
-		rc = 2;
+		rc = CMD_USAGE;
 	}
 	config_free(&cfg);
 	return rc;

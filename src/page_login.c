@@ -180,7 +180,7 @@ page_login(struct ctx *c)
 	}
 	if (name == NULL)
 		name = "";
-	if (*name != '\0' && strlen(name) <= 64 &&
+	if (*name != '\0' && strlen(name) <= DB_USERNAME_MAX &&
 	    (id = login_attempt(c, name, pw, pwlen)) == -1)
 		return;
 	if (id == 0) {

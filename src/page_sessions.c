@@ -14,7 +14,6 @@
 #define ID_MAX		20	/* digits of a bigint */
 #define ISO_MAX		24	/* 2026-01-31T23:59:59Z */
 #define ADDR_MAX	64
-#define AGENT_MAX	512	/* session.c keeps this much of a User-Agent */
 
 /* One entry of the list db.c's SESSION_LIST returns, decoded. */
 struct sessions_entry {
@@ -22,7 +21,7 @@ struct sessions_entry {
 	char	 created[ISO_MAX];
 	char	 last_seen[ISO_MAX];
 	char	 addr[ADDR_MAX + 1];
-	char	 agent[AGENT_MAX + 1];
+	char	 agent[DB_USER_AGENT_MAX + 1];
 };
 
 /* Copies len bytes of text into out (size bytes), hex-decoded if hex. Returns 0, or -1 if it does not fit or is not hex. */
@@ -179,7 +178,7 @@ page_sessions_end(struct ctx *c)
 
 	if (!sessions_post_ok(c))
 		return;
-	if (id == NULL || *id == '\0' || strlen(id) > 18 ||
+	if (id == NULL || *id == '\0' || strlen(id) > DB_ID_DIGITS ||
 	    strspn(id, "0123456789") != strlen(id)) {
 		page_error(c, 400, "That is not a session of yours.");
 		return;

@@ -607,7 +607,8 @@ pool_shutdown(struct pool *p)
 /*
  * Runs the pool on listen_fd: keeps cfg->workers workers alive, reloads on
  * SIGHUP (from config_path), reopens logs on SIGUSR1, stops on SIGTERM or
- * SIGINT letting in-flight requests finish. Returns the exit status.
+ * SIGINT letting in-flight requests finish. Returns 0 after a stop, -1 if
+ * it could not start.
  */
 int
 pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
@@ -621,7 +622,7 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	if ((p = calloc(1, sizeof(*p))) == NULL || (p->sb = score_create()) == NULL) {
 		log_errorf("pool: out of memory");
 		free(p);
-		return 1;
+		return -1;
 	}
 	p->app = app;
 	p->cfg = cfg;

@@ -14,7 +14,6 @@
 
 #define PRESESSION_SUFFIX	"_pre"
 #define COOKIE_NAME_MAX		128
-#define STORED_TEXT_MAX		512	/* user agent bytes kept in the row */
 
 /* Returns 1 if cookies for this request must be Secure (and so __Host- prefixed). */
 static int
@@ -282,13 +281,6 @@ sess_queue(struct sess *s, enum sess_change_kind kind, const char *key,
 	return 0;
 }
 
-/* Sets key to a string when the session is next loaded. Returns 0 or -1. */
-int
-sess_set(struct sess *s, const char *key, const char *value)
-{
-	return sess_queue(s, SESS_SET, key, value);
-}
-
 /* Adds delta to the integer at key (absent counts as 0) when the session is next loaded; atomic per key. */
 int
 sess_incr(struct sess *s, const char *key, long long delta)
@@ -297,13 +289,6 @@ sess_incr(struct sess *s, const char *key, long long delta)
 
 	snprintf(d, sizeof(d), "%lld", delta);
 	return sess_queue(s, SESS_INCR, key, d);
-}
-
-/* Removes key when the session is next loaded. Returns 0 or -1. */
-int
-sess_unset(struct sess *s, const char *key)
-{
-	return sess_queue(s, SESS_UNSET, key, "");
 }
 
 /* Returns the session's value for key, or NULL. */
@@ -358,7 +343,7 @@ sess_create(struct ctx *c, long long user_id)
 {
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
-	char		 uid[24], idle[16], absolute[16], ua[STORED_TEXT_MAX + 1];
+	char		 uid[24], idle[16], absolute[16], ua[DB_USER_AGENT_MAX + 1];
 	char		 pre[COOKIE_NAME_MAX];
 	const char	*values[7];
 	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES };
@@ -371,7 +356,7 @@ sess_create(struct ctx *c, long long user_id)
 	snprintf(uid, sizeof(uid), "%lld", user_id);
 	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
 	snprintf(absolute, sizeof(absolute), "%d", c->app->cfg->absolute_timeout);
-	ualen = sess_storable_len(c->req->user_agent, STORED_TEXT_MAX);
+	ualen = sess_storable_len(c->req->user_agent, DB_USER_AGENT_MAX);
 	snprintf(ua, sizeof(ua), "%.*s", ualen, c->req->user_agent);
 	values[0] = (const char *)s->hash;
 	values[1] = uid;

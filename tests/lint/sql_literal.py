@@ -151,7 +151,7 @@ def check_the_table_is_const_and_literal():
     entries = re.findall(r"\[(SQL_\w+)\]\s*=\s*", body)
     if len(entries) < 10:
         yield f"src/db.c: only {len(entries)} statements found in db_stmts: {entries}"
-    for m in re.finditer(r"\[(SQL_\w+)\]\s*=\s*\{", body):
+    for m in re.finditer(r"\[(SQL_\w+)\]\s*=\s*DB_STMT\s*\(", body):
         expr = split_args(body[m.end():balanced(body, m.end() - 1) - 1])[-1]    # the SQL is last
         if not is_literal(expr, macros):
             yield f"src/db.c: {m.group(1)}'s SQL is not literal: {expr}"
