@@ -1,6 +1,7 @@
 /* `tessera user add|passwd|disable|enable NAME`, `user list`: accounts; passwords read from standard input. */
 #include "cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -45,7 +46,11 @@ user_read_line(FILE *fp, char pw[PASSWD_MAX + 2])
 	return (int)len;
 }
 
-/* Prompts on the terminal with echo off and reads one line. Returns its length or -1. */
+/*
+ * Prompts on the terminal with echo off and reads one line. Returns its
+ * length, -1 at end of input or if it is longer, or -2 after saying why the
+ * terminal could not be used (no password is read with echo on).
+ */
 static int
 user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
 {
@@ -53,12 +58,22 @@ user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
 	int		 len;
 
 	fputs(prompt, stderr);
-	tcgetattr(STDIN_FILENO, &old);
+	if (tcgetattr(STDIN_FILENO, &old) == -1) {
+		cmd_fail("terminal: %s", strerror(errno));
+		return -2;
+	}
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~ECHO;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1) {
+		cmd_fail("terminal: cannot turn echo off: %s", strerror(errno));
+		return -2;
+	}
 	len = user_read_line(stdin, pw);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &old) == -1) {
+		sodium_memzero(pw, PASSWD_MAX + 2);
+		cmd_fail("terminal: cannot turn echo back on: %s", strerror(errno));
+		return -2;
+	}
 	fputs("\n", stderr);
 	return len;
 }
@@ -72,14 +87,16 @@ user_read_password(char pw[PASSWD_MAX + 2])
 {
 	char		 again[PASSWD_MAX + 2];
 	const char	*why;
-	int		 len;
+	int		 len, len2;
 
 	if (isatty(STDIN_FILENO)) {
-		len = user_prompt("New password: ", pw);
-		if (len >= 0 && (user_prompt("Repeat it: ", again) != len ||
+		if ((len = user_prompt("New password: ", pw)) == -2)
+			return -1;
+		if (len >= 0 && ((len2 = user_prompt("Repeat it: ", again)) != len ||
 		    sodium_memcmp(pw, again, (size_t)len) != 0)) {
 			sodium_memzero(again, sizeof(again));
-			cmd_fail("the two passwords differ");
+			if (len2 != -2)
+				cmd_fail("the two passwords differ");
 			return -1;
 		}
 		sodium_memzero(again, sizeof(again));

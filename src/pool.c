@@ -53,10 +53,17 @@ struct pool {
 	int64_t			 respawn_at_ms;
 };
 
-/* Started as root, gives the socket to socket_user/socket_group (default: user/group). */
+/*
+ * Started as root, gives the socket to socket_user/socket_group (default:
+ * user/group). Returns 0, or -1 with err naming the key whose user or group
+ * does not exist, or why chown failed.
+ */
 static int
-pool_chown_socket(const struct config *cfg, const char *path)
+pool_chown_socket(const struct config *cfg, const char *path, char *err,
+    size_t errsz)
 {
+	const char	*ukey = cfg->socket_user[0] ? "socket_user" : "user";
+	const char	*gkey = cfg->socket_group[0] ? "socket_group" : "group";
 	const char	*user = cfg->socket_user[0] ? cfg->socket_user : cfg->user;
 	const char	*group = cfg->socket_group[0] ? cfg->socket_group : cfg->group;
 	struct passwd	*pw;
@@ -66,13 +73,26 @@ pool_chown_socket(const struct config *cfg, const char *path)
 
 	if (geteuid() != 0)
 		return 0;
-	if (*user != '\0' && (pw = getpwnam(user)) != NULL) {
+	if (*user != '\0') {
+		if ((pw = getpwnam(user)) == NULL) {
+			snprintf(err, errsz, "%s: %s: no such user", ukey, user);
+			return -1;
+		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 	}
-	if (*group != '\0' && (gr = getgrnam(group)) != NULL)
+	if (*group != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
+			snprintf(err, errsz, "%s: %s: no such group", gkey, group);
+			return -1;
+		}
 		gid = gr->gr_gid;
-	return chown(path, uid, gid);
+	}
+	if (chown(path, uid, gid) == -1) {
+		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* Opens a unix socket at path with the configured mode. Returns the fd, or -1 with err. */
@@ -95,15 +115,16 @@ pool_listen_unix(const struct config *cfg, const char *path, char *err,
 		unlink(path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, (mode_t)cfg->socket_mode) == -1 ||
-	    pool_chown_socket(cfg, path) == -1 ||
-	    listen(fd, LISTEN_BACKLOG) == -1) {
+	    chmod(path, (mode_t)cfg->socket_mode) == -1)
 		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
+	else if (pool_chown_socket(cfg, path, err, errsz) == 0) {
+		if (listen(fd, LISTEN_BACKLOG) == 0)
+			return fd;
+		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
 	}
-	return fd;
+	if (fd != -1)
+		close(fd);
+	return -1;
 }
 
 /* Opens a TCP socket on host:port. Returns the fd, or -1 with err. */
@@ -252,8 +273,11 @@ pool_on_signal(int sig)
 	}
 }
 
-/* Installs the supervisor's handlers, blocked except while it waits, and its tick. */
-static void
+/*
+ * Installs the supervisor's handlers, blocked except while it waits, and its
+ * tick. Returns 0, or -1 with errno set.
+ */
+static int
 pool_signals(sigset_t *waitmask)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
@@ -268,18 +292,20 @@ pool_signals(sigset_t *waitmask)
 	sigemptyset(&block);
 	sa.sa_handler = pool_on_signal;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		sigaction(sigs[i], &sa, NULL);
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			return -1;
 		sigaddset(&block, sigs[i]);
 	}
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigprocmask(SIG_BLOCK, &block, waitmask);
+	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+		return -1;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigdelset(waitmask, sigs[i]);
 	memset(&tick, 0, sizeof(tick));
 	tick.it_interval.tv_usec = TICK_MS * 1000;
 	tick.it_value.tv_usec = TICK_MS * 1000;
-	setitimer(ITIMER_REAL, &tick, NULL);
+	return setitimer(ITIMER_REAL, &tick, NULL);
 }
 
 /* Returns a slot with no worker and no pending respawn, or -1. */
@@ -319,9 +345,13 @@ pool_spawn(struct pool *p, int i)
 	p->slot_gen[i] = p->gen;
 	p->pending[i] = p->doomed[i] = 0;
 	if ((pid = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    sigprocmask(SIG_SETMASK, &none, NULL) == -1) {
+			log_errorf("worker: cannot set up its signals: %s",
+			    strerror(errno));
+			_exit(1);
+		}
 		slot->pid = getpid();
 		p->app->slot = slot;
 		p->app->score = p->sb;
@@ -487,6 +517,35 @@ pool_wait_ready(const struct pool *p, int i)
 }
 
 /*
+ * Writes into out (size bytes) the names of the keys read only at start-up
+ * whose value differs between old and next, space-separated; "" if none.
+ */
+static void
+pool_restart_keys(const struct config *old, const struct config *next,
+    char *out, size_t size)
+{
+	const struct {
+		const char	*key, *was, *now;
+	} keys[] = {
+		{ "listen", old->listen, next->listen },
+		{ "user", old->user, next->user },
+		{ "group", old->group, next->group },
+		{ "socket_user", old->socket_user, next->socket_user },
+		{ "socket_group", old->socket_group, next->socket_group },
+		{ "log_file", old->log_file, next->log_file },
+	};
+	size_t	 i, len = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && len < size; i++)
+		if (strcmp(keys[i].was, keys[i].now) != 0)
+			len += (size_t)snprintf(out + len, size - len, "%s%s",
+			    len ? " " : "", keys[i].key);
+	if (old->socket_mode != next->socket_mode && len < size)
+		snprintf(out + len, size - len, "%ssocket_mode", len ? " " : "");
+}
+
+/*
  * Loads the configuration file, secrets and templates afresh. Returns 0
  * with them swapped in, or -1 (logged) with the old ones untouched.
  */
@@ -495,7 +554,7 @@ pool_reload_config(struct pool *p)
 {
 	struct config	 next;
 	struct token_keys keys;
-	char		 err[512];
+	char		 err[512], restart[128];
 
 	if (config_load(&next, p->config_path, err, sizeof(err)) == -1 ||
 	    token_keys_load(&keys, next.secret_file, err, sizeof(err)) == -1) {
@@ -509,10 +568,10 @@ pool_reload_config(struct pool *p)
 		config_free(&next);
 		return -1;
 	}
-	if (strcmp(next.listen, p->cfg->listen) != 0 ||
-	    strcmp(next.user, p->cfg->user) != 0)
-		log_event("reload_partial", "msg", "listen, user and group "
-		    "changes take effect at the next restart", NULL);
+	pool_restart_keys(p->cfg, &next, restart, sizeof(restart));
+	if (restart[0] != '\0')
+		log_event("reload_partial", "keys", restart, "msg", "these keys "
+		    "take effect at the next restart", NULL);
 	config_free(p->cfg);
 	*p->cfg = next;
 	*p->keys = keys;
@@ -630,7 +689,13 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	p->config_path = config_path;
 	p->listen_fd = listen_fd;
 	p->window_start = time(NULL);
-	pool_signals(&waitmask);
+	if (pool_signals(&waitmask) == -1) {
+		log_errorf("pool: cannot install its signal handlers: %s",
+		    strerror(errno));
+		munmap(p->sb, sizeof(*p->sb));
+		free(p);
+		return -1;
+	}
 	for (i = 0; i < cfg->workers; i++)
 		pool_spawn(p, i);
 	snprintf(count, sizeof(count), "%d", cfg->workers);

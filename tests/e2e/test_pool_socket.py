@@ -64,3 +64,13 @@ def test_socket_mode_socket_user_and_socket_group_are_honoured(stack):
         assert uids == {str(pwd.getpwnam(RUN_USER).pw_uid)}, "the pool does not run as user"
     finally:
         assert stop_process_group(proc) == 0
+
+
+@pytest.mark.parametrize("key, kind", [("socket_user", "user"), ("socket_group", "group")])
+def test_an_unknown_socket_owner_refuses_to_start_naming_it(stack, key, kind):
+    """A socket that would silently stay root's (nginx then cannot connect) is refused at start-up."""
+    conf = stack.write_variant_config(f"sock-{kind}", **{key: "no-such-" + kind})
+    r = stack.tessera("serve", conf=conf, timeout=15)
+    assert not r.timed_out, "serve started with an unknown socket owner\n" + r.describe()
+    assert r.returncode == 1, r.describe()
+    assert r.stderr.strip() == f"tessera: {key}: no-such-{kind}: no such {kind}", r.describe()
