@@ -177,7 +177,9 @@ worker_accept(struct app *app, FCGX_Request *fr, int listen_fd)
 	for (;;) {
 		if (worker_reopen) {
 			worker_reopen = 0;
-			log_reopen();
+			if (log_reopen() == -1)
+				log_errorf("log_file: cannot reopen it: %s",
+				    strerror(errno));
 		}
 		if (worker_stopping)
 			return -1;

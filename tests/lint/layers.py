@@ -21,7 +21,7 @@ LAYERS = [
     ("domain", "sessions, sign-in throttling and pruning over the database",
      {"session", "throttle", "prune"}),
     ("app", "the request context, pages and routes", {"app", "page", "routes"}),
-    ("process", "a worker's loop and the supervisor", {"worker", "pool"}),
+    ("process", "a worker's loop and the supervisor", {"worker", "pool", "respawn"}),
     ("command", "the command line", {"cmd", "main"}),
 ]
 # Modules placed by their name: each page and each command is a file of its own.
