@@ -94,14 +94,14 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 	if ((res = db_query(c->app->db, SQL_USER_LOOKUP, values, NULL)) == NULL)
 		return -1;
 	found = PQntuples(res) == 1;
-	ok = passwd_verify(found ? PQgetvalue(res, 0, 1) : passwd_dummy_hash(),
-	    pw, pwlen);
-	if (found && ok && PQgetvalue(res, 0, 2)[0] == 'f')
-		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	if (id > 0 && passwd_needs_rehash(PQgetvalue(res, 0, 1)) &&
+	ok = passwd_verify(found ? PQgetvalue(res, 0, DB_USER_HASH) :
+	    passwd_dummy_hash(), pw, pwlen);
+	if (found && ok && PQgetvalue(res, 0, DB_USER_DISABLED)[0] == 'f')
+		id = strtoll(PQgetvalue(res, 0, DB_USER_ID), NULL, 10);
+	if (id > 0 && passwd_needs_rehash(PQgetvalue(res, 0, DB_USER_HASH)) &&
 	    passwd_hash(pw, pwlen, fresh) == 0) {
 		PGresult *up;
-		values[0] = PQgetvalue(res, 0, 0);
+		values[0] = PQgetvalue(res, 0, DB_USER_ID);
 		values[1] = fresh;
 		if ((up = db_query(c->app->db, SQL_USER_REHASH, values, NULL)))
 			PQclear(up);

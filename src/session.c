@@ -96,60 +96,35 @@ sess_free(struct sess *s)
 	sodium_memzero(s, sizeof(*s));
 }
 
-/* Decodes one hex-encoded key or value from the row into a new string, or NULL. */
-static char *
-sess_unhex(const char *hex, size_t len)
-{
-	char	*out;
-	size_t	 n;
-
-	if ((out = malloc(len / 2 + 1)) == NULL)
-		return NULL;
-	if (sodium_hex2bin((unsigned char *)out, len / 2, hex, len, NULL, &n,
-	    NULL) != 0 || memchr(out, '\0', n) != NULL) {
-		free(out);
-		return NULL;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-/* Splits the row's data column (hexkey=hexvalue&...) into s->data. */
+/* Decodes the row's data column into s->data (at most SESS_MAX_DATA pairs; one that does not decode is skipped). */
 static void
-sess_parse_data(struct sess *s, const char *kv)
+sess_parse_data(struct sess *s, const char *data)
 {
-	const char	*p = kv, *amp, *eq;
+	char	*key, *value;
+	int	 rc;
 
-	while (*p != '\0' && s->ndata < SESS_MAX_DATA) {
-		amp = p + strcspn(p, "&");
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq != NULL) {
-			s->data[s->ndata].key = sess_unhex(p, (size_t)(eq - p));
-			s->data[s->ndata].value = sess_unhex(eq + 1,
-			    (size_t)(amp - eq - 1));
-			if (s->data[s->ndata].key && s->data[s->ndata].value)
-				s->ndata++;
-			else {
-				free(s->data[s->ndata].key);
-				free(s->data[s->ndata].value);
-			}
+	while (s->ndata < SESS_MAX_DATA &&
+	    (rc = db_data_next(&data, &key, &value)) != 0)
+		if (rc == 1) {
+			s->data[s->ndata].key = key;
+			s->data[s->ndata++].value = value;
 		}
-		p = *amp ? amp + 1 : amp;
-	}
 }
 
-/* Copies a live session row (SESSION_COLUMNS) into the session. */
+/* Copies a live session row (enum db_session_col) into the session. */
 static void
 sess_from_row(struct sess *s, PGresult *res)
 {
 	s->live = 1;
-	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	s->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	snprintf(s->username, sizeof(s->username), "%s", PQgetvalue(res, 0, 2));
-	sess_parse_data(s, PQgetvalue(res, 0, 3));
-	snprintf(s->created, sizeof(s->created), "%s", PQgetvalue(res, 0, 4));
+	s->id = strtoll(PQgetvalue(res, 0, DB_SESSION_ID), NULL, 10);
+	s->user_id = strtoll(PQgetvalue(res, 0, DB_SESSION_USER_ID), NULL, 10);
+	snprintf(s->username, sizeof(s->username), "%s",
+	    PQgetvalue(res, 0, DB_SESSION_USERNAME));
+	sess_parse_data(s, PQgetvalue(res, 0, DB_SESSION_DATA));
+	snprintf(s->created, sizeof(s->created), "%s",
+	    PQgetvalue(res, 0, DB_SESSION_CREATED));
 	snprintf(s->created_iso, sizeof(s->created_iso), "%s",
-	    PQgetvalue(res, 0, 5));
+	    PQgetvalue(res, 0, DB_SESSION_CREATED_ISO));
 }
 
 /* Appends one element to a PostgreSQL array literal, quoted and escaped. */
@@ -213,8 +188,9 @@ sess_touch(struct ctx *c)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
-		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 6))) == NULL)
-			rc = -1;	/* column 6: the list, after SESSION_COLUMNS */
+		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0,
+		    DB_SESSION_LIST))) == NULL)
+			rc = -1;
 		if (c->app->cfg->cookie_persistent)
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
@@ -255,7 +231,7 @@ sess_load(struct ctx *c)
 		PQclear(res);
 		return 0;
 	}
-	stale = PQgetvalue(res, 0, 6)[0] == 't';
+	stale = PQgetvalue(res, 0, DB_SESSION_STALE)[0] == 't';
 	if (!stale)
 		sess_from_row(s, res);
 	PQclear(res);
@@ -369,7 +345,7 @@ sess_create(struct ctx *c, long long user_id)
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
 		return -1;
-	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	s->id = strtoll(PQgetvalue(res, 0, DB_ONLY_COLUMN), NULL, 10);
 	PQclear(res);
 	s->has_token = s->live = 1;
 	s->user_id = user_id;
@@ -399,7 +375,7 @@ sess_destroy(struct ctx *c)
 			return -1;
 		if (PQntuples(res) == 1)
 			snprintf(s->username, sizeof(s->username), "%s",
-			    PQgetvalue(res, 0, 0));
+			    PQgetvalue(res, 0, DB_ONLY_COLUMN));
 		PQclear(res);
 	}
 	s->live = 0;
