@@ -3,54 +3,45 @@
 
 #include "respawn.h"
 
-/* Plays roll to the end, taking each step as the supervisor would when every fork works and each new
- * worker accepts at once; writes the steps as letters (F fork, R retire) into out. Returns the count. */
-static int
-play(struct respawn_roll *r, char *out, size_t size)
+/*
+ * Plays a roll of wanted new and nold old workers to the end, taking each step
+ * as the supervisor would when every fork works and each new worker accepts at
+ * once. Returns the steps as letters (F fork, R retire), in a static buffer.
+ */
+static const char *
+steps_of(int wanted, int nold)
 {
+	static char	 out[32];
+	struct respawn_roll r = { .wanted = wanted, .nold = nold };
 	enum respawn_step step;
-	size_t	 n = 0;
+	size_t		 n = 0;
 
-	while ((step = respawn_roll_next(r, 0, 0, 1, 1)) != RESPAWN_DONE) {
+	while ((step = respawn_roll_next(&r, 0, 0, 1, 1)) != RESPAWN_DONE) {
 		assert_int_not_equal(step, RESPAWN_WAIT);
-		assert_true(n + 1 < size);
-		if (step == RESPAWN_FORK) {
-			out[n++] = 'F';
-			r->started++;
-		} else {
-			out[n++] = 'R';
-			r->retired++;
-		}
+		assert_true(n + 1 < sizeof(out));
+		out[n++] = step == RESPAWN_FORK ? 'F' : 'R';
+		if (step == RESPAWN_FORK)
+			r.started++;
+		else
+			r.retired++;
 	}
 	out[n] = '\0';
-	return (int)n;
+	return out;
 }
 
 TEST(each_old_worker_leaves_only_after_a_new_one_started)
 {
-	struct respawn_roll r = { .wanted = 3, .nold = 3 };
-	char	 steps[32];
-
-	play(&r, steps, sizeof(steps));
-	assert_string_equal(steps, "FRFRFR");
+	assert_string_equal(steps_of(3, 3), "FRFRFR");
 }
 
 TEST(fewer_new_workers_retire_every_old_one)
 {
-	struct respawn_roll r = { .wanted = 1, .nold = 3 };
-	char	 steps[32];
-
-	play(&r, steps, sizeof(steps));
-	assert_string_equal(steps, "FRRR");
+	assert_string_equal(steps_of(1, 3), "FRRR");
 }
 
 TEST(more_new_workers_are_all_forked)
 {
-	struct respawn_roll r = { .wanted = 3, .nold = 1 };
-	char	 steps[32];
-
-	play(&r, steps, sizeof(steps));
-	assert_string_equal(steps, "FRFF");
+	assert_string_equal(steps_of(3, 1), "FRFF");
 }
 
 TEST(a_starting_worker_is_waited_for_until_its_deadline_only)
