@@ -91,6 +91,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_A)
 	$(CC) $(ALL_CFLAGS) -MT $@ -MF $@.d -Isrc -o $@.o -c $<
 	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_A) $(PKG_LIBS) -lcmocka
 
+# tests/tools/db_describe: db.c's statement table checked against PostgreSQL (tests/e2e/test_db_statements.py).
+DB_DESCRIBE = $(BUILD)/tests/db_describe
+$(DB_DESCRIBE): tests/tools/db_describe.c $(LIB_A)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -MT $@ -MF $@.d -Isrc -o $@.o -c $<
+	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_A) $(PKG_LIBS)
+
 build/fuzz/obj/%.o: src/%.c
 	@mkdir -p build/fuzz/obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
@@ -153,9 +160,10 @@ UBSAN_E2E = abort_on_error=1:halt_on_error=1:print_stacktrace=1
 E2E_ENV   = TESSERA_REPORT_DIR=$(REPORTS) ASAN_OPTIONS=$(ASAN_E2E):log_path=$(REPORTS)/san \
             UBSAN_OPTIONS=$(UBSAN_E2E):log_path=$(REPORTS)/san
 endif
-e2e: $(TESSERA) $(TESSERA)-test
+e2e: $(TESSERA) $(TESSERA)-test $(DB_DESCRIBE)
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS) && chmod 1777 $(REPORTS)
 	$(E2E_ENV) TESSERA_BIN=$(abspath $(TESSERA)) TESSERA_TEST_BIN=$(abspath $(TESSERA))-test \
+	    TESSERA_DB_DESCRIBE=$(abspath $(DB_DESCRIBE)) \
 	    /usr/bin/python3 -m pytest -q $(E2E_TESTS)
 
 # The e2e tests in VALGRIND_TESTS (all: VALGRIND_TESTS=tests/e2e) with `tessera serve`, and so
