@@ -532,35 +532,6 @@ pool_signal_all(const struct pool *p, int sig)
 }
 
 /*
- * Writes into out (size bytes) the names of the keys read only at start-up
- * whose value differs between old and next, space-separated; "" if none.
- */
-static void
-pool_restart_keys(const struct config *old, const struct config *next,
-    char *out, size_t size)
-{
-	const struct {
-		const char	*key, *was, *now;
-	} keys[] = {
-		{ "listen", old->listen, next->listen },
-		{ "user", old->user, next->user },
-		{ "group", old->group, next->group },
-		{ "socket_user", old->socket_user, next->socket_user },
-		{ "socket_group", old->socket_group, next->socket_group },
-		{ "log_file", old->log_file, next->log_file },
-	};
-	size_t	 i, len = 0;
-
-	out[0] = '\0';
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]) && len < size; i++)
-		if (strcmp(keys[i].was, keys[i].now) != 0)
-			len += (size_t)snprintf(out + len, size - len, "%s%s",
-			    len ? " " : "", keys[i].key);
-	if (old->socket_mode != next->socket_mode && len < size)
-		snprintf(out + len, size - len, "%ssocket_mode", len ? " " : "");
-}
-
-/*
  * Loads the configuration file, secrets and templates afresh. Returns 0
  * with them swapped in, or -1 (logged) with the old ones untouched.
  */
@@ -569,7 +540,7 @@ pool_reload_config(struct pool *p)
 {
 	struct config	 next;
 	struct token_keys keys;
-	char		 err[512], restart[128];
+	char		 err[512];
 
 	if (config_load(&next, p->config_path, err, sizeof(err)) == -1 ||
 	    token_keys_load(&keys, next.secret_file, err, sizeof(err)) == -1) {
@@ -583,10 +554,10 @@ pool_reload_config(struct pool *p)
 		config_free(&next);
 		return -1;
 	}
-	pool_restart_keys(p->cfg, &next, restart, sizeof(restart));
-	if (restart[0] != '\0')
-		log_event("reload_partial", "keys", restart, "msg", "these keys "
-		    "take effect at the next restart", NULL);
+	if (strcmp(next.listen, p->cfg->listen) != 0 ||
+	    strcmp(next.user, p->cfg->user) != 0)
+		log_event("reload_partial", "msg", "listen, user and group "
+		    "changes take effect at the next restart", NULL);
 	config_free(p->cfg);
 	*p->cfg = next;
 	*p->keys = keys;

@@ -111,15 +111,6 @@ def test_sigusr1_reopens_the_log_file(pool):
     assert pool.log_file.stat().st_mode & 0o777 == 0o640
 
 
-def test_a_reload_names_the_keys_that_wait_for_a_restart(pool):
-    changed = {"group": "nogroup", "socket_mode": "0600", "log_file": pool.dir / "elsewhere.log"}
-    seen = len(pool.log_events("reload_done"))
-    partial = pool.reload_pool({**pool.config, **changed}, "reload_partial")
-    assert sorted(partial["keys"].split()) == sorted(changed), partial
-    wait_for("reload_done", lambda: pool.log_events("reload_done")[seen:], 15, pool.logs)
-    pool.reload_pool(pool.config)           # as configured again, for the tests after this one
-
-
 def set_soft_nproc(pid, soft):
     """Sets process pid's soft RLIMIT_NPROC to soft (a number or "unlimited"), as the user it runs as:
     lowering or restoring a limit needs no privilege then (root here may lack CAP_SYS_RESOURCE)."""
