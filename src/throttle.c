@@ -54,9 +54,9 @@ throttle_attempt(struct ctx *c, const char *username,
 	}
 	if ((res = db_query(c->app->db, SQL_THROTTLE_ATTEMPT, values, NULL)) == NULL)
 		return -1;
-	cl->retry = atoi(PQgetvalue(res, 0, 0));
-	cl->device = PQgetvalue(res, 0, 1)[0] == 't';
-	cl->known = PQgetvalue(res, 0, 2)[0] == 't';
+	cl->retry = atoi(PQgetvalue(res, 0, DB_THROTTLE_RETRY));
+	cl->device = PQgetvalue(res, 0, DB_THROTTLE_DEVICE)[0] == 't';
+	cl->known = PQgetvalue(res, 0, DB_THROTTLE_KNOWN)[0] == 't';
 	PQclear(res);
 	if (cl->retry < 0)
 		cl->retry = 0;
