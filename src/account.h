@@ -4,7 +4,7 @@
 
 #include <sodium.h>
 
-#include "text.h"
+#include "db.h"
 #include "throttle.h"
 #include "totp.h"
 
@@ -14,7 +14,7 @@ struct ctx;
 struct account {
 	long long	 user_id;
 	long long	 auth_epoch;
-	char		 username[TEXT_USERNAME_MAX + 1];
+	char		 username[DB_USERNAME_MAX + 1];
 	char		 password_hash[crypto_pwhash_STRBYTES];
 	unsigned char	 secret[TOTP_SECRET_BYTES];
 	int		 has_secret;	/* a secret is stored (and opened) */

@@ -39,11 +39,12 @@ void	page_render(struct ctx *, const char *page, const char *title,
 	    struct view_dict *);
 void	page_error(struct ctx *, int status, const char *message);
 void	page_db_error(struct ctx *);
-int	page_csrf_ok(struct ctx *);
-int	page_session_post(struct ctx *);
+int	page_csrf_ok(struct ctx *) __attribute__((warn_unused_result));
+int	page_session_post(struct ctx *) __attribute__((warn_unused_result));
 struct view_dict *page_form_dict(struct ctx *);
 void	page_form_render(struct ctx *, struct view_dict *, const char *tpl,
 	    const char *title, int status);
-int	page_reauth(struct ctx *, const char *action, const char *what);
+int	page_reauth(struct ctx *, const char *action, const char *what)
+	    __attribute__((warn_unused_result));
 
 #endif

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "qr.h"
 #include "recovery.h"
+#include "text.h"
 #include "vault.h"
 
 #define ISSUER		"tessera"
@@ -21,7 +22,7 @@
 static int
 twofa_setup(const struct account *a, struct view_dict *dict)
 {
-	char		 b32[BASE32_LEN(TOTP_SECRET_BYTES) + 1], label[3 * TEXT_USERNAME_MAX + 1];
+	char		 b32[BASE32_LEN(TOTP_SECRET_BYTES) + 1], label[3 * DB_USERNAME_MAX + 1];
 	char		 uri[URI_MAX];
 	struct buf	 path;
 	int		 size = 0, rc = -1;

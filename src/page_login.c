@@ -97,31 +97,33 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
     struct sess_verified *v, int *disabled)
 {
 	const char	*values[1] = { name };
-	PGresult	*res;
-	int		 found, right, ok;
+	PGresult	*res = NULL;
+	int		 found = 0, ok;
 
-	if (text_username_problem(name) != NULL) {	/* no account has it */
-		passwd_verify(passwd_dummy_hash(), pw, pwlen);	/* same time */
-		return 0;
+	/* A name that is not a valid username has no account: no lookup. */
+	if (text_username_problem(name) == NULL) {
+		if ((res = db_query(c->app->db, SQL_USER_LOOKUP, values,
+		    NULL)) == NULL)
+			return -1;
+		found = PQntuples(res) == 1;
 	}
-	if ((res = db_query(c->app->db, SQL_USER_LOOKUP, values, NULL)) == NULL)
-		return -1;
-	found = PQntuples(res) == 1;
-	right = passwd_verify(found ? PQgetvalue(res, 0, 1) :
+	ok = passwd_verify(found ? PQgetvalue(res, 0, DB_USER_HASH) :
 	    passwd_dummy_hash(), pw, pwlen) && found;
-	*disabled = right && PQgetvalue(res, 0, 2)[0] != 'f';
-	ok = right && !*disabled &&
-	    strlen(PQgetvalue(res, 0, 1)) < sizeof(v->password_hash);
+	*disabled = ok && PQgetvalue(res, 0, DB_USER_DISABLED)[0] != 'f';
+	ok = ok && !*disabled &&
+	    strlen(PQgetvalue(res, 0, DB_USER_HASH)) < sizeof(v->password_hash);
 	if (ok) {
-		v->proof.user_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-		v->proof.auth_epoch = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+		v->proof.user_id = strtoll(PQgetvalue(res, 0, DB_USER_ID), NULL,
+		    10);
+		v->proof.auth_epoch = strtoll(PQgetvalue(res, 0, DB_USER_EPOCH),
+		    NULL, 10);
 		v->proof.proved_at = (int64_t)time(NULL);
 		v->proof.factors = PROOF_PASSWORD | (form_get(&c->req->form,
 		    "remember") != NULL ? PROOF_REMEMBER : 0);
-		v->second_factor = PQgetvalue(res, 0, 4)[0] == 't';
+		v->second_factor = PQgetvalue(res, 0, DB_USER_SECOND_FACTOR)[0] == 't';
 		randombytes_buf(v->proof.id, sizeof(v->proof.id));
 		snprintf(v->password_hash, sizeof(v->password_hash), "%s",
-		    PQgetvalue(res, 0, 1));
+		    PQgetvalue(res, 0, DB_USER_HASH));
 	}
 	PQclear(res);
 	return ok;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db.h"
+
 /*
  * Returns 1 if the len bytes at s are well-formed UTF-8 (no overlong forms,
  * no surrogates, nothing above U+10FFFF), else 0.
@@ -55,7 +57,7 @@ text_has_control(const char *s, size_t len)
 }
 
 /*
- * Returns NULL if name is an acceptable username (1 to TEXT_USERNAME_MAX
+ * Returns NULL if name is an acceptable username (1 to DB_USERNAME_MAX
  * bytes of UTF-8 text, no control character, no space at either end),
  * else why not, in one sentence.
  */
@@ -64,8 +66,8 @@ text_username_problem(const char *name)
 {
 	size_t	 len = strlen(name);
 
-	if (len == 0 || len > TEXT_USERNAME_MAX)
-		return "a username has 1 to 64 bytes";
+	if (len == 0 || len > DB_USERNAME_MAX)
+		return "a username has 1 to " DB_STR(DB_USERNAME_MAX) " bytes";
 	if (!text_utf8_valid(name, len) || text_has_control(name, len))
 		return "a username must be UTF-8 text without control characters";
 	if (name[0] == ' ' || name[len - 1] == ' ')

@@ -4,7 +4,6 @@
 
 #include <stddef.h>
 
-#define TEXT_USERNAME_MAX	64	/* bytes; as tessera.users.username's CHECK */
 
 int	text_utf8_valid(const char *s, size_t len);
 int	text_has_control(const char *s, size_t len);

@@ -17,7 +17,6 @@
 
 #include "app.h"
 #include "netaddr.h"
-#include "proof.h"
 #include "text.h"
 
 #define KEY_MAX	300
@@ -46,7 +45,7 @@ throttle_attempt(struct ctx *c, const char *username,
 	if (device != NULL) {
 		memcpy(cl->device_key, "dev:", 4);
 		sodium_bin2hex(cl->device_key + 4, sizeof(cl->device_key) - 4,
-		    device->id, sizeof(device->id));
+		    device->id, PROOF_ID_BYTES);
 		snprintf(uid, sizeof(uid), "%lld", device->user_id);
 		snprintf(epoch, sizeof(epoch), "%lld", device->auth_epoch);
 		values[3] = cl->device_key;
@@ -55,9 +54,9 @@ throttle_attempt(struct ctx *c, const char *username,
 	}
 	if ((res = db_query(c->app->db, SQL_THROTTLE_ATTEMPT, values, NULL)) == NULL)
 		return -1;
-	cl->retry = atoi(PQgetvalue(res, 0, 0));
-	cl->device = PQgetvalue(res, 0, 1)[0] == 't';
-	cl->known = PQgetvalue(res, 0, 2)[0] == 't';
+	cl->retry = atoi(PQgetvalue(res, 0, DB_THROTTLE_RETRY));
+	cl->device = PQgetvalue(res, 0, DB_THROTTLE_DEVICE)[0] == 't';
+	cl->known = PQgetvalue(res, 0, DB_THROTTLE_KNOWN)[0] == 't';
 	PQclear(res);
 	if (cl->retry < 0)
 		cl->retry = 0;

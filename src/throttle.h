@@ -2,10 +2,10 @@
 #ifndef TESSERA_THROTTLE_H
 #define TESSERA_THROTTLE_H
 
+#include "proof.h"
 #include "token.h"
 
 struct ctx;
-struct proof;
 
 /* The throttle's answer to one attempt. */
 struct throttle_claim {
@@ -13,7 +13,7 @@ struct throttle_claim {
 	int	 device;	/* a valid device cookie for the account decided alone */
 	int	 known;		/* an account has the name typed */
 	char	 name_hash[TOKEN_NAME_HASH_SIZE];	/* the name's keyed hash */
-	char	 device_key[4 + 2 * 16 + 1];	/* "dev:" + hex id, when device */
+	char	 device_key[sizeof("dev:") + 2 * PROOF_ID_BYTES];	/* "dev:" + hex id */
 };
 
 int	throttle_attempt(struct ctx *, const char *username,
