@@ -15,7 +15,7 @@
 #define SEALED_MAX	VAULT_SEALED_SIZE(TOTP_SECRET_BYTES)
 
 /*
- * Opens the sealed secret of column col (bytea as text: "\x" and hex).
+ * Opens a sealed secret given as bytea text ("\x" and hex).
  * Returns 1 with it in a->secret, or 0 if it does not decode or open (a
  * lost secret_file, a row moved between users): logged.
  */
@@ -56,18 +56,20 @@ account_load(struct ctx *c, long long user_id, struct account *a)
 	if ((res = db_query(c->app->db, SQL_FACTOR_READ, values, NULL)) == NULL)
 		return -1;
 	found = PQntuples(res) == 1 &&
-	    strlen(PQgetvalue(res, 0, 0)) < sizeof(a->username) &&
-	    strlen(PQgetvalue(res, 0, 1)) < sizeof(a->password_hash);
+	    strlen(PQgetvalue(res, 0, DB_FACTOR_USERNAME)) < sizeof(a->username) &&
+	    strlen(PQgetvalue(res, 0, DB_FACTOR_HASH)) < sizeof(a->password_hash);
 	if (found) {
 		a->user_id = user_id;
-		snprintf(a->username, sizeof(a->username), "%s", PQgetvalue(res, 0, 0));
+		snprintf(a->username, sizeof(a->username), "%s",
+		    PQgetvalue(res, 0, DB_FACTOR_USERNAME));
 		snprintf(a->password_hash, sizeof(a->password_hash), "%s",
-		    PQgetvalue(res, 0, 1));
-		a->auth_epoch = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-		a->has_secret = !PQgetisnull(res, 0, 3) &&
-		    account_open_secret(c, a, PQgetvalue(res, 0, 3));
-		a->enrolled = PQgetvalue(res, 0, 4)[0] == 't';
-		a->last_step = strtoll(PQgetvalue(res, 0, 5), NULL, 10);
+		    PQgetvalue(res, 0, DB_FACTOR_HASH));
+		a->auth_epoch = strtoll(PQgetvalue(res, 0, DB_FACTOR_EPOCH), NULL, 10);
+		a->has_secret = !PQgetisnull(res, 0, DB_FACTOR_SECRET) &&
+		    account_open_secret(c, a, PQgetvalue(res, 0, DB_FACTOR_SECRET));
+		a->enrolled = PQgetvalue(res, 0, DB_FACTOR_CONFIRMED)[0] == 't';
+		a->last_step = strtoll(PQgetvalue(res, 0, DB_FACTOR_LAST_STEP), NULL,
+		    10);
 	}
 	PQclear(res);
 	return found;
