@@ -15,6 +15,8 @@
 #   BENCH_OUT [none]                also write the table to this .csv or .json file
 #   BENCH_PORT [18080]              first port tried for nginx; BENCH_KEEP=1 keeps the directory
 #   BENCH_PG_FAST [0]               1: fsync and synchronous_commit off (the e2e tests' cluster)
+#   BENCH_SKIP [none]               steps left out, among: unprepared wide read floor peer many memory
+#   BENCH_WARMUP [5]                seconds of each warm-up run
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -32,13 +34,16 @@ BENCH_PURGE_ROWS="${BENCH_PURGE_ROWS:-1000000}"
 BENCH_REQUESTS="${BENCH_REQUESTS:-1000000}"
 BENCH_OUT="${BENCH_OUT:-}"
 BENCH_PG_FAST="${BENCH_PG_FAST:-0}"
-WARMUP_SECONDS=5
+BENCH_SKIP="${BENCH_SKIP:-}"
+WARMUP_SECONDS="${BENCH_WARMUP:-5}"
 PURGE_BATCH="${BENCH_PURGE_BATCH:-1000}"
 PURGE_PAUSE="${BENCH_PURGE_PAUSE:-20}"
 
 CORES="$(nproc)"
 WORKERS=$(( 2 * CORES ))    # the default pool: config workers
 PASSWORD="bench-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+PEER_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+FLOOR_COMMIT=on     # the floor commits as the pool's touch does (synchronous_commit)
 OUT=""          # $STACK_DIR/out: cookies, raw wrk and pgbench output, scripts
 COOKIES=""      # one "name=value" line per signed-in user
 READ_PATH=""    # /auth when this build has it, else / (which answers 303 to a signed-in visitor)
@@ -121,12 +126,13 @@ cpu_note() {
     [ "$CPU_OTHER" -ge 0 ] || CPU_OTHER=0
     OTHER_SUM=$(( ${OTHER_SUM:-0} + CPU_OTHER )) OTHER_RUNS=$(( ${OTHER_RUNS:-0} + 1 ))
     note "$label: CPU per $unit $CPU_US µs = postgres $(calc 0 "$pg * 10000 / $count")$(
-        [ "$pool" -gt 0 ] && printf ' + tessera %s' "$(calc 0 "$pool * 10000 / $count")")$(
+        [ "$pool" -gt 0 ] && printf ' + %s %s' "${APP_NAME:-tessera}" "$(calc 0 "$pool * 10000 / $count")")$(
         [ "$nginx" -gt 0 ] && printf ' + nginx %s' "$(calc 0 "$nginx * 10000 / $count")") + $gen $(
         calc 0 "$gen_ticks * 10000 / $count"); other programs took $CPU_OTHER% of the machine."
 }
 
-# Drives PATH through nginx with wrk: wrk_run NAME PATH STATUS COOKIES SECONDS [QUOTA [UNTIL]].
+# Drives PATH through nginx with wrk: wrk_run NAME PATH STATUS COOKIES SECONDS [QUOTA [UNTIL]]
+# (nginx's port WRK_PORT, when set, rather than the pool's).
 # With QUOTA (not 0), each thread stops after QUOTA answers, and wrk is interrupted once all have;
 # with UNTIL, a process id, wrk is interrupted once that process has ended.
 # Writes $OUT/NAME.wrk and sets W_RPS W_REQ W_BAD W_P50 W_P90 W_P99 W_P999 W_MAX (ms).
@@ -136,7 +142,7 @@ wrk_run() {
     rm -f "$marks"*
     cpu_begin
     gen_start "$file" wrk -t "$CORES" -c "$BENCH_CONNECTIONS" -d "${seconds}s" --latency --timeout 10s \
-        -s "$HERE/wrk.lua" "http://127.0.0.1:$PORT$path" -- "$cookies" "$path" "$status" "$quota" "$marks"
+        -s "$HERE/wrk.lua" "http://127.0.0.1:${WRK_PORT:-$PORT}$path" -- "$cookies" "$path" "$status" "$quota" "$marks"
     while [ "$quota" -gt 0 ] || [ -n "$until" ]; do
         pid_alive "$GEN_PID" || break
         if { [ "$quota" -gt 0 ] && [ "$(find "$OUT" -maxdepth 1 -name "$name.done.*" | wc -l)" -ge "$CORES" ]; } ||
@@ -397,6 +403,45 @@ bench_wider_pool() {
     compare_rows "  it / pgbench" 0.6 "$W_RPS" "$DASH_PGB_TPS" "$CPU_US" "$DASH_PGB_CPU"
 }
 
+# Returns 0 if step $1 is not in BENCH_SKIP.
+step_wanted() {
+    case " $BENCH_SKIP " in
+        *" $1 "*) return 1 ;;
+    esac
+}
+
+# Step 3d: the floor, a bare FastCGI responder doing only the dashboard's write (tests/bench/floor.c),
+# with the pool's worker count and commit mode behind the same nginx, with the same cookies.
+bench_floor() {
+    stack_floor "$FLOOR_COMMIT"
+    APP_NAME=floor APP_PID="$FLOOR_PID" WRK_PORT="$FLOOR_PORT" wrk_run warmup-floor /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
+    APP_NAME=floor APP_PID="$FLOOR_PID" WRK_PORT="$FLOOR_PORT" wrk_run floor /dashboard 200 "$COOKIES" "$BENCH_DURATION"
+    stack_stop_floor
+    FLOOR_RPS="$W_RPS" FLOOR_CPU="$CPU_US"
+    wrk_rows "floor: bare responder, $WORKERS workers, commit $FLOOR_COMMIT"
+    row "floor: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    compare_rows "GET /dashboard / floor" 0.9 "$DASH_RPS" "$FLOOR_RPS" "$DASH_CPU" "$FLOOR_CPU"
+}
+
+# Step 3e: the peer, express 5 + express-session + connect-pg-simple (tests/bench/peer), one node
+# process per core behind the same nginx, on the same PostgreSQL, its own session per bench user.
+bench_peer() {
+    local cookies="$OUT/peer.cookies"
+    if ! stack_peer_install; then
+        row "express-session peer" "skipped" "" "" "node/npm missing"
+        return 0
+    fi
+    (peer_env node seed.js "$BENCH_USERS") >"$cookies" || die "the peer's sessions could not be stored"
+    stack_peer
+    APP_NAME=node APP_PID="$PEER_PID" WRK_PORT="$PEER_PORT" wrk_run warmup-peer /dashboard 200 "$cookies" "$WARMUP_SECONDS"
+    APP_NAME=node APP_PID="$PEER_PID" WRK_PORT="$PEER_PORT" wrk_run peer /dashboard 200 "$cookies" "$BENCH_DURATION"
+    stack_stop_peer
+    wrk_rows "peer: express-session, $CORES node processes"
+    row "peer: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    compare_rows "GET /dashboard / peer" 3.5 "$DASH_RPS" "$W_RPS" "$DASH_CPU" "$CPU_US"
+    row "GET /dashboard / pgbench (as above), by throughput" "$(calc 2 "$DASH_RPS / $DASH_PGB_TPS")" "ratio"
+}
+
 # Step 4: the read-mostly path (/auth, or / for a signed-in visitor before /auth existed) and nginx alone.
 bench_read_path() {
     local requests calls writes label cookie rps cpu
@@ -533,12 +578,16 @@ main() {
     wrk_run warmup /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
     read -r RSS_WARM RSS_WARM_ALL < <(rss_line)
     bench_dashboard
-    bench_unprepared
-    bench_wider_pool
-    bench_pool_back
-    bench_read_path
-    bench_many_sessions
-    bench_memory
+    step_wanted floor && bench_floor
+    step_wanted peer && bench_peer
+    step_wanted unprepared && bench_unprepared
+    step_wanted wide && bench_wider_pool
+    if step_wanted unprepared || step_wanted wide; then
+        bench_pool_back
+    fi
+    step_wanted read && bench_read_path
+    step_wanted many && bench_many_sessions
+    step_wanted memory && bench_memory
 
     sleep 1     # backends report table statistics about once a second
     row "session UPDATEs that were HOT (whole run)" "$(bench_psql -c "SELECT round(100.0 * n_tup_hot_upd /
