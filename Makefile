@@ -5,7 +5,7 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 CC        ?= cc
 CXX       ?= c++
-PKGS       = fcgi libpq libsodium libctemplate_nothreads
+PKGS       = fcgi libpq libsodium libctemplate_nothreads jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

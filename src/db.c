@@ -20,16 +20,13 @@ struct db_stmt {
 };
 
 /*
- * The columns a live session returns, in this order; data comes as
- * hex(key)=hex(value) pairs joined by '&', so no JSON parser is needed.
+ * The columns a live session returns, in this order: nothing formatted or
+ * aggregated in SQL (that cost PostgreSQL more than the write itself);
+ * data as jsonb's own text, the creation time in epoch seconds.
  */
 #define SESSION_COLUMNS \
-	"s.id, s.user_id, u.username, " \
-	"coalesce((SELECT string_agg(encode(convert_to(e.key, 'UTF8'), 'hex') " \
-	"|| '=' || encode(convert_to(e.value, 'UTF8'), 'hex'), '&') " \
-	"FROM jsonb_each_text(s.data) AS e WHERE e.value IS NOT NULL), ''), " \
-	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
-	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"s.id, s.user_id, u.username, s.data, " \
+	"floor(extract(epoch FROM s.created_at))::bigint"
 
 /* A session is live when neither expiry has passed and its user is enabled. */
 #define SESSION_LIVE \
@@ -45,17 +42,25 @@ struct db_stmt {
  */
 #define SESSION_NEW_EXPIRY \
 	"least(now() + make_interval(secs => $2::int), s.absolute_expires_at)"
-#define SESSION_TOUCH \
+#define SESSION_TOUCH_SET(data) \
 	"UPDATE tessera.sessions s SET last_seen_at = now(), " \
 	"expires_at = CASE WHEN s.expires_at < " SESSION_NEW_EXPIRY \
-	" - make_interval(secs => $7::int) THEN " SESSION_NEW_EXPIRY \
-	" ELSE s.expires_at END, " \
-	"data = (s.data - $3::text[]) || jsonb_object($4::text[]) || " \
+	" - make_interval(secs => $3::int) THEN " SESSION_NEW_EXPIRY \
+	" ELSE s.expires_at END, data = " data \
+	" FROM tessera.users u WHERE " SESSION_LIVE \
+	" RETURNING " SESSION_COLUMNS
+/* Any queued changes: $4 keys to unset, $5 key/value pairs, $6 keys to add $7 to. */
+#define SESSION_TOUCH \
+	SESSION_TOUCH_SET("(s.data - $4::text[]) || jsonb_object($5::text[]) || " \
 	"coalesce((SELECT jsonb_object_agg(i.k, CASE WHEN " \
 	"jsonb_typeof(s.data -> i.k) = 'number' THEN (s.data ->> i.k)::bigint " \
-	"ELSE 0 END + i.d) FROM unnest($5::text[], $6::bigint[]) AS i(k, d)), " \
-	"'{}') FROM tessera.users u WHERE " SESSION_LIVE \
-	" RETURNING " SESSION_COLUMNS
+	"ELSE 0 END + i.d) FROM unnest($6::text[], $7::bigint[]) AS i(k, d)), " \
+	"'{}')")
+/* The one change of a counted view: add $5 to the integer at key $4 (absent or not a number: 0). */
+#define SESSION_TOUCH_INCR \
+	SESSION_TOUCH_SET("jsonb_set(s.data, ARRAY[$4::text], to_jsonb(CASE WHEN " \
+	"jsonb_typeof(s.data -> $4::text) = 'number' THEN " \
+	"(s.data ->> $4::text)::bigint ELSE 0 END + $5::bigint))")
 
 /* A time as ISO 8601 in UTC, like 2026-01-31T23:59:59Z. */
 #define ISO_UTC(col) \
@@ -93,6 +98,8 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
 	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
 	[SQL_SESSION_TOUCH] = { "session_touch", 7, 1u << 0, SESSION_TOUCH },
+	[SQL_SESSION_TOUCH_INCR] = { "session_touch_incr", 5, 1u << 0,
+	    SESSION_TOUCH_INCR },
 	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 7, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST },
 	[SQL_SESSION_CREATE] = { "session_create", 7, 1u << 0 | 1u << 6,

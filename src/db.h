@@ -9,6 +9,7 @@ enum db_sql {
 	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
+	SQL_SESSION_TOUCH_INCR,	/* slide expiry and add to one integer -> session */
 	SQL_SESSION_CREATE,	/* new session, deleting the one it replaces */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
 	SQL_USER_LOOKUP,	/* username -> id, hash, disabled */

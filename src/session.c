@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "app.h"
@@ -97,46 +99,67 @@ sess_free(struct sess *s)
 	sodium_memzero(s, sizeof(*s));
 }
 
-/* Decodes one hex-encoded key or value from the row into a new string, or NULL. */
+/*
+ * Returns a new string of a data value: a JSON string's text or an
+ * integer's digits; NULL for other kinds (null, objects, ...), a string
+ * holding NUL, or no memory.
+ */
 static char *
-sess_unhex(const char *hex, size_t len)
+sess_data_value(const json_t *v)
 {
-	char	*out;
-	size_t	 n;
+	char	 digits[24];
 
-	if ((out = malloc(len / 2 + 1)) == NULL)
-		return NULL;
-	if (sodium_hex2bin((unsigned char *)out, len / 2, hex, len, NULL, &n,
-	    NULL) != 0 || memchr(out, '\0', n) != NULL) {
-		free(out);
-		return NULL;
+	if (json_is_integer(v)) {
+		snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return strdup(digits);
 	}
-	out[n] = '\0';
-	return out;
+	if (!json_is_string(v) || memchr(json_string_value(v), '\0',
+	    json_string_length(v)) != NULL)
+		return NULL;
+	return strdup(json_string_value(v));
 }
 
-/* Splits the row's data column (hexkey=hexvalue&...) into s->data. */
+/* Reads the row's data column (jsonb's text of a flat object) into s->data. */
 static void
-sess_parse_data(struct sess *s, const char *kv)
+sess_parse_data(struct sess *s, const char *text, size_t len)
 {
-	const char	*p = kv, *amp, *eq;
+	json_t		*obj, *v;
+	const char	*key;
+	size_t		 key_len;
 
-	while (*p != '\0' && s->ndata < SESS_MAX_DATA) {
-		amp = p + strcspn(p, "&");
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq != NULL) {
-			s->data[s->ndata].key = sess_unhex(p, (size_t)(eq - p));
-			s->data[s->ndata].value = sess_unhex(eq + 1,
-			    (size_t)(amp - eq - 1));
-			if (s->data[s->ndata].key && s->data[s->ndata].value)
-				s->ndata++;
-			else {
-				free(s->data[s->ndata].key);
-				free(s->data[s->ndata].value);
-			}
+	if ((obj = json_loadb(text, len, JSON_ALLOW_NUL, NULL)) == NULL)
+		return;
+	json_object_keylen_foreach(obj, key, key_len, v) {
+		if (s->ndata == SESS_MAX_DATA)
+			break;
+		if (memchr(key, '\0', key_len) != NULL)
+			continue;	/* no C string can name it */
+		s->data[s->ndata].value = sess_data_value(v);
+		if (s->data[s->ndata].value == NULL)
+			continue;
+		if ((s->data[s->ndata].key = strdup(key)) == NULL) {
+			free(s->data[s->ndata].value);
+			continue;
 		}
-		p = *amp ? amp + 1 : amp;
+		s->ndata++;
 	}
+	json_decref(obj);
+}
+
+/* Writes epoch seconds as shown on pages ("2026-01-31 23:59 UTC") and as ISO 8601 UTC. */
+static void
+sess_format_time(long long epoch, char shown[32], char iso[32])
+{
+	time_t		 t = (time_t)epoch;
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		shown[0] = iso[0] = '\0';
+		return;
+	}
+	strftime(shown, 32, "%Y-%m-%d %H:%M UTC", &tm);
+	strftime(iso, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* Copies a live session row (SESSION_COLUMNS) into the session. */
@@ -147,10 +170,10 @@ sess_from_row(struct sess *s, PGresult *res)
 	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	s->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
 	snprintf(s->username, sizeof(s->username), "%s", PQgetvalue(res, 0, 2));
-	sess_parse_data(s, PQgetvalue(res, 0, 3));
-	snprintf(s->created, sizeof(s->created), "%s", PQgetvalue(res, 0, 4));
-	snprintf(s->created_iso, sizeof(s->created_iso), "%s",
-	    PQgetvalue(res, 0, 5));
+	sess_parse_data(s, PQgetvalue(res, 0, 3),
+	    (size_t)PQgetlength(res, 0, 3));
+	sess_format_time(strtoll(PQgetvalue(res, 0, 4), NULL, 10), s->created,
+	    s->created_iso);
 }
 
 /* Appends one element to a PostgreSQL array literal, quoted and escaped. */
@@ -167,20 +190,14 @@ sess_array_add(struct buf *b, const char *elem)
 }
 
 /*
- * Slides the idle expiry (when it lags by more than touch_interval) and
- * applies the queued data changes in one statement. Returns 1 if the session is live, 0 if not, -1 on a database
- * failure.
+ * Writes the queued changes as the four array literals of SESSION_TOUCH
+ * (unset keys, set pairs, incr keys, deltas) into arr, initialised here.
+ * Returns 0, or -1 if one did not fit (arr still to be freed).
  */
 static int
-sess_touch(struct ctx *c)
+sess_change_arrays(const struct sess *s, struct buf arr[4])
 {
-	struct sess	*s = &c->sess;
-	struct buf	 arr[4];	/* unset keys, set pairs, incr keys, deltas */
-	char		 idle[16], touch[16];
-	const char	*values[7];
-	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0 };
-	PGresult	*res;
-	int		 i, rc = -1;
+	int	 i;
 
 	for (i = 0; i < 4; i++) {
 		buf_init(&arr[i], 16 * 1024);
@@ -200,29 +217,59 @@ sess_touch(struct ctx *c)
 	}
 	for (i = 0; i < 4; i++)
 		buf_puts(&arr[i], "}");
+	return arr[0].failed || arr[1].failed || arr[2].failed ||
+	    arr[3].failed ? -1 : 0;
+}
+
+/*
+ * Slides the idle expiry (when it lags by more than touch_interval) and
+ * applies the queued data changes in one statement: a lone increment (a
+ * counted view) has a statement of its own, cheaper than the general one.
+ * Returns 1 if the session is live, 0 if not, -1 on a database failure.
+ */
+static int
+sess_touch(struct ctx *c)
+{
+	struct sess	*s = &c->sess;
+	struct buf	 arr[4];
+	char		 idle[16], touch[16];
+	const char	*values[7];
+	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0 };
+	int		 incr = !s->want_list && s->nchange == 1 &&
+			    s->change[0].kind == SESS_INCR;
+	enum db_sql	 stmt = SQL_SESSION_TOUCH_INCR;
+	PGresult	*res;
+	int		 i, rc = -1;
+
 	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
 	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = idle;
-	for (i = 0; i < 4; i++)
-		values[2 + i] = buf_str(&arr[i]);
-	values[6] = touch;
-	if (arr[0].failed || arr[1].failed || arr[2].failed || arr[3].failed)
-		goto out;
-	if ((res = db_query(c->app->db, s->want_list ? SQL_SESSION_TOUCH_LIST :
-	    SQL_SESSION_TOUCH, values, lengths)) == NULL)
+	values[2] = touch;
+	if (incr) {
+		values[3] = s->change[0].key;
+		values[4] = s->change[0].value;
+	} else {
+		stmt = s->want_list ? SQL_SESSION_TOUCH_LIST : SQL_SESSION_TOUCH;
+		if (sess_change_arrays(s, arr) == -1)
+			goto out;
+		for (i = 0; i < 4; i++)
+			values[3 + i] = buf_str(&arr[i]);
+	}
+	if ((res = db_query(c->app->db, stmt, values, lengths)) == NULL)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
-		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 6))) == NULL)
-			rc = -1;	/* column 6: the list, after SESSION_COLUMNS */
+		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 5))) == NULL)
+			rc = -1;	/* column 5: the list, after SESSION_COLUMNS */
 		if (c->app->cfg->cookie_persistent)
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
 	PQclear(res);
 out:
-	for (i = 0; i < 4; i++)
-		buf_free(&arr[i]);
+	if (!incr)
+		for (i = 0; i < 4; i++)
+			buf_free(&arr[i]);
 	return rc;
 }
 
@@ -256,7 +303,7 @@ sess_load(struct ctx *c)
 		PQclear(res);
 		return 0;
 	}
-	stale = PQgetvalue(res, 0, 6)[0] == 't';
+	stale = PQgetvalue(res, 0, 5)[0] == 't';	/* after SESSION_COLUMNS */
 	if (!stale)
 		sess_from_row(s, res);
 	PQclear(res);

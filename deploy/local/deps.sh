@@ -6,6 +6,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BUILD_PKGS=(gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev libctemplate-dev)
+# Session data comes back from PostgreSQL as jsonb text; jansson reads it.
+BUILD_PKGS+=(libjansson-dev)
 RUN_PKGS=("${BUILD_PKGS[@]}" postgresql nginx spawn-fcgi)
 TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest pgbouncer)
 # tests/browser: Debian's Chromium (never a downloaded browser), a font for its screenshots,
