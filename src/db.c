@@ -34,33 +34,46 @@ struct db_stmt {
 	"AND u.id = s.user_id AND u.disabled_at IS NULL"
 
 /*
- * Marks the session seen, applies data changes ($3..$6) and returns
+ * Marks the session seen, applies data changes and returns
  * SESSION_COLUMNS. The idle expiry ($2 from now, never past the absolute
- * one) moves only when it lags by more than the touch interval ($7): an
+ * one) moves only when it lags by more than the touch interval ($3): an
  * indexed column left alone keeps most updates HOT (no index writes, a
  * third of the WAL), and idle expiry stays exact to that interval.
+ *
+ * The commit does not wait for the disk when nowait is true: the
+ * one-row subquery sets synchronous_commit = off for this statement's
+ * own transaction (SET LOCAL, which a prepared statement cannot carry),
+ * so a crash may lose the last moments of slides and counts, never a
+ * sign-in, sign-out, revocation or password change, which commit as the
+ * server is configured.
  */
+#define SESSION_NOWAIT(nowait) \
+	"(SELECT CASE WHEN " nowait " THEN set_config('synchronous_commit', " \
+	"'off', true) END) AS nowait"
 #define SESSION_NEW_EXPIRY \
 	"least(now() + make_interval(secs => $2::int), s.absolute_expires_at)"
-#define SESSION_TOUCH_SET(data) \
+#define SESSION_TOUCH_SET(data, nowait) \
 	"UPDATE tessera.sessions s SET last_seen_at = now(), " \
 	"expires_at = CASE WHEN s.expires_at < " SESSION_NEW_EXPIRY \
 	" - make_interval(secs => $3::int) THEN " SESSION_NEW_EXPIRY \
 	" ELSE s.expires_at END, data = " data \
-	" FROM tessera.users u WHERE " SESSION_LIVE \
+	" FROM tessera.users u, " SESSION_NOWAIT(nowait) " WHERE " SESSION_LIVE \
 	" RETURNING " SESSION_COLUMNS
-/* Any queued changes: $4 keys to unset, $5 key/value pairs, $6 keys to add $7 to. */
+/*
+ * Any queued changes: $4 keys to unset, $5 key/value pairs, $6 keys to
+ * add $7 to; $8 true when they are only increments (nothing set or unset).
+ */
 #define SESSION_TOUCH \
 	SESSION_TOUCH_SET("(s.data - $4::text[]) || jsonb_object($5::text[]) || " \
 	"coalesce((SELECT jsonb_object_agg(i.k, CASE WHEN " \
 	"jsonb_typeof(s.data -> i.k) = 'number' THEN (s.data ->> i.k)::bigint " \
 	"ELSE 0 END + i.d) FROM unnest($6::text[], $7::bigint[]) AS i(k, d)), " \
-	"'{}')")
+	"'{}')", "$8::boolean")
 /* The one change of a counted view: add $5 to the integer at key $4 (absent or not a number: 0). */
 #define SESSION_TOUCH_INCR \
 	SESSION_TOUCH_SET("jsonb_set(s.data, ARRAY[$4::text], to_jsonb(CASE WHEN " \
 	"jsonb_typeof(s.data -> $4::text) = 'number' THEN " \
-	"(s.data ->> $4::text)::bigint ELSE 0 END + $5::bigint))")
+	"(s.data ->> $4::text)::bigint ELSE 0 END + $5::bigint))", "true")
 
 /* A time as ISO 8601 in UTC, like 2026-01-31T23:59:59Z. */
 #define ISO_UTC(col) \
@@ -97,10 +110,10 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "SELECT " SESSION_COLUMNS ", "
 	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
 	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
-	[SQL_SESSION_TOUCH] = { "session_touch", 7, 1u << 0, SESSION_TOUCH },
+	[SQL_SESSION_TOUCH] = { "session_touch", 8, 1u << 0, SESSION_TOUCH },
 	[SQL_SESSION_TOUCH_INCR] = { "session_touch_incr", 5, 1u << 0,
 	    SESSION_TOUCH_INCR },
-	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 7, 1u << 0,
+	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 8, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST },
 	[SQL_SESSION_CREATE] = { "session_create", 7, 1u << 0 | 1u << 6,
 	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "

@@ -225,6 +225,8 @@ sess_change_arrays(const struct sess *s, struct buf arr[4])
  * Slides the idle expiry (when it lags by more than touch_interval) and
  * applies the queued data changes in one statement: a lone increment (a
  * counted view) has a statement of its own, cheaper than the general one.
+ * A touch that only slides and counts commits without waiting for the
+ * disk; one that sets or unsets a value waits (db.c SESSION_NOWAIT).
  * Returns 1 if the session is live, 0 if not, -1 on a database failure.
  */
 static int
@@ -233,10 +235,10 @@ sess_touch(struct ctx *c)
 	struct sess	*s = &c->sess;
 	struct buf	 arr[4];
 	char		 idle[16], touch[16];
-	const char	*values[7];
-	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0 };
+	const char	*values[8];
+	int		 lengths[8] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0, 0 };
 	int		 incr = !s->want_list && s->nchange == 1 &&
-			    s->change[0].kind == SESS_INCR;
+			    s->change[0].kind == SESS_INCR, counts_only = 1;
 	enum db_sql	 stmt = SQL_SESSION_TOUCH_INCR;
 	PGresult	*res;
 	int		 i, rc = -1;
@@ -255,6 +257,10 @@ sess_touch(struct ctx *c)
 			goto out;
 		for (i = 0; i < 4; i++)
 			values[3 + i] = buf_str(&arr[i]);
+		for (i = 0; i < s->nchange; i++)
+			if (s->change[i].kind != SESS_INCR)
+				counts_only = 0;
+		values[7] = counts_only ? "t" : "f";	/* may skip the disk wait */
 	}
 	if ((res = db_query(c->app->db, stmt, values, lengths)) == NULL)
 		goto out;

@@ -43,7 +43,7 @@ CORES="$(nproc)"
 WORKERS=$(( 2 * CORES ))    # the default pool: config workers
 PASSWORD="bench-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PEER_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-FLOOR_COMMIT=on     # the floor commits as the pool's touch does (synchronous_commit)
+FLOOR_COMMIT=off    # the floor commits as the pool's dashboard touch does (synchronous_commit)
 OUT=""          # $STACK_DIR/out: cookies, raw wrk and pgbench output, scripts
 COOKIES=""      # one "name=value" line per signed-in user
 READ_PATH=""    # /auth when this build has it, else / (which answers 303 to a signed-in visitor)
