@@ -55,6 +55,7 @@ static const struct conf_key conf_keys[] = {
 	NUM(idle_timeout, CONF_DURATION, "30m", 60, 86400 * 30),
 	NUM(absolute_timeout, CONF_DURATION, "12h", 60, 86400 * 365),
 	NUM(touch_interval, CONF_DURATION, "60s", 0, 86400),
+	NUM(max_sessions_per_user, CONF_INT, "100", 1, 100000),
 	NUM(prune_interval, CONF_DURATION, "15m", 0, 86400 * 7),
 	NUM(max_body, CONF_SIZE, "16k", 1024, 16 * 1024 * 1024),
 	NUM(cookie_secure, CONF_SECURE, "auto", 0, 0),

@@ -33,6 +33,7 @@ struct config {
 	int	 idle_timeout;		/* seconds */
 	int	 absolute_timeout;	/* seconds */
 	int	 touch_interval;	/* seconds between idle-expiry slides */
+	int	 max_sessions_per_user;	/* sign-in ends the least recently used past it */
 	int	 prune_interval;	/* seconds between purges of expired rows; 0: off */
 	int	 max_body;		/* bytes */
 	int	 cookie_secure;		/* enum cookie_secure */

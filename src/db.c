@@ -115,13 +115,19 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    SESSION_TOUCH_INCR },
 	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 8, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST },
-	[SQL_SESSION_CREATE] = { "session_create", 7, 1u << 0 | 1u << 6,
-	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
+	[SQL_SESSION_CREATE] = { "session_create", 8, 1u << 0 | 1u << 6,
+	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7), "
+	    /* the user keeps at most $8 sessions, this new one included */
+	    "evicted AS (DELETE FROM tessera.sessions WHERE id IN (SELECT id "
+	    "FROM tessera.sessions WHERE user_id = $2 AND token_hash IS DISTINCT "
+	    "FROM $7 ORDER BY last_seen_at DESC, id DESC OFFSET $8::int - 1) "
+	    "RETURNING id) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
 	    "absolute_expires_at, remote_addr, user_agent) VALUES ($1, $2, "
 	    "least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6) RETURNING id" },
+	    "now() + make_interval(secs => $4::int), $5, $6) "
+	    "RETURNING id, (SELECT count(*) FROM evicted)" },
 	[SQL_SESSION_DELETE] = { "session_delete", 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
 	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username" },

@@ -10,7 +10,7 @@ enum db_sql {
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
 	SQL_SESSION_TOUCH_INCR,	/* slide expiry and add to one integer -> session */
-	SQL_SESSION_CREATE,	/* new session, deleting the one it replaces */
+	SQL_SESSION_CREATE,	/* new session, deleting the one it replaces and the LRU past the cap -> id, evicted */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
 	SQL_USER_LOOKUP,	/* username -> id, hash, disabled */
 	SQL_USER_REHASH,	/* id, new hash */

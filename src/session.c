@@ -403,8 +403,10 @@ sess_storable_len(const char *s, size_t max)
 
 /*
  * Signs user_id in: a fresh token, a new row (the session the cookie named,
- * if any, is deleted in the same statement), the cookie, and the end of the
- * pre-session cookie. Returns 0, or -1 on a database failure.
+ * if any, and the user's least recently used ones past
+ * max_sessions_per_user are deleted in the same statement), the cookie,
+ * and the end of the pre-session cookie. Returns 0, or -1 on a database
+ * failure.
  */
 int
 sess_create(struct ctx *c, long long user_id)
@@ -412,9 +414,9 @@ sess_create(struct ctx *c, long long user_id)
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
 	char		 uid[24], idle[16], absolute[16], ua[STORED_TEXT_MAX + 1];
-	char		 pre[COOKIE_NAME_MAX];
-	const char	*values[7];
-	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES };
+	char		 pre[COOKIE_NAME_MAX], cap[16];
+	const char	*values[8];
+	int		 lengths[8] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0 };
 	int		 had = s->has_token, ualen;
 	PGresult	*res;
 
@@ -433,11 +435,16 @@ sess_create(struct ctx *c, long long user_id)
 	values[4] = c->req->remote_addr;
 	values[5] = ualen > 0 ? ua : NULL;
 	values[6] = had ? (const char *)old : NULL;
+	snprintf(cap, sizeof(cap), "%d", c->app->cfg->max_sessions_per_user);
+	values[7] = cap;
 	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
 		return -1;
 	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	if (strcmp(PQgetvalue(res, 0, 1), "0") != 0)
+		log_event("sessions_evicted", "user_id", uid, "ended",
+		    PQgetvalue(res, 0, 1), "max", cap, NULL);
 	PQclear(res);
 	s->has_token = s->live = 1;
 	s->user_id = user_id;
