@@ -15,7 +15,7 @@
 #   BENCH_OUT [none]                also write the table to this .csv or .json file
 #   BENCH_PORT [18080]              first port tried for nginx; BENCH_KEEP=1 keeps the directory
 #   BENCH_PG_FAST [0]               1: fsync and synchronous_commit off (the e2e tests' cluster)
-#   BENCH_SKIP [none]               steps left out, among: unprepared wide read floor peer many memory
+#   BENCH_SKIP [none]               steps left out, among: floor peer crowd unprepared wide read many memory
 #   BENCH_WARMUP [5]                seconds of each warm-up run
 set -euo pipefail
 
@@ -216,10 +216,12 @@ SQL
     sign_in_all
 }
 
-# Signs every bench user in with curl (as many at once as there are cores, the pool's hash slots),
-# retrying the few a busy slot turned away; writes $COOKIES and sets SIGNIN_RPS.
+# Signs in with curl (as many at once as there are cores, the pool's hash slots), retrying the few
+# a busy slot turned away: sign_in_all [COUNT USER COOKIES]. By default every bench user once,
+# into $COOKIES, setting SIGNIN_RPS; with arguments, USER COUNT times, into file COOKIES.
 sign_in_all() {
-    local pre csrf form="$OUT/form.html" hdr="$OUT/pre.hdr" dir="$OUT/signin" t0 t1 i round todo first
+    local count="${1:-$BENCH_USERS}" fixed="${2:-}" cookies="${3:-$COOKIES}"
+    local pre csrf form="$OUT/form.html" hdr="$OUT/pre.hdr" dir="$OUT/signin${2:+-$2}" t0 t1 i round todo first
     curl -s -D "$hdr" -o "$form" "http://127.0.0.1:$PORT/"
     pre="$(sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*_pre=[^;]*\);.*/\1/p' "$hdr" | head -n 1)"
     csrf="$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$form" | head -n 1)"
@@ -227,7 +229,7 @@ sign_in_all() {
         die "GET / gave no pre-session cookie or csrf value"
     fi
     mkdir -p "$dir"
-    seq 1 "$BENCH_USERS" >"$OUT/signin.todo"
+    seq 1 "$count" >"$OUT/signin.todo"
     printf '0\n' >"$OUT/signin.cpu"
     cpu_begin
     t0="$(now_ms)"
@@ -239,7 +241,7 @@ sign_in_all() {
         while read -r i; do
             [ "$i" = "$first" ] || printf 'next\n'
             printf 'url = "http://127.0.0.1:%s/login"\n' "$PORT"
-            printf 'data = "username=bench%s&password=%s&csrf=%s"\n' "$i" "$PASSWORD" "$csrf"
+            printf 'data = "username=%s&password=%s&csrf=%s"\n' "${fixed:-bench$i}" "$PASSWORD" "$csrf"
             printf 'header = "Cookie: %s"\n' "$pre"
             printf 'output = "/dev/null"\ndump-header = "%s/%s"\n' "$dir" "$i"
         done <"$OUT/signin.todo" >"$OUT/signin.curl"
@@ -254,10 +256,11 @@ sign_in_all() {
         mv "$OUT/signin.left" "$OUT/signin.todo"
     done
     t1="$(now_ms)"
-    cpu_note sign-in sign-in "$BENCH_USERS" curl "$OUT/signin.cpu"
-    [ ! -s "$OUT/signin.todo" ] || die "$(wc -l <"$OUT/signin.todo") users could not sign in (see $dir)"
-    cat "$dir"/* | sed -n 's/^[Ss]et-[Cc]ookie: \(tessera_session=[^;]*\);.*/\1/p' >"$COOKIES"
-    [ "$(wc -l <"$COOKIES")" = "$BENCH_USERS" ] || die "expected $BENCH_USERS session cookies"
+    cpu_note sign-in sign-in "$count" curl "$OUT/signin.cpu"
+    [ ! -s "$OUT/signin.todo" ] || die "$(wc -l <"$OUT/signin.todo") sign-ins failed (see $dir)"
+    cat "$dir"/* | sed -n 's/^[Ss]et-[Cc]ookie: \(tessera_session=[^;]*\);.*/\1/p' >"$cookies"
+    [ "$(wc -l <"$cookies")" = "$count" ] || die "expected $count session cookies"
+    [ -z "$fixed" ] || return 0
     SIGNIN_RPS="$(calc 1 "$BENCH_USERS * 1000 / ($t1 - $t0)")"
     say "signed in $BENCH_USERS users: $SIGNIN_RPS sign-ins/s (one hash: $HASH_MS ms, $CORES cores)"
 }
@@ -442,6 +445,27 @@ bench_peer() {
     row "GET /dashboard / pgbench (as above), by throughput" "$(calc 2 "$DASH_RPS / $DASH_PGB_TPS")" "ratio"
 }
 
+# Step 3f: one user's 100 sessions (max_sessions_per_user's default) against 100 users' one each:
+# the same number of rows and cookies, so only the sessions per user differ.
+bench_crowd() {
+    local crowd=100 one="$OUT/crowd.one" many="$OUT/crowd.many"
+    if [ "$BENCH_USERS" -lt $(( crowd + 1 )) ]; then
+        row "100 sessions of one user" "skipped" "" "" "BENCH_USERS < 101"
+        return 0
+    fi
+    tail -n "$crowd" "$COOKIES" >"$one"     # not bench1's: users with one session each
+    sign_in_all $(( crowd - 1 )) bench1 "$many"
+    head -n 1 "$COOKIES" >>"$many"          # bench1's first session: 100 in all, none evicted
+    wrk_run warmup-crowd /dashboard 200 "$one" "$WARMUP_SECONDS"
+    wrk_run crowd-one /dashboard 200 "$one" "$BENCH_DURATION"
+    local rps_one="$W_RPS" cpu_one="$CPU_US"
+    row "GET /dashboard, 100 users with 1 session each" "$W_RPS" "req/s"
+    wrk_run crowd-many /dashboard 200 "$many" "$BENCH_DURATION"
+    row "GET /dashboard, 1 user with 100 sessions" "$W_RPS" "req/s"
+    row "  its errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    compare_rows "  100 sessions of one user / one each" 0.9 "$W_RPS" "$rps_one" "$CPU_US" "$cpu_one"
+}
+
 # Step 4: the read-mostly path (/auth, or / for a signed-in visitor before /auth existed) and nginx alone.
 bench_read_path() {
     local requests calls writes label cookie rps cpu
@@ -580,6 +604,7 @@ main() {
     bench_dashboard
     step_wanted floor && bench_floor
     step_wanted peer && bench_peer
+    step_wanted crowd && bench_crowd
     step_wanted unprepared && bench_unprepared
     step_wanted wide && bench_wider_pool
     if step_wanted unprepared || step_wanted wide; then
