@@ -35,7 +35,7 @@ struct db_stmt {
 
 /*
  * Marks the session seen, applies data changes and returns
- * SESSION_COLUMNS. The idle expiry ($2 from now, never past the absolute
+ * SESSION_COLUMNS, then whether the idle expiry moved. The idle expiry ($2 from now, never past the absolute
  * one) moves only when it lags by more than the touch interval ($3): an
  * indexed column left alone keeps most updates HOT (no index writes, a
  * third of the WAL), and idle expiry stays exact to that interval.
@@ -58,7 +58,7 @@ struct db_stmt {
 	" - make_interval(secs => $3::int) THEN " SESSION_NEW_EXPIRY \
 	" ELSE s.expires_at END, data = " data \
 	" FROM tessera.users u, " SESSION_NOWAIT(nowait) " WHERE " SESSION_LIVE \
-	" RETURNING " SESSION_COLUMNS
+	" RETURNING " SESSION_COLUMNS ", s.expires_at = " SESSION_NEW_EXPIRY
 /*
  * Any queued changes: $4 keys to unset, $5 key/value pairs, $6 keys to
  * add $7 to; $8 true when they are only increments (nothing set or unset).

@@ -223,6 +223,7 @@ sess_change_arrays(const struct sess *s, struct buf arr[4])
 
 /*
  * Slides the idle expiry (when it lags by more than touch_interval) and
+ * the persistent cookie's with it (no Set-Cookie, no MAC otherwise), and
  * applies the queued data changes in one statement: a lone increment (a
  * counted view) has a statement of its own, cheaper than the general one.
  * A touch that only slides and counts commits without waiting for the
@@ -266,9 +267,10 @@ sess_touch(struct ctx *c)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
-		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 5))) == NULL)
-			rc = -1;	/* column 5: the list, after SESSION_COLUMNS */
-		if (c->app->cfg->cookie_persistent)
+		/* after SESSION_COLUMNS: 5, the expiry moved; 6, the list */
+		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 6))) == NULL)
+			rc = -1;
+		if (c->app->cfg->cookie_persistent && PQgetvalue(res, 0, 5)[0] == 't')
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
 	PQclear(res);
