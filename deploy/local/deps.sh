@@ -21,6 +21,8 @@ TEST_PKGS+=(apache2 libnginx-mod-http-js man-db mandoc systemd openssl)
 # make bench: wrk drives nginx, curl signs users in, ps reads worker memory; pgbench and
 # pg_stat_statements come with the PostgreSQL server. tests/bench/profile.sh: valgrind.
 BENCH_PKGS=("${RUN_PKGS[@]}" wrk curl procps valgrind)
+# System calls per request: strace -c.
+BENCH_PKGS+=(strace)
 # The express-session peer (tests/bench/peer): node and npm (the bench skips it without them).
 BENCH_PKGS+=(nodejs npm)
 

@@ -15,7 +15,9 @@
 #   BENCH_OUT [none]                also write the table to this .csv or .json file
 #   BENCH_PORT [18080]              first port tried for nginx; BENCH_KEEP=1 keeps the directory
 #   BENCH_PG_FAST [0]               1: fsync and synchronous_commit off (the e2e tests' cluster)
-#   BENCH_SKIP [none]               steps left out, among: floor peer crowd unprepared wide read many memory
+#   BENCH_SKIP [none]               steps left out, among: floor peer crowd syscalls unprepared wide read
+#                                   many memory
+#   BENCH_TRACE_REQUESTS [4000]     dashboard requests whose system calls strace counts
 #   BENCH_WARMUP [5]                seconds of each warm-up run
 set -euo pipefail
 
@@ -35,6 +37,7 @@ BENCH_REQUESTS="${BENCH_REQUESTS:-1000000}"
 BENCH_OUT="${BENCH_OUT:-}"
 BENCH_PG_FAST="${BENCH_PG_FAST:-0}"
 BENCH_SKIP="${BENCH_SKIP:-}"
+BENCH_TRACE_REQUESTS="${BENCH_TRACE_REQUESTS:-4000}"
 WARMUP_SECONDS="${BENCH_WARMUP:-5}"
 PURGE_BATCH="${BENCH_PURGE_BATCH:-1000}"
 PURGE_PAUSE="${BENCH_PURGE_PAUSE:-20}"
@@ -113,7 +116,8 @@ cpu_begin() {
 
 # Notes where the CPU went during the run since cpu_begin, per unit of work (COUNT of them): in
 # PostgreSQL, the pool, nginx and the load generator GEN (its CPU seconds in file GENCPU). Sets
-# CPU_US (their sum: what one unit costs the machine, whoever else runs on it) and CPU_OTHER (the
+# CPU_US (their sum: what one unit costs the machine, whoever else runs on it), CPU_PG, CPU_POOL
+# and CPU_NGINX (each part's, in microseconds) and CPU_OTHER (the
 # percentage of the machine other programs took meanwhile: the noise in the throughput figures).
 cpu_note() {
     local label="$1" unit="$2" count="$3" gen="$4" gen_ticks busy pg pool nginx ms
@@ -122,6 +126,8 @@ cpu_note() {
     ms=$(( $(now_ms) - CPU_T0 ))
     busy=$(( busy - CPU_BUSY0 )) pg=$(( pg - CPU_PG0 )) pool=$(( pool - CPU_POOL0 )) nginx=$(( nginx - CPU_NGINX0 ))
     CPU_US="$(calc 0 "($pg + $pool + $nginx + $gen_ticks) * 10000 / $count")"
+    CPU_PG="$(calc 0 "$pg * 10000 / $count")" CPU_POOL="$(calc 0 "$pool * 10000 / $count")"
+    CPU_NGINX="$(calc 0 "$nginx * 10000 / $count")"
     CPU_OTHER="$(calc 0 "100 * ($busy - $pg - $pool - $nginx - $gen_ticks) / ($ms / 10 * $CORES)")"
     [ "$CPU_OTHER" -ge 0 ] || CPU_OTHER=0
     OTHER_SUM=$(( ${OTHER_SUM:-0} + CPU_OTHER )) OTHER_RUNS=$(( ${OTHER_RUNS:-0} + 1 ))
@@ -358,15 +364,36 @@ bench_dashboard() {
     stats_reset
     wrk_run dashboard /dashboard 200 "$COOKIES" "$BENCH_DURATION"
     read -r requests calls writes < <(stats_calls)
-    DASH_RPS="$W_RPS" DASH_P99="$W_P99" DASH_CPU="$CPU_US"
+    DASH_RPS="$W_RPS" DASH_P99="$W_P99" DASH_CPU="$CPU_US" DASH_CPU_PG="$CPU_PG"
     wrk_rows "GET /dashboard, $BENCH_USERS sessions"
+    row "GET /dashboard: CPU per request, postgres / pool / nginx" "$CPU_PG / $CPU_POOL / $CPU_NGINX" "µs"
+    row "  their sum" "$(( CPU_PG + CPU_POOL + CPU_NGINX ))" "µs" "<= 250" \
+        "$(verdict "$(( CPU_PG + CPU_POOL + CPU_NGINX ))" '<=' 250)"
     row "GET /dashboard: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
     row "GET /dashboard: statements per request" "$(calc 3 "$calls / $requests")" "calls" "1 (one round trip)" \
         "$(verdict "$(calc 3 "$calls / $requests")" == 1)"
     pgbench_run dashboard
-    DASH_PGB_TPS="$PGB_TPS" DASH_PGB_CPU="$CPU_US"
+    DASH_PGB_TPS="$PGB_TPS" DASH_PGB_CPU="$CPU_US" DASH_PGB_PG="$CPU_PG"
     row "pgbench, the dashboard's statement(s)" "$PGB_TPS" "tps"
     compare_rows "GET /dashboard / pgbench" 0.6 "$DASH_RPS" "$PGB_TPS" "$DASH_CPU" "$CPU_US"
+    row "  postgres CPU per request: dashboard / pgbench" "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" "ratio" \
+        "<= 1.3" "$(verdict "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" '<=' 1.3)"
+    bare_statement
+    PGOPTIONS="-c synchronous_commit=$FLOOR_COMMIT" pgbench_run bare
+    row "pgbench, a bare UPDATE ... RETURNING of one row" "$PGB_TPS" "tps"
+    row "  postgres CPU: dashboard's statement / bare one" "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" "ratio" \
+        "<= 1.5" "$(verdict "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" '<=' 1.5)"
+}
+
+# Writes $OUT/bare.sql and $OUT/bare.vars: the floor's statement (one row's UPDATE ... RETURNING, by
+# token hash) as a pgbench script; PGOPTIONS gives it the floor's commit mode.
+bare_statement() {
+    {
+        printf '\\set i random(1, %s)\n' "$BENCH_USERS"
+        printf 'UPDATE tessera.sessions SET last_seen_at = now() WHERE token_hash = '
+        printf '(SELECT h FROM bench.tokens WHERE i = :i) RETURNING id;\n'
+    } >"$OUT/bare.sql"
+    : >"$OUT/bare.vars"
 }
 
 # Runs the dashboard again, same cookies and wrk settings, from a pool restarted with the VAR=VALUE
@@ -464,6 +491,50 @@ bench_crowd() {
     row "GET /dashboard, 1 user with 100 sessions" "$W_RPS" "req/s"
     row "  its errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
     compare_rows "  100 sessions of one user / one each" 0.9 "$W_RPS" "$rps_one" "$CPU_US" "$cpu_one"
+}
+
+# Starts strace -c on every child of process PARENT (the pool's workers, nginx's), summary to FILE;
+# sets TRACE_PID.
+trace_children() {
+    local -a args=()
+    local pid
+    for pid in $(ps -o pid= --ppid "$1"); do
+        args+=(-p "$pid")
+    done
+    strace -c -f -qq -o "$2" "${args[@]}" &
+    TRACE_PID=$!
+}
+
+# Prints the calls on the total line of an strace -c summary.
+trace_total() {
+    awk '$NF == "total" { print $4 }' "$1"
+}
+
+# Prints an strace -c summary's five most frequent calls as "name count, ...".
+trace_top() {
+    awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $4, $NF }' "$1" | sort -rn | head -n 5 |
+        awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }'
+}
+
+# Step 3g: system calls per dashboard request in the pool's workers and in nginx's, counted with
+# strace -c over BENCH_TRACE_REQUESTS requests (strace slows them: only the counts are kept).
+bench_syscalls() {
+    local pool_trace pool_file="$OUT/strace.pool" nginx_file="$OUT/strace.nginx" nginx_trace
+    if ! command -v strace >/dev/null; then
+        row "system calls per request" "skipped" "" "" "strace missing"
+        return 0
+    fi
+    trace_children "$POOL_PID" "$pool_file"
+    pool_trace="$TRACE_PID"
+    trace_children "$(cat "$NGINX_DIR/nginx.pid")" "$nginx_file"
+    nginx_trace="$TRACE_PID"
+    sleep 1
+    wrk_run syscalls /dashboard 200 "$COOKIES" 3600 $(( BENCH_TRACE_REQUESTS / CORES ))
+    kill -INT "$pool_trace" "$nginx_trace" 2>/dev/null || true
+    wait "$pool_trace" "$nginx_trace" 2>/dev/null || true
+    row "system calls per dashboard request: pool" "$(calc 1 "$(trace_total "$pool_file") / $W_REQ")" "calls"
+    row "system calls per dashboard request: nginx" "$(calc 1 "$(trace_total "$nginx_file") / $W_REQ")" "calls"
+    note "Most frequent system calls over $W_REQ dashboard requests: pool $(trace_top "$pool_file"); nginx $(trace_top "$nginx_file")."
 }
 
 # Step 4: the read-mostly path (/auth, or / for a signed-in visitor before /auth existed) and nginx alone.
@@ -578,7 +649,7 @@ describe_machine() {
 
 # Entry point: check, start the stack, run every step, print (and maybe write) the table.
 main() {
-    require_counts BENCH_USERS BENCH_CONNECTIONS BENCH_DURATION BENCH_EXTRA_SESSIONS BENCH_EXPIRED_PCT \
+    require_counts BENCH_USERS BENCH_TRACE_REQUESTS BENCH_CONNECTIONS BENCH_DURATION BENCH_EXTRA_SESSIONS BENCH_EXPIRED_PCT \
         BENCH_PURGE_ROWS BENCH_REQUESTS PURGE_BATCH PURGE_PAUSE
     require_tools
     [ "$BENCH_USERS" -ge 1 ] || die "BENCH_USERS must be at least 1"
@@ -605,6 +676,7 @@ main() {
     step_wanted floor && bench_floor
     step_wanted peer && bench_peer
     step_wanted crowd && bench_crowd
+    step_wanted syscalls && bench_syscalls
     step_wanted unprepared && bench_unprepared
     step_wanted wide && bench_wider_pool
     if step_wanted unprepared || step_wanted wide; then
