@@ -644,7 +644,7 @@ describe_machine() {
     mem="$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
     REPORT_DATE="$(date -u +%Y-%m-%d)"
     REPORT_MACHINE="$CORES cores ($cpu), $mem RAM, Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), PostgreSQL $(pgbench --version | awk '{ print $NF }'), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
-    REPORT_TITLE="tessera make bench, $REPORT_DATE: $REPORT_MACHINE; pool of $WORKERS workers, $BENCH_CONNECTIONS connections, ${BENCH_DURATION} s per run, commits $([ "$BENCH_PG_FAST" = 1 ] && echo 'not durable (fsync off)' || echo 'durable')"
+    REPORT_TITLE="tessera make bench, $REPORT_DATE: $REPORT_MACHINE; pool of $WORKERS workers, $BENCH_CONNECTIONS connections, ${BENCH_DURATION} s per run, commits $([ "$BENCH_PG_FAST" = 1 ] && echo 'not durable (fsync off)' || echo 'durable, touches asynchronous')"
 }
 
 # Entry point: check, start the stack, run every step, print (and maybe write) the table.
