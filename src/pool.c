@@ -353,11 +353,12 @@ pool_log_exit(pid_t pid, int status, const char *path)
 }
 
 /*
- * Counts a crash toward the back-off: past crash_limit within crash_window,
- * respawns are delayed and the supervisor says so loudly.
+ * Counts a crash: past crash_limit within crash_window the supervisor says
+ * so loudly and, when slow_down, delays respawns more and more. A crash
+ * that does not slow the pool down is alerted once per window.
  */
 static void
-pool_count_crash(struct pool *p)
+pool_count_crash(struct pool *p, int slow_down)
 {
 	time_t	 now = time(NULL);
 	char	 n[16], backoff[16];
@@ -369,14 +370,19 @@ pool_count_crash(struct pool *p)
 	}
 	if (++p->window_crashes <= p->cfg->crash_limit)
 		return;
-	p->backoff = p->backoff ? p->backoff * 2 : 1;
-	if (p->backoff > BACKOFF_MAX)
-		p->backoff = BACKOFF_MAX;
-	p->respawn_at_ms = clock_ms() + p->backoff * 1000;
+	if (slow_down) {
+		p->backoff = p->backoff ? p->backoff * 2 : 1;
+		if (p->backoff > BACKOFF_MAX)
+			p->backoff = BACKOFF_MAX;
+		p->respawn_at_ms = clock_ms() + p->backoff * 1000;
+	} else if (p->window_crashes != p->cfg->crash_limit + 1)
+		return;
 	snprintf(n, sizeof(n), "%d", p->window_crashes);
-	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	snprintf(backoff, sizeof(backoff), "%ds", slow_down ? p->backoff : 0);
 	log_event("ALERT_workers_crashing", "crashes", n, "backoff", backoff,
-	    "msg", "workers keep dying; respawning slowly until they stop", NULL);
+	    "msg", slow_down ? "workers keep dying; respawning slowly until "
+	    "they stop" : "workers keep dying while reading requests; "
+	    "respawning at once", NULL);
 }
 
 /* Reaps exited workers and replaces those of the current generation (later, while backing off). */
@@ -401,11 +407,11 @@ pool_reap(struct pool *p)
 		p->sb->crashes += crashed;
 		/*
 		 * A worker killed by what a client sent before its request was
-		 * complete (libfcgi aborts on some records) must not slow the
-		 * whole pool down: such crashes are counted, not backed off.
+		 * complete must not slow the whole pool down: such crashes are
+		 * counted and alerted, not backed off.
 		 */
-		if (crashed && state != SCORE_ACCEPTING)
-			pool_count_crash(p);
+		if (crashed)
+			pool_count_crash(p, state != SCORE_ACCEPTING);
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;

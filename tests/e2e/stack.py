@@ -1,6 +1,7 @@
 """Shared helpers for the end-to-end tests: a throwaway tessera stack and a cookie-keeping HTTP client."""
 
 import base64
+import concurrent.futures
 import csv
 import email.utils
 import hashlib
@@ -128,6 +129,13 @@ def tail(path, lines=30):
     except OSError as e:
         return f"({path}: {e.strerror})\n"
     return f"--- last {lines} lines of {path}\n" + "\n".join(text.splitlines()[-lines:]) + "\n"
+
+
+def socket_fds(pid):
+    """Returns how many sockets process pid holds open (a worker: its listening socket, then its
+    database connection and the connection it answers, when it has them)."""
+    return sum(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+               for fd in os.listdir(f"/proc/{pid}/fd"))
 
 
 def free_port():
@@ -598,6 +606,16 @@ class Stack:
             if w["state"] == "busy" and w.get("path") == path and w["busy_ms"] >= at_least_ms:
                 return w["pid"]
         return None
+
+    def connect_workers(self, timeout=10.0):
+        """Sends /status (it runs SELECT 1) from a few threads until every worker holds its database
+        connection, which a worker makes at its first request that needs one. Returns the pids."""
+        def connected():
+            with concurrent.futures.ThreadPoolExecutor(4) as ex:
+                list(ex.map(lambda _: Browser(self).get("/status"), range(4)))
+            pids = self.worker_pids()
+            return pids if pids and all(socket_fds(pid) > 1 for pid in pids) else None
+        return wait_for("every worker connected to PostgreSQL", connected, timeout, self.logs)
 
     def wait_workers(self, count, replaced=(), timeout=10.0):
         """Waits until the pool runs count workers, none of them in replaced. Returns their pids."""
