@@ -194,8 +194,11 @@ pool_listen(const struct config *cfg, char *err, size_t errsz)
 
 /*
  * Started as root, becomes the configured user and group and checks that
- * root cannot be regained; refuses to stay root. Not root: nothing to do.
- * Returns 0, or -1 with a one-line reason in err.
+ * root cannot be regained; refuses to stay root. Then the process may dump
+ * core again (the kernel forbids it after a change of user), as it would
+ * started as that user: RLIMIT_CORE (ulimit -c, systemd's LimitCORE)
+ * decides. Not root: nothing to do. Returns 0, or -1 with a one-line
+ * reason in err.
  */
 int
 pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
@@ -224,6 +227,11 @@ pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
 	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
 	    setuid(pw->pw_uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
 		snprintf(err, errsz, "user: cannot become %s: %s", cfg->user,
+		    strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_DUMPABLE, 1) == -1) {
+		snprintf(err, errsz, "user: cannot allow core dumps: %s",
 		    strerror(errno));
 		return -1;
 	}

@@ -15,6 +15,7 @@ import os
 import pwd
 import grp
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -49,6 +50,10 @@ BAD_LOGIN = "Invalid username or password."
 
 IS_ROOT = os.geteuid() == 0
 RUN_USER = "tessera"            # PostgreSQL and the pool run as this user when we are root
+
+# A crashed process leaves a core (for gdb) in its working directory (a pool: its run_dir) when
+# the kernel's core_pattern is a plain name, as on Debian without systemd-coredump.
+resource.setrlimit(resource.RLIMIT_CORE, (resource.getrlimit(resource.RLIMIT_CORE)[1],) * 2)
 
 START_TIMEOUT = 20.0            # seconds for any one part of the stack to become ready
 HTTP_TIMEOUT = 10.0             # seconds for one HTTP request
@@ -566,7 +571,7 @@ class Stack:
         if self.pool is not None:
             raise StackError("pool already running")
         self.pool = start_pool_process([*WRAPPER, self.binary, "-c", self.conf, "serve"], self.socket,
-                                       self.serve_out, self.logs)
+                                       self.serve_out, self.logs, cwd=self.run_dir)
 
     def pool_pids(self):
         """Returns the pids of live processes whose command line names this stack's config file."""
@@ -1183,16 +1188,17 @@ APACHE_MODULES = ("mpm_event", "authz_core", "headers", "proxy", "proxy_fcgi", "
                   "socache_shmcb", "alias")
 
 
-def start_pool_process(argv, sock, out_path, diagnose=lambda: "", **popen_kw):
+def start_pool_process(argv, sock, out_path, diagnose=lambda: "", cwd=REPO, **popen_kw):
     """Starts a pool (argv: serve, or a launcher that ends up exec'ing it) in its own process group,
-    output appended to out_path, and waits until unix socket sock accepts a connection.
+    in directory cwd, output appended to out_path, and waits until unix socket sock accepts a
+    connection.
 
     Returns the Popen; on failure kills the process group and raises StackError.
     """
     with open(out_path, "ab") as out:
         proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True,
-                                env=popen_kw.pop("env", clean_env()), cwd=str(REPO), **popen_kw)
+                                env=popen_kw.pop("env", clean_env()), cwd=str(cwd), **popen_kw)
 
     def accepting():
         if proc.poll() is not None:
