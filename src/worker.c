@@ -181,7 +181,7 @@ worker_admit(struct worker *w)
 static int
 worker_take(struct worker *w)
 {
-	struct sockaddr_storage sa;
+	struct sockaddr_storage sa = { 0 };
 	socklen_t	 len = sizeof(sa);
 	int		 fd, one = 1;
 
