@@ -137,12 +137,10 @@ unit: $(UNIT_BIN)
 # so it could only judge the supervisor and one-shot commands; make valgrind checks leaks in
 # every worker, at its exit. handle_segv=0: tests kill workers with SIGSEGV on purpose and
 # expect the pool to see signal 11 (ASan's own checks report either way).
-# allocator_may_return_null=1: hostile FastCGI records make libfcgi ask for ~2 GiB; malloc
-# fails as in production (and libfcgi aborts that worker, which those tests expect).
 E2E_TESTS ?= tests/e2e
 REPORTS = $(abspath $(BUILD))/reports
 ifeq ($(SANITIZE),1)
-ASAN_E2E  = abort_on_error=1:detect_leaks=0:handle_segv=0:allocator_may_return_null=1
+ASAN_E2E  = abort_on_error=1:detect_leaks=0:handle_segv=0
 UBSAN_E2E = abort_on_error=1:halt_on_error=1:print_stacktrace=1
 E2E_ENV   = TESSERA_REPORT_DIR=$(REPORTS) ASAN_OPTIONS=$(ASAN_E2E):log_path=$(REPORTS)/san \
             UBSAN_OPTIONS=$(UBSAN_E2E):log_path=$(REPORTS)/san

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import reports
 from stack import IS_ROOT, RUN_USER, wait_for
 
 WORKERS = 2
@@ -27,6 +28,7 @@ def cores(directory):
 
 @pytest.mark.skipif(CORE_PATTERN != "core" and not CORE_PATTERN.startswith("core."),
                     reason=f"core_pattern {CORE_PATTERN!r} sends cores elsewhere")
+@pytest.mark.skipif(bool(reports.REPORT_DIR), reason="ASan and valgrind handle a crash themselves")
 def test_a_crashed_worker_leaves_a_core_in_the_pools_directory(pool):
     assert not cores(pool.run_dir)
     victim = pool.worker_pids()[0]
