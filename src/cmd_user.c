@@ -1,6 +1,7 @@
 /* `tessera user add|passwd|disable|enable NAME`, `user list`: accounts; passwords read from standard input. */
 #include "cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -10,16 +11,14 @@
 #include "passwd.h"
 #include "text.h"
 
-#define USERNAME_MAX	64
-
 /* Returns NULL if name is a valid username, else why not. */
 static const char *
 user_name_problem(const char *name)
 {
 	size_t	 len = strlen(name);
 
-	if (len == 0 || len > USERNAME_MAX)
-		return "a username has 1 to 64 bytes";
+	if (len == 0 || len > DB_USERNAME_MAX)
+		return "a username has 1 to " DB_STR(DB_USERNAME_MAX) " bytes";
 	if (!text_utf8_valid(name, len) || text_has_control(name, len))
 		return "a username must be UTF-8 text without control characters";
 	if (name[0] == ' ' || name[len - 1] == ' ')
@@ -47,7 +46,11 @@ user_read_line(FILE *fp, char pw[PASSWD_MAX + 2])
 	return (int)len;
 }
 
-/* Prompts on the terminal with echo off and reads one line. Returns its length or -1. */
+/*
+ * Prompts on the terminal with echo off and reads one line. Returns its
+ * length, -1 at end of input or if it is longer, or -2 after saying why the
+ * terminal could not be used (no password is read with echo on).
+ */
 static int
 user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
 {
@@ -55,12 +58,22 @@ user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
 	int		 len;
 
 	fputs(prompt, stderr);
-	tcgetattr(STDIN_FILENO, &old);
+	if (tcgetattr(STDIN_FILENO, &old) == -1) {
+		cmd_fail("terminal: %s", strerror(errno));
+		return -2;
+	}
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~ECHO;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1) {
+		cmd_fail("terminal: cannot turn echo off: %s", strerror(errno));
+		return -2;
+	}
 	len = user_read_line(stdin, pw);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &old) == -1) {
+		sodium_memzero(pw, PASSWD_MAX + 2);
+		cmd_fail("terminal: cannot turn echo back on: %s", strerror(errno));
+		return -2;
+	}
 	fputs("\n", stderr);
 	return len;
 }
@@ -74,14 +87,16 @@ user_read_password(char pw[PASSWD_MAX + 2])
 {
 	char		 again[PASSWD_MAX + 2];
 	const char	*why;
-	int		 len;
+	int		 len, len2;
 
 	if (isatty(STDIN_FILENO)) {
-		len = user_prompt("New password: ", pw);
-		if (len >= 0 && (user_prompt("Repeat it: ", again) != len ||
+		if ((len = user_prompt("New password: ", pw)) == -2)
+			return -1;
+		if (len >= 0 && ((len2 = user_prompt("Repeat it: ", again)) != len ||
 		    sodium_memcmp(pw, again, (size_t)len) != 0)) {
 			sodium_memzero(again, sizeof(again));
-			cmd_fail("the two passwords differ");
+			if (len2 != -2)
+				cmd_fail("the two passwords differ");
 			return -1;
 		}
 		sodium_memzero(again, sizeof(again));
@@ -107,20 +122,20 @@ user_set_password(struct config *cfg, const char *name, int adding)
 	const char	*values[2] = { name, hash }, *why;
 	struct db	*db;
 	PGresult	*res;
-	int		 len, rc = 1;
+	int		 len, rc = CMD_FAILED;
 
 	if ((why = user_name_problem(name)) != NULL) {
 		cmd_fail("invalid username: %s", why);
-		return 1;
+		return CMD_FAILED;
 	}
 	if ((len = user_read_password(pw)) < 0)
-		return 1;
+		return CMD_FAILED;
 	passwd_configure((unsigned long long)cfg->password_opslimit,
 	    (size_t)cfg->password_memlimit);
 	if (passwd_hash(pw, (size_t)len, hash) != 0) {
 		sodium_memzero(pw, sizeof(pw));
 		cmd_fail("out of memory while hashing the password");
-		return 1;
+		return CMD_FAILED;
 	}
 	sodium_memzero(pw, sizeof(pw));
 	if ((db = cmd_db_open(cfg)) != NULL && (res = cmd_db_query(db,
@@ -140,9 +155,9 @@ user_set_password(struct config *cfg, const char *name, int adding)
 	return rc;
 }
 
-/* `user list`: every account, disabled or not, with its live sessions. Returns the exit status. */
+/* `user list [--json]`: every account, disabled or not, with its live sessions. Returns the exit status. */
 static int
-user_list(struct config *cfg)
+user_list(struct config *cfg, int json)
 {
 	static const char *const headers[] = { "USER", "CREATED", "DISABLED",
 	    "LIVE SESSIONS" };
@@ -152,8 +167,12 @@ user_list(struct config *cfg)
 	int		 rc = CMD_FAILED;
 
 	if ((db = cmd_db_open(cfg)) != NULL &&
-	    (res = cmd_db_query(db, SQL_ADMIN_USERS, values)) != NULL) {
-		cmd_print_table(res, headers, 0);
+	    (res = cmd_db_query(db, json ? SQL_ADMIN_USERS_JSON :
+	    SQL_ADMIN_USERS, values)) != NULL) {
+		if (json)
+			printf("%s\n", PQgetvalue(res, 0, 0));
+		else
+			cmd_print_table(res, headers, 0);
 		PQclear(res);
 		rc = CMD_OK;
 	}
@@ -184,21 +203,33 @@ user_set_disabled(struct config *cfg, const char *name, int disable)
 	return CMD_OK;
 }
 
-/* `tessera user add|passwd|disable|enable NAME` or `user list`. Returns the exit status. */
+/* `tessera user add|passwd|disable|enable NAME` or `user list [--json]`. Returns the exit status. */
 int
 cmd_user(struct config *cfg, int argc, char **argv)
 {
+	static const char *const verbs[] = { "add", "passwd", "disable", "enable",
+	    "list" };
+	size_t	 i;
+
 	if (argc == 3 && strcmp(argv[1], "add") == 0)
 		return user_set_password(cfg, argv[2], 1);
 	if (argc == 3 && strcmp(argv[1], "passwd") == 0)
 		return user_set_password(cfg, argv[2], 0);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return user_list(cfg);
+		return user_list(cfg, 0);
+	if (argc == 3 && strcmp(argv[1], "list") == 0 &&
+	    strcmp(argv[2], "--json") == 0)
+		return user_list(cfg, 1);
 	if (argc == 3 && strcmp(argv[1], "disable") == 0)
 		return user_set_disabled(cfg, argv[2], 1);
 	if (argc == 3 && strcmp(argv[1], "enable") == 0)
 		return user_set_disabled(cfg, argv[2], 0);
-	cmd_fail("usage: tessera [-c FILE] user add|passwd|disable|enable NAME "
-	    "| user list");
-	return CMD_USAGE;
+	if (argc < 2)
+		return cmd_usage_error(CMD_USAGE_USER, "user command", NULL);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i]) == 0)
+			return argc == 2 ? cmd_usage_error(CMD_USAGE_USER, "NAME",
+			    NULL) : cmd_usage_error(CMD_USAGE_USER, "argument",
+			    argv[argc - 1]);
+	return cmd_usage_error(CMD_USAGE_USER, "user command", argv[1]);
 }

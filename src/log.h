@@ -4,7 +4,7 @@
 
 int	log_open(const char *path);
 int	log_reopen(void);
-void	log_event(const char *event, ...);
+void	log_event(const char *event, ...) __attribute__((sentinel));
 void	log_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -54,28 +54,33 @@ worker_on_reopen(int sig)
 	worker_reopen = 1;
 }
 
-/* Installs the worker's signal dispositions (no SA_RESTART: accept must return). */
-static void
+/*
+ * Installs the worker's signal dispositions (no SA_RESTART: accept must
+ * return). Returns 0, or -1 with errno set.
+ */
+static int
 worker_signals(void)
 {
 	struct sigaction sa;
 	sigset_t	 none;
+	int		 rc = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = worker_on_stop;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
+	rc |= sigaction(SIGTERM, &sa, NULL);
+	rc |= sigaction(SIGINT, &sa, NULL);
+	rc |= sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = worker_on_reopen;
-	sigaction(SIGUSR1, &sa, NULL);
+	rc |= sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	rc |= sigaction(SIGPIPE, &sa, NULL);
+	rc |= sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
+	rc |= sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	rc |= sigprocmask(SIG_SETMASK, &none, NULL);
+	return rc == 0 ? 0 : -1;
 }
 
 /* Routes one request to its handler, or to the error page that fits. */
@@ -128,6 +133,7 @@ worker_handle(struct worker *w)
 	struct ctx	 c;
 	const char	*uri = FCGX_GetParam("REQUEST_URI", w->fr.envp);
 	char		 path[SCORE_PATH_MAX];
+	int64_t		 began = clock_us();
 
 	snprintf(path, sizeof(path), "%.*s", uri ? (int)strcspn(uri, "?") : 0,
 	    uri ? uri : "");
@@ -139,10 +145,11 @@ worker_handle(struct worker *w)
 	worker_dispatch(&c, &w->fr);
 	if (http_response_send(w->fr.out, &w->resp, &req) == -1)
 		log_event("response_failed", "path", req.path, NULL);
+	score_request_end(w->app->slot, route_id(req.path), w->resp.status,
+	    clock_us() - began);
 	sess_free(&c.sess);
 	http_request_free(&req);
 	http_response_reset(&w->resp);
-	score_request_end(w->app->slot);
 	FCGX_Finish_r(&w->fr);
 }
 
@@ -216,7 +223,9 @@ worker_next(struct worker *w, int block)
 	for (;;) {
 		if (block && worker_reopen) {
 			worker_reopen = 0;
-			log_reopen();
+			if (log_reopen() == -1)
+				log_errorf("log_file: cannot reopen it: %s",
+				    strerror(errno));
 		}
 		if (block && worker_stopping)
 			return -1;
@@ -249,7 +258,10 @@ worker_run(struct app *app, int listen_fd)
 	const struct config	*cfg = app->cfg;
 	int			 flags;
 
-	worker_signals();
+	if (worker_signals() == -1) {
+		log_errorf("worker: cannot set up its signals: %s", strerror(errno));
+		_exit(1);
+	}
 	if (FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&w.fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_errorf("worker: cannot initialise FastCGI");

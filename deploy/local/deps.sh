@@ -14,9 +14,13 @@ TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest pgbouncer)
 TEST_PKGS+=(chromium fonts-dejavu-core nodejs npm)
 # tests/fuzz (clang's libFuzzer runtime is only a Recommends of clang), make lint, make valgrind.
 TEST_PKGS+=(clang libclang-rt-14-dev cppcheck clang-tidy valgrind)
+# make lint: every shell script through shellcheck.
+TEST_PKGS+=(shellcheck)
 # tests/e2e deployment tests: Apache (mod_proxy_fcgi), njs for the nginx gateway, man pages
 # (man-db renders, mandoc lints), systemd-analyze and systemd-socket-activate, openssl for certificates.
 TEST_PKGS+=(apache2 libnginx-mod-http-js man-db mandoc systemd openssl)
+# make rules and tests/e2e/test_prometheus.py: Prometheus and promtool.
+TEST_PKGS+=(prometheus)
 # make bench: wrk drives nginx, curl signs users in, ps reads worker memory; pgbench and
 # pg_stat_statements come with the PostgreSQL server. tests/bench/profile.sh: valgrind.
 BENCH_PKGS=("${RUN_PKGS[@]}" wrk curl procps valgrind)
