@@ -52,7 +52,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) $(PATH_DEFS) $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
-FUZZ_MODULES = buf config form http netlist text token
+FUZZ_MODULES = buf clock config fcgi_check form http netlist text token
 FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -171,12 +171,10 @@ unit: $(UNIT_BIN)
 # so it could only judge the supervisor and one-shot commands; make valgrind checks leaks in
 # every worker, at its exit. handle_segv=0: tests kill workers with SIGSEGV on purpose and
 # expect the pool to see signal 11 (ASan's own checks report either way).
-# allocator_may_return_null=1: hostile FastCGI records make libfcgi ask for ~2 GiB; malloc
-# fails as in production (and libfcgi aborts that worker, which those tests expect).
 E2E_TESTS ?= tests/e2e
 REPORTS = $(abspath $(BUILD))/reports
 ifeq ($(SANITIZE),1)
-ASAN_E2E  = abort_on_error=1:detect_leaks=0:handle_segv=0:allocator_may_return_null=1
+ASAN_E2E  = abort_on_error=1:detect_leaks=0:handle_segv=0
 UBSAN_E2E = abort_on_error=1:halt_on_error=1:print_stacktrace=1
 E2E_ENV   = TESSERA_REPORT_DIR=$(REPORTS) ASAN_OPTIONS=$(ASAN_E2E):log_path=$(REPORTS)/san \
             UBSAN_OPTIONS=$(UBSAN_E2E):log_path=$(REPORTS)/san

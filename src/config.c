@@ -65,6 +65,7 @@ static const struct conf_key conf_keys[] = {
 	NUM(max_requests, CONF_INT, "0", 0, 1000000000, 0),
 	NUM(shutdown_timeout, CONF_DURATION, "10s", 0, 3600, 0),
 	NUM(request_timeout, CONF_DURATION, "60s", 0, 86400, 0),
+	NUM(request_read_timeout, CONF_DURATION, "5s", 1, 60, 0),
 	NUM(slow_log, CONF_DURATION, "5s", 0, 86400, 0),
 	NUM(crash_limit, CONF_INT, "10", 1, 10000, 0),
 	NUM(crash_window, CONF_DURATION, "10s", 1, 3600, 0),

@@ -30,6 +30,7 @@ struct config {
 	int	 max_requests;		/* recycle a worker after this many; 0: never */
 	int	 shutdown_timeout;	/* seconds in-flight requests get on stop */
 	int	 request_timeout;	/* seconds before a stuck worker is killed; 0: never */
+	int	 request_read_timeout;	/* seconds for a whole request to arrive */
 	int	 slow_log;		/* seconds after which a request is logged; 0: never */
 	int	 crash_limit;		/* crashes within crash_window before backing off */
 	int	 crash_window;		/* seconds */

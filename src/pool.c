@@ -283,8 +283,11 @@ pool_user_ids(const struct config *cfg, uid_t *uid, gid_t *gid, char *err,
 
 /*
  * Started as root, becomes the configured user and group and checks that
- * root cannot be regained; refuses to stay root. Not root: nothing to do.
- * Returns 0, or -1 with a one-line reason in err.
+ * root cannot be regained; refuses to stay root. Then the process may dump
+ * core again (the kernel forbids it after a change of user), as it would
+ * started as that user: RLIMIT_CORE (ulimit -c, systemd's LimitCORE)
+ * decides. Not root: nothing to do. Returns 0, or -1 with a one-line
+ * reason in err.
  */
 int
 pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
@@ -299,6 +302,11 @@ pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
 	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
 	    setuid(uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
 		snprintf(err, errsz, "user: cannot become %s: %s", cfg->user,
+		    strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_DUMPABLE, 1) == -1) {
+		snprintf(err, errsz, "user: cannot allow core dumps: %s",
 		    strerror(errno));
 		return -1;
 	}
@@ -454,11 +462,12 @@ pool_log_exit(pid_t pid, int status, const char *path)
 }
 
 /*
- * Counts a crash toward the back-off: past crash_limit within crash_window,
- * respawns are delayed and the supervisor says so loudly.
+ * Counts a crash: past crash_limit within crash_window the supervisor says
+ * so loudly and, when slow_down, delays respawns more and more. A crash
+ * that does not slow the pool down is alerted once per window.
  */
 static void
-pool_count_crash(struct pool *p)
+pool_count_crash(struct pool *p, int slow_down)
 {
 	time_t	 now = time(NULL);
 	char	 n[16], backoff[16];
@@ -470,14 +479,19 @@ pool_count_crash(struct pool *p)
 	}
 	if (++p->window_crashes <= p->cfg->crash_limit)
 		return;
-	p->backoff = p->backoff ? p->backoff * 2 : 1;
-	if (p->backoff > BACKOFF_MAX)
-		p->backoff = BACKOFF_MAX;
-	p->respawn_at_ms = clock_ms() + p->backoff * 1000;
+	if (slow_down) {
+		p->backoff = p->backoff ? p->backoff * 2 : 1;
+		if (p->backoff > BACKOFF_MAX)
+			p->backoff = BACKOFF_MAX;
+		p->respawn_at_ms = clock_ms() + p->backoff * 1000;
+	} else if (p->window_crashes != p->cfg->crash_limit + 1)
+		return;
 	snprintf(n, sizeof(n), "%d", p->window_crashes);
-	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	snprintf(backoff, sizeof(backoff), "%ds", slow_down ? p->backoff : 0);
 	log_event("ALERT_workers_crashing", "crashes", n, "backoff", backoff,
-	    "msg", "workers keep dying; respawning slowly until they stop", NULL);
+	    "msg", slow_down ? "workers keep dying; respawning slowly until "
+	    "they stop" : "workers keep dying while reading requests; "
+	    "respawning at once", NULL);
 }
 
 /*
@@ -521,11 +535,11 @@ pool_reap(struct pool *p)
 			pool_count_exit(p, i, crashed);
 		/*
 		 * A worker killed by what a client sent before its request was
-		 * complete (libfcgi aborts on some records) must not slow the
-		 * whole pool down: such crashes are counted, not backed off.
+		 * complete must not slow the whole pool down: such crashes are
+		 * counted and alerted, not backed off.
 		 */
-		if (crashed && state != SCORE_ACCEPTING)
-			pool_count_crash(p);
+		if (crashed)
+			pool_count_crash(p, state != SCORE_ACCEPTING);
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;

@@ -21,7 +21,7 @@ enum score_state {
 	SCORE_EMPTY,		/* no worker in this slot */
 	SCORE_STARTING,		/* forked, not yet accepting */
 	SCORE_IDLE,		/* waiting for a connection */
-	SCORE_ACCEPTING,	/* reading a request's first records (libfcgi) */
+	SCORE_ACCEPTING,	/* holding a connection whose request is arriving (fcgi_check) */
 	SCORE_BUSY,		/* answering a request */
 };
 

@@ -6,7 +6,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BUILD_PKGS=(gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev libctemplate-dev)
-RUN_PKGS=("${BUILD_PKGS[@]}" postgresql nginx spawn-fcgi)
+# make run: nginx with njs for the gateway configuration (deploy/nginx/tessera-gateway.conf)
+RUN_PKGS=("${BUILD_PKGS[@]}" postgresql nginx libnginx-mod-http-js spawn-fcgi)
 TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest pgbouncer)
 # tests/browser: Debian's Chromium (never a downloaded browser), a font for its screenshots,
 # and node + npm for playwright-core (which needs node >= 20: Debian 12's own nodejs is 18).

@@ -2,8 +2,11 @@
 # `make run`: PostgreSQL, the pool under spawn-fcgi and nginx on 127.0.0.1:$PORT, in the foreground until Ctrl-C.
 #
 # State lives in var/ and survives runs (users, sessions): var/pg (cluster), var/secret,
-# var/tessera.conf (written once, edit freely), var/run (socket, pid), var/nginx, var/log.
-# Env: PORT (default 8080); TESSERA_<KEY> overrides a config key (e.g. TESSERA_WORKERS=2).
+# var/tessera.conf (written once, edit freely), var/run (socket, pid), var/nginx, var/log
+# (logs 0640: readable by the owner's group, never by everyone).
+# nginx is the gateway configuration (tessera-gateway.conf): clients asking for /auth get 404.
+# Env: PORT (default 8080); VAR_DIR (default var/ in the repository: where all of that lives);
+# TESSERA_<KEY> overrides a config key (e.g. TESSERA_WORKERS=2).
 # shellcheck disable=SC2317  # the trap handlers only look unreachable to shellcheck
 set -euo pipefail
 
@@ -11,7 +14,7 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT="${PORT:-8080}"
-VAR="$TESSERA_REPO/var"
+VAR="${VAR_DIR:-$TESSERA_REPO/var}"
 BIN="$TESSERA_REPO/bin/tessera"
 CONF="$VAR/tessera.conf"
 SECRET="$VAR/secret"
@@ -36,6 +39,22 @@ make_var() {
     ln -sfn ../pg/postgresql.log "$VAR/log/postgresql.log"
     ln -sfn ../nginx/error.log "$VAR/log/nginx-error.log"
     ln -sfn ../nginx/access.log "$VAR/log/nginx-access.log"
+}
+
+# Creates the pool's log file 0640 (the shell opens it for spawn-fcgi), or makes an old one so.
+make_pool_log() {
+    touch "$VAR/log/tessera.log"
+    chmod 0640 "$VAR/log/tessera.log"
+}
+
+# Adds the gateway to the rendered nginx: tessera-gateway.conf with its script from the repository
+# (the njs module, Debian libnginx-mod-http-js), so /auth is internal as in production.
+add_gateway() {
+    local out="$VAR/nginx"
+    mkdir -p "$out/main.d" "$out/server.d"
+    printf 'load_module /usr/lib/nginx/modules/ngx_http_js_module.so;\n' >"$out/main.d/js.conf"
+    sed "s|/etc/nginx/snippets/tessera-gateway.js|$TESSERA_REPO/deploy/nginx/tessera-gateway.js|" \
+        "$TESSERA_REPO/deploy/nginx/tessera-gateway.conf" >"$out/server.d/tessera-gateway.conf"
 }
 
 # Takes an exclusive lock on var/ so two `make run` never share one cluster and socket.
@@ -200,8 +219,10 @@ main() {
     tessera migrate
     make_demo_user
 
+    make_pool_log
     start_pool
     "$NGINX_SH" render "$VAR/nginx" "$PORT" "$SOCKET"
+    add_gateway
     "$NGINX_SH" start "$VAR/nginx" 9>&-
 
     printf 'tessera is running at http://127.0.0.1:%s/ — Ctrl-C stops it (logs: var/log/)\n' "$PORT"
