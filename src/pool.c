@@ -583,9 +583,7 @@ pool_sample(struct pool *p)
 
 	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		busy += sb->slot[i].pid > 0 && sb->slot[i].state == SCORE_BUSY;
-		waiting += sb->slot[i].pid > 0 &&
-		    (sb->slot[i].state == SCORE_IDLE ||
-		    sb->slot[i].state == SCORE_ACCEPTING);
+		waiting += sb->slot[i].pid > 0 && sb->slot[i].state == SCORE_IDLE;
 	}
 	if (busy > sb->busy_peak)
 		sb->busy_peak = busy;
