@@ -162,8 +162,11 @@ struct db {
 	char	 connect_timeout[16];
 	char	 statement_timeout[16];	/* a set_config value, like "5s" */
 	int	 prepared;	/* 1: named prepared statements; 0: unnamed */
-	int	 unavailable;	/* the last attempt could not reach the server */
-	int	 down;		/* unreachable since the last db_unavailable line */
+	int	 unavailable;	/* the last query could not be served: unreachable, or timed out */
+	int	 down;		/* this handle's last connection attempt failed */
+	volatile int *outage;	/* 1 from a db_unavailable line to its db_available */
+	int	 own_outage;	/* what outage points to unless db_share_outage */
+	const char *path;	/* the request the next queries serve, or NULL */
 	int64_t	 retry_at_ms;	/* no new connection attempt before this */
 	char	 error[256];	/* the last failure, one line */
 };
@@ -189,7 +192,26 @@ db_new(const char *conninfo, int connect_timeout, int statement_timeout,
 	snprintf(db->statement_timeout, sizeof(db->statement_timeout), "%ds",
 	    statement_timeout);
 	db->prepared = prepared;
+	db->outage = &db->own_outage;
 	return db;
+}
+
+/*
+ * Makes the handles of a pool's workers share one outage flag (in the
+ * scoreboard), so an outage is logged once for the pool, by the first
+ * worker that meets it, and its end once, by the first that reconnects.
+ */
+void
+db_share_outage(struct db *db, volatile int *outage)
+{
+	db->outage = outage;
+}
+
+/* Names the request (its path) the next queries serve, for the log; NULL: none. */
+void
+db_set_path(struct db *db, const char *path)
+{
+	db->path = path;
 }
 
 /* Closes the connection and frees the handle; accepts NULL. */
@@ -257,7 +279,8 @@ db_setup(struct db *db)
  * (Re)connects: defaults first, then the operator's conninfo, whose keys
  * win. After a failure, further attempts wait DB_RETRY_MS, so requests
  * answer 503 at once instead of each waiting for connect_timeout; the
- * outage is logged once when it starts and once when it ends. Returns 0,
+ * outage is logged once when it starts and once when it ends, for all the
+ * handles that share its flag (db_share_outage). Returns 0,
  * or -1 with db_unavailable() set when the server cannot be reached.
  */
 int
@@ -277,7 +300,8 @@ db_connect(struct db *db)
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, db->conn ? PQerrorMessage(db->conn) :
 		    "out of memory");
-		if (!db->down)
+		if (!db->down && !__atomic_exchange_n(db->outage, 1,
+		    __ATOMIC_SEQ_CST))
 			log_event("db_unavailable", "error", db->error, NULL);
 		PQfinish(db->conn);
 		db->conn = NULL;
@@ -286,7 +310,7 @@ db_connect(struct db *db)
 		return -1;
 	}
 	db->unavailable = 0;
-	if (db->down)
+	if (db->down && __atomic_exchange_n(db->outage, 0, __ATOMIC_SEQ_CST))
 		log_event("db_available", NULL);
 	db->down = 0;
 	if (db_setup(db) == -1) {
@@ -315,11 +339,31 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
 }
 
 /*
+ * Keeps and logs the error of a failed statement: db_timeout when it ran
+ * past statement_timeout (or was cancelled), which counts as the database
+ * being unavailable for this request, else db_error. The path of the
+ * request is named when there is one.
+ */
+static void
+db_log_failure(struct db *db, enum db_sql id, const PGresult *res)
+{
+	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int		 cancelled = state != NULL && strcmp(state, "57014") == 0;
+
+	db_set_error(db, PQresultErrorMessage(res));
+	db->unavailable = cancelled;
+	log_event(cancelled ? "db_timeout" : "db_error", "statement",
+	    db_stmts[id].name, "error", db->error, db->path ? "path" : NULL,
+	    db->path, NULL);
+}
+
+/*
  * Runs statement id with its parameters (lengths matter for binary ones),
  * connecting first if needed and retrying once on a connection that broke
  * since the last request (a restarted server). Returns the result, to be
- * PQclear'ed, or NULL: then db_unavailable() says whether the server could
- * not be reached (else the statement failed and was logged).
+ * PQclear'ed, or NULL: then db_unavailable() says whether the database
+ * could not serve it (unreachable, or past statement_timeout), else the
+ * statement failed; either way it was logged.
  */
 PGresult *
 db_query(struct db *db, enum db_sql id, const char *const *values,
@@ -345,15 +389,13 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 		db->unavailable = 1;
 	}
 	if (res != NULL) {
-		db_set_error(db, PQresultErrorMessage(res));
-		log_event("db_error", "statement", db_stmts[id].name, "error",
-		    db->error, NULL);
+		db_log_failure(db, id, res);
 		PQclear(res);
 	}
 	return NULL;
 }
 
-/* Returns 1 if the last query failed because the server could not be reached. */
+/* Returns 1 if the last query failed because the database could not serve it: unreachable, or past statement_timeout. */
 int
 db_unavailable(const struct db *db)
 {

@@ -12,6 +12,61 @@
 static char	log_path[4096];	/* empty: standard error */
 static int	log_fd = STDERR_FILENO;
 
+static const char *const log_level_names[LOG__MAX] = {
+	[LOG_INFO] = "info",
+	[LOG_WARNING] = "warning",
+	[LOG_ERROR] = "error",
+	[LOG_ALERT] = "alert",
+};
+
+/*
+ * Every event tessera logs and its level: info (the normal course of
+ * things), warning (a refusal or a slowness worth a look), error (a failure
+ * that lost a request or a connection), alert (needs an operator now). The
+ * README's table of log events and tessera(8) list the same.
+ */
+static const struct {
+	const char	*event;
+	enum log_level	 level;
+} log_levels[] = {
+	{ "ALERT_workers_crashing",	LOG_ALERT },
+	{ "backoff_ended",		LOG_INFO },
+	{ "cookie_rejected",		LOG_WARNING },
+	{ "csrf_rejected",		LOG_WARNING },
+	{ "db_available",		LOG_INFO },
+	{ "db_error",			LOG_ERROR },
+	{ "db_setup_failed",		LOG_ERROR },
+	{ "db_timeout",			LOG_WARNING },
+	{ "db_unavailable",		LOG_ERROR },
+	{ "error",			LOG_ERROR },
+	{ "login_busy",			LOG_WARNING },
+	{ "login_failed",		LOG_WARNING },
+	{ "login_ok",			LOG_INFO },
+	{ "login_throttled",		LOG_WARNING },
+	{ "logout",			LOG_INFO },
+	{ "migration_applied",		LOG_INFO },
+	{ "origin_rejected",		LOG_WARNING },
+	{ "password_rehashed",		LOG_INFO },
+	{ "pool_started",		LOG_INFO },
+	{ "pool_stopped",		LOG_INFO },
+	{ "pool_stopping",		LOG_INFO },
+	{ "reload_done",		LOG_INFO },
+	{ "reload_partial",		LOG_WARNING },
+	{ "reload_refused",		LOG_ERROR },
+	{ "render_failed",		LOG_ERROR },
+	{ "request_timeout",		LOG_ERROR },
+	{ "response_failed",		LOG_WARNING },
+	{ "schema_unchecked",		LOG_WARNING },
+	{ "serve_start",		LOG_INFO },
+	{ "session_ended",		LOG_INFO },
+	{ "sessions_ended_others",	LOG_INFO },
+	{ "sessions_pruned",		LOG_INFO },
+	{ "slow_request",		LOG_WARNING },
+	{ "status_refused",		LOG_WARNING },
+	{ "worker_exited",		LOG_INFO },	/* a crash: error (pool.c) */
+	{ "worker_started",		LOG_INFO },
+};
+
 /*
  * Sends events to path (appended, created 0640), or to standard error when
  * path is NULL or empty. Returns 0, or -1 with errno set.
@@ -86,9 +141,21 @@ log_write_line(char *line, size_t len, size_t size)
 	while (rc == -1 && errno == EINTR);
 }
 
-/* Starts a line with the UTC time, the pid and the event name. Returns its length. */
+/* Returns the level of event in log_levels[]; an event missing there is a warning. */
+static enum log_level
+log_level_of(const char *event)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+		if (strcmp(log_levels[i].event, event) == 0)
+			return log_levels[i].level;
+	return LOG_WARNING;
+}
+
+/* Starts a line with the UTC time, the pid, the event name and its level. Returns its length. */
 static size_t
-log_begin(char *line, size_t size, const char *event)
+log_begin(char *line, size_t size, const char *event, enum log_level level)
 {
 	struct timespec	 ts;
 	struct tm	 tm;
@@ -97,26 +164,21 @@ log_begin(char *line, size_t size, const char *event)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	len = strftime(line, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	len += (size_t)snprintf(line + len, size - len, " tessera[%d] %s",
-	    (int)getpid(), event);
+	len += (size_t)snprintf(line + len, size - len,
+	    " tessera[%d] %s level=%s", (int)getpid(), event,
+	    log_level_names[level]);
 	return len < size ? len : size - 1;
 }
 
-/*
- * Logs an event followed by key, value string pairs ending with NULL:
- * log_event("login_ok", "user", name, "addr", addr, NULL).
- * Values are quoted and escaped, so no input can forge a line.
- */
-void
-log_event(const char *event, ...)
+/* Writes event at level with the key, value pairs of ap (ending with NULL). */
+static void
+log_vevent(enum log_level level, const char *event, va_list ap)
 {
 	char		 line[2048];
 	size_t		 len;
-	va_list		 ap;
 	const char	*key, *val;
 
-	len = log_begin(line, sizeof(line), event);
-	va_start(ap, event);
+	len = log_begin(line, sizeof(line), event, level);
 	while ((key = va_arg(ap, const char *)) != NULL) {
 		val = va_arg(ap, const char *);
 		if (len + strlen(key) + 3 >= sizeof(line))
@@ -125,8 +187,34 @@ log_event(const char *event, ...)
 		    " %s=", key);
 		log_put_value(line, sizeof(line), &len, val ? val : "");
 	}
-	va_end(ap);
 	log_write_line(line, len, sizeof(line));
+}
+
+/*
+ * Logs an event at its level in log_levels[], followed by key, value
+ * string pairs ending with NULL:
+ * log_event("login_ok", "user", name, "addr", addr, NULL).
+ * Values are quoted and escaped, so no input can forge a line.
+ */
+void
+log_event(const char *event, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, event);
+	log_vevent(log_level_of(event), event, ap);
+	va_end(ap);
+}
+
+/* Logs an event like log_event, but at level instead of the event's usual one. */
+void
+log_event_at(enum log_level level, const char *event, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, event);
+	log_vevent(level, event, ap);
+	va_end(ap);
 }
 
 /* Logs an "error" event with a formatted message (for start-up and internal faults). */

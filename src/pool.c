@@ -47,9 +47,11 @@ struct pool {
 	int			 pending[SCORE_MAX_WORKERS];	/* respawn when backoff ends */
 	int			 doomed[SCORE_MAX_WORKERS];	/* killed for request_timeout */
 	int64_t			 slow_logged[SCORE_MAX_WORKERS];	/* busy_since_ms already logged */
+	int64_t			 started_ms[SCORE_MAX_WORKERS];	/* when each worker was forked */
 	time_t			 window_start;		/* crash counting */
 	int			 window_crashes;
 	int			 backoff;		/* seconds; 0 = none */
+	int			 deferred;		/* respawns wait for the back-off */
 	int64_t			 respawn_at_ms;
 };
 
@@ -313,6 +315,7 @@ pool_spawn(struct pool *p, int i)
 	struct score_slot *slot = &p->sb->slot[i];
 	sigset_t	 none;
 	pid_t		 pid;
+	char		 num[16];
 
 	memset(slot, 0, sizeof(*slot));
 	slot->state = SCORE_STARTING;
@@ -334,22 +337,41 @@ pool_spawn(struct pool *p, int i)
 		return -1;
 	}
 	slot->pid = pid;
+	p->started_ms[i] = clock_ms();
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	log_event("worker_started", "pid", num, NULL);
 	return pid;
 }
 
-/* Describes how a worker ended, for the log. Returns 1 if it crashed (signal or failure). */
+/*
+ * Logs how the worker in slot i ended: its exit status or the name of the
+ * signal, its age and how many requests it answered, and the path it was
+ * answering (or ""). A crash is an error, any other end information.
+ * Returns 1 if it crashed (a signal or a failure).
+ */
 static int
-pool_log_exit(pid_t pid, int status, const char *path)
+pool_log_exit(const struct pool *p, int i, int status, const char *path)
 {
-	char	 p[16], how[64];
+	const struct score_slot *slot = &p->sb->slot[i];
+	const char	*sig;
+	char		 pid[16], how[64], age[32], requests[24];
+	int		 crashed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 
-	snprintf(p, sizeof(p), "%d", (int)pid);
-	if (WIFSIGNALED(status))
+	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
+	if (WIFSIGNALED(status) && (sig = sigabbrev_np(WTERMSIG(status))))
+		snprintf(how, sizeof(how), "SIG%s", sig);
+	else if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
 	else
 		snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
-	log_event("worker_exited", "pid", p, "how", how, "path", path, NULL);
-	return WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+	snprintf(age, sizeof(age), "%.1fs",
+	    (double)(clock_ms() - p->started_ms[i]) / 1000.0);
+	snprintf(requests, sizeof(requests), "%llu",
+	    (unsigned long long)slot->requests);
+	log_event_at(crashed ? LOG_ERROR : LOG_INFO, "worker_exited", "pid",
+	    pid, "how", how, "age", age, "requests", requests, "path", path,
+	    NULL);
+	return crashed;
 }
 
 /*
@@ -394,7 +416,7 @@ pool_reap(struct pool *p)
 			continue;
 		slot = &p->sb->slot[i];
 		state = slot->state;
-		crashed = pool_log_exit(pid, status,
+		crashed = pool_log_exit(p, i, status,
 		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
@@ -411,7 +433,7 @@ pool_reap(struct pool *p)
 			continue;
 		p->sb->restarts++;
 		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
-			p->pending[i] = 1;
+			p->pending[i] = p->deferred = 1;
 		else
 			pool_spawn(p, i);
 	}
@@ -435,7 +457,27 @@ pool_slow_log(struct pool *p, int i, int64_t now)
 	    NULL);
 }
 
-/* Every tick: logs slow requests, kills workers stuck past request_timeout, respawns delayed ones. */
+/* Forks the workers whose respawn waited for the end of a crash back-off, and says so. */
+static void
+pool_end_backoff(struct pool *p, int64_t now)
+{
+	char	 n[16], backoff[16];
+	int	 i, respawned = 0;
+
+	if (now < p->respawn_at_ms)
+		return;
+	for (i = 0; i < SCORE_MAX_WORKERS; i++)
+		if (p->pending[i] && pool_spawn(p, i) > 0)
+			respawned++;
+	if (respawned == 0 || !p->deferred)
+		return;
+	p->deferred = 0;
+	snprintf(n, sizeof(n), "%d", respawned);
+	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	log_event("backoff_ended", "respawned", n, "backoff", backoff, NULL);
+}
+
+/* Every tick: respawns delayed workers, logs slow requests, kills workers stuck past request_timeout. */
 static void
 pool_on_tick(struct pool *p)
 {
@@ -444,10 +486,9 @@ pool_on_tick(struct pool *p)
 	char	 pid[16], ms[24];
 	int	 i;
 
+	pool_end_backoff(p, now);
 	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		slot = &p->sb->slot[i];
-		if (p->pending[i] && now >= p->respawn_at_ms)
-			pool_spawn(p, i);
 		if (slot->pid <= 0)
 			continue;
 		pool_slow_log(p, i, now);

@@ -34,6 +34,7 @@ struct scoreboard {
 	volatile uint64_t	 restarts;	/* workers replaced for any reason */
 	volatile uint64_t	 crashes;	/* ... that died by a signal or a failure */
 	volatile uint64_t	 timeouts;	/* ... killed after request_timeout */
+	volatile int		 db_outage;	/* 1 while a logged outage lasts (db_share_outage) */
 	struct score_slot	 slot[SCORE_MAX_WORKERS];
 };
 

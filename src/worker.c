@@ -127,6 +127,7 @@ worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
 	snprintf(path, sizeof(path), "%.*s", uri ? (int)strcspn(uri, "?") : 0,
 	    uri ? uri : "");
 	score_request_begin(app->slot, path);
+	db_set_path(app->db, path);
 	memset(&c, 0, sizeof(c));
 	c.app = app;
 	c.req = &req;
@@ -137,6 +138,7 @@ worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
 	sess_free(&c.sess);
 	http_request_free(&req);
 	http_response_reset(resp);
+	db_set_path(app->db, NULL);
 	score_request_end(app->slot);
 }
 
@@ -226,8 +228,10 @@ worker_run(struct app *app, int listen_fd)
 		log_errorf("worker: out of memory");
 		_exit(1);
 	}
-	if (db_connect(app->db) == -1)
-		log_event("worker_db_deferred", NULL);
+	db_share_outage(app->db, &app->score->db_outage);
+	if (db_connect(app->db) == -1) {
+		/* db_connect logged it, an outage once for the pool: answer 503 */
+	}
 	http_response_init(&resp);
 	score_worker_state(app->slot, SCORE_IDLE);
 	while (worker_accept(app, &fr, listen_fd) == 0) {
