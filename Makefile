@@ -198,6 +198,7 @@ install: $(PROGRAM)
 	install -m 0755 $(PROGRAM) $(DESTDIR)$(SBINDIR)/tessera
 	install -m 0644 templates/* $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 migrations/*.sql $(DESTDIR)$(DATADIR)/migrations/
+	install -m 0644 deploy/postgresql/roles.sql $(DESTDIR)$(DATADIR)/
 	@set -e; for pair in $(INSTALL_TEXT); do \
 	    src="$${pair%%:*}"; dst="$(DESTDIR)$${pair#*:}"; echo "install $$src $$dst"; \
 	    sed -e 's|/usr/local|$(PREFIX)|g' "$$src" >"$$dst.tmp"; chmod 0644 "$$dst.tmp"; mv "$$dst.tmp" "$$dst"; \
