@@ -61,7 +61,7 @@ def expected_files():
     """Returns the paths (relative to DESTDIR) `make install` must create with PREFIX=/usr/local."""
     files = {"usr/local/sbin/tessera", "usr/local/share/man/man8/tessera.8",
              "usr/local/share/man/man5/tessera.conf.5", "etc/tessera/tessera.conf.example",
-             "usr/local/share/tessera/roles.sql"}
+             "usr/local/share/tessera/roles.sql", "usr/local/share/doc/tessera/examples/logrotate/tessera"}
     files |= {f"usr/local/lib/systemd/system/{u.name}" for u in (DEPLOY / "systemd").iterdir()}
     files |= {f"usr/local/share/tessera/templates/{t.name}" for t in (REPO / "templates").iterdir()}
     files |= {f"usr/local/share/tessera/migrations/{m.name}" for m in (REPO / "migrations").glob("*.sql")}
