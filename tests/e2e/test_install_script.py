@@ -4,6 +4,7 @@ socket, SCRAM over TCP): then the pool, connected as tessera_web alone, serves a
 nginx. Without the superuser's step, an ordinary owner's `tessera migrate` says what to run."""
 
 import os
+import re
 import secrets
 import shutil
 import tempfile
@@ -203,11 +204,71 @@ def test_an_ordinary_owner_migrates_once_the_superusers_step_ran(root, cluster, 
     assert r.returncode == 0, r.describe()
 
 
+def readme_commands(section):
+    """Returns the commands of the first indented block of README section `### SECTION`, each with
+    its continuation lines joined."""
+    readme = (REPO / "README.md").read_text()
+    text = readme[readme.index(f"### {section}\n"):]
+    text = text[:text.index("\n#", 1)]
+    block = re.search(r"\n\n((?:    .*\n)+)", text).group(1)
+    return [" ".join(c.split()) for c in block.replace("\\\n", " ").splitlines()]
+
+
+def as_postgres_sh(cluster, command):
+    """Runs a README command written `sudo -u postgres ...` as the OS user postgres, against the
+    test's cluster (PGHOST, PGPORT). Returns the Result."""
+    assert command.startswith("sudo -u postgres "), command
+    return run(["runuser", "-u", PG_SUPERUSER, "--", "sh", "-c", command[len("sudo -u postgres "):]],
+               env=cluster.env(), cwd="/", timeout=120)
+
+
+def test_backup_and_restore_as_the_readme_says(root, cluster, served):
+    s, password = served
+    alice = s.browser()
+    assert alice.login("alice", password).status == 303
+    backups = root / "backups"
+    backups.mkdir(mode=0o700)
+    shutil.chown(backups, PG_SUPERUSER, PG_SUPERUSER)
+    commands = [c.replace("/var/backups/tessera.dump", str(backups / "tessera.dump"))
+                .replace("/usr/local/share/tessera/roles.sql", str(root / "usr/local/share/tessera/roles.sql"))
+                for c in readme_commands("Backup and restore")]
+    assert [c.split()[3] for c in commands] == ["pg_dump", "psql", "pg_restore"], commands
+    r = as_postgres_sh(cluster, commands[0])
+    assert r.returncode == 0, r.describe()
+    r = run([root / "usr/local/sbin/tessera", "-c", root / "etc/tessera/owner.conf", "user", "add", "carol"],
+            input="a password of carol\n")
+    assert r.returncode == 0, r.describe()
+    cluster.psql("DROP DATABASE tessera WITH (FORCE)")           # the loss
+    for command in commands[1:]:
+        r = as_postgres_sh(cluster, command)
+        assert r.returncode == 0, r.describe()
+    assert cluster.psql("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE oid = 'tessera.users'::regclass",
+                        "tessera") == "tessera_owner"
+    wait_for("alice signed in after the restore",
+             lambda: s.browser().login("alice", password).status == 303, 15, s.logs)
+    assert s.browser().login("carol", "a password of carol").status == 401       # added after the dump
+    r = alice.dashboard()                                                         # her session is gone
+    assert r.status == 303 and r.header("Location").endswith("/"), r.describe()
+
+
 def test_the_example_config_connects_the_pool_as_tessera_web():
     database = [line for line in (DEPLOY / "tessera.conf").read_text().splitlines()
                 if line.startswith("database =")]
     assert database == ["database = host=localhost port=5432 dbname=tessera user=tessera_web "
                         "passfile=/etc/tessera/web.pgpass"], database
+
+
+def test_uninstall_drops_the_database_and_every_role(cluster, served):
+    s, _ = served
+    s.stop_pool()
+    cluster.psql("DROP DATABASE IF EXISTS plainowner")     # this test's own, which granted to tessera_app too
+    cluster.psql("DROP DATABASE IF EXISTS plainowner2")
+    drop = [c for c in readme_commands("Uninstall") if "DROP DATABASE" in c]
+    assert len(drop) == 1, readme_commands("Uninstall")
+    r = as_postgres_sh(cluster, drop[0])
+    assert r.returncode == 0, r.describe()
+    assert cluster.psql("SELECT count(*) FROM pg_roles WHERE rolname LIKE 'tessera%'") == "0"
+    assert cluster.psql("SELECT count(*) FROM pg_database WHERE datname = 'tessera'") == "0"
 
 
 def test_readme_shows_the_script_it_runs():
