@@ -310,9 +310,9 @@ db_connect(struct db *db)
 		return -1;
 	}
 	db->unavailable = 0;
-	if (db->down && __atomic_exchange_n(db->outage, 0, __ATOMIC_SEQ_CST))
-		log_event("db_available", NULL);
 	db->down = 0;
+	if (__atomic_exchange_n(db->outage, 0, __ATOMIC_SEQ_CST))
+		log_event("db_available", NULL);
 	if (db_setup(db) == -1) {
 		PQfinish(db->conn);
 		db->conn = NULL;

@@ -25,22 +25,38 @@ def sign_in_at_once(stack, n):
                            .status, range(n)))
 
 
+def outage(stack, before_requests=lambda: None):
+    """Stops PostgreSQL while every worker tries it, starts it again, calls before_requests, and
+    waits until every worker is back. Returns the db_unavailable and db_available events logged."""
+    before = {e: len(stack.log_events(e)) for e in ("db_unavailable", "db_available")}
+    stack.pg_stop()
+    try:
+        statuses = sign_in_at_once(stack, 4 * WORKERS)   # every worker meets the outage
+    finally:
+        stack.pg_start()
+    assert set(statuses) == {503}, statuses
+    before_requests()
+    wait_for("every worker back (each retries once a second)",
+             lambda: set(sign_in_at_once(stack, 4 * WORKERS)) <= {401, 429}, 15, stack.logs)
+    return (stack.log_events("db_unavailable")[before["db_unavailable"]:],
+            stack.log_events("db_available")[before["db_available"]:])
+
+
 def test_a_database_outage_is_one_line_for_the_pool(private_stack):
     s = private_stack
-    before = {e: len(s.log_events(e)) for e in ("db_unavailable", "db_available")}
-    s.pg_stop()
-    try:
-        statuses = sign_in_at_once(s, 4 * WORKERS)   # every worker meets the outage
-    finally:
-        s.pg_start()
-    assert set(statuses) == {503}, statuses
-    wait_for("every worker back (each retries once a second)",
-             lambda: set(sign_in_at_once(s, 4 * WORKERS)) <= {401, 429}, 15, s.logs)
-    down = s.log_events("db_unavailable")[before["db_unavailable"]:]
-    up = s.log_events("db_available")[before["db_available"]:]
+    down, up = outage(s)
     assert len(down) == 1, f"{len(down)} db_unavailable lines for one outage\n" + s.logs()
     assert len(up) == 1, f"{len(up)} db_available lines for one outage\n" + s.logs()
     assert down[0]["level"] == "error" and up[0]["level"] == "info", (down, up)
+
+
+def test_an_outage_ended_by_fresh_workers_is_closed_and_the_next_one_logged(private_stack):
+    s = private_stack
+    down, up = outage(s, s.reload_pool)     # the workers that met it leave before reconnecting
+    assert (len(down), len(up)) == (1, 1), s.logs()
+    s.forget_failures()
+    down, up = outage(s)
+    assert (len(down), len(up)) == (1, 1), s.logs()
 
 
 def test_a_statement_timeout_is_503_with_retry_after_and_names_the_path(private_stack):
