@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LOG_LEVEL_ROOM	24	/* " level=warning" and the newline, kept free */
+
 static char	log_path[4096];	/* empty: standard error */
 static int	log_fd = STDERR_FILENO;
 
@@ -153,9 +155,9 @@ log_level_of(const char *event)
 	return LOG_WARNING;
 }
 
-/* Starts a line with the UTC time, the pid, the event name and its level. Returns its length. */
+/* Starts a line with the UTC time, the pid and the event name. Returns its length. */
 static size_t
-log_begin(char *line, size_t size, const char *event, enum log_level level)
+log_begin(char *line, size_t size, const char *event)
 {
 	struct timespec	 ts;
 	struct tm	 tm;
@@ -164,29 +166,32 @@ log_begin(char *line, size_t size, const char *event, enum log_level level)
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
 	len = strftime(line, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	len += (size_t)snprintf(line + len, size - len,
-	    " tessera[%d] %s level=%s", (int)getpid(), event,
-	    log_level_names[level]);
+	len += (size_t)snprintf(line + len, size - len, " tessera[%d] %s",
+	    (int)getpid(), event);
 	return len < size ? len : size - 1;
 }
 
-/* Writes event at level with the key, value pairs of ap (ending with NULL). */
+/*
+ * Writes event with the key, value pairs of ap (ending with NULL), then its
+ * level last (room kept for it), so that "event key=value" reads as before.
+ */
 static void
 log_vevent(enum log_level level, const char *event, va_list ap)
 {
 	char		 line[2048];
-	size_t		 len;
+	size_t		 len, room = sizeof(line) - LOG_LEVEL_ROOM;
 	const char	*key, *val;
 
-	len = log_begin(line, sizeof(line), event, level);
+	len = log_begin(line, room, event);
 	while ((key = va_arg(ap, const char *)) != NULL) {
 		val = va_arg(ap, const char *);
-		if (len + strlen(key) + 3 >= sizeof(line))
+		if (len + strlen(key) + 3 >= room)
 			break;
-		len += (size_t)snprintf(line + len, sizeof(line) - len,
-		    " %s=", key);
-		log_put_value(line, sizeof(line), &len, val ? val : "");
+		len += (size_t)snprintf(line + len, room - len, " %s=", key);
+		log_put_value(line, room, &len, val ? val : "");
 	}
+	len += (size_t)snprintf(line + len, sizeof(line) - len, " level=%s",
+	    log_level_names[level]);
 	log_write_line(line, len, sizeof(line));
 }
 

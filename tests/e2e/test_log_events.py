@@ -78,7 +78,7 @@ def test_every_line_has_a_level(stack, pool):
     lines = [line for line in pool.log_file.read_text().splitlines() if line]
     assert lines
     for line in lines:
-        assert re.fullmatch(r"\S+ tessera\[\d+\] \w+ level=(info|warning|error|alert)( .*)?", line), line
+        assert re.fullmatch(r"\S+ tessera\[\d+\] \w+( .*)? level=(info|warning|error|alert)", line), line
     events = pool.log_events()
     levels = {e["event"]: e["level"] for e in events}
     assert levels.get("login_ok") == "info" and levels.get("login_failed") == "warning", levels
