@@ -1,7 +1,10 @@
 # tessera: build, run the local stack, test, install.
 # Flags come from pkg-config; every C file is C17 with warnings as errors.
 
+# The one version string: `tessera --version`, GET /status and the installed man pages show it.
+VERSION    = 0.9.0
 PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
 DESTDIR   ?=
 CC        ?= cc
 CXX       ?= c++
@@ -26,7 +29,11 @@ endif
 # The program: bin/tessera, or with SANITIZE=1 build/san/tessera, so that bin/ always holds the
 # plain build (make run and make install use it). The e2e tests take it from TESSERA_BIN.
 TESSERA   = $(if $(SANFLAGS),$(BUILD)/tessera,bin/tessera)
-ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+# The compiled-in defaults follow the install layout, so an installed binary needs a config that
+# names only `database`; make run and the tests name their own paths.
+PATH_DEFS    = -DTESSERA_VERSION=\"$(VERSION)\" -DTESSERA_CONFDIR=\"$(SYSCONFDIR)/tessera\" \
+               -DTESSERA_DATADIR=\"$(PREFIX)/share/tessera\"
+ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PATH_DEFS) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
 ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
 
 # Every module but main.c; the unit tests link against the same objects.
@@ -41,13 +48,13 @@ FUZZ_CC      = clang
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
-FUZZ_MODULES = buf config form http text token
+FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) $(PATH_DEFS) $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
+FUZZ_MODULES = buf config form http netlist text token
 FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps run test unit e2e fuzz valgrind lint bench clean
+.PHONY: all deps run test unit rules e2e fuzz valgrind lint bench clean FORCE
 all: $(TESSERA)
 
 $(TESSERA): $(BUILD)/main.o $(LIB_OBJ)
@@ -73,6 +80,13 @@ $(BUILD)/hooks/page_test.o: tests/hooks/page_test.c $(wildcard src/*.h)
 $(BUILD)/%.o: src/%.c $(wildcard src/*.h)
 	@mkdir -p $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The objects that use PATH_DEFS are rebuilt when VERSION, PREFIX or SYSCONFDIR change.
+$(BUILD)/main.o $(BUILD)/config.o $(BUILD)/page_status.o: $(BUILD)/path-defs
+$(BUILD)/path-defs: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(VERSION) $(PREFIX) $(SYSCONFDIR)' | cmp -s - $@ || echo '$(VERSION) $(PREFIX) $(SYSCONFDIR)' >$@
+FORCE:
 
 $(BUILD)/view.o: src/view.cc src/view.h src/buf.h
 	@mkdir -p $(BUILD)
@@ -114,11 +128,18 @@ run:
 # FUZZ_TEST_SECONDS, the static analysis, and the e2e tests in VALGRIND_TESTS under memcheck.
 test:
 	@deploy/local/deps.sh test
-	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory all unit rules e2e
 ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 	@$(MAKE) --no-print-directory lint valgrind
 endif
+
+# deploy/prometheus: the scrape config and alert rules are valid, and the alerts fire as their unit
+# tests expect.
+rules:
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool check rules deploy/prometheus/tessera.rules.yml
+	promtool test rules deploy/prometheus/tessera.rules.test.yml
 
 # The benchmark, not part of test: its own stack, wrk through nginx against pgbench on the same
 # statements, then many sessions, a purge and a long run; prints one table (tests/bench/bench.sh,
@@ -171,7 +192,7 @@ valgrind: $(TESSERA) $(TESSERA)-test
 # `make install` (PREFIX, DESTDIR): Debian's layout. The daemon goes to sbin, templates and
 # migrations to share/tessera, the units to $(PREFIX)/lib/systemd/system (systemd reads
 # /usr/local/lib/systemd/system too), the example config to /etc/tessera. Installed text files
-# name the installed paths: /usr/local in deploy/ becomes $(PREFIX). `make uninstall` removes
+# name the installed paths: /usr/local in deploy/ becomes $(PREFIX), @VERSION@ $(VERSION). `make uninstall` removes
 # exactly what install put (and /etc/tessera only when nothing else is left in it).
 # PROGRAM: the binary to install (the e2e tests install the one they test).
 PROGRAM ?= bin/tessera
@@ -180,7 +201,7 @@ DATADIR  = $(PREFIX)/share/tessera
 DOCDIR   = $(PREFIX)/share/doc/tessera
 MANDIR   = $(PREFIX)/share/man
 UNITDIR  = $(PREFIX)/lib/systemd/system
-CONFDIR  = /etc/tessera
+CONFDIR  = $(SYSCONFDIR)/tessera
 UNITS    = tessera.service tessera.socket tessera-purge.service tessera-purge.timer
 EXAMPLES = $(wildcard deploy/nginx/*.conf deploy/nginx/*.js deploy/apache/*.conf)
 # source:installed-path pairs, copied with /usr/local replaced by $(PREFIX)
@@ -203,7 +224,7 @@ install: $(PROGRAM)
 	install -m 0644 deploy/postgresql/roles.sql $(DESTDIR)$(DATADIR)/
 	@set -e; for pair in $(INSTALL_TEXT); do \
 	    src="$${pair%%:*}"; dst="$(DESTDIR)$${pair#*:}"; echo "install $$src $$dst"; \
-	    sed -e 's|/usr/local|$(PREFIX)|g' "$$src" >"$$dst.tmp"; chmod 0644 "$$dst.tmp"; mv "$$dst.tmp" "$$dst"; \
+	    sed -e 's|/usr/local|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' "$$src" >"$$dst.tmp"; chmod 0644 "$$dst.tmp"; mv "$$dst.tmp" "$$dst"; \
 	done
 
 uninstall:
@@ -214,7 +235,7 @@ uninstall:
 # Static analysis of src/: cppcheck (options here, suppressions in .cppcheck-suppressions) and
 # clang-tidy (.clang-tidy), two files at a time; any finding fails.
 CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
-           --error-exitcode=1 --quiet -D_GNU_SOURCE -Isrc \
+           --error-exitcode=1 --quiet -D_GNU_SOURCE $(PATH_DEFS) -Isrc \
            --suppressions-list=.cppcheck-suppressions \
            --template='{file}:{line}: {severity} ({id}): {message}'
 lint:
@@ -222,7 +243,7 @@ lint:
 	$(CPPCHECK) --language=c++ --std=c++17 src/view.cc
 	@echo "clang-tidy src/*.c src/view.cc"
 	@printf '%s\n' src/*.c | xargs -P2 -n4 sh -c 'clang-tidy --quiet "$$@" -- \
-	    -std=c17 -D_GNU_SOURCE $(PKG_CFLAGS) 2>/dev/null' clang-tidy
+	    -std=c17 -D_GNU_SOURCE $(PATH_DEFS) $(PKG_CFLAGS) 2>/dev/null' clang-tidy
 	@clang-tidy --quiet src/view.cc -- -std=c++17 $(PKG_CFLAGS) 2>/dev/null
 
 # Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.

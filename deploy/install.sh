@@ -46,7 +46,7 @@ chown tessera:tessera "$ETC/web.pgpass"
     "$PORT" "$ETC/owner.pgpass" "$PREFIX/share/tessera/migrations" >"$ETC/owner.conf")
 if [ ! -f "$ETC/tessera.conf" ]; then
     sed -e "s|^database = .*|database = host=localhost port=$PORT dbname=tessera user=tessera_web passfile=$ETC/web.pgpass|" \
-        -e "s|^secret_file = .*|secret_file = $ETC/secret|" "$ETC/tessera.conf.example" >"$ETC/tessera.conf"
+        -e "s|^\(# \)\?secret_file = .*|secret_file = $ETC/secret|" "$ETC/tessera.conf.example" >"$ETC/tessera.conf"
 fi
 
 # The schema, as its owner; then the first user.

@@ -1,7 +1,7 @@
 -- Administration: the roles the application and operators connect as, the live-sessions view,
 -- and the functions operators (and `tessera sessions|user ...`) administer sessions with.
 --
--- Two group roles (NOLOGIN), created once per cluster, by a superuser's deploy/postgresql/roles.sql
+-- Two group roles (NOLOGIN), created once per cluster, by a superuser's share/tessera/roles.sql
 -- (or here, when the owner may create roles); an operator makes LOGIN roles members:
 --   CREATE ROLE tessera_web LOGIN PASSWORD '...' IN ROLE tessera_app;       -- the pool's `database`
 --   CREATE ROLE alice LOGIN PASSWORD '...' IN ROLE tessera_operator;        -- a person, or a cron job

@@ -14,12 +14,29 @@ enum cmd_exit {
 	CMD_NO_SESSION = 4,	/* no session has that id */
 };
 
+/* Each command's usage line, printed by COMMAND --help and after a mistake. */
+#define CMD_USAGE_SERVE		"usage: tessera [-c FILE] serve [--listen ADDR]"
+#define CMD_USAGE_CHECK		"usage: tessera [-c FILE] check"
+#define CMD_USAGE_MIGRATE	"usage: tessera [-c FILE] migrate"
+#define CMD_USAGE_USER		"usage: tessera [-c FILE] user add|passwd|disable|" \
+				"enable NAME | user list [--json]"
+#define CMD_USAGE_SESSIONS	"usage: tessera [-c FILE] sessions list [--user NAME] " \
+				"[--json] | revoke ID | revoke --user NAME | " \
+				"purge [--batch N] [--pause MS]"
+
 int	cmd_serve(struct config *, const char *config_path, int argc,
 	    char **argv);
+int	cmd_check(struct config *, const char *config_path, int argc,
+	    char **argv);
+int	check_as_user(const struct config *, void (*problem)(const char *),
+	    char *err, size_t errsz) __attribute__((warn_unused_result));
+int	check_schema(const struct config *, char *err, size_t errsz)
+	    __attribute__((warn_unused_result));
 int	cmd_migrate(struct config *, int argc, char **argv);
 int	cmd_user(struct config *, int argc, char **argv);
 int	cmd_sessions(struct config *, int argc, char **argv);
 void	cmd_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int	cmd_usage_error(const char *usage, const char *what, const char *word);
 
 struct db *cmd_db_open(const struct config *);
 PGresult *cmd_db_query(struct db *, enum db_sql, const char *const *values)

@@ -9,7 +9,6 @@
 
 #include "db.h"
 #include "log.h"
-#include "migrate.h"
 #include "passwd.h"
 #include "pool.h"
 #include "view.h"
@@ -17,32 +16,22 @@
 /*
  * Refuses a database whose schema is older than this binary needs. An
  * unreachable database is not fatal: workers answer 503 until it is back.
- * Returns 0 or -1.
+ * Returns 0 or -1 (said).
  */
 static int
 serve_check_schema(const struct config *cfg)
 {
-	struct db	*db = db_new(cfg->database, cfg->connect_timeout,
-			    cfg->statement_timeout, 0);
-	PGconn		*conn;
-	char		 err[512] = "";
-	int		 v, rc = 0;
+	char	 err[600];
 
-	if (db == NULL)
+	switch (check_schema(cfg, err, sizeof(err))) {
+	case -1:
+		cmd_fail("%s", err);
 		return -1;
-	if ((conn = db_conn(db)) == NULL)
+	case 1:
 		log_event("schema_unchecked", "reason", "database unreachable", NULL);
-	else if ((v = migrate_version(conn, err, sizeof(err))) < SCHEMA_VERSION) {
-		if (v < 0)
-			cmd_fail("database: %s", err);
-		else
-			cmd_fail("database schema is at version %d, this tessera "
-			    "needs %d: run `tessera -c FILE migrate` first", v,
-			    SCHEMA_VERSION);
-		rc = -1;
+		break;
 	}
-	db_free(db);
-	return rc;
+	return 0;
 }
 
 /* `tessera serve [--listen ADDR]`; config_path is re-read on SIGHUP. Returns the exit status. */
@@ -59,9 +48,14 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 			cmd_fail("%s", err);
 			return 2;
 		}
-	} else if (argc != 1) {
-		cmd_fail("usage: tessera [-c FILE] serve [--listen ADDR]");
-		return 2;
+	} else if (argc == 2 && strcmp(argv[1], "--listen") == 0)
+		return cmd_usage_error(CMD_USAGE_SERVE, "ADDR after --listen", NULL);
+	else if (argc != 1)
+		return cmd_usage_error(CMD_USAGE_SERVE, "option", argv[
+		    strcmp(argv[1], "--listen") == 0 ? 3 : 1]);
+	if (check_as_user(cfg, NULL, err, sizeof(err)) > 0) {
+		cmd_fail("%s", err);
+		return 1;
 	}
 	if (log_open(cfg->log_file) == -1) {
 		cmd_fail("log_file: %s: cannot open", cfg->log_file);

@@ -140,9 +140,9 @@ user_set_password(struct config *cfg, const char *name, int adding)
 	return rc;
 }
 
-/* `user list`: every account, disabled or not, with its live sessions. Returns the exit status. */
+/* `user list [--json]`: every account, disabled or not, with its live sessions. Returns the exit status. */
 static int
-user_list(struct config *cfg)
+user_list(struct config *cfg, int json)
 {
 	static const char *const headers[] = { "USER", "CREATED", "DISABLED",
 	    "LIVE SESSIONS" };
@@ -152,8 +152,12 @@ user_list(struct config *cfg)
 	int		 rc = CMD_FAILED;
 
 	if ((db = cmd_db_open(cfg)) != NULL &&
-	    (res = cmd_db_query(db, SQL_ADMIN_USERS, values)) != NULL) {
-		cmd_print_table(res, headers, 0);
+	    (res = cmd_db_query(db, json ? SQL_ADMIN_USERS_JSON :
+	    SQL_ADMIN_USERS, values)) != NULL) {
+		if (json)
+			printf("%s\n", PQgetvalue(res, 0, 0));
+		else
+			cmd_print_table(res, headers, 0);
 		PQclear(res);
 		rc = CMD_OK;
 	}
@@ -184,21 +188,33 @@ user_set_disabled(struct config *cfg, const char *name, int disable)
 	return CMD_OK;
 }
 
-/* `tessera user add|passwd|disable|enable NAME` or `user list`. Returns the exit status. */
+/* `tessera user add|passwd|disable|enable NAME` or `user list [--json]`. Returns the exit status. */
 int
 cmd_user(struct config *cfg, int argc, char **argv)
 {
+	static const char *const verbs[] = { "add", "passwd", "disable", "enable",
+	    "list" };
+	size_t	 i;
+
 	if (argc == 3 && strcmp(argv[1], "add") == 0)
 		return user_set_password(cfg, argv[2], 1);
 	if (argc == 3 && strcmp(argv[1], "passwd") == 0)
 		return user_set_password(cfg, argv[2], 0);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return user_list(cfg);
+		return user_list(cfg, 0);
+	if (argc == 3 && strcmp(argv[1], "list") == 0 &&
+	    strcmp(argv[2], "--json") == 0)
+		return user_list(cfg, 1);
 	if (argc == 3 && strcmp(argv[1], "disable") == 0)
 		return user_set_disabled(cfg, argv[2], 1);
 	if (argc == 3 && strcmp(argv[1], "enable") == 0)
 		return user_set_disabled(cfg, argv[2], 0);
-	cmd_fail("usage: tessera [-c FILE] user add|passwd|disable|enable NAME "
-	    "| user list");
-	return CMD_USAGE;
+	if (argc < 2)
+		return cmd_usage_error(CMD_USAGE_USER, "user command", NULL);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i]) == 0)
+			return argc == 2 ? cmd_usage_error(CMD_USAGE_USER, "NAME",
+			    NULL) : cmd_usage_error(CMD_USAGE_USER, "argument",
+			    argv[argc - 1]);
+	return cmd_usage_error(CMD_USAGE_USER, "user command", argv[1]);
 }

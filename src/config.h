@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* The file tessera reads without -c. */
+#define CONFIG_DEFAULT_PATH	TESSERA_CONFDIR "/tessera.conf"
+
 enum cookie_secure {
 	COOKIE_SECURE_AUTO,	/* Secure when the request came over HTTPS */
 	COOKIE_SECURE_ON,
@@ -49,6 +52,8 @@ int	config_load(struct config *, const char *path, char *err, size_t errsz)
 	    __attribute__((warn_unused_result));
 int	config_set(struct config *, const char *key, const char *value,
 	    char *err, size_t errsz) __attribute__((warn_unused_result));
+int	config_restart_keys(const struct config *old,
+	    const struct config *new, char *out, size_t size);
 void	config_defaults(struct config *);
 void	config_free(struct config *);
 

@@ -7,7 +7,9 @@
 
 #include "clock.h"
 #include "log.h"
+#include "scoreboard.h"
 
+#define DB_QUERY_CANCELED	"57014"	/* SQLSTATE of statement_timeout */
 #define DB_RETRY_MS	1000	/* between connection attempts while the server is away */
 
 #define PRUNE_LOCK	"7465737365726170"	/* advisory lock key of pruning; any constant */
@@ -85,6 +87,10 @@ struct db_stmt {
 #define ADMIN_SESSIONS_WHERE \
 	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
 
+/* Accounts for operators (tessera.user_accounts), $1: one user or NULL for all. */
+#define ADMIN_USERS_WHERE \
+	" FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1"
+
 static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
 	    "SELECT set_config('statement_timeout', $1, false)" },
@@ -147,8 +153,10 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_ADMIN_USERS] = { "admin_users", 1, 0,
 	    "SELECT a.username, " ISO_UTC("a.created_at") ", coalesce("
 	    ISO_UTC("a.disabled_at") ", ''), a.live_sessions "
-	    "FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1 "
-	    "ORDER BY a.username" },
+	    ADMIN_USERS_WHERE " ORDER BY a.username" },
+	[SQL_ADMIN_USERS_JSON] = { "admin_users_json", 1, 0,
+	    "SELECT coalesce(json_agg(a ORDER BY a.username), '[]')"
+	    ADMIN_USERS_WHERE },
 	[SQL_ADMIN_DISABLE] = { "admin_disable", 1, 0,
 	    "SELECT tessera.disable_user($1)" },
 	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
@@ -339,17 +347,19 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
 }
 
 /*
- * Keeps and logs the error of a failed statement: db_timeout when it ran
- * past statement_timeout (or was cancelled), which counts as the database
- * being unavailable for this request, else db_error. The path of the
- * request is named when there is one.
+ * Keeps, counts and logs the error of a failed statement: db_timeout when
+ * it ran past statement_timeout (or was cancelled), which counts as the
+ * database being unavailable for this request, else db_error. The path of
+ * the request is named when there is one.
  */
 static void
 db_log_failure(struct db *db, enum db_sql id, const PGresult *res)
 {
 	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-	int		 cancelled = state != NULL && strcmp(state, "57014") == 0;
+	int		 cancelled = state != NULL &&
+			    strcmp(state, DB_QUERY_CANCELED) == 0;
 
+	score_count(cancelled ? SC_DB_TIMEOUT : SC_DB_OTHER);
 	db_set_error(db, PQresultErrorMessage(res));
 	db->unavailable = cancelled;
 	log_event(cancelled ? "db_timeout" : "db_error", "statement",
@@ -376,8 +386,10 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 	db->unavailable = 0;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
-		    db_connect(db) == -1)
+		    db_connect(db) == -1) {
+			score_count(SC_DB_UNAVAILABLE);
 			return NULL;
+		}
 		res = db_send(db, id, values, lengths);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
@@ -388,7 +400,9 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 		res = NULL;
 		db->unavailable = 1;
 	}
-	if (res != NULL) {
+	if (res == NULL)
+		score_count(SC_DB_UNAVAILABLE);
+	else {
 		db_log_failure(db, id, res);
 		PQclear(res);
 	}

@@ -27,6 +27,7 @@ enum db_sql {
 	SQL_ADMIN_REVOKE_USER,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_PURGE,	/* batch -> expired sessions purged */
 	SQL_ADMIN_USERS,	/* username or NULL -> accounts */
+	SQL_ADMIN_USERS_JSON,	/* username or NULL -> them as a JSON array */
 	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_ENABLE,	/* username -> found? */
 	SQL_PING,		/* -> 1: the database answers */

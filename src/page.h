@@ -17,6 +17,9 @@ void	page_favicon(struct ctx *);
 void	page_auth(struct ctx *);
 void	page_ping(struct ctx *);
 void	page_status(struct ctx *);
+void	page_metrics(struct ctx *);
+int	page_status_allowed(struct ctx *);
+int	page_database_up(struct ctx *);
 
 #ifdef TESSERA_TEST_HOOKS
 void	page_test_hang(struct ctx *);	/* tests/hooks/page_test.c */

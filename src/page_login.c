@@ -6,6 +6,7 @@
 
 #include "log.h"
 #include "passwd.h"
+#include "scoreboard.h"
 #include "throttle.h"
 
 #define LOGIN_FAILED	"Invalid username or password."
@@ -80,10 +81,12 @@ page_login_form(struct ctx *c)
 /*
  * Checks name and password against the users table. An unknown or disabled
  * user is verified against a dummy hash, so every failure takes the same
- * time. Returns the user id, 0 for bad credentials, -1 on a database failure.
+ * time. Returns the user id, 0 for bad credentials (*disabled set when
+ * they were right for a disabled user), -1 on a database failure.
  */
 static long long
-login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
+login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
+    int *disabled)
 {
 	const char	*values[2] = { name, NULL };
 	char		 fresh[crypto_pwhash_STRBYTES];
@@ -98,6 +101,7 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 	    pw, pwlen);
 	if (found && ok && PQgetvalue(res, 0, 2)[0] == 'f')
 		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	*disabled = found && ok && id == 0;
 	if (id > 0 && passwd_needs_rehash(PQgetvalue(res, 0, 1)) &&
 	    passwd_hash(pw, pwlen, fresh) == 0) {
 		PGresult *up;
@@ -125,6 +129,7 @@ login_refused(struct ctx *c, const char *name, int wait)
 		return -1;
 	}
 	snprintf(retry, sizeof(retry), "%d", wait);
+	score_count(SC_SIGNIN_THROTTLED);
 	log_event("login_throttled", "user", name, "addr", c->req->remote_addr,
 	    "reason", "too many failures", "retry_after", retry, NULL);
 	http_header(c->resp, "Retry-After", retry);
@@ -137,16 +142,19 @@ login_refused(struct ctx *c, const char *name, int wait)
  * Checks the attempt while holding one of the pool's hash slots, once the
  * throttle has let it go ahead (and counted it); a password of unacceptable
  * length is refused without hashing, but only then, like any other guess.
- * Returns the user id, 0 for bad credentials, -1 after answering the
- * request itself (busy, throttled or no database).
+ * Returns the user id, 0 for bad credentials (*disabled as login_check
+ * sets it), -1 after answering the request itself (busy, throttled or no
+ * database).
  */
 static long long
-login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
+login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen,
+    int *disabled)
 {
 	long long	 id = 0;
 	int		 wait, slot;
 
 	if ((slot = passwd_slot_take()) == -1) {
+		score_count(SC_SIGNIN_BUSY);
 		log_event("login_busy", "addr", c->req->remote_addr, NULL);
 		page_error(c, 503, "Too many sign-ins at once. "
 		    "Please try again in a few seconds.");
@@ -155,7 +163,7 @@ login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
 	if ((wait = throttle_attempt(c, name)) != 0)
 		id = login_refused(c, name, wait);
 	else if (pw != NULL && passwd_check(pw, pwlen) == NULL &&
-	    (id = login_check(c, name, pw, pwlen)) == -1)
+	    (id = login_check(c, name, pw, pwlen, disabled)) == -1)
 		page_db_error(c);
 	passwd_slot_give(slot);
 	return id;
@@ -170,8 +178,10 @@ page_login(struct ctx *c)
 	const char	*next = login_next(form_get(&c->req->form, "next"));
 	size_t		 pwlen = pw ? strlen(pw) : 0;
 	long long	 id = 0;
+	int		 disabled = 0;
 
 	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
+		score_count(SC_SIGNIN_CSRF);
 		log_event("csrf_rejected", "path", c->req->path, "user", name,
 		    "addr", c->req->remote_addr, "reason", "bad csrf", NULL);
 		page_error(c, 403, "This sign-in form has expired. "
@@ -181,9 +191,10 @@ page_login(struct ctx *c)
 	if (name == NULL)
 		name = "";
 	if (*name != '\0' && strlen(name) <= 64 &&
-	    (id = login_attempt(c, name, pw, pwlen)) == -1)
+	    (id = login_attempt(c, name, pw, pwlen, &disabled)) == -1)
 		return;
 	if (id == 0) {
+		score_count(disabled ? SC_SIGNIN_DISABLED : SC_SIGNIN_FAILED);
 		log_event("login_failed", "user", name, "addr",
 		    c->req->remote_addr, "reason", "bad credentials", NULL);
 		login_render(c, 401, LOGIN_FAILED, name, next);
@@ -194,6 +205,7 @@ page_login(struct ctx *c)
 		return;
 	}
 	throttle_succeeded(c, name);
+	score_count(SC_SIGNIN_OK);
 	log_event("login_ok", "user", name, "addr", c->req->remote_addr, NULL);
 	http_redirect(c->resp, next);
 }

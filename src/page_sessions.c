@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "log.h"
+#include "scoreboard.h"
 #include "useragent.h"
 
 #define LIST_FIELDS	5	/* id.created.last_seen.hex(address).hex(agent) */
@@ -165,6 +166,8 @@ sessions_end(struct ctx *c, enum db_sql stmt, const char *sid,
 		page_db_error(c);
 		return;
 	}
+	score_add(SC_SESSIONS_ENDED_BY_USER,
+	    strtoull(PQcmdTuples(res), NULL, 10));
 	log_event(event, "user", c->sess.username, "addr", c->req->remote_addr,
 	    "id", sid, "ended", PQcmdTuples(res), NULL);
 	PQclear(res);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listenq.h"
 #include "log.h"
 #include "passwd.h"
 #include "scoreboard.h"
@@ -47,7 +48,6 @@ struct pool {
 	int			 pending[SCORE_MAX_WORKERS];	/* respawn when backoff ends */
 	int			 doomed[SCORE_MAX_WORKERS];	/* killed for request_timeout */
 	int64_t			 slow_logged[SCORE_MAX_WORKERS];	/* busy_since_ms already logged */
-	int64_t			 started_ms[SCORE_MAX_WORKERS];	/* when each worker was forked */
 	time_t			 window_start;		/* crash counting */
 	int			 window_crashes;
 	int			 backoff;		/* seconds; 0 = none */
@@ -77,13 +77,42 @@ pool_chown_socket(const struct config *cfg, const char *path)
 	return chown(path, uid, gid);
 }
 
+/*
+ * Removes a stale socket file at sun's path: one nothing accepts on. Returns
+ * 0 (removed, or no socket there), or -1 with err when something accepts
+ * connections on it (another pool: taking its path over would orphan it).
+ */
+static int
+pool_clear_stale_socket(const struct sockaddr_un *sun, char *err, size_t errsz)
+{
+	struct stat	 st;
+	int		 fd, live;
+
+	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errsz, "listen: %s: %s", sun->sun_path, strerror(errno));
+		return -1;
+	}
+	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+	    errno == EAGAIN;
+	close(fd);
+	if (live) {
+		snprintf(err, errsz, "listen: %s: another process accepts "
+		    "connections on this socket (a pool already running?)",
+		    sun->sun_path);
+		return -1;
+	}
+	unlink(sun->sun_path);
+	return 0;
+}
+
 /* Opens a unix socket at path with the configured mode. Returns the fd, or -1 with err. */
 static int
 pool_listen_unix(const struct config *cfg, const char *path, char *err,
     size_t errsz)
 {
 	struct sockaddr_un sun;
-	struct stat	 st;
 	int		 fd;
 
 	memset(&sun, 0, sizeof(sun));
@@ -93,8 +122,8 @@ pool_listen_unix(const struct config *cfg, const char *path, char *err,
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
+	if (pool_clear_stale_socket(&sun, err, errsz) == -1)
+		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
 	    chmod(path, (mode_t)cfg->socket_mode) == -1 ||
@@ -195,19 +224,16 @@ pool_listen(const struct config *cfg, char *err, size_t errsz)
 }
 
 /*
- * Started as root, becomes the configured user and group and checks that
- * root cannot be regained; refuses to stay root. Not root: nothing to do.
- * Returns 0, or -1 with a one-line reason in err.
+ * Looks up the configured user (unprivileged) and group (default: the
+ * user's). Returns 0 with their ids, or -1 with a one-line reason in err.
  */
 int
-pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
+pool_user_ids(const struct config *cfg, uid_t *uid, gid_t *gid, char *err,
+    size_t errsz)
 {
 	struct passwd	*pw;
 	struct group	*gr = NULL;
-	gid_t		 gid;
 
-	if (geteuid() != 0)
-		return 0;
 	if (cfg->user[0] == '\0') {
 		snprintf(err, errsz, "user: refusing to serve as root; "
 		    "set user (and group) to an unprivileged account");
@@ -222,9 +248,28 @@ pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
 		snprintf(err, errsz, "group: %s: no such group", cfg->group);
 		return -1;
 	}
-	gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+	return 0;
+}
+
+/*
+ * Started as root, becomes the configured user and group and checks that
+ * root cannot be regained; refuses to stay root. Not root: nothing to do.
+ * Returns 0, or -1 with a one-line reason in err.
+ */
+int
+pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	if (geteuid() != 0)
+		return 0;
+	if (pool_user_ids(cfg, &uid, &gid, err, errsz) == -1)
+		return -1;
 	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
-	    setuid(pw->pw_uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
+	    setuid(uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
 		snprintf(err, errsz, "user: cannot become %s: %s", cfg->user,
 		    strerror(errno));
 		return -1;
@@ -319,6 +364,7 @@ pool_spawn(struct pool *p, int i)
 
 	memset(slot, 0, sizeof(*slot));
 	slot->state = SCORE_STARTING;
+	slot->started = time(NULL);
 	p->slot_gen[i] = p->gen;
 	p->pending[i] = p->doomed[i] = 0;
 	if ((pid = fork()) == 0) {
@@ -337,7 +383,6 @@ pool_spawn(struct pool *p, int i)
 		return -1;
 	}
 	slot->pid = pid;
-	p->started_ms[i] = clock_ms();
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	log_event("worker_started", "pid", num, NULL);
 	return pid;
@@ -364,8 +409,8 @@ pool_log_exit(const struct pool *p, int i, int status, const char *path)
 		snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
 	else
 		snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
-	snprintf(age, sizeof(age), "%.1fs",
-	    (double)(clock_ms() - p->started_ms[i]) / 1000.0);
+	snprintf(age, sizeof(age), "%llds",
+	    (long long)(time(NULL) - slot->started));
 	snprintf(requests, sizeof(requests), "%llu",
 	    (unsigned long long)slot->requests);
 	log_event_at(crashed ? LOG_ERROR : LOG_INFO, "worker_exited", "pid",
@@ -401,6 +446,24 @@ pool_count_crash(struct pool *p)
 	    "msg", "workers keep dying; respawning slowly until they stop", NULL);
 }
 
+/*
+ * Counts why the worker in slot i left: killed for request_timeout, crashed,
+ * replaced by a reload, or (a clean exit of the current generation)
+ * recycled after max_requests.
+ */
+static void
+pool_count_exit(const struct pool *p, int i, int crashed)
+{
+	if (p->doomed[i])
+		score_count(SC_RESTART_TIMEOUT);
+	else if (crashed)
+		score_count(SC_RESTART_CRASH);
+	else if (p->slot_gen[i] != p->gen)
+		score_count(SC_RESTART_RELOAD);
+	else
+		score_count(SC_RESTART_MAX_REQUESTS);
+}
+
 /* Reaps exited workers and replaces those of the current generation (later, while backing off). */
 static void
 pool_reap(struct pool *p)
@@ -420,7 +483,8 @@ pool_reap(struct pool *p)
 		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
-		p->sb->crashes += crashed;
+		if (!pool_stopping)
+			pool_count_exit(p, i, crashed);
 		/*
 		 * A worker killed by what a client sent before its request was
 		 * complete (libfcgi aborts on some records) must not slow the
@@ -431,7 +495,6 @@ pool_reap(struct pool *p)
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;
-		p->sb->restarts++;
 		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
 			p->pending[i] = p->deferred = 1;
 		else
@@ -451,6 +514,7 @@ pool_slow_log(struct pool *p, int i, int64_t now)
 	    now - since < p->cfg->slow_log * 1000LL || p->slow_logged[i] == since)
 		return;
 	p->slow_logged[i] = since;
+	score_count(SC_SLOW_REQUESTS);
 	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
 	snprintf(ms, sizeof(ms), "%lld", (long long)(now - since));
 	log_event("slow_request", "pid", pid, "path", slot->path, "busy_ms", ms,
@@ -477,7 +541,38 @@ pool_end_backoff(struct pool *p, int64_t now)
 	log_event("backoff_ended", "respawned", n, "backoff", backoff, NULL);
 }
 
-/* Every tick: respawns delayed workers, logs slow requests, kills workers stuck past request_timeout. */
+/*
+ * Samples the listening socket's queue and the workers' states for the
+ * metrics: the queue, its limit and peak, the most workers busy at once,
+ * and each tick that finds every worker busy while connections wait.
+ */
+static void
+pool_sample(struct pool *p)
+{
+	struct scoreboard *sb = p->sb;
+	int	 queue, backlog, i, busy = 0, waiting = 0;
+
+	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
+		busy += sb->slot[i].pid > 0 && sb->slot[i].state == SCORE_BUSY;
+		waiting += sb->slot[i].pid > 0 &&
+		    (sb->slot[i].state == SCORE_IDLE ||
+		    sb->slot[i].state == SCORE_ACCEPTING);
+	}
+	if (busy > sb->busy_peak)
+		sb->busy_peak = busy;
+	if (listenq_read(p->listen_fd, &queue, &backlog) == -1) {
+		sb->listen_queue = sb->listen_queue_max = -1;
+		return;
+	}
+	sb->listen_queue = queue;
+	sb->listen_queue_max = backlog;
+	if (queue > sb->listen_queue_peak)
+		sb->listen_queue_peak = queue;
+	if (queue > 0 && waiting == 0)
+		score_count(SC_MAX_WORKERS_REACHED);
+}
+
+/* Every tick: respawns delayed workers, logs slow requests, kills workers stuck past request_timeout, samples the metrics. */
 static void
 pool_on_tick(struct pool *p)
 {
@@ -500,9 +595,9 @@ pool_on_tick(struct pool *p)
 		log_event("request_timeout", "pid", pid, "path", slot->path,
 		    "busy_ms", ms, NULL);
 		p->doomed[i] = 1;
-		p->sb->timeouts++;
 		kill(slot->pid, SIGKILL);
 	}
+	pool_sample(p);
 }
 
 /* Sends sig to every worker, of any generation. */
@@ -536,7 +631,7 @@ pool_reload_config(struct pool *p)
 {
 	struct config	 next;
 	struct token_keys keys;
-	char		 err[512];
+	char		 err[512], keys_changed[256];
 
 	if (config_load(&next, p->config_path, err, sizeof(err)) == -1 ||
 	    token_keys_load(&keys, next.secret_file, err, sizeof(err)) == -1) {
@@ -550,12 +645,12 @@ pool_reload_config(struct pool *p)
 		config_free(&next);
 		return -1;
 	}
-	if (strcmp(next.listen, p->cfg->listen) != 0 ||
-	    strcmp(next.user, p->cfg->user) != 0)
-		log_event("reload_partial", "msg", "listen, user and group "
-		    "changes take effect at the next restart", NULL);
+	if (config_restart_keys(p->cfg, &next, keys_changed, sizeof(keys_changed)) > 0)
+		log_event("reload_partial", "keys", keys_changed, "msg",
+		    "these take effect at the next restart", NULL);
 	config_free(p->cfg);
 	*p->cfg = next;
+	p->sb->workers = p->cfg->workers;
 	*p->keys = keys;
 	token_keys_wipe(&keys);
 	passwd_configure((unsigned long long)p->cfg->password_opslimit,
@@ -670,9 +765,11 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	p->config_path = config_path;
 	p->listen_fd = listen_fd;
 	p->window_start = time(NULL);
+	p->sb->workers = cfg->workers;
 	pool_signals(&waitmask);
 	for (i = 0; i < cfg->workers; i++)
 		pool_spawn(p, i);
+	pool_sample(p);
 	snprintf(count, sizeof(count), "%d", cfg->workers);
 	log_event("pool_started", "workers", count, NULL);
 	while (!pool_stopping) {

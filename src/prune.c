@@ -54,8 +54,10 @@ prune_tick(struct app *app)
 	if ((res = db_query(app->db, SQL_SESSION_PRUNE, values, NULL)) == NULL)
 		return;		/* logged by db_query */
 	n = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
-	if (n > 0)
+	if (n > 0) {
+		score_add(SC_SESSIONS_EXPIRED_PRUNED, (uint64_t)n);
 		log_event("sessions_pruned", "count", PQgetvalue(res, 0, 0), NULL);
+	}
 	if (n == PRUNE_BATCH)
 		prune_next_ms = now + PRUNE_AGAIN_MS;
 	PQclear(res);

@@ -10,6 +10,7 @@
 #include "app.h"
 #include "buf.h"
 #include "log.h"
+#include "scoreboard.h"
 #include "text.h"
 
 #define PRESESSION_SUFFIX	"_pre"
@@ -386,6 +387,7 @@ sess_create(struct ctx *c, long long user_id)
 		return -1;
 	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
 	PQclear(res);
+	score_count(SC_SESSIONS_CREATED);
 	s->has_token = s->live = 1;
 	s->user_id = user_id;
 	sess_send_cookie(c);
@@ -412,9 +414,11 @@ sess_destroy(struct ctx *c)
 		if ((res = db_query(c->app->db, SQL_SESSION_DELETE, values,
 		    lengths)) == NULL)
 			return -1;
-		if (PQntuples(res) == 1)
+		if (PQntuples(res) == 1) {
 			snprintf(s->username, sizeof(s->username), "%s",
 			    PQgetvalue(res, 0, 0));
+			score_count(SC_SESSIONS_ENDED_SIGNOUT);
+		}
 		PQclear(res);
 	}
 	s->live = 0;

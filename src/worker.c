@@ -123,6 +123,7 @@ worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
 	struct ctx	 c;
 	const char	*uri = FCGX_GetParam("REQUEST_URI", fr->envp);
 	char		 path[SCORE_PATH_MAX];
+	int64_t		 began = clock_us();
 
 	snprintf(path, sizeof(path), "%.*s", uri ? (int)strcspn(uri, "?") : 0,
 	    uri ? uri : "");
@@ -135,11 +136,12 @@ worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
 	worker_dispatch(&c, fr);
 	if (http_response_send(fr->out, resp, &req) == -1)
 		log_event("response_failed", "path", req.path, NULL);
+	score_request_end(app->slot, route_id(req.path), resp->status,
+	    clock_us() - began);
 	sess_free(&c.sess);
 	http_request_free(&req);
 	http_response_reset(resp);
 	db_set_path(app->db, NULL);
-	score_request_end(app->slot);
 }
 
 /*

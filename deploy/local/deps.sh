@@ -18,6 +18,8 @@ TEST_PKGS+=(clang libclang-rt-14-dev cppcheck clang-tidy valgrind)
 TEST_PKGS+=(apache2 libnginx-mod-http-js man-db mandoc systemd openssl)
 # tests/e2e/test_logrotate.py runs deploy/logrotate/tessera through the real logrotate.
 TEST_PKGS+=(logrotate)
+# make rules and tests/e2e/test_prometheus.py: Prometheus and promtool.
+TEST_PKGS+=(prometheus)
 # make bench: wrk drives nginx, curl signs users in, ps reads worker memory; pgbench and
 # pg_stat_statements come with the PostgreSQL server. tests/bench/profile.sh: valgrind.
 BENCH_PKGS=("${RUN_PKGS[@]}" wrk curl procps valgrind)

@@ -1,6 +1,6 @@
 -- The superuser's part of installing tessera: its roles and its database, once per cluster.
 -- Run with psql as a superuser (Debian: sudo -u postgres psql -X -v ON_ERROR_STOP=1 -f roles.sql);
--- deploy/install.sh does, with passwords for the two LOGIN roles. Running it again changes nothing
+-- the install script does, with passwords for the two LOGIN roles. Running it again changes nothing
 -- but the passwords it is given.
 --
 --   tessera_app       NOLOGIN  what the pages need (granted by migration 0003), owns nothing

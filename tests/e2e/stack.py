@@ -582,15 +582,25 @@ class Stack:
         """Sends sig to the pool's supervisor."""
         self.pool.send_signal(sig)
 
-    def status(self):
-        """Returns GET /status through nginx, parsed (raises StackError unless 200 and JSON)."""
-        r = Browser(self).get("/status")
+    def status(self, query=""):
+        """Returns GET /status[?query] through nginx, parsed (raises StackError unless JSON with 200,
+        or with 503 when it says the database is down)."""
+        r = Browser(self).get("/status" + query)
         try:
-            if r.status == 200:
-                return json.loads(r.body)
+            if r.status in (200, 503):
+                doc = json.loads(r.body)
+                if (r.status == 503) == (doc.get("database") is False):
+                    return doc
         except ValueError:
             pass
         raise StackError("GET /status did not answer JSON:\n" + r.describe())
+
+    def metrics(self):
+        """Returns GET /metrics through nginx as parse_metrics samples (StackError unless 200)."""
+        r = Browser(self).get("/metrics")
+        if r.status != 200:
+            raise StackError("GET /metrics did not answer 200:\n" + r.describe())
+        return parse_metrics(r.body)
 
     def busy_worker(self, path, at_least_ms=0):
         """Returns the pid of a worker /status shows busy with path for at least at_least_ms, or None."""
@@ -860,6 +870,31 @@ def parse_log_line(line):
             value = re.sub(r"\\x([0-9a-f]{2})", lambda x: chr(int(x.group(1), 16)), value[1:-1])
         event[key] = value
     return event
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?')
+
+
+def parse_metrics(text):
+    """Parses Prometheus text exposition into {(name, ((label, value), ...)): float}, labels sorted.
+
+    Raises ValueError on a line that is neither a comment nor a sample."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if m is None:
+            raise ValueError(f"not a sample: {line!r}")
+        labels = tuple(sorted(_LABEL.findall(m.group(2) or "")))
+        samples[(m.group(1), labels)] = float(m.group(3))
+    return samples
+
+
+def metric(samples, name, **labels):
+    """Returns the sample name{labels} of parse_metrics output, 0.0 when absent."""
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 def sql_literal(text):

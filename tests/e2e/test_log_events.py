@@ -98,7 +98,7 @@ def test_a_crashed_worker_is_named_by_signal_age_and_requests(pool):
     assert exited["how"] == "SIGSEGV", exited
     assert exited["level"] == "error", exited
     assert int(exited["requests"]) >= served, (exited, served)
-    assert re.fullmatch(r"\d+\.\ds", exited["age"]) and float(exited["age"][:-1]) > 0, exited
+    assert re.fullmatch(r"\d+s", exited["age"]), exited
     started = {e["pid"] for e in pool.log_events("worker_started")}
     new = set(after) - {victim}
     assert {str(p) for p in new} <= started, (new, started)

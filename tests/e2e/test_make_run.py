@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from stack import REPO, Browser, clean_env, free_port, run
+from stack import REPO, Browser, clean_env, free_port, run, stop_process_group
 
 RUN_SH = REPO / "deploy" / "local" / "run.sh"
 READY = "tessera is running at"
@@ -47,13 +47,8 @@ class RunSh:
             time.sleep(0.2)
 
     def stop(self):
-        """Ctrl-C, as a developer stops it; waits for the teardown."""
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.proc.wait(60)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        """Ctrl-C, as a developer stops it; waits for the teardown (then kills what is left)."""
+        stop_process_group(self.proc, 60, signal.SIGINT)
 
 
 @pytest.fixture(scope="module")

@@ -57,6 +57,19 @@ def test_template_without_the_autoescape_pragma_is_refused(pool, pool_cookies):
     assert load.result.failures() == [], "the old templates stopped serving\n" + why
 
 
+def test_a_reload_names_the_keys_that_wait_for_a_restart(pool):
+    """listen and socket_mode are CF_NO_RELOAD in conf_keys[]: the reload applies the rest and says
+    which keys keep their old value until the next start; the pool keeps its socket."""
+    try:
+        pool.reload_pool({**pool.config, "listen": pool.run_dir / "elsewhere.sock", "socket_mode": "0600"})
+        partial = pool.log_events("reload_partial")[-1]
+        assert partial["keys"] == "listen, socket_mode", partial
+        assert not (pool.run_dir / "elsewhere.sock").exists()
+        assert pool.browser().get("/ping").status == 200
+    finally:
+        pool.reload_pool(pool.config)
+
+
 def test_more_workers_take_effect_at_reload(pool):
     pool.reload_pool({**pool.config, "workers": 3})
     pool.wait_workers(3)
