@@ -33,8 +33,11 @@ TESSERA   = $(if $(SANFLAGS),$(BUILD)/tessera,bin/tessera)
 # names only `database`; make run and the tests name their own paths.
 PATH_DEFS    = -DTESSERA_VERSION=\"$(VERSION)\" -DTESSERA_CONFDIR=\"$(SYSCONFDIR)/tessera\" \
                -DTESSERA_DATADIR=\"$(PREFIX)/share/tessera\"
-ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PATH_DEFS) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
-ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
+# -MMD -MP: each object also writes the list of headers it includes (OBJ.d, read below), so a
+# header change rebuilds exactly the objects that include it.
+DEPFLAGS     = -MMD -MP
+ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(DEPFLAGS) $(PATH_DEFS) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(DEPFLAGS) $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
 
 # Every module but main.c; the unit tests link against the same objects.
 LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
@@ -69,15 +72,15 @@ $(TESSERA)-test: $(HOOK_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/hooks/routes.o: src/routes.c $(wildcard src/*.h)
+$(BUILD)/hooks/routes.o: src/routes.c
 	@mkdir -p $(BUILD)/hooks
 	$(CC) $(ALL_CFLAGS) -DTESSERA_TEST_HOOKS -c -o $@ $<
 
-$(BUILD)/hooks/page_test.o: tests/hooks/page_test.c $(wildcard src/*.h)
+$(BUILD)/hooks/page_test.o: tests/hooks/page_test.c
 	@mkdir -p $(BUILD)/hooks
 	$(CC) $(ALL_CFLAGS) -DTESSERA_TEST_HOOKS -Isrc -c -o $@ $<
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h)
+$(BUILD)/%.o: src/%.c
 	@mkdir -p $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
@@ -88,7 +91,7 @@ $(BUILD)/path-defs: FORCE
 	@echo '$(VERSION) $(PREFIX) $(SYSCONFDIR)' | cmp -s - $@ || echo '$(VERSION) $(PREFIX) $(SYSCONFDIR)' >$@
 FORCE:
 
-$(BUILD)/view.o: src/view.cc src/view.h src/buf.h
+$(BUILD)/view.o: src/view.cc
 	@mkdir -p $(BUILD)
 	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
@@ -97,21 +100,31 @@ $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@.o -c $<
+	$(CC) $(ALL_CFLAGS) -MT $@ -MF $@.d -Isrc -o $@.o -c $<
 	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_A) $(PKG_LIBS) -lcmocka
 
-build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h)
+# tests/tools/db_describe: db.c's statement table checked against PostgreSQL (tests/e2e/test_db_statements.py).
+DB_DESCRIBE = $(BUILD)/tests/db_describe
+$(DB_DESCRIBE): tests/tools/db_describe.c $(LIB_A)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -MT $@ -MF $@.d -Isrc -o $@.o -c $<
+	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_A) $(PKG_LIBS)
+
+build/fuzz/obj/%.o: src/%.c
 	@mkdir -p build/fuzz/obj
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_A): $(FUZZ_MODULES:%=build/fuzz/obj/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_A)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_A) $(FUZZ_LIBS)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_A)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -MT $@ -MF $@.d -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_A) $(FUZZ_LIBS)
+
+# The header lists the compiler wrote (none before the first build: then everything is built).
+-include $(wildcard $(BUILD)/*.d $(BUILD)/hooks/*.d $(BUILD)/tests/*.d build/fuzz/*.d build/fuzz/obj/*.d)
 
 # Installs the Debian packages the build needs, when missing.
 deps:
@@ -168,9 +181,10 @@ UBSAN_E2E = abort_on_error=1:halt_on_error=1:print_stacktrace=1
 E2E_ENV   = TESSERA_REPORT_DIR=$(REPORTS) ASAN_OPTIONS=$(ASAN_E2E):log_path=$(REPORTS)/san \
             UBSAN_OPTIONS=$(UBSAN_E2E):log_path=$(REPORTS)/san
 endif
-e2e: $(TESSERA) $(TESSERA)-test
+e2e: $(TESSERA) $(TESSERA)-test $(DB_DESCRIBE)
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS) && chmod 1777 $(REPORTS)
 	$(E2E_ENV) TESSERA_BIN=$(abspath $(TESSERA)) TESSERA_TEST_BIN=$(abspath $(TESSERA))-test \
+	    TESSERA_DB_DESCRIBE=$(abspath $(DB_DESCRIBE)) \
 	    /usr/bin/python3 -m pytest -q $(E2E_TESTS)
 
 # The e2e tests in VALGRIND_TESTS (all: VALGRIND_TESTS=tests/e2e) with `tessera serve`, and so
@@ -233,7 +247,8 @@ uninstall:
 	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
 
 # Static analysis of src/: cppcheck (options here, suppressions in .cppcheck-suppressions) and
-# clang-tidy (.clang-tidy), two files at a time; any finding fails.
+# clang-tidy (.clang-tidy), two files at a time; then the checks of tests/lint: no SQL built at run
+# time, no #include reaching up a layer, shellcheck over every shell script. Any finding fails.
 CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
            --error-exitcode=1 --quiet -D_GNU_SOURCE $(PATH_DEFS) -Isrc \
            --suppressions-list=.cppcheck-suppressions \
@@ -245,6 +260,9 @@ lint:
 	@printf '%s\n' src/*.c | xargs -P2 -n4 sh -c 'clang-tidy --quiet "$$@" -- \
 	    -std=c17 -D_GNU_SOURCE $(PATH_DEFS) $(PKG_CFLAGS) 2>/dev/null' clang-tidy
 	@clang-tidy --quiet src/view.cc -- -std=c++17 $(PKG_CFLAGS) 2>/dev/null
+	@echo "tests/lint/sql_literal.py" && tests/lint/sql_literal.py
+	@echo "tests/lint/layers.py" && tests/lint/layers.py
+	@tests/lint/shellcheck.sh
 
 # Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.
 fuzz: $(FUZZ_BIN)

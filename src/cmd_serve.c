@@ -46,7 +46,7 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--listen") == 0) {
 		if (config_set(cfg, "listen", argv[2], err, sizeof(err)) == -1) {
 			cmd_fail("%s", err);
-			return 2;
+			return CMD_USAGE;
 		}
 	} else if (argc == 2 && strcmp(argv[1], "--listen") == 0)
 		return cmd_usage_error(CMD_USAGE_SERVE, "ADDR after --listen", NULL);
@@ -55,30 +55,30 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 		    strcmp(argv[1], "--listen") == 0 ? 3 : 1]);
 	if (check_as_user(cfg, NULL, err, sizeof(err)) > 0) {
 		cmd_fail("%s", err);
-		return 1;
+		return CMD_FAILED;
 	}
 	if (log_open(cfg->log_file) == -1) {
 		cmd_fail("log_file: %s: cannot open", cfg->log_file);
-		return 1;
+		return CMD_FAILED;
 	}
 	if (token_keys_load(&keys, cfg->secret_file, err, sizeof(err)) == -1 ||
 	    view_init(cfg->templates, err, sizeof(err)) == -1) {
 		cmd_fail("%s", err);
-		return 1;
+		return CMD_FAILED;
 	}
 	if (serve_check_schema(cfg) == -1)
-		return 1;
+		return CMD_FAILED;
 	passwd_configure((unsigned long long)cfg->password_opslimit,
 	    (size_t)cfg->password_memlimit);
 	if (passwd_dummy_init() == -1 ||
 	    passwd_slots_init((int)sysconf(_SC_NPROCESSORS_ONLN)) == -1) {
 		cmd_fail("out of memory while preparing password checks");
-		return 1;
+		return CMD_FAILED;
 	}
 	if ((fd = pool_listen(cfg, err, sizeof(err))) == -1 ||
 	    pool_drop_privileges(cfg, err, sizeof(err)) == -1) {
 		cmd_fail("%s", err);
-		return 1;
+		return CMD_FAILED;
 	}
 	snprintf(msg, sizeof(msg), "%s", fd == 3 ? "systemd (fd 3)" :
 	    cfg->listen[0] ? cfg->listen : "spawn-fcgi (fd 0)");
@@ -86,7 +86,7 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
 	app.keys = &keys;
-	rc = pool_run(&app, cfg, &keys, config_path, fd);
+	rc = pool_run(&app, cfg, &keys, config_path, fd) == 0 ? CMD_OK : CMD_FAILED;
 	token_keys_wipe(&keys);
 	return rc;
 }

@@ -76,7 +76,7 @@ sessions_revoke(struct config *cfg, const char *id)
 {
 	char	 ended[8];
 
-	if (!sessions_is_number(id, 18)) {
+	if (!sessions_is_number(id, DB_ID_DIGITS)) {
 		cmd_fail("a session id is a number, not \"%.32s\"", id);
 		return CMD_USAGE;
 	}

@@ -1,6 +1,7 @@
 /* `tessera user add|passwd|disable|enable NAME`, `user list`: accounts; passwords read from standard input. */
 #include "cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -10,16 +11,14 @@
 #include "passwd.h"
 #include "text.h"
 
-#define USERNAME_MAX	64
-
 /* Returns NULL if name is a valid username, else why not. */
 static const char *
 user_name_problem(const char *name)
 {
 	size_t	 len = strlen(name);
 
-	if (len == 0 || len > USERNAME_MAX)
-		return "a username has 1 to 64 bytes";
+	if (len == 0 || len > DB_USERNAME_MAX)
+		return "a username has 1 to " DB_STR(DB_USERNAME_MAX) " bytes";
 	if (!text_utf8_valid(name, len) || text_has_control(name, len))
 		return "a username must be UTF-8 text without control characters";
 	if (name[0] == ' ' || name[len - 1] == ' ')
@@ -47,7 +46,11 @@ user_read_line(FILE *fp, char pw[PASSWD_MAX + 2])
 	return (int)len;
 }
 
-/* Prompts on the terminal with echo off and reads one line. Returns its length or -1. */
+/*
+ * Prompts on the terminal with echo off and reads one line. Returns its
+ * length, -1 at end of input or if it is longer, or -2 after saying why the
+ * terminal could not be used (no password is read with echo on).
+ */
 static int
 user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
 {
@@ -55,12 +58,22 @@ user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
 	int		 len;
 
 	fputs(prompt, stderr);
-	tcgetattr(STDIN_FILENO, &old);
+	if (tcgetattr(STDIN_FILENO, &old) == -1) {
+		cmd_fail("terminal: %s", strerror(errno));
+		return -2;
+	}
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~ECHO;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1) {
+		cmd_fail("terminal: cannot turn echo off: %s", strerror(errno));
+		return -2;
+	}
 	len = user_read_line(stdin, pw);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &old) == -1) {
+		sodium_memzero(pw, PASSWD_MAX + 2);
+		cmd_fail("terminal: cannot turn echo back on: %s", strerror(errno));
+		return -2;
+	}
 	fputs("\n", stderr);
 	return len;
 }
@@ -74,14 +87,16 @@ user_read_password(char pw[PASSWD_MAX + 2])
 {
 	char		 again[PASSWD_MAX + 2];
 	const char	*why;
-	int		 len;
+	int		 len, len2;
 
 	if (isatty(STDIN_FILENO)) {
-		len = user_prompt("New password: ", pw);
-		if (len >= 0 && (user_prompt("Repeat it: ", again) != len ||
+		if ((len = user_prompt("New password: ", pw)) == -2)
+			return -1;
+		if (len >= 0 && ((len2 = user_prompt("Repeat it: ", again)) != len ||
 		    sodium_memcmp(pw, again, (size_t)len) != 0)) {
 			sodium_memzero(again, sizeof(again));
-			cmd_fail("the two passwords differ");
+			if (len2 != -2)
+				cmd_fail("the two passwords differ");
 			return -1;
 		}
 		sodium_memzero(again, sizeof(again));
@@ -107,20 +122,20 @@ user_set_password(struct config *cfg, const char *name, int adding)
 	const char	*values[2] = { name, hash }, *why;
 	struct db	*db;
 	PGresult	*res;
-	int		 len, rc = 1;
+	int		 len, rc = CMD_FAILED;
 
 	if ((why = user_name_problem(name)) != NULL) {
 		cmd_fail("invalid username: %s", why);
-		return 1;
+		return CMD_FAILED;
 	}
 	if ((len = user_read_password(pw)) < 0)
-		return 1;
+		return CMD_FAILED;
 	passwd_configure((unsigned long long)cfg->password_opslimit,
 	    (size_t)cfg->password_memlimit);
 	if (passwd_hash(pw, (size_t)len, hash) != 0) {
 		sodium_memzero(pw, sizeof(pw));
 		cmd_fail("out of memory while hashing the password");
-		return 1;
+		return CMD_FAILED;
 	}
 	sodium_memzero(pw, sizeof(pw));
 	if ((db = cmd_db_open(cfg)) != NULL && (res = cmd_db_query(db,

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "clock.h"
 #include "log.h"
 #include "scoreboard.h"
@@ -14,12 +16,24 @@
 
 #define PRUNE_LOCK	"7465737365726170"	/* advisory lock key of pruning; any constant */
 
+#define DB_PARAMS_MAX	8	/* parameters db_send can pass */
+
 struct db_stmt {
 	const char	*name;		/* prepared statement name */
-	int		 nparams;
+	int		 nparams;	/* at most DB_PARAMS_MAX */
+	int		 ncols;		/* the columns it returns; db_query checks */
 	unsigned	 binary;	/* bit i set: parameter i+1 is binary */
 	const char	*sql;
 };
+
+/*
+ * One row of db_stmts: name, parameters, result columns (0 for none; an
+ * enum db_*_col count where callers read them by name), binary parameters,
+ * SQL. A statement with more parameters than DB_PARAMS_MAX does not compile.
+ */
+#define DB_STMT(name, nparams, ncols, binary, sql) { name, (nparams) + 0 * \
+	(int)sizeof(struct { _Static_assert((nparams) <= DB_PARAMS_MAX, \
+	name ": more parameters than DB_PARAMS_MAX"); char c; }), ncols, binary, sql }
 
 /*
  * The columns a live session returns, in this order; data comes as
@@ -92,76 +106,76 @@ struct db_stmt {
 	" FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1"
 
 static const struct db_stmt db_stmts[SQL__MAX] = {
-	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
-	    "SELECT set_config('statement_timeout', $1, false)" },
-	[SQL_SESSION_READ] = { "session_read", 2, 1u << 0,
+	[SQL_SET_TIMEOUT] = DB_STMT("set_timeout", 1, 1, 0,
+	    "SELECT set_config('statement_timeout', $1, false)"),
+	[SQL_SESSION_READ] = DB_STMT("session_read", 2, DB_SESSION__COLUMNS + 1, 1u << 0,
 	    "SELECT " SESSION_COLUMNS ", "
 	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
-	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
-	[SQL_SESSION_TOUCH] = { "session_touch", 7, 1u << 0, SESSION_TOUCH },
-	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 7, 1u << 0,
-	    SESSION_TOUCH ", " SESSION_LIST },
-	[SQL_SESSION_CREATE] = { "session_create", 7, 1u << 0 | 1u << 6,
+	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 7, DB_SESSION__COLUMNS, 1u << 0, SESSION_TOUCH),
+	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 7, DB_SESSION__COLUMNS + 1, 1u << 0,
+	    SESSION_TOUCH ", " SESSION_LIST),
+	[SQL_SESSION_CREATE] = DB_STMT("session_create", 7, 1, 1u << 0 | 1u << 6,
 	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
 	    "absolute_expires_at, remote_addr, user_agent) VALUES ($1, $2, "
 	    "least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6) RETURNING id" },
-	[SQL_SESSION_DELETE] = { "session_delete", 1, 1u << 0,
+	    "now() + make_interval(secs => $4::int), $5, $6) RETURNING id"),
+	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
-	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username" },
-	[SQL_USER_LOOKUP] = { "user_lookup", 1, 0,
+	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username"),
+	[SQL_USER_LOOKUP] = DB_STMT("user_lookup", 1, DB_USER__COLUMNS, 0,
 	    "SELECT id, password_hash, disabled_at IS NOT NULL "
-	    "FROM tessera.users WHERE username = $1" },
-	[SQL_USER_REHASH] = { "user_rehash", 2, 0,
-	    "UPDATE tessera.users SET password_hash = $2 WHERE id = $1" },
-	[SQL_USER_ADD] = { "user_add", 2, 0,
+	    "FROM tessera.users WHERE username = $1"),
+	[SQL_USER_REHASH] = DB_STMT("user_rehash", 2, 0, 0,
+	    "UPDATE tessera.users SET password_hash = $2 WHERE id = $1"),
+	[SQL_USER_ADD] = DB_STMT("user_add", 2, 1, 0,
 	    "INSERT INTO tessera.users (username, password_hash) "
-	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id" },
-	[SQL_USER_PASSWD] = { "user_passwd", 2, 0,
+	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id"),
+	[SQL_USER_PASSWD] = DB_STMT("user_passwd", 2, 1, 0,
 	    "WITH changed AS (UPDATE tessera.users SET password_hash = $2, "
 	    "password_changed_at = now() WHERE username = $1 RETURNING id), "
 	    "ended AS (DELETE FROM tessera.sessions WHERE user_id IN "
-	    "(SELECT id FROM changed)) SELECT id FROM changed" },
-	[SQL_THROTTLE_ATTEMPT] = { "throttle_attempt", 2, 0,
-	    "SELECT tessera.login_attempt($1, $2)" },
-	[SQL_THROTTLE_SUCCEEDED] = { "throttle_succeeded", 2, 0,
-	    "SELECT tessera.login_succeeded($1, $2)" },
-	[SQL_SESSION_END] = { "session_end", 2, 0,
-	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2" },
-	[SQL_SESSION_END_OTHERS] = { "session_end_others", 2, 0,
-	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2" },
-	[SQL_SESSION_PRUNE] = { "session_prune", 1, 0,
+	    "(SELECT id FROM changed)) SELECT id FROM changed"),
+	[SQL_THROTTLE_ATTEMPT] = DB_STMT("throttle_attempt", 2, 1, 0,
+	    "SELECT tessera.login_attempt($1, $2)"),
+	[SQL_THROTTLE_SUCCEEDED] = DB_STMT("throttle_succeeded", 2, 1, 0,
+	    "SELECT tessera.login_succeeded($1, $2)"),
+	[SQL_SESSION_END] = DB_STMT("session_end", 2, 0, 0,
+	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2"),
+	[SQL_SESSION_END_OTHERS] = DB_STMT("session_end_others", 2, 0, 0,
+	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2"),
+	[SQL_SESSION_PRUNE] = DB_STMT("session_prune", 1, 1, 0,
 	    "SELECT CASE WHEN pg_try_advisory_xact_lock(x'" PRUNE_LOCK "'::bigint) "
-	    "THEN tessera.purge_expired($1::int) END" },
-	[SQL_ADMIN_SESSIONS] = { "admin_sessions", 1, 0,
+	    "THEN tessera.purge_expired($1::int) END"),
+	[SQL_ADMIN_SESSIONS] = DB_STMT("admin_sessions", 1, 8, 0,
 	    "SELECT l.id, l.username, " ISO_UTC("l.created_at") ", "
 	    ISO_UTC("l.last_seen_at") ", " ISO_UTC("l.idle_expires_at") ", "
 	    ISO_UTC("l.absolute_expires_at") ", coalesce(l.client_addr, ''), "
 	    "coalesce(l.user_agent, '')" ADMIN_SESSIONS_WHERE
-	    " ORDER BY l.username, l.last_seen_at DESC" },
-	[SQL_ADMIN_SESSIONS_JSON] = { "admin_sessions_json", 1, 0,
+	    " ORDER BY l.username, l.last_seen_at DESC"),
+	[SQL_ADMIN_SESSIONS_JSON] = DB_STMT("admin_sessions_json", 1, 1, 0,
 	    "SELECT coalesce(json_agg(l ORDER BY l.username, l.last_seen_at DESC), "
-	    "'[]')" ADMIN_SESSIONS_WHERE },
-	[SQL_ADMIN_REVOKE] = { "admin_revoke", 1, 0,
-	    "SELECT tessera.revoke_session($1::bigint)" },
-	[SQL_ADMIN_REVOKE_USER] = { "admin_revoke_user", 1, 0,
-	    "SELECT tessera.revoke_user_sessions($1)" },
-	[SQL_ADMIN_PURGE] = { "admin_purge", 1, 0,
-	    "SELECT tessera.purge_expired($1::int)" },
-	[SQL_ADMIN_USERS] = { "admin_users", 1, 0,
+	    "'[]')" ADMIN_SESSIONS_WHERE),
+	[SQL_ADMIN_REVOKE] = DB_STMT("admin_revoke", 1, 1, 0,
+	    "SELECT tessera.revoke_session($1::bigint)"),
+	[SQL_ADMIN_REVOKE_USER] = DB_STMT("admin_revoke_user", 1, 1, 0,
+	    "SELECT tessera.revoke_user_sessions($1)"),
+	[SQL_ADMIN_PURGE] = DB_STMT("admin_purge", 1, 1, 0,
+	    "SELECT tessera.purge_expired($1::int)"),
+	[SQL_ADMIN_USERS] = DB_STMT("admin_users", 1, 4, 0,
 	    "SELECT a.username, " ISO_UTC("a.created_at") ", coalesce("
 	    ISO_UTC("a.disabled_at") ", ''), a.live_sessions "
-	    ADMIN_USERS_WHERE " ORDER BY a.username" },
-	[SQL_ADMIN_USERS_JSON] = { "admin_users_json", 1, 0,
+	    ADMIN_USERS_WHERE " ORDER BY a.username"),
+	[SQL_ADMIN_USERS_JSON] = DB_STMT("admin_users_json", 1, 1, 0,
 	    "SELECT coalesce(json_agg(a ORDER BY a.username), '[]')"
-	    ADMIN_USERS_WHERE },
-	[SQL_ADMIN_DISABLE] = { "admin_disable", 1, 0,
-	    "SELECT tessera.disable_user($1)" },
-	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
-	    "SELECT tessera.enable_user($1)" },
-	[SQL_PING] = { "ping", 0, 0, "SELECT 1" },
+	    ADMIN_USERS_WHERE),
+	[SQL_ADMIN_DISABLE] = DB_STMT("admin_disable", 1, 1, 0,
+	    "SELECT tessera.disable_user($1)"),
+	[SQL_ADMIN_ENABLE] = DB_STMT("admin_enable", 1, 1, 0,
+	    "SELECT tessera.enable_user($1)"),
+	[SQL_PING] = DB_STMT("ping", 0, 1, 0, "SELECT 1"),
 };
 
 struct db {
@@ -335,9 +349,11 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
     const int *lengths)
 {
 	const struct db_stmt *st = &db_stmts[id];
-	int		 formats[8] = { 0 }, i;
+	int		 formats[DB_PARAMS_MAX] = { 0 }, i;
 
-	for (i = 0; i < st->nparams && i < 8; i++)
+	_Static_assert(sizeof(st->binary) * 8 >= DB_PARAMS_MAX,
+	    "db_stmt's binary has a bit for every parameter");
+	for (i = 0; i < st->nparams; i++)
 		formats[i] = (int)((st->binary >> i) & 1u);
 	if (db->prepared)
 		return PQexecPrepared(db->conn, st->name, st->nparams, values,
@@ -368,12 +384,31 @@ db_log_failure(struct db *db, enum db_sql id, const PGresult *res)
 }
 
 /*
+ * Returns res if it has the columns statement id declares, else NULL after
+ * clearing it and logging the mismatch as a db_error (as pgbouncer drops a
+ * server that answers with an unexpected shape).
+ */
+static PGresult *
+db_check_columns(struct db *db, enum db_sql id, PGresult *res)
+{
+	if (PQnfields(res) == db_stmts[id].ncols)
+		return res;
+	snprintf(db->error, sizeof(db->error), "returned %d columns where "
+	    "db.c declares %d", PQnfields(res), db_stmts[id].ncols);
+	log_event("db_error", "statement", db_stmts[id].name, "error",
+	    db->error, db->path ? "path" : NULL, db->path, NULL);
+	PQclear(res);
+	return NULL;
+}
+
+/*
  * Runs statement id with its parameters (lengths matter for binary ones),
  * connecting first if needed and retrying once on a connection that broke
  * since the last request (a restarted server). Returns the result, to be
  * PQclear'ed, or NULL: then db_unavailable() says whether the database
  * could not serve it (unreachable, or past statement_timeout), else the
- * statement failed; either way it was logged.
+ * statement failed, or returned other columns than its row in db_stmts
+ * declares; either way it was logged.
  */
 PGresult *
 db_query(struct db *db, enum db_sql id, const char *const *values,
@@ -393,7 +428,7 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 		res = db_send(db, id, values, lengths);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-			return res;
+			return db_check_columns(db, id, res);
 		if (PQstatus(db->conn) == CONNECTION_OK)
 			break;
 		PQclear(res);
@@ -431,4 +466,101 @@ db_conn(struct db *db)
 	    db_connect(db) == -1)
 		return NULL;
 	return db->conn;
+}
+
+/*
+ * Decodes len hex digits at hex into out (size bytes, NUL-terminated).
+ * Returns 0, or -1 if they are not an even number of hex digits, do not fit,
+ * or decode to text with a NUL byte.
+ */
+static int
+db_unhex(const char *hex, size_t len, char *out, size_t size)
+{
+	size_t	 n;
+
+	if (sodium_hex2bin((unsigned char *)out, size - 1, hex, len, NULL, &n,
+	    NULL) != 0 || memchr(out, '\0', n) != NULL)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+/* Returns len hex digits at hex decoded into a new string (db_unhex's rules), or NULL. */
+static char *
+db_unhex_dup(const char *hex, size_t len)
+{
+	char	*out;
+
+	if ((out = malloc(len / 2 + 1)) != NULL && db_unhex(hex, len, out,
+	    len / 2 + 1) == -1) {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
+/*
+ * Decodes the pair at *cursor in a DB_SESSION_DATA column, as SESSION_COLUMNS
+ * encodes it (hex(key)=hex(value), pairs joined by '&'), and moves *cursor
+ * past it. Returns 1 with *key and *value new strings for the caller to free,
+ * 0 at the end, -1 for a pair that does not decode or out of memory (skipped;
+ * *key and *value are NULL).
+ */
+int
+db_data_next(const char **cursor, char **key, char **value)
+{
+	const char	*p = *cursor, *amp, *eq;
+
+	*key = *value = NULL;
+	if (*p == '\0')
+		return 0;
+	amp = p + strcspn(p, "&");
+	*cursor = *amp ? amp + 1 : amp;
+	if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL ||
+	    (*key = db_unhex_dup(p, (size_t)(eq - p))) == NULL ||
+	    (*value = db_unhex_dup(eq + 1, (size_t)(amp - eq - 1))) == NULL) {
+		free(*key);
+		*key = NULL;
+		return -1;
+	}
+	return 1;
+}
+
+/*
+ * Decodes the entry at *cursor in a DB_SESSION_LIST column, as SESSION_LIST
+ * encodes it (id.created.last_seen.hex(address).hex(agent), entries joined
+ * by '&'), into e and moves *cursor past it. Returns 1 with e filled, 0 at
+ * the end, -1 for an entry that does not decode or fit e (skipped).
+ */
+int
+db_list_next(const char **cursor, struct db_list_entry *e)
+{
+	char *const	 outs[] = { e->id, e->created, e->last_seen, e->addr,
+			    e->agent };
+	const size_t	 sizes[] = { sizeof(e->id), sizeof(e->created),
+			    sizeof(e->last_seen), sizeof(e->addr), sizeof(e->agent) };
+	const size_t	 nfields = sizeof(outs) / sizeof(outs[0]);
+	const char	*p = *cursor, *end, *dot;
+	size_t		 i, len;
+
+	if (*p == '\0')
+		return 0;
+	end = p + strcspn(p, "&");
+	*cursor = *end ? end + 1 : end;
+	for (i = 0; i < nfields; i++, p = dot + 1) {
+		dot = i < nfields - 1 ? memchr(p, '.', (size_t)(end - p)) : end;
+		if (dot == NULL)
+			return -1;
+		len = (size_t)(dot - p);
+		if (i >= 3) {		/* the address and the agent: hex */
+			if (db_unhex(p, len, outs[i], sizes[i]) == -1)
+				return -1;
+		} else if (len >= sizes[i])
+			return -1;
+		else {
+			memcpy(outs[i], p, len);
+			outs[i][len] = '\0';
+		}
+	}
+	return 1;
 }

@@ -4,6 +4,13 @@
 
 #include <libpq-fe.h>
 
+/* Limits of what the schema holds, one definition each for every layer that checks input. */
+#define DB_USERNAME_MAX		64	/* bytes of a username (migrations/0001's CHECK) */
+#define DB_ID_DIGITS		18	/* digits of an id taken from outside: any such number fits a bigint */
+#define DB_USER_AGENT_MAX	512	/* bytes of a User-Agent kept in a session row */
+#define DB_STR(n)		DB_STR_(n)	/* a limit as a string literal, for messages */
+#define DB_STR_(n)		#n
+
 /* Each statement's SQL lives in the table in db.c, in this order. */
 enum db_sql {
 	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */
@@ -34,6 +41,42 @@ enum db_sql {
 	SQL__MAX
 };
 
+/*
+ * The columns of a live session row (SESSION_COLUMNS in db.c), in order;
+ * a statement that returns more has them after DB_SESSION__COLUMNS.
+ */
+enum db_session_col {
+	DB_SESSION_ID,
+	DB_SESSION_USER_ID,
+	DB_SESSION_USERNAME,
+	DB_SESSION_DATA,	/* hex(key)=hex(value)&...: db_data_next decodes it */
+	DB_SESSION_CREATED,	/* 2026-01-31 23:59 UTC */
+	DB_SESSION_CREATED_ISO,	/* 2026-01-31T23:59:59Z */
+	DB_SESSION__COLUMNS,
+	DB_SESSION_STALE = DB_SESSION__COLUMNS,	/* SQL_SESSION_READ: 't' if a touch is due */
+	DB_SESSION_LIST = DB_SESSION__COLUMNS,	/* SQL_SESSION_TOUCH_LIST: db_list_next decodes it */
+};
+
+/* The columns of SQL_USER_LOOKUP, in order. */
+enum db_user_col {
+	DB_USER_ID,
+	DB_USER_HASH,		/* the Argon2id hash */
+	DB_USER_DISABLED,	/* 't' or 'f' */
+	DB_USER__COLUMNS,
+};
+
+/* The column of a statement that returns one. */
+#define DB_ONLY_COLUMN		0
+
+/* One entry of DB_SESSION_LIST, decoded. */
+struct db_list_entry {
+	char	 id[21];		/* the digits of a bigint */
+	char	 created[24];		/* 2026-01-31T23:59:59Z */
+	char	 last_seen[24];
+	char	 addr[65];		/* "" when unknown */
+	char	 agent[DB_USER_AGENT_MAX + 1];
+};
+
 struct db;
 
 struct db	*db_new(const char *conninfo, int connect_timeout,
@@ -47,5 +90,9 @@ PGresult	*db_query(struct db *, enum db_sql, const char *const *values,
 int		 db_unavailable(const struct db *);
 const char	*db_error(const struct db *);
 PGconn		*db_conn(struct db *);
+int		 db_data_next(const char **cursor, char **key, char **value)
+		    __attribute__((warn_unused_result));
+int		 db_list_next(const char **cursor, struct db_list_entry *)
+		    __attribute__((warn_unused_result));
 
 #endif

@@ -41,7 +41,8 @@ int	http_request_init(struct http_request *, FCGX_ParamArray);
 int	http_request_read_body(struct http_request *, FCGX_Stream *,
 	    FCGX_ParamArray, size_t max_body) __attribute__((warn_unused_result));
 void	http_request_free(struct http_request *);
-int	http_same_origin(const struct http_request *);
+int	http_same_origin(const struct http_request *)
+	    __attribute__((warn_unused_result));
 int	http_cookie_next(const char **cursor, const char *name,
 	    const char **value, size_t *len);
 

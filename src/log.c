@@ -129,18 +129,39 @@ log_put_value(char *line, size_t size, size_t *len, const char *s)
 		line[(*len)++] = '"';
 }
 
-/* Writes one finished line in a single write(2), so workers never interleave. */
+/*
+ * Writes one finished line, in a single write(2) unless the kernel takes
+ * only part of it (then the rest follows), so workers never interleave whole
+ * lines. When the log file cannot be written, says so on standard error,
+ * once until a write succeeds again, with the line it lost.
+ */
 static void
 log_write_line(char *line, size_t len, size_t size)
 {
-	ssize_t	 rc;
+	static int	 failing;
+	size_t		 off = 0;
+	ssize_t		 rc = 0;
 
 	if (len >= size - 1)
 		len = size - 2;
 	line[len++] = '\n';
-	do
-		rc = write(log_fd, line, len);
-	while (rc == -1 && errno == EINTR);
+	while (off < len) {
+		rc = write(log_fd, line + off, len - off);
+		if (rc == -1 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			break;
+		off += (size_t)rc;
+	}
+	if (off == len || log_fd == STDERR_FILENO) {
+		failing = 0;
+		return;
+	}
+	if (!failing)
+		dprintf(STDERR_FILENO, "tessera: log file %s: %s; lost: %.*s",
+		    log_path, rc == 0 ? "nothing written" : strerror(errno),
+		    (int)len, line);
+	failing = 1;
 }
 
 /* Returns the level of event in log_levels[]; an event missing there is a warning. */

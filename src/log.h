@@ -13,7 +13,7 @@ enum log_level {
 
 int	log_open(const char *path);
 int	log_reopen(void);
-void	log_event(const char *event, ...);
+void	log_event(const char *event, ...) __attribute__((sentinel));
 void	log_event_at(enum log_level, const char *event, ...)
 	    __attribute__((sentinel));
 void	log_errorf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

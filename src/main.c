@@ -51,12 +51,12 @@ cmd_migrate(struct config *cfg, int argc, char **argv)
 	struct db	*db;
 	PGconn		*conn;
 	char		 err[1024];
-	int		 n, rc = 1;
+	int		 n, rc = CMD_FAILED;
 
 	if (argc != 1)
 		return cmd_usage_error(CMD_USAGE_MIGRATE, "argument", argv[1]);
 	if ((db = db_new(cfg->database, cfg->connect_timeout, 600, 0)) == NULL)
-		return 1;
+		return CMD_FAILED;
 	if ((conn = db_conn(db)) == NULL)
 		cmd_fail("database: %s", db_error(db));
 	else if ((n = migrate_apply(conn, cfg->migrations, err, sizeof(err))) < 0)
@@ -64,7 +64,7 @@ cmd_migrate(struct config *cfg, int argc, char **argv)
 	else {
 		printf("migrations: %d applied, schema at version %d\n", n,
 		    migrate_version(conn, err, sizeof(err)));
-		rc = 0;
+		rc = CMD_OK;
 	}
 	db_free(db);
 	return rc;

@@ -29,6 +29,6 @@ void	page_render(struct ctx *, const char *page, const char *title,
 	    struct view_dict *);
 void	page_error(struct ctx *, int status, const char *message);
 void	page_db_error(struct ctx *);
-int	page_csrf_ok(struct ctx *);
+int	page_csrf_ok(struct ctx *) __attribute__((warn_unused_result));
 
 #endif

@@ -97,15 +97,15 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
 	if ((res = db_query(c->app->db, SQL_USER_LOOKUP, values, NULL)) == NULL)
 		return -1;
 	found = PQntuples(res) == 1;
-	ok = passwd_verify(found ? PQgetvalue(res, 0, 1) : passwd_dummy_hash(),
-	    pw, pwlen);
-	if (found && ok && PQgetvalue(res, 0, 2)[0] == 'f')
-		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	ok = passwd_verify(found ? PQgetvalue(res, 0, DB_USER_HASH) :
+	    passwd_dummy_hash(), pw, pwlen);
+	if (found && ok && PQgetvalue(res, 0, DB_USER_DISABLED)[0] == 'f')
+		id = strtoll(PQgetvalue(res, 0, DB_USER_ID), NULL, 10);
 	*disabled = found && ok && id == 0;
-	if (id > 0 && passwd_needs_rehash(PQgetvalue(res, 0, 1)) &&
+	if (id > 0 && passwd_needs_rehash(PQgetvalue(res, 0, DB_USER_HASH)) &&
 	    passwd_hash(pw, pwlen, fresh) == 0) {
 		PGresult *up;
-		values[0] = PQgetvalue(res, 0, 0);
+		values[0] = PQgetvalue(res, 0, DB_USER_ID);
 		values[1] = fresh;
 		if ((up = db_query(c->app->db, SQL_USER_REHASH, values, NULL)))
 			PQclear(up);
@@ -190,7 +190,7 @@ page_login(struct ctx *c)
 	}
 	if (name == NULL)
 		name = "";
-	if (*name != '\0' && strlen(name) <= 64 &&
+	if (*name != '\0' && strlen(name) <= DB_USERNAME_MAX &&
 	    (id = login_attempt(c, name, pw, pwlen, &disabled)) == -1)
 		return;
 	if (id == 0) {

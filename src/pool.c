@@ -22,12 +22,14 @@
 #include "listenq.h"
 #include "log.h"
 #include "passwd.h"
+#include "respawn.h"
 #include "scoreboard.h"
 #include "view.h"
 #include "worker.h"
 
 #define LISTEN_BACKLOG		1024
 #define TICK_MS			250	/* how often timeouts and delayed respawns are checked */
+#define ROLL_TICK_MS		20	/* ... and while a reload waits for a new worker to accept */
 #define BACKOFF_MAX		30	/* seconds between respawns while workers keep crashing */
 #define READY_WAIT_MS		3000	/* how long a reload waits for a new worker to accept */
 
@@ -53,12 +55,25 @@ struct pool {
 	int			 backoff;		/* seconds; 0 = none */
 	int			 deferred;		/* respawns wait for the back-off */
 	int64_t			 respawn_at_ms;
+	int			 fork_failures;		/* failed forks in a row */
+	int64_t			 fork_at_ms;		/* no fork before this */
+	int			 rolling;		/* a reload replaces the workers */
+	struct respawn_roll	 roll;
+	int			 roll_slot;		/* its newest worker's slot, or -1 */
+	pid_t			 old[SCORE_MAX_WORKERS];	/* the workers it retires */
 };
 
-/* Started as root, gives the socket to socket_user/socket_group (default: user/group). */
+/*
+ * Started as root, gives the socket to socket_user/socket_group (default:
+ * user/group). Returns 0, or -1 with err naming the key whose user or group
+ * does not exist, or why chown failed.
+ */
 static int
-pool_chown_socket(const struct config *cfg, const char *path)
+pool_chown_socket(const struct config *cfg, const char *path, char *err,
+    size_t errsz)
 {
+	const char	*ukey = cfg->socket_user[0] ? "socket_user" : "user";
+	const char	*gkey = cfg->socket_group[0] ? "socket_group" : "group";
 	const char	*user = cfg->socket_user[0] ? cfg->socket_user : cfg->user;
 	const char	*group = cfg->socket_group[0] ? cfg->socket_group : cfg->group;
 	struct passwd	*pw;
@@ -68,13 +83,26 @@ pool_chown_socket(const struct config *cfg, const char *path)
 
 	if (geteuid() != 0)
 		return 0;
-	if (*user != '\0' && (pw = getpwnam(user)) != NULL) {
+	if (*user != '\0') {
+		if ((pw = getpwnam(user)) == NULL) {
+			snprintf(err, errsz, "%s: %s: no such user", ukey, user);
+			return -1;
+		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 	}
-	if (*group != '\0' && (gr = getgrnam(group)) != NULL)
+	if (*group != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
+			snprintf(err, errsz, "%s: %s: no such group", gkey, group);
+			return -1;
+		}
 		gid = gr->gr_gid;
-	return chown(path, uid, gid);
+	}
+	if (chown(path, uid, gid) == -1) {
+		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -126,15 +154,16 @@ pool_listen_unix(const struct config *cfg, const char *path, char *err,
 		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, (mode_t)cfg->socket_mode) == -1 ||
-	    pool_chown_socket(cfg, path) == -1 ||
-	    listen(fd, LISTEN_BACKLOG) == -1) {
+	    chmod(path, (mode_t)cfg->socket_mode) == -1)
 		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
+	else if (pool_chown_socket(cfg, path, err, errsz) == 0) {
+		if (listen(fd, LISTEN_BACKLOG) == 0)
+			return fd;
+		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
 	}
-	return fd;
+	if (fd != -1)
+		close(fd);
+	return -1;
 }
 
 /* Opens a TCP socket on host:port. Returns the fd, or -1 with err. */
@@ -299,14 +328,28 @@ pool_on_signal(int sig)
 	}
 }
 
-/* Installs the supervisor's handlers, blocked except while it waits, and its tick. */
-static void
+/* Sets the supervisor's tick (SIGALRM) to every ms milliseconds. Returns 0, or -1 with errno set. */
+static int
+pool_set_tick(int ms)
+{
+	struct itimerval tick;
+
+	memset(&tick, 0, sizeof(tick));
+	tick.it_interval.tv_usec = ms * 1000;
+	tick.it_value.tv_usec = ms * 1000;
+	return setitimer(ITIMER_REAL, &tick, NULL);
+}
+
+/*
+ * Installs the supervisor's handlers, blocked except while it waits, and its
+ * tick. Returns 0, or -1 with errno set.
+ */
+static int
 pool_signals(sigset_t *waitmask)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
 	    SIGALRM };
 	struct sigaction sa;
-	struct itimerval tick;
 	sigset_t	 block;
 	size_t		 i;
 
@@ -315,18 +358,17 @@ pool_signals(sigset_t *waitmask)
 	sigemptyset(&block);
 	sa.sa_handler = pool_on_signal;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		sigaction(sigs[i], &sa, NULL);
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			return -1;
 		sigaddset(&block, sigs[i]);
 	}
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigprocmask(SIG_BLOCK, &block, waitmask);
+	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+		return -1;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigdelset(waitmask, sigs[i]);
-	memset(&tick, 0, sizeof(tick));
-	tick.it_interval.tv_usec = TICK_MS * 1000;
-	tick.it_value.tv_usec = TICK_MS * 1000;
-	setitimer(ITIMER_REAL, &tick, NULL);
+	return pool_set_tick(TICK_MS);
 }
 
 /* Returns a slot with no worker and no pending respawn, or -1. */
@@ -353,7 +395,11 @@ pool_active(const struct pool *p)
 	return n;
 }
 
-/* Forks a worker of the current generation into slot i. Returns its pid, or -1. */
+/*
+ * Forks a worker of the current generation into slot i. Returns its pid, or
+ * -1: then the slot waits for a respawn and no fork is tried before the
+ * back-off (respawn_fork_delay_ms) ends.
+ */
 static pid_t
 pool_spawn(struct pool *p, int i)
 {
@@ -368,9 +414,13 @@ pool_spawn(struct pool *p, int i)
 	p->slot_gen[i] = p->gen;
 	p->pending[i] = p->doomed[i] = 0;
 	if ((pid = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    sigprocmask(SIG_SETMASK, &none, NULL) == -1) {
+			log_errorf("worker: cannot set up its signals: %s",
+			    strerror(errno));
+			_exit(1);
+		}
 		slot->pid = getpid();
 		p->app->slot = slot;
 		p->app->score = p->sb;
@@ -379,9 +429,13 @@ pool_spawn(struct pool *p, int i)
 	if (pid == -1) {
 		log_errorf("fork: %s", strerror(errno));
 		slot->state = SCORE_EMPTY;
-		p->pending[i] = 1;	/* try again at the next tick */
+		p->pending[i] = 1;	/* try again at a tick after the back-off */
+		p->fork_failures++;
+		p->fork_at_ms = clock_ms() +
+		    respawn_fork_delay_ms(p->fork_failures);
 		return -1;
 	}
+	p->fork_failures = 0;
 	slot->pid = pid;
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	log_event("worker_started", "pid", num, NULL);
@@ -472,7 +526,7 @@ pool_reap(struct pool *p)
 	pid_t	 pid;
 	int	 status, i, crashed, state;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	while ((pid = waitpid(WAIT_ANY, &status, WNOHANG)) > 0) {
 		for (i = 0; i < SCORE_MAX_WORKERS && p->sb->slot[i].pid != pid; i++)
 			;
 		if (i == SCORE_MAX_WORKERS)
@@ -497,6 +551,8 @@ pool_reap(struct pool *p)
 			continue;
 		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
 			p->pending[i] = p->deferred = 1;
+		else if (clock_ms() < p->fork_at_ms)
+			p->pending[i] = 1;
 		else
 			pool_spawn(p, i);
 	}
@@ -521,14 +577,17 @@ pool_slow_log(struct pool *p, int i, int64_t now)
 	    NULL);
 }
 
-/* Forks the workers whose respawn waited for the end of a crash back-off, and says so. */
+/*
+ * Forks the workers whose respawn waited (for the end of a crash back-off,
+ * or of a fork failure's pause), and says so when a crash back-off ended.
+ */
 static void
 pool_end_backoff(struct pool *p, int64_t now)
 {
 	char	 n[16], backoff[16];
 	int	 i, respawned = 0;
 
-	if (now < p->respawn_at_ms)
+	if (now < p->respawn_at_ms || now < p->fork_at_ms)
 		return;
 	for (i = 0; i < SCORE_MAX_WORKERS; i++)
 		if (p->pending[i] && pool_spawn(p, i) > 0)
@@ -611,17 +670,6 @@ pool_signal_all(const struct pool *p, int sig)
 			kill(p->sb->slot[i].pid, sig);
 }
 
-/* Waits until the worker in slot i accepts (or exits, or the wait runs out). */
-static void
-pool_wait_ready(const struct pool *p, int i)
-{
-	int64_t	 deadline = clock_ms() + READY_WAIT_MS;
-
-	while (p->sb->slot[i].state == SCORE_STARTING &&
-	    p->sb->slot[i].pid > 0 && clock_ms() < deadline)
-		usleep(10 * 1000);
-}
-
 /*
  * Loads the configuration file, secrets and templates afresh. Returns 0
  * with them swapped in, or -1 (logged) with the old ones untouched.
@@ -660,35 +708,86 @@ pool_reload_config(struct pool *p)
 	return 0;
 }
 
+/* Returns 1 if the worker a reload forked last is still starting (forked, not yet accepting). */
+static int
+pool_roll_starting(const struct pool *p)
+{
+	const struct score_slot *slot;
+
+	if (p->roll_slot < 0)
+		return 0;
+	slot = &p->sb->slot[p->roll_slot];
+	return slot->pid > 0 && slot->state == SCORE_STARTING;
+}
+
+/*
+ * Takes the steps of the running reload that are due now (respawn_roll_next
+ * decides), never waiting: a new worker is forked, the old ones are told to
+ * leave, each when its turn comes. Logs reload_done at the end.
+ */
+static void
+pool_roll(struct pool *p)
+{
+	struct respawn_roll *r = &p->roll;
+	int64_t	 now;
+	int	 j;
+
+	for (;;) {
+		now = clock_ms();
+		j = pool_free_slot(p);
+		switch (respawn_roll_next(r, now, pool_roll_starting(p), j != -1,
+		    now >= p->fork_at_ms)) {
+		case RESPAWN_WAIT:
+			return;
+		case RESPAWN_FORK:
+			if (pool_spawn(p, j) == -1) {
+				p->pending[j] = 0;	/* the reload forks it */
+				return;
+			}
+			r->started++;
+			r->wait_until_ms = now + READY_WAIT_MS;
+			p->roll_slot = j;
+			break;
+		case RESPAWN_RETIRE:
+			kill(p->old[r->retired++], SIGTERM);
+			break;
+		case RESPAWN_DONE:
+			p->rolling = 0;
+			if (pool_set_tick(TICK_MS) == -1)
+				log_errorf("pool: setitimer: %s", strerror(errno));
+			log_event("reload_done", NULL);
+			return;
+		}
+	}
+}
+
 /*
  * SIGHUP: new configuration, secrets and templates, then the workers are
  * replaced one at a time (a new one accepts before an old one is told to
- * finish its request and leave), so no request is dropped.
+ * finish its request and leave), so no request is dropped. The replacement
+ * runs from the supervisor's loop (pool_roll); a reload during one starts
+ * over with every worker then running as old.
  */
 static void
 pool_reload_workers(struct pool *p)
 {
-	pid_t	 old[SCORE_MAX_WORKERS];
-	int	 nold = 0, i, j, started = 0;
+	int	 i;
 
 	if (pool_reload_config(p) == -1)
 		return;
+	memset(&p->roll, 0, sizeof(p->roll));
 	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		p->pending[i] = 0;
 		if (p->sb->slot[i].pid > 0)
-			old[nold++] = p->sb->slot[i].pid;
+			p->old[p->roll.nold++] = p->sb->slot[i].pid;
 	}
+	p->roll.wanted = p->cfg->workers;
+	p->roll_slot = -1;
 	p->gen++;
-	for (i = 0; i < nold || started < p->cfg->workers; i++) {
-		if (started < p->cfg->workers && (j = pool_free_slot(p)) != -1 &&
-		    pool_spawn(p, j) > 0) {
-			started++;
-			pool_wait_ready(p, j);
-		}
-		if (i < nold)
-			kill(old[i], SIGTERM);
-	}
-	log_event("reload_done", NULL);
+	p->rolling = 1;
+	if (pool_set_tick(ROLL_TICK_MS) == -1)
+		log_errorf("pool: setitimer: %s", strerror(errno));
+	pool_roll(p);
 }
 
 /*
@@ -743,7 +842,8 @@ pool_shutdown(struct pool *p)
 /*
  * Runs the pool on listen_fd: keeps cfg->workers workers alive, reloads on
  * SIGHUP (from config_path), reopens logs on SIGUSR1, stops on SIGTERM or
- * SIGINT letting in-flight requests finish. Returns the exit status.
+ * SIGINT letting in-flight requests finish. Returns 0 after a stop, -1 if
+ * it could not start.
  */
 int
 pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
@@ -757,7 +857,7 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	if ((p = calloc(1, sizeof(*p))) == NULL || (p->sb = score_create()) == NULL) {
 		log_errorf("pool: out of memory");
 		free(p);
-		return 1;
+		return -1;
 	}
 	p->app = app;
 	p->cfg = cfg;
@@ -766,7 +866,13 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	p->listen_fd = listen_fd;
 	p->window_start = time(NULL);
 	p->sb->workers = cfg->workers;
-	pool_signals(&waitmask);
+	if (pool_signals(&waitmask) == -1) {
+		log_errorf("pool: cannot install its signal handlers: %s",
+		    strerror(errno));
+		munmap(p->sb, sizeof(*p->sb));
+		free(p);
+		return -1;
+	}
 	for (i = 0; i < cfg->workers; i++)
 		pool_spawn(p, i);
 	pool_sample(p);
@@ -784,13 +890,16 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 		}
 		if (pool_reopen) {
 			pool_reopen = 0;
-			log_reopen();
+			if (log_reopen() == -1)
+				log_errorf("log_file: cannot reopen it: %s",
+				    strerror(errno));
 			pool_signal_all(p, SIGUSR1);
 		}
 		if (pool_reload && !pool_stopping) {
 			pool_reload = 0;
 			pool_reload_workers(p);
-		}
+		} else if (p->rolling && !pool_stopping)
+			pool_roll(p);
 	}
 	log_event("pool_stopping", NULL);
 	pool_shutdown(p);

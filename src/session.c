@@ -15,7 +15,6 @@
 
 #define PRESESSION_SUFFIX	"_pre"
 #define COOKIE_NAME_MAX		128
-#define STORED_TEXT_MAX		512	/* user agent bytes kept in the row */
 
 /* Returns 1 if cookies for this request must be Secure (and so __Host- prefixed). */
 static int
@@ -98,60 +97,35 @@ sess_free(struct sess *s)
 	sodium_memzero(s, sizeof(*s));
 }
 
-/* Decodes one hex-encoded key or value from the row into a new string, or NULL. */
-static char *
-sess_unhex(const char *hex, size_t len)
-{
-	char	*out;
-	size_t	 n;
-
-	if ((out = malloc(len / 2 + 1)) == NULL)
-		return NULL;
-	if (sodium_hex2bin((unsigned char *)out, len / 2, hex, len, NULL, &n,
-	    NULL) != 0 || memchr(out, '\0', n) != NULL) {
-		free(out);
-		return NULL;
-	}
-	out[n] = '\0';
-	return out;
-}
-
-/* Splits the row's data column (hexkey=hexvalue&...) into s->data. */
+/* Decodes the row's data column into s->data (at most SESS_MAX_DATA pairs; one that does not decode is skipped). */
 static void
-sess_parse_data(struct sess *s, const char *kv)
+sess_parse_data(struct sess *s, const char *data)
 {
-	const char	*p = kv, *amp, *eq;
+	char	*key, *value;
+	int	 rc;
 
-	while (*p != '\0' && s->ndata < SESS_MAX_DATA) {
-		amp = p + strcspn(p, "&");
-		eq = memchr(p, '=', (size_t)(amp - p));
-		if (eq != NULL) {
-			s->data[s->ndata].key = sess_unhex(p, (size_t)(eq - p));
-			s->data[s->ndata].value = sess_unhex(eq + 1,
-			    (size_t)(amp - eq - 1));
-			if (s->data[s->ndata].key && s->data[s->ndata].value)
-				s->ndata++;
-			else {
-				free(s->data[s->ndata].key);
-				free(s->data[s->ndata].value);
-			}
+	while (s->ndata < SESS_MAX_DATA &&
+	    (rc = db_data_next(&data, &key, &value)) != 0)
+		if (rc == 1) {
+			s->data[s->ndata].key = key;
+			s->data[s->ndata++].value = value;
 		}
-		p = *amp ? amp + 1 : amp;
-	}
 }
 
-/* Copies a live session row (SESSION_COLUMNS) into the session. */
+/* Copies a live session row (enum db_session_col) into the session. */
 static void
 sess_from_row(struct sess *s, PGresult *res)
 {
 	s->live = 1;
-	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	s->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	snprintf(s->username, sizeof(s->username), "%s", PQgetvalue(res, 0, 2));
-	sess_parse_data(s, PQgetvalue(res, 0, 3));
-	snprintf(s->created, sizeof(s->created), "%s", PQgetvalue(res, 0, 4));
+	s->id = strtoll(PQgetvalue(res, 0, DB_SESSION_ID), NULL, 10);
+	s->user_id = strtoll(PQgetvalue(res, 0, DB_SESSION_USER_ID), NULL, 10);
+	snprintf(s->username, sizeof(s->username), "%s",
+	    PQgetvalue(res, 0, DB_SESSION_USERNAME));
+	sess_parse_data(s, PQgetvalue(res, 0, DB_SESSION_DATA));
+	snprintf(s->created, sizeof(s->created), "%s",
+	    PQgetvalue(res, 0, DB_SESSION_CREATED));
 	snprintf(s->created_iso, sizeof(s->created_iso), "%s",
-	    PQgetvalue(res, 0, 5));
+	    PQgetvalue(res, 0, DB_SESSION_CREATED_ISO));
 }
 
 /* Appends one element to a PostgreSQL array literal, quoted and escaped. */
@@ -215,8 +189,9 @@ sess_touch(struct ctx *c)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
-		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 6))) == NULL)
-			rc = -1;	/* column 6: the list, after SESSION_COLUMNS */
+		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0,
+		    DB_SESSION_LIST))) == NULL)
+			rc = -1;
 		if (c->app->cfg->cookie_persistent)
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
@@ -257,7 +232,7 @@ sess_load(struct ctx *c)
 		PQclear(res);
 		return 0;
 	}
-	stale = PQgetvalue(res, 0, 6)[0] == 't';
+	stale = PQgetvalue(res, 0, DB_SESSION_STALE)[0] == 't';
 	if (!stale)
 		sess_from_row(s, res);
 	PQclear(res);
@@ -283,13 +258,6 @@ sess_queue(struct sess *s, enum sess_change_kind kind, const char *key,
 	return 0;
 }
 
-/* Sets key to a string when the session is next loaded. Returns 0 or -1. */
-int
-sess_set(struct sess *s, const char *key, const char *value)
-{
-	return sess_queue(s, SESS_SET, key, value);
-}
-
 /* Adds delta to the integer at key (absent counts as 0) when the session is next loaded; atomic per key. */
 int
 sess_incr(struct sess *s, const char *key, long long delta)
@@ -298,13 +266,6 @@ sess_incr(struct sess *s, const char *key, long long delta)
 
 	snprintf(d, sizeof(d), "%lld", delta);
 	return sess_queue(s, SESS_INCR, key, d);
-}
-
-/* Removes key when the session is next loaded. Returns 0 or -1. */
-int
-sess_unset(struct sess *s, const char *key)
-{
-	return sess_queue(s, SESS_UNSET, key, "");
 }
 
 /* Returns the session's value for key, or NULL. */
@@ -359,7 +320,7 @@ sess_create(struct ctx *c, long long user_id)
 {
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
-	char		 uid[24], idle[16], absolute[16], ua[STORED_TEXT_MAX + 1];
+	char		 uid[24], idle[16], absolute[16], ua[DB_USER_AGENT_MAX + 1];
 	char		 pre[COOKIE_NAME_MAX];
 	const char	*values[7];
 	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES };
@@ -372,7 +333,7 @@ sess_create(struct ctx *c, long long user_id)
 	snprintf(uid, sizeof(uid), "%lld", user_id);
 	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
 	snprintf(absolute, sizeof(absolute), "%d", c->app->cfg->absolute_timeout);
-	ualen = sess_storable_len(c->req->user_agent, STORED_TEXT_MAX);
+	ualen = sess_storable_len(c->req->user_agent, DB_USER_AGENT_MAX);
 	snprintf(ua, sizeof(ua), "%.*s", ualen, c->req->user_agent);
 	values[0] = (const char *)s->hash;
 	values[1] = uid;
@@ -385,7 +346,7 @@ sess_create(struct ctx *c, long long user_id)
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
 		return -1;
-	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	s->id = strtoll(PQgetvalue(res, 0, DB_ONLY_COLUMN), NULL, 10);
 	PQclear(res);
 	score_count(SC_SESSIONS_CREATED);
 	s->has_token = s->live = 1;
@@ -416,7 +377,7 @@ sess_destroy(struct ctx *c)
 			return -1;
 		if (PQntuples(res) == 1) {
 			snprintf(s->username, sizeof(s->username), "%s",
-			    PQgetvalue(res, 0, 0));
+			    PQgetvalue(res, 0, DB_ONLY_COLUMN));
 			score_count(SC_SESSIONS_ENDED_SIGNOUT);
 		}
 		PQclear(res);

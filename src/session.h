@@ -47,14 +47,15 @@ int		 sess_create(struct ctx *, long long user_id)
 		    __attribute__((warn_unused_result));
 int		 sess_destroy(struct ctx *) __attribute__((warn_unused_result));
 void		 sess_free(struct sess *);
-int		 sess_set(struct sess *, const char *key, const char *value);
-int		 sess_incr(struct sess *, const char *key, long long delta);
-int		 sess_unset(struct sess *, const char *key);
+int		 sess_incr(struct sess *, const char *key, long long delta)
+		    __attribute__((warn_unused_result));
 const char	*sess_get(const struct sess *, const char *key);
 long long	 sess_get_int(const struct sess *, const char *key, long long def);
 void		 sess_csrf(const struct ctx *, char out[TOKEN_CSRF_SIZE]);
-int		 sess_csrf_ok(const struct ctx *, const char *given);
+int		 sess_csrf_ok(const struct ctx *, const char *given)
+		    __attribute__((warn_unused_result));
 void		 sess_login_csrf(struct ctx *, char out[TOKEN_CSRF_SIZE]);
-int		 sess_login_csrf_ok(const struct ctx *, const char *given);
+int		 sess_login_csrf_ok(const struct ctx *, const char *given)
+		    __attribute__((warn_unused_result));
 
 #endif

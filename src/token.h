@@ -31,7 +31,8 @@ struct token_keys {
 
 int	token_keys_load(struct token_keys *, const char *path, char *err,
 	    size_t errsz) __attribute__((warn_unused_result));
-int	token_keys_add(struct token_keys *, const char *secret, size_t len);
+int	token_keys_add(struct token_keys *, const char *secret, size_t len)
+	    __attribute__((warn_unused_result));
 void	token_keys_wipe(struct token_keys *);
 void	token_new(unsigned char token[TOKEN_BYTES]);
 void	token_hash(const unsigned char token[TOKEN_BYTES],

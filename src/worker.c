@@ -47,30 +47,35 @@ worker_on_reopen(int sig)
 	worker_reopen = 1;
 }
 
-/* Installs the worker's signal dispositions (no SA_RESTART: accept must return). */
-static void
+/*
+ * Installs the worker's signal dispositions (no SA_RESTART: accept must
+ * return). Returns 0, or -1 with errno set.
+ */
+static int
 worker_signals(void)
 {
 	struct sigaction sa;
 	sigset_t	 none;
+	int		 rc = 0;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = worker_on_stop;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
+	rc |= sigaction(SIGTERM, &sa, NULL);
+	rc |= sigaction(SIGINT, &sa, NULL);
+	rc |= sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = worker_on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
+	rc |= sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = worker_on_reopen;
-	sigaction(SIGUSR1, &sa, NULL);
+	rc |= sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	rc |= sigaction(SIGPIPE, &sa, NULL);
+	rc |= sigaction(SIGHUP, &sa, NULL);
 	sa.sa_handler = SIG_DFL;
-	sigaction(SIGCHLD, &sa, NULL);
+	rc |= sigaction(SIGCHLD, &sa, NULL);
 	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	rc |= sigprocmask(SIG_SETMASK, &none, NULL);
+	return rc == 0 ? 0 : -1;
 }
 
 /* Routes one request to its handler, or to the error page that fits. */
@@ -176,7 +181,9 @@ worker_accept(struct app *app, FCGX_Request *fr, int listen_fd)
 	for (;;) {
 		if (worker_reopen) {
 			worker_reopen = 0;
-			log_reopen();
+			if (log_reopen() == -1)
+				log_errorf("log_file: cannot reopen it: %s",
+				    strerror(errno));
 		}
 		if (worker_stopping)
 			return -1;
@@ -218,7 +225,10 @@ worker_run(struct app *app, int listen_fd)
 	struct http_response	 resp;
 	const struct config	*cfg = app->cfg;
 
-	worker_signals();
+	if (worker_signals() == -1) {
+		log_errorf("worker: cannot set up its signals: %s", strerror(errno));
+		_exit(1);
+	}
 	if (FCGX_Init() != 0 ||
 	    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_errorf("worker: cannot initialise FastCGI");

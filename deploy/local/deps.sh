@@ -13,6 +13,8 @@ TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest pgbouncer)
 TEST_PKGS+=(chromium fonts-dejavu-core nodejs npm)
 # tests/fuzz (clang's libFuzzer runtime is only a Recommends of clang), make lint, make valgrind.
 TEST_PKGS+=(clang libclang-rt-14-dev cppcheck clang-tidy valgrind)
+# make lint: every shell script through shellcheck.
+TEST_PKGS+=(shellcheck)
 # tests/e2e deployment tests: Apache (mod_proxy_fcgi), njs for the nginx gateway, man pages
 # (man-db renders, mandoc lints), systemd-analyze and systemd-socket-activate, openssl for certificates.
 TEST_PKGS+=(apache2 libnginx-mod-http-js man-db mandoc systemd openssl)

@@ -533,6 +533,7 @@ main() {
     wrk_run warmup /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
     read -r RSS_WARM RSS_WARM_ALL < <(rss_line)
     bench_dashboard
+    # shellcheck source=tests/bench/scrape.sh
     . "$HERE/scrape.sh" && scrape_bench     # /metrics read once a second: what it costs the dashboard
     bench_unprepared
     bench_wider_pool

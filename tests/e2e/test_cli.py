@@ -120,7 +120,10 @@ def test_serve_refuses_secret_shorter_than_32_bytes(stack, content):
 @pytest.mark.skipif(not IS_ROOT, reason="only root must name a user to drop to")
 def test_serve_as_root_without_user_refuses(stack):
     conf = stack.write_variant_config("nouser", user=None, group=None)
-    error_line(stack.tessera("serve", conf=conf, timeout=SERVE_TIMEOUT))
+    r = stack.tessera("serve", conf=conf, timeout=SERVE_TIMEOUT)
+    assert error_line(r) == ("tessera: user: refusing to serve as root; "
+                             "set user (and group) to an unprivileged account"), r.describe()
+    assert r.returncode == 1, r.describe()
 
 
 @pytest.mark.parametrize("key, value", [("workers", "banana"), ("idle_timeout", "soon"),

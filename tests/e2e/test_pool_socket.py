@@ -101,3 +101,11 @@ def test_serve_never_removes_a_file_that_is_not_a_socket(stack):
     line = error_line(r)
     assert str(path) in line, line
     assert path.read_text() == "data\n"
+@pytest.mark.parametrize("key, kind", [("socket_user", "user"), ("socket_group", "group")])
+def test_an_unknown_socket_owner_refuses_to_start_naming_it(stack, key, kind):
+    """A socket that would silently stay root's (nginx then cannot connect) is refused at start-up."""
+    conf = stack.write_variant_config(f"sock-{kind}", **{key: "no-such-" + kind})
+    r = stack.tessera("serve", conf=conf, timeout=15)
+    assert not r.timed_out, "serve started with an unknown socket owner\n" + r.describe()
+    assert r.returncode == 1, r.describe()
+    assert r.stderr.strip() == f"tessera: {key}: no-such-{kind}: no such {kind}", r.describe()

@@ -1,7 +1,9 @@
-/* Unit tests for log.c: each line ends with the level its event has in the table, even when long. */
+/* Unit tests for log.c: each line ends with its event's level, even when long; lines that cannot be written are reported on standard error, once. */
 #include "unit.h"
 
+#include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -111,6 +113,59 @@ TEST(a_line_cut_for_length_keeps_its_level)
 	free(text);
 }
 
+/* Runs log_event(event, "k", "v", NULL) n times with standard error captured; returns what it got. */
+static char *
+captured_stderr(const char *event, int n)
+{
+	char	*path = unit_temp_file(""), *out;
+	int	 saved, fd, i;
+	ssize_t	 len;
+
+	assert_true((saved = dup(STDERR_FILENO)) != -1);
+	assert_true((fd = open(path, O_RDWR)) != -1);
+	assert_true(dup2(fd, STDERR_FILENO) != -1);
+	for (i = 0; i < n; i++)
+		log_event(event, "k", "v", NULL);
+	assert_true(dup2(saved, STDERR_FILENO) != -1);
+	close(saved);
+	assert_non_null(out = calloc(1, 4096));
+	assert_true((len = pread(fd, out, 4095, 0)) >= 0);
+	close(fd);
+	unit_temp_done(path, NULL);
+	return out;
+}
+
+TEST(a_full_log_file_is_reported_once_with_the_lost_line)
+{
+	char	*err;
+
+	assert_int_equal(log_open("/dev/full"), 0);
+	err = captured_stderr("first_lost", 3);
+	assert_true(strncmp(err, "tessera: log file /dev/full: ", 29) == 0);
+	assert_non_null(strstr(err, " first_lost k=v level=warning\n"));
+	assert_null(strstr(err + 1, "tessera:"));	/* once, not three times */
+	free(err);
+	assert_int_equal(log_open(NULL), 0);
+}
+
+TEST(a_log_file_that_works_again_is_reported_again_when_it_fails)
+{
+	char	*ok = unit_temp_file(""), *err;
+
+	assert_int_equal(log_open("/dev/full"), 0);
+	free(captured_stderr("lost", 1));
+	assert_int_equal(log_open(ok), 0);
+	err = captured_stderr("written", 1);
+	assert_string_equal(err, "");
+	free(err);
+	assert_int_equal(log_open("/dev/full"), 0);
+	err = captured_stderr("lost_again", 1);
+	assert_non_null(strstr(err, " lost_again k=v level=warning\n"));
+	free(err);
+	assert_int_equal(log_open(NULL), 0);
+	unit_temp_done(ok, NULL);
+}
+
 int
 main(void)
 {
@@ -119,7 +174,9 @@ main(void)
 		cmocka_unit_test(a_crash_is_logged_at_the_level_given),
 		cmocka_unit_test(an_event_missing_from_the_table_is_a_warning),
 		cmocka_unit_test(a_line_cut_for_length_keeps_its_level),
+		cmocka_unit_test(a_full_log_file_is_reported_once_with_the_lost_line),
+		cmocka_unit_test(a_log_file_that_works_again_is_reported_again_when_it_fails),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests_name("log", tests, NULL, NULL);
 }
