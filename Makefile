@@ -220,6 +220,7 @@ EXAMPLES = $(wildcard deploy/nginx/*.conf deploy/nginx/*.js deploy/apache/*.conf
 INSTALL_TEXT = deploy/man/tessera.8:$(MANDIR)/man8/tessera.8 \
                deploy/man/tessera.conf.5:$(MANDIR)/man5/tessera.conf.5 \
                deploy/tessera.conf:$(CONFDIR)/tessera.conf.example \
+               deploy/logrotate/tessera:$(DOCDIR)/examples/logrotate/tessera \
                $(foreach u,$(UNITS),deploy/systemd/$(u):$(UNITDIR)/$(u)) \
                $(foreach e,$(EXAMPLES),$(e):$(DOCDIR)/examples/$(e:deploy/%=%))
 
@@ -227,10 +228,12 @@ INSTALL_TEXT = deploy/man/tessera.8:$(MANDIR)/man8/tessera.8 \
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/migrations \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR) \
-	    $(DESTDIR)$(DOCDIR)/examples/nginx $(DESTDIR)$(DOCDIR)/examples/apache
+	    $(DESTDIR)$(DOCDIR)/examples/nginx $(DESTDIR)$(DOCDIR)/examples/apache \
+	    $(DESTDIR)$(DOCDIR)/examples/logrotate
 	install -m 0755 $(PROGRAM) $(DESTDIR)$(SBINDIR)/tessera
 	install -m 0644 templates/* $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 migrations/*.sql $(DESTDIR)$(DATADIR)/migrations/
+	install -m 0644 deploy/postgresql/roles.sql $(DESTDIR)$(DATADIR)/
 	@set -e; for pair in $(INSTALL_TEXT); do \
 	    src="$${pair%%:*}"; dst="$(DESTDIR)$${pair#*:}"; echo "install $$src $$dst"; \
 	    sed -e 's|/usr/local|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' "$$src" >"$$dst.tmp"; chmod 0644 "$$dst.tmp"; mv "$$dst.tmp" "$$dst"; \

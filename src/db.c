@@ -184,8 +184,11 @@ struct db {
 	char	 connect_timeout[16];
 	char	 statement_timeout[16];	/* a set_config value, like "5s" */
 	int	 prepared;	/* 1: named prepared statements; 0: unnamed */
-	int	 unavailable;	/* the last attempt could not reach the server */
-	int	 down;		/* unreachable since the last db_unavailable line */
+	int	 unavailable;	/* the last query could not be served: unreachable, or timed out */
+	int	 down;		/* this handle's last connection attempt failed */
+	volatile int *outage;	/* 1 from a db_unavailable line to its db_available */
+	int	 own_outage;	/* what outage points to unless db_share_outage */
+	const char *path;	/* the request the next queries serve, or NULL */
 	int64_t	 retry_at_ms;	/* no new connection attempt before this */
 	char	 error[256];	/* the last failure, one line */
 };
@@ -211,7 +214,26 @@ db_new(const char *conninfo, int connect_timeout, int statement_timeout,
 	snprintf(db->statement_timeout, sizeof(db->statement_timeout), "%ds",
 	    statement_timeout);
 	db->prepared = prepared;
+	db->outage = &db->own_outage;
 	return db;
+}
+
+/*
+ * Makes the handles of a pool's workers share one outage flag (in the
+ * scoreboard), so an outage is logged once for the pool, by the first
+ * worker that meets it, and its end once, by the first that reconnects.
+ */
+void
+db_share_outage(struct db *db, volatile int *outage)
+{
+	db->outage = outage;
+}
+
+/* Names the request (its path) the next queries serve, for the log; NULL: none. */
+void
+db_set_path(struct db *db, const char *path)
+{
+	db->path = path;
 }
 
 /* Closes the connection and frees the handle; accepts NULL. */
@@ -279,7 +301,8 @@ db_setup(struct db *db)
  * (Re)connects: defaults first, then the operator's conninfo, whose keys
  * win. After a failure, further attempts wait DB_RETRY_MS, so requests
  * answer 503 at once instead of each waiting for connect_timeout; the
- * outage is logged once when it starts and once when it ends. Returns 0,
+ * outage is logged once when it starts and once when it ends, for all the
+ * handles that share its flag (db_share_outage). Returns 0,
  * or -1 with db_unavailable() set when the server cannot be reached.
  */
 int
@@ -299,7 +322,8 @@ db_connect(struct db *db)
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, db->conn ? PQerrorMessage(db->conn) :
 		    "out of memory");
-		if (!db->down)
+		if (!db->down && !__atomic_exchange_n(db->outage, 1,
+		    __ATOMIC_SEQ_CST))
 			log_event("db_unavailable", "error", db->error, NULL);
 		PQfinish(db->conn);
 		db->conn = NULL;
@@ -308,9 +332,9 @@ db_connect(struct db *db)
 		return -1;
 	}
 	db->unavailable = 0;
-	if (db->down)
-		log_event("db_available", NULL);
 	db->down = 0;
+	if (__atomic_exchange_n(db->outage, 0, __ATOMIC_SEQ_CST))
+		log_event("db_available", NULL);
 	if (db_setup(db) == -1) {
 		PQfinish(db->conn);
 		db->conn = NULL;
@@ -338,14 +362,25 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
 	    lengths, formats, 0);
 }
 
-/* Returns the counter a failed result belongs to: statement_timeout, or any other error. */
-static enum score_counter
-db_error_counter(const PGresult *res)
+/*
+ * Keeps, counts and logs the error of a failed statement: db_timeout when
+ * it ran past statement_timeout (or was cancelled), which counts as the
+ * database being unavailable for this request, else db_error. The path of
+ * the request is named when there is one.
+ */
+static void
+db_log_failure(struct db *db, enum db_sql id, const PGresult *res)
 {
 	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int		 cancelled = state != NULL &&
+			    strcmp(state, DB_QUERY_CANCELED) == 0;
 
-	return state != NULL && strcmp(state, DB_QUERY_CANCELED) == 0 ?
-	    SC_DB_TIMEOUT : SC_DB_OTHER;
+	score_count(cancelled ? SC_DB_TIMEOUT : SC_DB_OTHER);
+	db_set_error(db, PQresultErrorMessage(res));
+	db->unavailable = cancelled;
+	log_event(cancelled ? "db_timeout" : "db_error", "statement",
+	    db_stmts[id].name, "error", db->error, db->path ? "path" : NULL,
+	    db->path, NULL);
 }
 
 /*
@@ -361,7 +396,7 @@ db_check_columns(struct db *db, enum db_sql id, PGresult *res)
 	snprintf(db->error, sizeof(db->error), "returned %d columns where "
 	    "db.c declares %d", PQnfields(res), db_stmts[id].ncols);
 	log_event("db_error", "statement", db_stmts[id].name, "error",
-	    db->error, NULL);
+	    db->error, db->path ? "path" : NULL, db->path, NULL);
 	PQclear(res);
 	return NULL;
 }
@@ -370,9 +405,10 @@ db_check_columns(struct db *db, enum db_sql id, PGresult *res)
  * Runs statement id with its parameters (lengths matter for binary ones),
  * connecting first if needed and retrying once on a connection that broke
  * since the last request (a restarted server). Returns the result, to be
- * PQclear'ed, or NULL: then db_unavailable() says whether the server could
- * not be reached (else the statement failed, or returned other columns than
- * its row in db_stmts declares, and was logged).
+ * PQclear'ed, or NULL: then db_unavailable() says whether the database
+ * could not serve it (unreachable, or past statement_timeout), else the
+ * statement failed, or returned other columns than its row in db_stmts
+ * declares; either way it was logged.
  */
 PGresult *
 db_query(struct db *db, enum db_sql id, const char *const *values,
@@ -402,16 +438,13 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 	if (res == NULL)
 		score_count(SC_DB_UNAVAILABLE);
 	else {
-		score_count(db_error_counter(res));
-		db_set_error(db, PQresultErrorMessage(res));
-		log_event("db_error", "statement", db_stmts[id].name, "error",
-		    db->error, NULL);
+		db_log_failure(db, id, res);
 		PQclear(res);
 	}
 	return NULL;
 }
 
-/* Returns 1 if the last query failed because the server could not be reached. */
+/* Returns 1 if the last query failed because the database could not serve it: unreachable, or past statement_timeout. */
 int
 db_unavailable(const struct db *db)
 {

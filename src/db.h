@@ -82,6 +82,8 @@ struct db;
 struct db	*db_new(const char *conninfo, int connect_timeout,
 		    int statement_timeout, int prepared);
 void		 db_free(struct db *);
+void		 db_share_outage(struct db *, volatile int *outage);
+void		 db_set_path(struct db *, const char *path);
 int		 db_connect(struct db *) __attribute__((warn_unused_result));
 PGresult	*db_query(struct db *, enum db_sql, const char *const *values,
 		    const int *lengths) __attribute__((warn_unused_result));

@@ -53,6 +53,7 @@ struct pool {
 	time_t			 window_start;		/* crash counting */
 	int			 window_crashes;
 	int			 backoff;		/* seconds; 0 = none */
+	int			 deferred;		/* respawns wait for the back-off */
 	int64_t			 respawn_at_ms;
 	int			 fork_failures;		/* failed forks in a row */
 	int64_t			 fork_at_ms;		/* no fork before this */
@@ -413,6 +414,7 @@ pool_spawn(struct pool *p, int i)
 	struct score_slot *slot = &p->sb->slot[i];
 	sigset_t	 none;
 	pid_t		 pid;
+	char		 num[16];
 
 	memset(slot, 0, sizeof(*slot));
 	slot->state = SCORE_STARTING;
@@ -443,22 +445,40 @@ pool_spawn(struct pool *p, int i)
 	}
 	p->fork_failures = 0;
 	slot->pid = pid;
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	log_event("worker_started", "pid", num, NULL);
 	return pid;
 }
 
-/* Describes how a worker ended, for the log. Returns 1 if it crashed (signal or failure). */
+/*
+ * Logs how the worker in slot i ended: its exit status or the name of the
+ * signal, its age and how many requests it answered, and the path it was
+ * answering (or ""). A crash is an error, any other end information.
+ * Returns 1 if it crashed (a signal or a failure).
+ */
 static int
-pool_log_exit(pid_t pid, int status, const char *path)
+pool_log_exit(const struct pool *p, int i, int status, const char *path)
 {
-	char	 p[16], how[64];
+	const struct score_slot *slot = &p->sb->slot[i];
+	const char	*sig;
+	char		 pid[16], how[64], age[32], requests[24];
+	int		 crashed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 
-	snprintf(p, sizeof(p), "%d", (int)pid);
-	if (WIFSIGNALED(status))
+	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
+	if (WIFSIGNALED(status) && (sig = sigabbrev_np(WTERMSIG(status))))
+		snprintf(how, sizeof(how), "SIG%s", sig);
+	else if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
 	else
 		snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
-	log_event("worker_exited", "pid", p, "how", how, "path", path, NULL);
-	return WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+	snprintf(age, sizeof(age), "%llds",
+	    (long long)(time(NULL) - slot->started));
+	snprintf(requests, sizeof(requests), "%llu",
+	    (unsigned long long)slot->requests);
+	log_event_at(crashed ? LOG_ERROR : LOG_INFO, "worker_exited", "pid",
+	    pid, "how", how, "age", age, "requests", requests, "path", path,
+	    NULL);
+	return crashed;
 }
 
 /*
@@ -527,7 +547,7 @@ pool_reap(struct pool *p)
 			continue;
 		slot = &p->sb->slot[i];
 		state = slot->state;
-		crashed = pool_log_exit(pid, status,
+		crashed = pool_log_exit(p, i, status,
 		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
@@ -543,8 +563,9 @@ pool_reap(struct pool *p)
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;
-		if ((crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms) ||
-		    clock_ms() < p->fork_at_ms)
+		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
+			p->pending[i] = p->deferred = 1;
+		else if (clock_ms() < p->fork_at_ms)
 			p->pending[i] = 1;
 		else
 			pool_spawn(p, i);
@@ -568,6 +589,29 @@ pool_slow_log(struct pool *p, int i, int64_t now)
 	snprintf(ms, sizeof(ms), "%lld", (long long)(now - since));
 	log_event("slow_request", "pid", pid, "path", slot->path, "busy_ms", ms,
 	    NULL);
+}
+
+/*
+ * Forks the workers whose respawn waited (for the end of a crash back-off,
+ * or of a fork failure's pause), and says so when a crash back-off ended.
+ */
+static void
+pool_end_backoff(struct pool *p, int64_t now)
+{
+	char	 n[16], backoff[16];
+	int	 i, respawned = 0;
+
+	if (now < p->respawn_at_ms || now < p->fork_at_ms)
+		return;
+	for (i = 0; i < SCORE_MAX_WORKERS; i++)
+		if (p->pending[i] && pool_spawn(p, i) > 0)
+			respawned++;
+	if (respawned == 0 || !p->deferred)
+		return;
+	p->deferred = 0;
+	snprintf(n, sizeof(n), "%d", respawned);
+	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	log_event("backoff_ended", "respawned", n, "backoff", backoff, NULL);
 }
 
 /*
@@ -599,7 +643,7 @@ pool_sample(struct pool *p)
 		score_count(SC_MAX_WORKERS_REACHED);
 }
 
-/* Every tick: logs slow requests, kills workers stuck past request_timeout, respawns delayed ones, samples the metrics. */
+/* Every tick: respawns delayed workers, logs slow requests, kills workers stuck past request_timeout, samples the metrics. */
 static void
 pool_on_tick(struct pool *p)
 {
@@ -608,11 +652,9 @@ pool_on_tick(struct pool *p)
 	char	 pid[16], ms[24];
 	int	 i;
 
+	pool_end_backoff(p, now);
 	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		slot = &p->sb->slot[i];
-		if (p->pending[i] && now >= p->respawn_at_ms &&
-		    now >= p->fork_at_ms)
-			pool_spawn(p, i);
 		if (slot->pid <= 0)
 			continue;
 		pool_slow_log(p, i, now);

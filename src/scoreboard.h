@@ -73,6 +73,7 @@ struct scoreboard {
 	time_t			 started;	/* wall clock, for uptime */
 	volatile uint64_t	 requests;	/* by workers that have exited */
 	volatile int		 workers;	/* configured */
+	volatile int		 db_outage;	/* 1 while a logged outage lasts (db_share_outage) */
 	/* sampled by the supervisor every tick; -1: cannot be read */
 	volatile int		 listen_queue;		/* connections waiting to be accepted */
 	volatile int		 listen_queue_max;	/* the socket's backlog */

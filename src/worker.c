@@ -138,6 +138,7 @@ worker_handle(struct worker *w)
 	snprintf(path, sizeof(path), "%.*s", uri ? (int)strcspn(uri, "?") : 0,
 	    uri ? uri : "");
 	score_request_begin(w->app->slot, path);
+	db_set_path(w->app->db, path);
 	memset(&c, 0, sizeof(c));
 	c.app = w->app;
 	c.req = &req;
@@ -150,6 +151,7 @@ worker_handle(struct worker *w)
 	sess_free(&c.sess);
 	http_request_free(&req);
 	http_response_reset(&w->resp);
+	db_set_path(w->app->db, NULL);
 	FCGX_Finish_r(&w->fr);
 }
 
@@ -280,6 +282,7 @@ worker_run(struct app *app, int listen_fd)
 		log_errorf("worker: out of memory");
 		_exit(1);
 	}
+	db_share_outage(app->db, &app->score->db_outage);
 	http_response_init(&w.resp);
 	score_worker_state(app->slot, SCORE_IDLE);
 	while (worker_next(&w, 1) == 0) {

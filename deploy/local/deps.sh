@@ -19,6 +19,8 @@ TEST_PKGS+=(shellcheck)
 # tests/e2e deployment tests: Apache (mod_proxy_fcgi), njs for the nginx gateway, man pages
 # (man-db renders, mandoc lints), systemd-analyze and systemd-socket-activate, openssl for certificates.
 TEST_PKGS+=(apache2 libnginx-mod-http-js man-db mandoc systemd openssl)
+# tests/e2e/test_logrotate.py runs deploy/logrotate/tessera through the real logrotate.
+TEST_PKGS+=(logrotate)
 # make rules and tests/e2e/test_prometheus.py: Prometheus and promtool.
 TEST_PKGS+=(prometheus)
 # make bench: wrk drives nginx, curl signs users in, ps reads worker memory; pgbench and
