@@ -11,21 +11,6 @@
 #include "passwd.h"
 #include "text.h"
 
-/* Returns NULL if name is a valid username, else why not. */
-static const char *
-user_name_problem(const char *name)
-{
-	size_t	 len = strlen(name);
-
-	if (len == 0 || len > DB_USERNAME_MAX)
-		return "a username has 1 to " DB_STR(DB_USERNAME_MAX) " bytes";
-	if (!text_utf8_valid(name, len) || text_has_control(name, len))
-		return "a username must be UTF-8 text without control characters";
-	if (name[0] == ' ' || name[len - 1] == ' ')
-		return "a username may not begin or end with a space";
-	return NULL;
-}
-
 /*
  * Reads one line of at most PASSWD_MAX bytes from fp into pw (its newline
  * dropped). Returns its length, or -1 at end of input or if it is longer.
@@ -124,7 +109,7 @@ user_set_password(struct config *cfg, const char *name, int adding)
 	PGresult	*res;
 	int		 len, rc = CMD_FAILED;
 
-	if ((why = user_name_problem(name)) != NULL) {
+	if ((why = text_username_problem(name)) != NULL) {
 		cmd_fail("invalid username: %s", why);
 		return CMD_FAILED;
 	}

@@ -73,6 +73,8 @@ static const struct conf_key conf_keys[] = {
 	NUM(absolute_timeout, CONF_DURATION, "12h", 60, 86400 * 365, 0),
 	NUM(touch_interval, CONF_DURATION, "60s", 0, 86400, 0),
 	NUM(prune_interval, CONF_DURATION, "15m", 0, 86400 * 7, 0),
+	NUM(login_form_timeout, CONF_DURATION, "1h", 60, 86400, 0),
+	NUM(device_lifetime, CONF_DURATION, "90d", 3600, 86400 * 730, 0),
 	NUM(max_body, CONF_SIZE, "16k", 1024, 16 * 1024 * 1024, 0),
 	NUM(cookie_secure, CONF_SECURE, "auto", 0, 0, 0),
 	NUM(cookie_persistent, CONF_BOOL, "on", 0, 1, 0),

@@ -38,6 +38,8 @@ struct config {
 	int	 absolute_timeout;	/* seconds */
 	int	 touch_interval;	/* seconds between idle-expiry slides */
 	int	 prune_interval;	/* seconds between purges of expired rows; 0: off */
+	int	 login_form_timeout;	/* seconds a sign-in form (pre-session cookie) lives */
+	int	 device_lifetime;	/* seconds a device cookie lives */
 	int	 max_body;		/* bytes */
 	int	 cookie_secure;		/* enum cookie_secure */
 	int	 cookie_persistent;	/* 1: Max-Age; 0: browser-session cookie */

@@ -16,7 +16,7 @@
 
 #define PRUNE_LOCK	"7465737365726170"	/* advisory lock key of pruning; any constant */
 
-#define DB_PARAMS_MAX	8	/* parameters db_send can pass */
+#define DB_PARAMS_MAX	16	/* parameters db_send can pass */
 
 struct db_stmt {
 	const char	*name;		/* prepared statement name */
@@ -47,10 +47,14 @@ struct db_stmt {
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
-/* A session is live when neither expiry has passed and its user is enabled. */
+/*
+ * A session is live when neither expiry has passed, its user is enabled
+ * and the user's authentication epoch is still the one its sign-in saw
+ * (migration 0005: a password change, disable or revoke moves it on).
+ */
 #define SESSION_LIVE \
 	"s.token_hash = $1 AND least(s.expires_at, s.absolute_expires_at) > now() " \
-	"AND u.id = s.user_id AND u.disabled_at IS NULL"
+	"AND u.id = s.user_id AND u.disabled_at IS NULL AND s.auth_epoch = u.auth_epoch"
 
 /*
  * Marks the session seen, applies data changes ($3..$6) and returns
@@ -94,6 +98,7 @@ struct db_stmt {
 	", " HEX_TEXT("l.remote_addr") ", " HEX_TEXT("l.user_agent") "), '&' " \
 	"ORDER BY " SESSION_LIST_ORDER "), '') FROM (SELECT * FROM " \
 	"tessera.sessions l WHERE l.user_id = s.user_id AND " \
+	"l.auth_epoch = u.auth_epoch AND " \
 	"least(l.expires_at, l.absolute_expires_at) > now() ORDER BY " \
 	SESSION_LIST_ORDER " LIMIT 50) l)"
 
@@ -115,31 +120,38 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 7, DB_SESSION__COLUMNS, 1u << 0, SESSION_TOUCH),
 	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 7, DB_SESSION__COLUMNS + 1, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST),
-	[SQL_SESSION_CREATE] = DB_STMT("session_create", 7, 1, 1u << 0 | 1u << 6,
+	/* Only while the user still has the hash verified ($8), the epoch seen ($9) and no disable. */
+	[SQL_SESSION_CREATE] = DB_STMT("session_create", 9, 1, 1u << 0 | 1u << 6,
 	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
-	    "absolute_expires_at, remote_addr, user_agent) VALUES ($1, $2, "
-	    "least(now() + make_interval(secs => $3::int), "
+	    "absolute_expires_at, remote_addr, user_agent, auth_epoch) SELECT $1, "
+	    "u.id, least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6) RETURNING id"),
+	    "now() + make_interval(secs => $4::int), $5, $6, u.auth_epoch "
+	    "FROM tessera.users u WHERE u.id = $2 AND u.password_hash = $8 "
+	    "AND u.auth_epoch = $9::bigint AND u.disabled_at IS NULL RETURNING id"),
 	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
 	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username"),
 	[SQL_USER_LOOKUP] = DB_STMT("user_lookup", 1, DB_USER__COLUMNS, 0,
-	    "SELECT id, password_hash, disabled_at IS NOT NULL "
+	    "SELECT id, password_hash, disabled_at IS NOT NULL, auth_epoch "
 	    "FROM tessera.users WHERE username = $1"),
-	[SQL_USER_REHASH] = DB_STMT("user_rehash", 2, 0, 0,
-	    "UPDATE tessera.users SET password_hash = $2 WHERE id = $1"),
+	/* Only over the hash that was verified ($3): never undoes a password change. */
+	[SQL_USER_REHASH] = DB_STMT("user_rehash", 3, 1, 0,
+	    "UPDATE tessera.users SET password_hash = $2 "
+	    "WHERE id = $1 AND password_hash = $3 RETURNING id"),
 	[SQL_USER_ADD] = DB_STMT("user_add", 2, 1, 0,
 	    "INSERT INTO tessera.users (username, password_hash) "
 	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id"),
 	[SQL_USER_PASSWD] = DB_STMT("user_passwd", 2, 1, 0,
 	    "WITH changed AS (UPDATE tessera.users SET password_hash = $2, "
-	    "password_changed_at = now() WHERE username = $1 RETURNING id), "
+	    "password_changed_at = now(), auth_epoch = auth_epoch + 1 "
+	    "WHERE username = $1 RETURNING id), "
 	    "ended AS (DELETE FROM tessera.sessions WHERE user_id IN "
 	    "(SELECT id FROM changed)) SELECT id FROM changed"),
-	[SQL_THROTTLE_ATTEMPT] = DB_STMT("throttle_attempt", 2, 1, 0,
-	    "SELECT tessera.login_attempt($1, $2)"),
+	[SQL_THROTTLE_ATTEMPT] = DB_STMT("throttle_attempt", 6, DB_THROTTLE__COLUMNS, 0,
+	    "SELECT retry, device, known FROM tessera.login_attempt($1, $2, $3, "
+	    "$4, $5::bigint, $6::bigint)"),
 	[SQL_THROTTLE_SUCCEEDED] = DB_STMT("throttle_succeeded", 2, 1, 0,
 	    "SELECT tessera.login_succeeded($1, $2)"),
 	[SQL_SESSION_END] = DB_STMT("session_end", 2, 0, 0,

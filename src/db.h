@@ -16,14 +16,14 @@ enum db_sql {
 	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
-	SQL_SESSION_CREATE,	/* new session, deleting the one it replaces */
+	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
-	SQL_USER_LOOKUP,	/* username -> id, hash, disabled */
-	SQL_USER_REHASH,	/* id, new hash */
+	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch */
+	SQL_USER_REHASH,	/* id, new hash, verified hash -> id if it was still that */
 	SQL_USER_ADD,		/* username, hash -> id */
 	SQL_USER_PASSWD,	/* username, hash -> id; ends the user's sessions */
-	SQL_THROTTLE_ATTEMPT,	/* user key, address key -> seconds to wait, 0: go (counted) */
-	SQL_THROTTLE_SUCCEEDED,	/* user key, address key: undo the attempt's count */
+	SQL_THROTTLE_ATTEMPT,	/* name, name key, address key, device key, user, epoch -> wait, device?, known? */
+	SQL_THROTTLE_SUCCEEDED,	/* key to forget, key to uncount: undo the attempt's count */
 	SQL_SESSION_TOUCH_LIST,	/* as SQL_SESSION_TOUCH, + the user's sessions */
 	SQL_SESSION_END,	/* id, user id -> gone (only that user's) */
 	SQL_SESSION_END_OTHERS,	/* id kept, user id -> the user's others gone */
@@ -62,7 +62,16 @@ enum db_user_col {
 	DB_USER_ID,
 	DB_USER_HASH,		/* the Argon2id hash */
 	DB_USER_DISABLED,	/* 't' or 'f' */
+	DB_USER_EPOCH,		/* auth_epoch, the digits of a bigint */
 	DB_USER__COLUMNS,
+};
+
+/* The columns of SQL_THROTTLE_ATTEMPT, in order. */
+enum db_throttle_col {
+	DB_THROTTLE_RETRY,	/* 0: go ahead (counted); else seconds to wait */
+	DB_THROTTLE_DEVICE,	/* 't' if a valid device cookie decided alone */
+	DB_THROTTLE_KNOWN,	/* 't' if an account has the name */
+	DB_THROTTLE__COLUMNS,
 };
 
 /* The column of a statement that returns one. */

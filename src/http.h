@@ -21,7 +21,8 @@ struct http_request {
 	const char	*user_agent;
 	const char	*origin;	/* NULL when absent */
 	const char	*referer;	/* NULL when absent */
-	const char	*host;
+	const char	*host;		/* HTTP_HOST: a host name, perhaps with a port */
+	int		 server_port;	/* SERVER_PORT, 0 when absent or not a number */
 	int		 https;
 	int		 head;		/* HEAD: answer as GET, send no body */
 	struct buf	 body;

@@ -44,6 +44,7 @@ static const struct {
 	{ "login_busy",			LOG_WARNING },
 	{ "login_failed",		LOG_WARNING },
 	{ "login_ok",			LOG_INFO },
+	{ "login_raced",		LOG_WARNING },
 	{ "login_throttled",		LOG_WARNING },
 	{ "logout",			LOG_INFO },
 	{ "migration_applied",		LOG_INFO },

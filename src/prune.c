@@ -26,7 +26,8 @@ prune_schedule(const struct config *cfg, int64_t now)
 
 /*
  * Called by the worker after each request. When this worker's randomised
- * time has come, deletes up to PRUNE_BATCH expired sessions through
+ * time has come, deletes up to PRUNE_BATCH expired sessions (and lapsed
+ * sign-in failure counts) through
  * tessera.purge_expired, unless another worker of any host holds the
  * pruning lock (the same statement tries it). A full batch means more are
  * left: a request PRUNE_AGAIN_MS later tries again, so that with 4 workers

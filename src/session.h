@@ -2,6 +2,7 @@
 #ifndef TESSERA_SESSION_H
 #define TESSERA_SESSION_H
 
+#include "proof.h"
 #include "token.h"
 
 #define SESS_MAX_DATA		16
@@ -21,6 +22,12 @@ struct sess_change {
 struct sess_kv {
 	char	*key;
 	char	*value;
+};
+
+/* A password just verified: what it proves, and the hash it matched (a session is made only while both hold). */
+struct sess_verified {
+	struct proof	 proof;
+	char		 password_hash[crypto_pwhash_STRBYTES];
 };
 
 struct sess {
@@ -43,7 +50,7 @@ struct sess {
 
 void		 sess_read_cookie(struct ctx *);
 int		 sess_load(struct ctx *) __attribute__((warn_unused_result));
-int		 sess_create(struct ctx *, long long user_id)
+int		 sess_create(struct ctx *, const struct sess_verified *)
 		    __attribute__((warn_unused_result));
 int		 sess_destroy(struct ctx *) __attribute__((warn_unused_result));
 void		 sess_free(struct sess *);
@@ -57,5 +64,8 @@ int		 sess_csrf_ok(const struct ctx *, const char *given)
 void		 sess_login_csrf(struct ctx *, char out[TOKEN_CSRF_SIZE]);
 int		 sess_login_csrf_ok(const struct ctx *, const char *given)
 		    __attribute__((warn_unused_result));
+int		 sess_device_read(const struct ctx *, struct proof *)
+		    __attribute__((warn_unused_result));
+void		 sess_device_send(struct ctx *, const struct proof *);
 
 #endif

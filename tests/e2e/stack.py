@@ -537,6 +537,18 @@ class Stack:
         mac = hmac.new(key, purpose.encode() + token, hashlib.sha512).digest()[:32]
         return base64.urlsafe_b64encode(token + mac).decode().rstrip("=")
 
+    def mac(self, purpose, data):
+        """HMAC-SHA-512/256 of purpose || data (bytes) under the first secret, as src/token.c makes
+        every MAC: keyed with BLAKE2b-256 of the secret."""
+        secret = next(line for line in self.secret_file.read_text().splitlines() if line)
+        key = hashlib.blake2b(secret.encode(), digest_size=32).digest()
+        return hmac.new(key, purpose.encode() + data, hashlib.sha512).digest()[:32]
+
+    def name_hash(self, name):
+        """The keyed hash the pool stores and logs for a name no account has (src/token.c
+        token_name_hash): hex of 16 bytes of the MAC of 'n' || name."""
+        return self.mac("n", name.encode() if isinstance(name, str) else name)[:16].hex()
+
     def session_row_exists(self, cookie_value):
         """Returns True when tessera.sessions has a row for the token inside a session cookie value."""
         return self.scalar("SELECT count(*) FROM tessera.sessions "
