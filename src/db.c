@@ -33,6 +33,9 @@ struct db_stmt {
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* Whether the row was last touched more than the touch interval ($2) ago. */
+#define SESSION_STALE	"s.last_seen_at < now() - make_interval(secs => $2::int)"
+
 /* A session is live when neither expiry has passed and its user is enabled. */
 #define SESSION_LIVE \
 	"s.token_hash = $1 AND least(s.expires_at, s.absolute_expires_at) > now() " \
@@ -59,6 +62,19 @@ struct db_stmt {
 	"'{}') FROM tessera.users u WHERE " SESSION_LIVE \
 	" RETURNING " SESSION_COLUMNS
 
+/*
+ * What /auth passes on, after a session's other columns: the user's groups
+ * (sorted bytewise, comma-separated), display name, email ('' when unset),
+ * the session's assurance level and the seconds since its user last proved
+ * who they are. Read on every request: no cache outlives one.
+ */
+#define SESSION_IDENTITY \
+	"(SELECT coalesce(string_agg(g.name, ',' ORDER BY g.name COLLATE \"C\"), '') " \
+	"FROM tessera.group_members m JOIN tessera.groups g ON g.id = m.group_id " \
+	"WHERE m.user_id = u.id), coalesce(u.display_name, ''), " \
+	"coalesce(u.email, ''), s.assurance_level, " \
+	"greatest(0, extract(epoch FROM now() - s.authenticated_at))::bigint"
+
 /* A time as ISO 8601 in UTC, like 2026-01-31T23:59:59Z. */
 #define ISO_UTC(col) \
 	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -83,6 +99,13 @@ struct db_stmt {
 	"least(l.expires_at, l.absolute_expires_at) > now() ORDER BY " \
 	SESSION_LIST_ORDER " LIMIT 50) l)"
 
+/*
+ * The proof a new session carries: signed in now, with a password only
+ * (assurance level 1). A second factor will raise the level.
+ */
+#define SESSION_PROOF_COLUMNS	"authenticated_at, assurance_level"
+#define SESSION_PROOF_PASSWORD	"now(), 1"
+
 /* Live sessions for operators (tessera.live_sessions), $1: one user or NULL for all. */
 #define ADMIN_SESSIONS_WHERE \
 	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
@@ -91,9 +114,13 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
 	    "SELECT set_config('statement_timeout', $1, false)" },
 	[SQL_SESSION_READ] = { "session_read", 2, 1u << 0,
-	    "SELECT " SESSION_COLUMNS ", "
-	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
-	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
+	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE
+	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
+	[SQL_SESSION_READ_AUTH] = { "session_read_auth", 2, 1u << 0,
+	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE ", " SESSION_IDENTITY
+	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
+	[SQL_SESSION_TOUCH_AUTH] = { "session_touch_auth", 7, 1u << 0,
+	    SESSION_TOUCH ", false, " SESSION_IDENTITY },
 	[SQL_SESSION_TOUCH] = { "session_touch", 7, 1u << 0, SESSION_TOUCH },
 	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 7, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST },
@@ -156,6 +183,25 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
 	    "SELECT tessera.enable_user($1)" },
 	[SQL_PING] = { "ping", 0, 0, "SELECT 1" },
+	[SQL_ADMIN_GROUP_ADD] = { "admin_group_add", 1, 0,
+	    "SELECT tessera.add_group($1)" },
+	[SQL_ADMIN_GROUP_REMOVE] = { "admin_group_remove", 1, 0,
+	    "SELECT tessera.remove_group($1)" },
+	[SQL_ADMIN_GROUPS] = { "admin_groups", 0, 0,
+	    "SELECT l.name, " ISO_UTC("l.created_at") ", l.members "
+	    "FROM tessera.group_list l ORDER BY l.name COLLATE \"C\"" },
+	[SQL_ADMIN_GROUP_EXISTS] = { "admin_group_exists", 1, 0,
+	    "SELECT EXISTS (SELECT 1 FROM tessera.group_list l WHERE l.name = $1)" },
+	[SQL_ADMIN_USER_GROUP_ADD] = { "admin_user_group_add", 2, 0,
+	    "SELECT tessera.add_user_group($1, $2)" },
+	[SQL_ADMIN_USER_GROUP_REMOVE] = { "admin_user_group_remove", 2, 0,
+	    "SELECT tessera.remove_user_group($1, $2)" },
+	[SQL_ADMIN_USER_PROFILE] = { "admin_user_profile", 1, 0,
+	    "SELECT p.username, coalesce(p.display_name, ''), "
+	    "coalesce(p.email, ''), p.groups FROM tessera.user_profiles p "
+	    "WHERE p.username = $1" },
+	[SQL_ADMIN_USER_SET] = { "admin_user_set", 3, 0,
+	    "SELECT tessera.set_user_profile($1, $2, $3)" },
 };
 
 struct db {

@@ -30,6 +30,16 @@ enum db_sql {
 	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_ENABLE,	/* username -> found? */
 	SQL_PING,		/* -> 1: the database answers */
+	SQL_SESSION_READ_AUTH,	/* as SQL_SESSION_READ, + the identity /auth passes on */
+	SQL_SESSION_TOUCH_AUTH,	/* as SQL_SESSION_TOUCH, + the identity /auth passes on */
+	SQL_ADMIN_GROUP_ADD,	/* group name -> created? */
+	SQL_ADMIN_GROUP_REMOVE,	/* group name -> removed? */
+	SQL_ADMIN_GROUPS,	/* -> every group with its members */
+	SQL_ADMIN_GROUP_EXISTS,	/* group name -> exists? */
+	SQL_ADMIN_USER_GROUP_ADD, /* username, group -> 0 done, 1 no user, 2 no group */
+	SQL_ADMIN_USER_GROUP_REMOVE, /* username, group -> as SQL_ADMIN_USER_GROUP_ADD */
+	SQL_ADMIN_USER_PROFILE,	/* username -> name, email, groups */
+	SQL_ADMIN_USER_SET,	/* username, email or NULL, name or NULL -> found? */
 	SQL__MAX
 };
 

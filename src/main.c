@@ -1,4 +1,4 @@
-/* tessera's command line: serve, migrate, user, sessions. */
+/* tessera's command line: serve, migrate, user, group, sessions. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,11 +67,18 @@ usage(void)
 	fprintf(stderr, "usage: tessera [-c FILE] COMMAND\n"
 	    "  serve [--listen ADDR]   run the FastCGI worker pool\n"
 	    "  migrate                 apply database migrations\n"
-	    "  user add NAME           create a user (password on stdin)\n"
+	    "  user add NAME [--group GROUP]...\n"
+	    "                          create a user (password on stdin), in groups\n"
 	    "  user passwd NAME        change a user's password, ending their sessions\n"
 	    "  user list               every user: created, disabled, live sessions\n"
 	    "  user disable NAME       refuse the user's sign-ins, end their sessions\n"
 	    "  user enable NAME        let a disabled user sign in again\n"
+	    "  user groups NAME [--add GROUP]... [--remove GROUP]...\n"
+	    "                          change and show a user's groups\n"
+	    "  user set NAME [--email ADDRESS] [--name TEXT]\n"
+	    "                          set (\"\": clear) a user's email and display name\n"
+	    "  group add|remove NAME   create a group, or remove it and its memberships\n"
+	    "  group list              every group and its members\n"
 	    "  sessions list [--user NAME] [--json]\n"
 	    "                          live sessions (all of them, or one user's)\n"
 	    "  sessions revoke ID      end one session (its id from sessions list)\n"
@@ -81,7 +88,8 @@ usage(void)
 	    "                          delete expired sessions, N (1000) at a time,\n"
 	    "                          MS (20) milliseconds apart\n"
 	    "exit status: 0 done, 1 failed (database, system), 2 usage,\n"
-	    "  3 no user has that name, 4 no session has that id\n");
+	    "  3 no user has that name, 4 no session has that id,\n"
+	    "  5 no group has that name\n");
 }
 
 int
@@ -125,6 +133,8 @@ main(int argc, char **argv)
 		rc = cmd_user(&cfg, argc, argv);
 	else if (strcmp(cmd, "sessions") == 0)
 		rc = cmd_sessions(&cfg, argc, argv);
+	else if (strcmp(cmd, "group") == 0)
+		rc = cmd_group(&cfg, argc, argv);
 	else {
 		usage();
 		rc = 2;
