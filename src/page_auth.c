@@ -1,4 +1,4 @@
-/* The gateway for nginx auth_request: the session's identity for an allowed request, else why not. */
+/* The gateway: nginx auth_request (GET /auth) and Apache's FastCGI AUTHORIZER role, one judgement. */
 #include "page.h"
 
 #include <string.h>
@@ -7,38 +7,57 @@
 #include "rule.h"
 #include "scoreboard.h"
 
-/* Adds the identity headers of an allowed request: user, groups, name and email when set, assurance. */
+#define AUTH_NEXT_MAX	(3 * HTTP_PATH_MAX + 16)	/* "/?next=" and a URI, percent-encoded */
+
+/* One identity header: its name for nginx (X-Tessera-*) and for Apache (Variable-*). */
+struct auth_header {
+	const char	*nginx;
+	const char	*apache;
+};
+
+static const struct auth_header auth_user = { "X-Tessera-User", "Variable-REMOTE_USER" };
+static const struct auth_header auth_groups = { "X-Tessera-Groups", "Variable-TESSERA_GROUPS" };
+static const struct auth_header auth_name = { "X-Tessera-Name", "Variable-TESSERA_NAME" };
+static const struct auth_header auth_email = { "X-Tessera-Email", "Variable-TESSERA_EMAIL" };
+static const struct auth_header auth_level = { "X-Tessera-Assurance", "Variable-TESSERA_ASSURANCE" };
+
+/*
+ * Adds the identity of an allowed request: user, groups, name and email
+ * when set, assurance level; under the Apache names when apache is set.
+ */
 static void
-page_auth_identity(struct ctx *c)
+page_auth_identity(struct ctx *c, int apache)
 {
 	const struct sess_identity *id = &c->sess.identity;
 	char		 level[8];
 
-	http_header_encoded(c->resp, "X-Tessera-User", c->sess.username);
+#define AUTH_NAME(h)	(apache ? (h).apache : (h).nginx)
+	http_header_encoded(c->resp, AUTH_NAME(auth_user), c->sess.username);
 	if (id->groups[0] != '\0')
-		http_header(c->resp, "X-Tessera-Groups", id->groups);
+		http_header(c->resp, AUTH_NAME(auth_groups), id->groups);
 	if (id->display_name[0] != '\0')
-		http_header_encoded(c->resp, "X-Tessera-Name", id->display_name);
+		http_header_encoded(c->resp, AUTH_NAME(auth_name), id->display_name);
 	if (id->email[0] != '\0')
-		http_header_encoded(c->resp, "X-Tessera-Email", id->email);
+		http_header_encoded(c->resp, AUTH_NAME(auth_email), id->email);
 	snprintf(level, sizeof(level), "%d", id->assurance);
-	http_header(c->resp, "X-Tessera-Assurance", level);
+	http_header(c->resp, AUTH_NAME(auth_level), level);
+#undef AUTH_NAME
 }
 
 /*
- * GET /auth. Reads the session and the user's groups and profile without
- * writing unless the row was last touched more than touch_interval ago,
- * so most hits are one indexed read; then judges the location's rule
- * (TESSERA_REQUIRE). 204 allowed, 401 no session, 403 with X-Tessera-Denied
- * (group, factor or fresh); a rule that does not parse is a 500, logged.
+ * Parses the location's rule (TESSERA_REQUIRE), loads the session with
+ * its identity (one statement, a write only past touch_interval) and
+ * judges it. Returns 1 with *verdict set, 0 when there is no live
+ * session, or -1 after answering (500 for a bad rule, logged; a database
+ * failure).
  */
-void
-page_auth(struct ctx *c)
+static int
+page_auth_judge(struct ctx *c, enum rule_verdict *verdict)
 {
 	struct rule		 rule;
 	struct rule_subject	 who;
-	enum rule_verdict	 verdict;
 	char			 err[160];
+	int			 live;
 
 	c->resp->no_store = 1;
 	if (rule_parse(c->req->require, strlen(c->req->require), &rule, err,
@@ -46,31 +65,66 @@ page_auth(struct ctx *c)
 		log_event("rule_invalid", "rule", c->req->require, "error", err,
 		    NULL);
 		page_error(c, 500, "This location's access rule is invalid.");
-		return;
+		return -1;
 	}
 	c->sess.want_identity = 1;
-	switch (sess_load(c)) {
-	case 1:
-		break;
-	case 0:
-		c->resp->status = 401;
-		score_count(SC_AUTH_DENIED);
-		return;
-	default:
+	if ((live = sess_load(c)) == -1) {
 		page_db_error(c);
-		return;
+		return -1;
+	}
+	if (live == 0) {
+		score_count(SC_AUTH_DENIED);
+		return 0;
 	}
 	who.groups = c->sess.identity.groups;
 	who.assurance = c->sess.identity.assurance;
 	who.proof_age = c->sess.identity.proof_age;
-	if ((verdict = rule_eval(&rule, &who)) == RULE_ALLOW) {
+	*verdict = rule_eval(&rule, &who);
+	score_count(*verdict == RULE_ALLOW ? SC_AUTH_ALLOWED : SC_AUTH_FORBIDDEN);
+	return 1;
+}
+
+/* Answers 403 with the page that says which requirement verdict failed. */
+static void
+page_auth_refuse(struct ctx *c, enum rule_verdict verdict)
+{
+	if (verdict == RULE_NEED_FACTOR)
+		page_error(c, 403, "This page requires a second factor, and you "
+		    "signed in with a password only. This site does not offer "
+		    "a second factor yet.");
+	else if (verdict == RULE_NEED_FRESH)
+		page_error(c, 403, "This page requires a recent sign-in. Sign "
+		    "out, sign in again, and come back.");
+	else
+		page_error(c, 403, "You are signed in, but your account is not "
+		    "allowed to see this page.");
+}
+
+/*
+ * GET /auth (nginx auth_request): 204 with the X-Tessera-* identity when
+ * the rule allows, 401 without a session, 403 with X-Tessera-Denied
+ * (group, factor or fresh) and no body: nginx shows /auth/denied instead.
+ */
+void
+page_auth(struct ctx *c)
+{
+	enum rule_verdict verdict = RULE_DENY;
+
+	switch (page_auth_judge(c, &verdict)) {
+	case 0:
+		c->resp->status = 401;
+		return;
+	case 1:
+		break;
+	default:
+		return;
+	}
+	if (verdict == RULE_ALLOW) {
 		c->resp->status = 204;
-		score_count(SC_AUTH_ALLOWED);
-		page_auth_identity(c);
+		page_auth_identity(c, 0);
 		return;
 	}
 	c->resp->status = 403;
-	score_count(SC_AUTH_FORBIDDEN);
 	http_header(c->resp, "X-Tessera-Denied", rule_verdict_name(verdict));
 }
 
@@ -83,18 +137,63 @@ page_auth_denied(struct ctx *c)
 {
 	struct form	 query;
 	const char	*why = NULL;
+	enum rule_verdict verdict = RULE_DENY;
 
 	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
 		why = form_get(&query, "why");
-	if (why != NULL && strcmp(why, "factor") == 0)
-		page_error(c, 403, "This page requires a second factor, and you "
-		    "signed in with a password only. This site does not offer "
-		    "a second factor yet.");
-	else if (why != NULL && strcmp(why, "fresh") == 0)
-		page_error(c, 403, "This page requires a recent sign-in. Sign "
-		    "out, sign in again, and come back.");
-	else
-		page_error(c, 403, "You are signed in, but your account is not "
-		    "allowed to see this page.");
+	if (why != NULL && strcmp(why, rule_verdict_name(RULE_NEED_FACTOR)) == 0)
+		verdict = RULE_NEED_FACTOR;
+	else if (why != NULL && strcmp(why, rule_verdict_name(RULE_NEED_FRESH)) == 0)
+		verdict = RULE_NEED_FRESH;
+	page_auth_refuse(c, verdict);
 	form_free(&query);
+}
+
+/* Sends the visitor to the sign-in page with next = the URI they asked for, percent-encoded. */
+static void
+page_auth_signin(struct ctx *c, const char *uri)
+{
+	static const char unreserved[] = "-_.~";
+	char		 loc[AUTH_NEXT_MAX];
+	size_t		 n;
+
+	n = (size_t)snprintf(loc, sizeof(loc), "/?next=");
+	for (; *uri != '\0' && n + 4 < sizeof(loc); uri++) {
+		unsigned char ch = (unsigned char)*uri;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr(unreserved, ch) != NULL)
+			loc[n++] = (char)ch;
+		else
+			n += (size_t)snprintf(loc + n, sizeof(loc) - n, "%%%02X", ch);
+	}
+	loc[n] = '\0';
+	http_redirect(c->resp, *uri == '\0' ? loc : "/");
+}
+
+/*
+ * A FastCGI AUTHORIZER request (Apache mod_authnz_fcgi) for the URI in
+ * uri, judged like /auth: 200 with Variable-REMOTE_USER and the other
+ * identity variables, 303 to the sign-in page without a session, 403
+ * with the rendered page when the rule refuses.
+ */
+void
+page_authorizer(struct ctx *c, const char *uri)
+{
+	enum rule_verdict verdict = RULE_DENY;
+
+	switch (page_auth_judge(c, &verdict)) {
+	case 0:
+		page_auth_signin(c, uri);
+		return;
+	case 1:
+		break;
+	default:
+		return;
+	}
+	if (verdict != RULE_ALLOW) {
+		page_auth_refuse(c, verdict);
+		return;
+	}
+	c->resp->status = 200;
+	page_auth_identity(c, 1);
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "log.h"
@@ -73,7 +74,7 @@ worker_signals(void)
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
-/* Routes one request to its handler, or to the error page that fits. */
+/* Routes one request to its handler (an AUTHORIZER one to the gateway), or to the error page that fits. */
 static void
 worker_dispatch(struct ctx *c, FCGX_Request *fr)
 {
@@ -83,6 +84,12 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 
 	if ((status = http_request_init(c->req, fr->envp)) != 0) {
 		page_error(c, status, "The request could not be understood.");
+		return;
+	}
+	if (fr->role == FCGI_AUTHORIZER) {	/* Apache asks about its request */
+		sess_read_cookie(c);
+		page_authorizer(c, FCGX_GetParam("REQUEST_URI", fr->envp) ?
+		    FCGX_GetParam("REQUEST_URI", fr->envp) : c->req->path);
 		return;
 	}
 	status = route_find(c->req->path, c->req->method, &handler, allow,
