@@ -123,3 +123,101 @@ GRANT EXECUTE ON FUNCTION tessera.add_group(text), tessera.remove_group(text),
     tessera.add_user_group(text, text), tessera.remove_user_group(text, text),
     tessera.set_user_profile(text, text, text) TO tessera_operator;
 GRANT SELECT ON tessera.group_list, tessera.user_profiles TO tessera_operator;
+
+-- Bearer tokens for scripts at /auth: only a BLAKE2b-256 hash of each is stored, like session
+-- tokens. A token stands for its user (groups and profile as they are at each request) but never
+-- for a proof: rules with factor=2 or fresh= refuse it.
+CREATE TABLE tessera.api_tokens (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,  -- public, for operators
+    token_hash   bytea NOT NULL UNIQUE CHECK (length(token_hash) = 32),
+    user_id      bigint NOT NULL REFERENCES tessera.users (id) ON DELETE CASCADE,
+    label        text NOT NULL CHECK (octet_length(label) BETWEEN 1 AND 64
+                                      AND label !~ '[[:cntrl:]]'),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    expires_at   timestamptz,                   -- NULL: until revoked
+    last_used_at timestamptz                    -- moved at most once per touch interval
+);
+CREATE INDEX api_tokens_user_id_idx ON tessera.api_tokens (user_id);
+
+-- /auth with "Authorization: Bearer": in one statement, refuses an address that sent too many
+-- unknown tokens (10 free an hour, then waits of 2^(n-10) s up to 15 min since the last one,
+-- counted in login_failures under 'bearer:ADDRESS', apart from sign-in's buckets), else looks the
+-- token up (live, unexpired, user enabled), counts a failure when it is unknown, and moves
+-- last_used_at when it lags by more than touch_secs. Returns one row: result 'ok', 'unknown' or
+-- 'throttled', then for 'ok' the user's name, groups (sorted, comma-separated), display name
+-- and email ('' when unset).
+CREATE FUNCTION tessera.bearer_auth(hash bytea, addr_key text, touch_secs integer,
+    OUT result text, OUT username text, OUT groups text, OUT display_name text, OUT email text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    tok_id bigint;
+    stale boolean;
+BEGIN
+    IF EXISTS (SELECT 1 FROM tessera.login_failures f
+               WHERE f.key = addr_key AND f.failures >= 10
+                 AND f.last_failure > now() - interval '1 hour'
+                 AND f.last_failure + make_interval(secs => least(power(2, least(f.failures, 20) - 10), 900))
+                     > now()) THEN
+        result := 'throttled';
+        RETURN;
+    END IF;
+    SELECT t.id, t.last_used_at IS NULL OR t.last_used_at < now() - make_interval(secs => touch_secs),
+           u.username, coalesce(u.display_name, ''), coalesce(u.email, ''),
+           (SELECT coalesce(string_agg(g.name, ',' ORDER BY g.name COLLATE "C"), '')
+            FROM tessera.group_members m JOIN tessera.groups g ON g.id = m.group_id
+            WHERE m.user_id = u.id)
+    INTO tok_id, stale, username, display_name, email, groups
+    FROM tessera.api_tokens t JOIN tessera.users u ON u.id = t.user_id
+    WHERE t.token_hash = hash AND (t.expires_at IS NULL OR t.expires_at > now())
+      AND u.disabled_at IS NULL;
+    IF tok_id IS NULL THEN
+        INSERT INTO tessera.login_failures AS f (key, failures, last_failure)
+        VALUES (addr_key, 1, now())
+        ON CONFLICT (key) DO UPDATE
+        SET failures = CASE WHEN f.last_failure < now() - interval '1 hour' THEN 1
+                            ELSE f.failures + 1 END,
+            last_failure = now();
+        result := 'unknown';
+        RETURN;
+    END IF;
+    IF stale THEN
+        UPDATE tessera.api_tokens SET last_used_at = now() WHERE id = tok_id;
+    END IF;
+    result := 'ok';
+END
+$$;
+
+GRANT SELECT, UPDATE (last_used_at) ON tessera.api_tokens TO tessera_app;
+
+-- Operators: every token with its user and use, never its hash.
+CREATE VIEW tessera.api_token_list AS
+SELECT t.id, u.username, t.label, t.created_at, t.expires_at, t.last_used_at
+FROM tessera.api_tokens t JOIN tessera.users u ON u.id = t.user_id;
+
+-- Stores a new token's hash for a user (`tessera token add` makes the token and prints it once).
+-- Returns its id, or NULL when no user has that name.
+CREATE FUNCTION tessera.add_token(username text, label text, token_hash bytea,
+    expires_secs integer DEFAULT NULL) RETURNS bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO tessera.api_tokens (token_hash, user_id, label, expires_at)
+    SELECT add_token.token_hash, u.id, add_token.label,
+           now() + make_interval(secs => add_token.expires_secs)
+    FROM tessera.users u WHERE u.username = add_token.username
+    RETURNING id
+$$;
+
+-- Revokes (deletes) a token by id: refused from the next request on. Returns true if it existed.
+CREATE FUNCTION tessera.revoke_token(id bigint) RETURNS boolean
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH gone AS (DELETE FROM tessera.api_tokens t WHERE t.id = revoke_token.id RETURNING 1)
+    SELECT count(*) > 0 FROM gone
+$$;
+
+REVOKE ALL ON FUNCTION tessera.add_token(text, text, bytea, integer), tessera.revoke_token(bigint),
+    tessera.bearer_auth(bytea, text, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tessera.add_token(text, text, bytea, integer), tessera.revoke_token(bigint)
+    TO tessera_operator;
+GRANT EXECUTE ON FUNCTION tessera.bearer_auth(bytea, text, integer) TO tessera_app;
+GRANT SELECT ON tessera.api_token_list TO tessera_operator;

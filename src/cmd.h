@@ -13,6 +13,7 @@ enum cmd_exit {
 	CMD_NO_USER = 3,	/* no user has that name */
 	CMD_NO_SESSION = 4,	/* no session has that id */
 	CMD_NO_GROUP = 5,	/* no group has that name */
+	CMD_NO_TOKEN = 6,	/* no token has that id */
 };
 
 int	cmd_serve(struct config *, const char *config_path, int argc,
@@ -21,6 +22,7 @@ int	cmd_migrate(struct config *, int argc, char **argv);
 int	cmd_user(struct config *, int argc, char **argv);
 int	cmd_sessions(struct config *, int argc, char **argv);
 int	cmd_group(struct config *, int argc, char **argv);
+int	cmd_token(struct config *, int argc, char **argv);
 int	cmd_user_profile(struct config *, int argc, char **argv);
 int	cmd_user_group(struct db *, const char *user, const char *group,
 	    int add) __attribute__((warn_unused_result));

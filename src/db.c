@@ -202,6 +202,19 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "WHERE p.username = $1" },
 	[SQL_ADMIN_USER_SET] = { "admin_user_set", 3, 0,
 	    "SELECT tessera.set_user_profile($1, $2, $3)" },
+	[SQL_BEARER_AUTH] = { "bearer_auth", 3, 1u << 0,
+	    "SELECT b.result, coalesce(b.username, ''), coalesce(b.groups, ''), "
+	    "coalesce(b.display_name, ''), coalesce(b.email, '') "
+	    "FROM tessera.bearer_auth($1, $2, $3::int) b" },
+	[SQL_ADMIN_TOKEN_ADD] = { "admin_token_add", 4, 0,
+	    "SELECT tessera.add_token($1, $2, decode($3, 'hex'), $4::int)" },
+	[SQL_ADMIN_TOKENS] = { "admin_tokens", 1, 0,
+	    "SELECT l.id, l.username, l.label, " ISO_UTC("l.created_at") ", "
+	    "coalesce(" ISO_UTC("l.expires_at") ", ''), coalesce("
+	    ISO_UTC("l.last_used_at") ", '') FROM tessera.api_token_list l "
+	    "WHERE $1::text IS NULL OR l.username = $1 ORDER BY l.username, l.id" },
+	[SQL_ADMIN_TOKEN_REVOKE] = { "admin_token_revoke", 1, 0,
+	    "SELECT tessera.revoke_token($1::bigint)" },
 };
 
 struct db {

@@ -40,6 +40,10 @@ enum db_sql {
 	SQL_ADMIN_USER_GROUP_REMOVE, /* username, group -> as SQL_ADMIN_USER_GROUP_ADD */
 	SQL_ADMIN_USER_PROFILE,	/* username -> name, email, groups */
 	SQL_ADMIN_USER_SET,	/* username, email or NULL, name or NULL -> found? */
+	SQL_BEARER_AUTH,	/* token hash, address key, touch interval -> result, identity */
+	SQL_ADMIN_TOKEN_ADD,	/* username, label, hex hash, seconds or NULL -> id, NULL: no user */
+	SQL_ADMIN_TOKENS,	/* username or NULL -> tokens */
+	SQL_ADMIN_TOKEN_REVOKE,	/* token id -> revoked? */
 	SQL__MAX
 };
 

@@ -40,6 +40,7 @@ http_request_init(struct http_request *req, FCGX_ParamArray envp)
 	req->referer = http_param(envp, "HTTP_REFERER", NULL);
 	req->host = http_param(envp, "HTTP_HOST", "");
 	req->require = http_param(envp, "TESSERA_REQUIRE", "");
+	req->authorization = http_param(envp, "HTTP_AUTHORIZATION", NULL);
 	https = http_param(envp, "HTTPS", "");
 	req->https = strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0;
 	req->head = strcmp(req->method, "HEAD") == 0;

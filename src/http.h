@@ -23,6 +23,7 @@ struct http_request {
 	const char	*referer;	/* NULL when absent */
 	const char	*host;
 	const char	*require;	/* TESSERA_REQUIRE from the server's config, or "" */
+	const char	*authorization;	/* the Authorization header, or NULL */
 	int		 https;
 	int		 head;		/* HEAD: answer as GET, send no body */
 	struct buf	 body;

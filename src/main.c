@@ -1,4 +1,4 @@
-/* tessera's command line: serve, migrate, user, group, sessions. */
+/* tessera's command line: serve, migrate, user, group, token, sessions. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,6 +79,10 @@ usage(void)
 	    "                          set (\"\": clear) a user's email and display name\n"
 	    "  group add|remove NAME   create a group, or remove it and its memberships\n"
 	    "  group list              every group and its members\n"
+	    "  token add NAME --label LABEL [--expires DURATION]\n"
+	    "                          a bearer token for NAME, printed once\n"
+	    "  token list [--user NAME] tokens: id, user, label, created, expiry, last use\n"
+	    "  token revoke ID         refuse a token from its next use on\n"
 	    "  sessions list [--user NAME] [--json]\n"
 	    "                          live sessions (all of them, or one user's)\n"
 	    "  sessions revoke ID      end one session (its id from sessions list)\n"
@@ -89,7 +93,7 @@ usage(void)
 	    "                          MS (20) milliseconds apart\n"
 	    "exit status: 0 done, 1 failed (database, system), 2 usage,\n"
 	    "  3 no user has that name, 4 no session has that id,\n"
-	    "  5 no group has that name\n");
+	    "  5 no group has that name, 6 no token has that id\n");
 }
 
 int
@@ -135,6 +139,8 @@ main(int argc, char **argv)
 		rc = cmd_sessions(&cfg, argc, argv);
 	else if (strcmp(cmd, "group") == 0)
 		rc = cmd_group(&cfg, argc, argv);
+	else if (strcmp(cmd, "token") == 0)
+		rc = cmd_token(&cfg, argc, argv);
 	else {
 		usage();
 		rc = 2;

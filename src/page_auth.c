@@ -1,13 +1,17 @@
 /* The gateway: nginx auth_request (GET /auth) and Apache's FastCGI AUTHORIZER role, one judgement. */
 #include "page.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "bearer.h"
 #include "log.h"
 #include "rule.h"
 #include "scoreboard.h"
 
 #define AUTH_NEXT_MAX	(3 * HTTP_PATH_MAX + 16)	/* "/?next=" and a URI, percent-encoded */
+#define AUTH_KEY_MAX	300			/* "bearer:" and a client address */
 
 /* One identity header: its name for nginx (X-Tessera-*) and for Apache (Variable-*). */
 struct auth_header {
@@ -45,8 +49,54 @@ page_auth_identity(struct ctx *c, int apache)
 }
 
 /*
+ * Authenticates the request's bearer token in one statement (which also
+ * throttles addresses that send unknown tokens and notes the token's last
+ * use, at most once per touch_interval). Returns 1 with the user's
+ * identity in the session (a token is no proof: assurance 1 and no proof
+ * time, so factor=2 and fresh= refuse it), 0 for a malformed, unknown,
+ * expired or throttled token (logged, never the token), or -1 on a
+ * database failure.
+ */
+static int
+page_auth_bearer(struct ctx *c)
+{
+	struct sess_identity *id = &c->sess.identity;
+	unsigned char	 hash[TOKEN_BYTES];
+	char		 key[AUTH_KEY_MAX], touch[16];
+	const char	*values[3] = { (const char *)hash, key, touch }, *why;
+	int		 lengths[3] = { TOKEN_BYTES, 0, 0 };
+	PGresult	*res;
+
+	if (!bearer_parse(c->req->authorization, hash)) {
+		log_event("bearer_rejected", "reason", "malformed", "addr",
+		    c->req->remote_addr, NULL);
+		return 0;
+	}
+	snprintf(key, sizeof(key), "bearer:%s", c->req->remote_addr);
+	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
+	if ((res = db_query(c->app->db, SQL_BEARER_AUTH, values, lengths)) == NULL)
+		return -1;
+	if (strcmp((why = PQgetvalue(res, 0, 0)), "ok") != 0) {
+		log_event("bearer_rejected", "reason", why, "addr",
+		    c->req->remote_addr, NULL);
+		PQclear(res);
+		return 0;
+	}
+	snprintf(c->sess.username, sizeof(c->sess.username), "%s",
+	    PQgetvalue(res, 0, 1));
+	id->groups = strdup(PQgetvalue(res, 0, 2));
+	id->display_name = strdup(PQgetvalue(res, 0, 3));
+	id->email = strdup(PQgetvalue(res, 0, 4));
+	id->assurance = 1;
+	id->proof_age = -1;
+	PQclear(res);
+	return id->groups && id->display_name && id->email ? 1 : -1;
+}
+
+/*
  * Parses the location's rule (TESSERA_REQUIRE), loads the session with
- * its identity (one statement, a write only past touch_interval) and
+ * its identity (one statement, a write only past touch_interval), or
+ * the bearer token's when an Authorization: Bearer header came, and
  * judges it. Returns 1 with *verdict set, 0 when there is no live
  * session, or -1 after answering (500 for a bad rule, logged; a database
  * failure).
@@ -68,7 +118,12 @@ page_auth_judge(struct ctx *c, enum rule_verdict *verdict)
 		return -1;
 	}
 	c->sess.want_identity = 1;
-	if ((live = sess_load(c)) == -1) {
+	if (c->req->authorization != NULL &&
+	    bearer_is_scheme(c->req->authorization))
+		live = page_auth_bearer(c);
+	else
+		live = sess_load(c);
+	if (live == -1) {
 		page_db_error(c);
 		return -1;
 	}

@@ -1,4 +1,4 @@
-/* TESSERA_REQUIRE: the one parser of a location's rule, and its evaluation against a session. */
+/* TESSERA_REQUIRE: the one parser of a location's rule (and of durations), and its evaluation. */
 #include "rule.h"
 
 #include <stdarg.h>
@@ -113,23 +113,35 @@ rule_parse_group(struct span v, struct rule *r, char *err, size_t errsz)
 	return 0;
 }
 
-/* Parses fresh=N followed by s, m, h or d into seconds. Returns 0 or -1 with err. */
-static int
-rule_parse_fresh(struct span v, struct rule *r, char *err, size_t errsz)
+/*
+ * Reads len bytes of text as a duration: digits then s, m, h or d, from
+ * 1 s to max. Returns 0 with *secs, or -1.
+ */
+int
+rule_duration(const char *text, size_t len, long max, long *secs)
 {
 	long	 n = 0, unit;
 	size_t	 i;
 
-	for (i = 0; i + 1 < v.len && v.p[i] >= '0' && v.p[i] <= '9'; i++)
-		if ((n = n * 10 + (v.p[i] - '0')) > RULE_FRESH_MAX)
+	for (i = 0; i + 1 < len && text[i] >= '0' && text[i] <= '9'; i++)
+		if ((n = n * 10 + (text[i] - '0')) > max)
 			break;
-	unit = i + 1 != v.len || i == 0 ? 0 : v.p[i] == 's' ? 1 :
-	    v.p[i] == 'm' ? 60 : v.p[i] == 'h' ? 3600 : v.p[i] == 'd' ? 86400 : 0;
-	if (unit == 0 || n == 0 || n > RULE_FRESH_MAX / unit)
+	unit = i + 1 != len || i == 0 ? 0 : text[i] == 's' ? 1 :
+	    text[i] == 'm' ? 60 : text[i] == 'h' ? 3600 : text[i] == 'd' ? 86400 : 0;
+	if (unit == 0 || n == 0 || n > max / unit)
+		return -1;
+	*secs = n * unit;
+	return 0;
+}
+
+/* Parses fresh=N followed by s, m, h or d into seconds. Returns 0 or -1 with err. */
+static int
+rule_parse_fresh(struct span v, struct rule *r, char *err, size_t errsz)
+{
+	if (rule_duration(v.p, v.len, RULE_FRESH_MAX, &r->fresh) == -1)
 		return rule_fail(err, errsz, "fresh=%.*s: a duration from 1s to "
 		    "30d, like 10m (units s, m, h, d)", (int)(v.len > 32 ? 32 :
 		    v.len), v.p);
-	r->fresh = n * unit;
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* TESSERA_REQUIRE: what a protected location asks of a session (groups, factors, freshness). */
+/* TESSERA_REQUIRE: what a protected location asks of a session (groups, factors, freshness); durations. */
 #ifndef TESSERA_RULE_H
 #define TESSERA_RULE_H
 
@@ -37,6 +37,8 @@ int		 rule_parse(const char *text, size_t len, struct rule *,
 		    char *err, size_t errsz) __attribute__((warn_unused_result));
 enum rule_verdict rule_eval(const struct rule *, const struct rule_subject *);
 int		 rule_group_name_ok(const char *name, size_t len);
+int		 rule_duration(const char *text, size_t len, long max, long *secs)
+		    __attribute__((warn_unused_result));
 const char	*rule_verdict_name(enum rule_verdict);
 
 #endif

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from stack import (BIN, DEPLOY, WRAPPER, ApacheFront, free_port, render, start_pool_process,
+from stack import (BIN, DEPLOY, SECRETS, WRAPPER, ApacheFront, free_port, render, start_pool_process,
                    stop_process_group, tail)
 
 DOC_BODY = "a protected document\n"
@@ -157,3 +157,18 @@ def test_a_forged_cookie_is_not_a_session(apache):
     b = apache.browser()
     b.cookies[b.cookie_name] = "x" * 40 + "." + secrets.token_urlsafe(40)
     assert b.get("/docs/x.txt").status == 303
+
+
+def test_a_bearer_token_passes_and_a_revoked_one_is_refused(stack, apache):
+    u = stack.create_user()
+    assert stack.tessera("user", "groups", u.name, "--add", "admins").returncode == 0
+    r = stack.tessera("token", "add", u.name, "--label", "apache")
+    assert r.returncode == 0, r.describe()
+    token, tid = r.stdout.strip(), r.stderr.split()[1]
+    SECRETS.remember(token)
+    auth = {"Authorization": "Bearer " + token}
+    r = apache.browser().get("/app/y", headers=auth)
+    assert r.status == 200 and echoed(r)["remote-user"] == u.name, r.describe() + apache.logs()
+    assert apache.browser().get("/docs/x.txt", headers=auth).status == 200
+    assert stack.tessera("token", "revoke", tid).returncode == 0
+    assert apache.browser().get("/app/y", headers=auth).status == 303

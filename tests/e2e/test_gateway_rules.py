@@ -6,7 +6,7 @@ import secrets
 
 import pytest
 
-from stack import DEPLOY, sql_literal
+from stack import DEPLOY, SECRETS, sql_literal
 from test_gateway import gateway_front
 
 # The application: answers with the identity headers it was sent, one per line.
@@ -265,3 +265,121 @@ def test_an_operator_manages_groups_and_profiles_by_sql(stack):
     assert stack.psql(f"SELECT tessera.remove_group('{g}')", conninfo) == [("t",)]
     r = stack.psql_run("INSERT INTO tessera.groups (name) VALUES ('direct')", conninfo)
     assert r.returncode != 0 and "permission denied" in r.stderr, r.describe()
+
+
+def add_token(stack, username, *extra):
+    """Runs `token add` for username; returns (token, id)."""
+    r = stack.tessera("token", "add", username, "--label", "ci", *extra)
+    assert r.returncode == 0, r.describe()
+    token = r.stdout.strip()
+    assert token.startswith("tsr_") and len(token) == 47, r.describe()
+    SECRETS.remember(token)
+    return token, r.stderr.split()[1]
+
+
+def bearer(token):
+    """The Authorization header carrying token."""
+    return {"Authorization": "Bearer " + token}
+
+
+def test_a_bearer_token_authenticates_at_auth_only(stack, front, admins):
+    u = stack.create_user()
+    assert stack.tessera("user", "groups", u.name, "--add", admins).returncode == 0
+    token, _ = add_token(stack, u.name)
+    r = front.browser().get("/any/x", headers=bearer(token))
+    assert r.status == 200, r.describe() + front.logs()
+    e = echoed(r)
+    assert e["user"] == u.name and e["groups"] == "admins", e
+    assert front.browser().get("/admins/x", headers=bearer(token)).status == 200
+    r = stack.browser().get("/dashboard", headers=bearer(token))
+    assert r.status == 303, "a bearer token must open nothing but /auth:\n" + r.describe()
+    assert token not in open(stack.log_file).read()
+
+
+def test_a_bearer_token_never_satisfies_factor_or_fresh(stack, front, user):
+    token, _ = add_token(stack, user.name)
+    for path, why in (("/mfa/x", "second factor"), ("/fresh/x", "recent sign-in")):
+        r = front.browser().get(path, headers=bearer(token))
+        assert r.status == 403 and why in r.body, r.describe()
+
+
+def test_a_revoked_token_is_refused_at_the_next_request(stack, front, user):
+    token, tid = add_token(stack, user.name)
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 200
+    r = stack.tessera("token", "revoke", tid)
+    assert r.returncode == 0, r.describe()
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 303
+    r = stack.tessera("token", "revoke", tid)
+    assert r.returncode == 6 and "no token" in r.stderr, r.describe()
+
+
+def test_expired_and_disabled_users_tokens_are_refused(stack, front):
+    u = stack.create_user()
+    token, tid = add_token(stack, u.name, "--expires", "1d")
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 200
+    stack.psql(f"UPDATE tessera.api_tokens SET expires_at = now() - interval '1 second' WHERE id = {tid}")
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 303
+    token, _ = add_token(stack, u.name)
+    assert stack.tessera("user", "disable", u.name).returncode == 0
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 303
+
+
+@pytest.mark.parametrize("value", ["Bearer ", "Bearer tsr_", "Bearer  tsr_" + "A" * 43,
+                                   "Bearer tsr_" + "A" * 42, "Bearer tsr_" + "A" * 44,
+                                   "Bearer tsr_" + "A" * 42 + "=", "Bearer tsr_" + "+" * 43,
+                                   "Bearer xyz_" + "A" * 43])
+def test_malformed_bearer_values_are_refused(front, value):
+    assert front.browser().get("/any/x", headers={"Authorization": value}).status == 303
+
+
+def test_unknown_tokens_are_throttled_per_address_apart_from_sign_in(stack, front, user):
+    token, _ = add_token(stack, user.name)
+    b = front.browser()
+    try:
+        for _ in range(10):
+            fake = "tsr_" + secrets.token_urlsafe(32)[:43]
+            assert b.get("/any/x", headers=bearer(fake)).status == 303
+        assert b.get("/any/x", headers=bearer(token)).status == 303, "11th try must wait"
+        assert stack.log_events("bearer_rejected")[-1]["reason"] == "throttled"
+        assert b.login(user.name, user.password).status == 303, "sign-in has its own buckets"
+    finally:
+        stack.psql("DELETE FROM tessera.login_failures WHERE key LIKE 'bearer:%'")
+    assert b.get("/any/x", headers=bearer(token)).status == 200
+
+
+def test_a_token_notes_its_last_use_once_per_touch_interval(stack, front, user):
+    token, tid = add_token(stack, user.name)
+    assert stack.scalar(f"SELECT last_used_at IS NULL FROM tessera.api_tokens WHERE id = {tid}") == "t"
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 200
+    row = f"SELECT xmin, last_used_at IS NOT NULL FROM tessera.api_tokens WHERE id = {tid}"
+    before = stack.psql(row)
+    assert before[0][1] == "t"
+    for _ in range(10):
+        assert front.browser().get("/any/x", headers=bearer(token)).status == 200
+    assert stack.psql(row) == before, "a token's row was rewritten within touch_interval"
+    listed = stack.tessera("token", "list", "--user", user.name).stdout
+    assert tid in listed and "ci" in listed and token not in listed, listed
+
+
+def test_an_operator_lists_and_revokes_tokens_by_sql(stack, front, user):
+    conninfo, _ = stack.operator()
+    token, tid = add_token(stack, user.name)
+    cols = stack.psql("SELECT string_agg(column_name, ',') FROM information_schema.columns "
+                      "WHERE table_schema = 'tessera' AND table_name = 'api_token_list'", conninfo)
+    assert "hash" not in cols[0][0], cols
+    assert stack.psql(f"SELECT username FROM tessera.api_token_list WHERE id = {tid}", conninfo) == [
+        (user.name,)]
+    assert stack.psql(f"SELECT tessera.revoke_token({tid})", conninfo) == [("t",)]
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 303
+    r = stack.psql_run("SELECT token_hash FROM tessera.api_tokens", conninfo)
+    assert r.returncode != 0 and "permission denied" in r.stderr, r.describe()
+
+
+def test_token_add_refuses_bad_input(stack, user):
+    for args, code in ((["--label", ""], 2), (["--label", "x\ny"], 2), ([], 2),
+                       (["--label", "a", "--expires", "0d"], 2), (["--label", "a", "--expires", "90"], 2),
+                       (["--label", "a", "--expires", "3651d"], 2)):
+        r = stack.tessera("token", "add", user.name, *args)
+        assert r.returncode == code and r.stdout == "", r.describe()
+    r = stack.tessera("token", "add", "nosuch" + user.name, "--label", "a")
+    assert r.returncode == 3 and r.stdout == "", r.describe()
