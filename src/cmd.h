@@ -23,6 +23,7 @@ int	cmd_user(struct config *, int argc, char **argv);
 int	cmd_sessions(struct config *, int argc, char **argv);
 int	cmd_group(struct config *, int argc, char **argv);
 int	cmd_token(struct config *, int argc, char **argv);
+int	cmd_rule(struct config *, int argc, char **argv);
 int	cmd_user_profile(struct config *, int argc, char **argv);
 int	cmd_user_group(struct db *, const char *user, const char *group,
 	    int add) __attribute__((warn_unused_result));

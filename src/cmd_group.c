@@ -1,4 +1,4 @@
-/* `tessera group add|remove|list`, `user groups NAME`, `user set NAME`: groups and profiles. */
+/* `tessera group add|remove|list`, `user groups NAME`, `user set NAME`, `rule check`: groups, profiles, rules. */
 #include "cmd.h"
 
 #include <stdio.h>
@@ -239,4 +239,33 @@ cmd_user_profile(struct config *cfg, int argc, char **argv)
 	if (argc >= 3 && strcmp(argv[1], "set") == 0)
 		return user_set(cfg, argc, argv);
 	return -1;
+}
+
+/*
+ * `tessera rule check RULE...`: parses each TESSERA_REQUIRE value as
+ * /auth would, printing "ok: RULE" or a one-line reason. Returns CMD_OK
+ * if all parse, else CMD_USAGE.
+ */
+int
+cmd_rule(struct config *cfg, int argc, char **argv)
+{
+	struct rule	 r;
+	char		 err[160];
+	int		 i, rc = CMD_OK;
+
+	(void)cfg;
+	if (argc < 3 || strcmp(argv[1], "check") != 0) {
+		cmd_fail("usage: tessera [-c FILE] rule check RULE...");
+		return CMD_USAGE;
+	}
+	for (i = 2; i < argc; i++) {
+		if (rule_parse(argv[i], strlen(argv[i]), &r, err,
+		    sizeof(err)) == 0)
+			printf("ok: %s\n", argv[i]);
+		else {
+			cmd_fail("rule \"%s\": %s", argv[i], err);
+			rc = CMD_USAGE;
+		}
+	}
+	return rc;
 }

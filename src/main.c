@@ -1,4 +1,4 @@
-/* tessera's command line: serve, migrate, user, group, token, sessions. */
+/* tessera's command line: serve, migrate, user, group, token, rule, sessions. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -83,6 +83,7 @@ usage(void)
 	    "                          a bearer token for NAME, printed once\n"
 	    "  token list [--user NAME] tokens: id, user, label, created, expiry, last use\n"
 	    "  token revoke ID         refuse a token from its next use on\n"
+	    "  rule check RULE...      check TESSERA_REQUIRE values as /auth reads them\n"
 	    "  sessions list [--user NAME] [--json]\n"
 	    "                          live sessions (all of them, or one user's)\n"
 	    "  sessions revoke ID      end one session (its id from sessions list)\n"
@@ -141,6 +142,8 @@ main(int argc, char **argv)
 		rc = cmd_group(&cfg, argc, argv);
 	else if (strcmp(cmd, "token") == 0)
 		rc = cmd_token(&cfg, argc, argv);
+	else if (strcmp(cmd, "rule") == 0)
+		rc = cmd_rule(&cfg, argc, argv);
 	else {
 		usage();
 		rc = 2;

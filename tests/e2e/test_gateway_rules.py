@@ -2,7 +2,9 @@
 tessera-identity.conf, tessera-gateway.conf): three protected locations (any signed-in user, group
 admins, a second factor) in front of an upstream that echoes the headers it received."""
 
+import re
 import secrets
+import subprocess
 
 import pytest
 
@@ -383,3 +385,23 @@ def test_token_add_refuses_bad_input(stack, user):
         assert r.returncode == code and r.stdout == "", r.describe()
     r = stack.tessera("token", "add", "nosuch" + user.name, "--label", "a")
     assert r.returncode == 3 and r.stdout == "", r.describe()
+
+
+def test_rule_check_reads_rules_as_auth_does(stack):
+    r = stack.tessera("rule", "check", "group=admins,ops; factor=2; fresh=10m", "")
+    assert r.returncode == 0 and r.stdout.count("ok: ") == 2, r.describe()
+    r = stack.tessera("rule", "check", "group=admins", "fresh=10")
+    assert r.returncode == 2 and "ok: group=admins" in r.stdout, r.describe()
+    assert r.stderr == 'tessera: rule "fresh=10": fresh=10: a duration from 1s to 30d, like 10m ' \
+                       "(units s, m, h, d)\n", r.describe()
+
+
+def test_the_readme_pipeline_checks_the_example_configuration(stack):
+    readme = (DEPLOY.parent / "README.md").read_text()
+    extract = re.search(r"^    nginx -T \| (sed .*) \| xargs .* tessera rule check$", readme, re.M)
+    assert extract, "README no longer shows the rule-check pipeline"
+    text = (DEPLOY / "nginx" / "tessera-private.conf").read_text()
+    rules = subprocess.run(["sh", "-c", extract.group(1)], input=text, capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    assert rules == ["group=admins,ops; factor=2; fresh=10m"], rules
+    assert stack.tessera("rule", "check", *rules).returncode == 0
