@@ -405,3 +405,17 @@ def test_the_readme_pipeline_checks_the_example_configuration(stack):
                            text=True, check=True).stdout.splitlines()
     assert rules == ["group=admins,ops; factor=2; fresh=10m"], rules
     assert stack.tessera("rule", "check", *rules).returncode == 0
+
+
+def test_a_stale_session_is_touched_and_still_carries_its_identity(stack, front, admins):
+    u = stack.create_user()
+    assert stack.tessera("user", "groups", u.name, "--add", admins).returncode == 0
+    b = signed_in(front, u)
+    where = ("FROM tessera.users u WHERE u.id = s.user_id AND "
+             f"u.username = {sql_literal(u.name)}")
+    stack.psql("UPDATE tessera.sessions s SET last_seen_at = now() - interval '2 minutes' " + where)
+    r = b.get("/admins/x")
+    assert r.status == 200 and echoed(r)["groups"] == "admins", r.describe()
+    assert stack.scalar("SELECT now() - s.last_seen_at < interval '1 minute' FROM tessera.sessions s, "
+                        "tessera.users u WHERE u.id = s.user_id AND "
+                        f"u.username = {sql_literal(u.name)}") == "t"
