@@ -419,3 +419,12 @@ def test_a_stale_session_is_touched_and_still_carries_its_identity(stack, front,
     assert stack.scalar("SELECT now() - s.last_seen_at < interval '1 minute' FROM tessera.sessions s, "
                         "tessera.users u WHERE u.id = s.user_id AND "
                         f"u.username = {sql_literal(u.name)}") == "t"
+
+
+def test_refusals_are_counted_as_forbidden(stack, front, user):
+    key = ("tessera_auth_requests_total", (("result", "forbidden"),))
+    b = signed_in(front, user)
+    before = stack.metrics().get(key, 0)
+    assert b.get("/mfa/x").status == 403
+    assert b.get("/admins/x").status == 403
+    assert stack.metrics()[key] - before == 2
