@@ -47,6 +47,9 @@ struct db_stmt {
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
 	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* Whether the row was last touched more than the touch interval ($2) ago. */
+#define SESSION_STALE	"s.last_seen_at < now() - make_interval(secs => $2::int)"
+
 /*
  * A session is live when neither expiry has passed, its user is enabled
  * and the user's authentication epoch is still the one its sign-in saw
@@ -77,6 +80,19 @@ struct db_stmt {
 	"'{}') FROM tessera.users u WHERE " SESSION_LIVE \
 	" RETURNING " SESSION_COLUMNS
 
+/*
+ * What /auth passes on, after a session's other columns: the user's groups
+ * (sorted bytewise, comma-separated), display name, email ('' when unset),
+ * the session's assurance level and the seconds since its user last proved
+ * who they are. Read on every request: no cache outlives one.
+ */
+#define SESSION_IDENTITY \
+	"(SELECT coalesce(string_agg(g.name, ',' ORDER BY g.name COLLATE \"C\"), '') " \
+	"FROM tessera.group_members m JOIN tessera.groups g ON g.id = m.group_id " \
+	"WHERE m.user_id = u.id), coalesce(u.display_name, ''), " \
+	"coalesce(u.email, ''), s.assurance_level, " \
+	"greatest(0, extract(epoch FROM now() - s.authenticated_at))::bigint"
+
 /* A time as ISO 8601 in UTC, like 2026-01-31T23:59:59Z. */
 #define ISO_UTC(col) \
 	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -102,6 +118,13 @@ struct db_stmt {
 	"least(l.expires_at, l.absolute_expires_at) > now() ORDER BY " \
 	SESSION_LIST_ORDER " LIMIT 50) l)"
 
+/*
+ * The proof a new session carries: signed in now, with a password only
+ * (assurance level 1). A second factor will raise the level.
+ */
+#define SESSION_PROOF_COLUMNS	"authenticated_at, assurance_level"
+#define SESSION_PROOF_PASSWORD	"now(), 1"
+
 /* Live sessions for operators (tessera.live_sessions), $1: one user or NULL for all. */
 #define ADMIN_SESSIONS_WHERE \
 	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
@@ -114,9 +137,13 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SET_TIMEOUT] = DB_STMT("set_timeout", 1, 1, 0,
 	    "SELECT set_config('statement_timeout', $1, false)"),
 	[SQL_SESSION_READ] = DB_STMT("session_read", 2, DB_SESSION__COLUMNS + 1, 1u << 0,
-	    "SELECT " SESSION_COLUMNS ", "
-	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
-	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE
+	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	[SQL_SESSION_READ_AUTH] = DB_STMT("session_read_auth", 2, DB_SESSION_IDENTITY + 5, 1u << 0,
+	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE ", " SESSION_IDENTITY
+	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 7, DB_SESSION_IDENTITY + 5, 1u << 0,
+	    SESSION_TOUCH ", false, " SESSION_IDENTITY),
 	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 7, DB_SESSION__COLUMNS, 1u << 0, SESSION_TOUCH),
 	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 7, DB_SESSION__COLUMNS + 1, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST),
@@ -124,10 +151,12 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SESSION_CREATE] = DB_STMT("session_create", 9, 1, 1u << 0 | 1u << 6,
 	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
-	    "absolute_expires_at, remote_addr, user_agent, auth_epoch) SELECT $1, "
+	    "absolute_expires_at, remote_addr, user_agent, auth_epoch, "
+	    SESSION_PROOF_COLUMNS ") SELECT $1, "
 	    "u.id, least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6, u.auth_epoch "
+	    "now() + make_interval(secs => $4::int), $5, $6, u.auth_epoch, "
+	    SESSION_PROOF_PASSWORD " "
 	    "FROM tessera.users u WHERE u.id = $2 AND u.password_hash = $8 "
 	    "AND u.auth_epoch = $9::bigint AND u.disabled_at IS NULL RETURNING id"),
 	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1, 1u << 0,
@@ -188,6 +217,38 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_ADMIN_ENABLE] = DB_STMT("admin_enable", 1, 1, 0,
 	    "SELECT tessera.enable_user($1)"),
 	[SQL_PING] = DB_STMT("ping", 0, 1, 0, "SELECT 1"),
+	[SQL_ADMIN_GROUP_ADD] = DB_STMT("admin_group_add", 1, 1, 0,
+	    "SELECT tessera.add_group($1)"),
+	[SQL_ADMIN_GROUP_REMOVE] = DB_STMT("admin_group_remove", 1, 1, 0,
+	    "SELECT tessera.remove_group($1)"),
+	[SQL_ADMIN_GROUPS] = DB_STMT("admin_groups", 0, 3, 0,
+	    "SELECT l.name, " ISO_UTC("l.created_at") ", l.members "
+	    "FROM tessera.group_list l ORDER BY l.name COLLATE \"C\""),
+	[SQL_ADMIN_GROUP_EXISTS] = DB_STMT("admin_group_exists", 1, 1, 0,
+	    "SELECT EXISTS (SELECT 1 FROM tessera.group_list l WHERE l.name = $1)"),
+	[SQL_ADMIN_USER_GROUP_ADD] = DB_STMT("admin_user_group_add", 2, 1, 0,
+	    "SELECT tessera.add_user_group($1, $2)"),
+	[SQL_ADMIN_USER_GROUP_REMOVE] = DB_STMT("admin_user_group_remove", 2, 1, 0,
+	    "SELECT tessera.remove_user_group($1, $2)"),
+	[SQL_ADMIN_USER_PROFILE] = DB_STMT("admin_user_profile", 1, 4, 0,
+	    "SELECT p.username, coalesce(p.display_name, ''), "
+	    "coalesce(p.email, ''), p.groups FROM tessera.user_profiles p "
+	    "WHERE p.username = $1"),
+	[SQL_ADMIN_USER_SET] = DB_STMT("admin_user_set", 3, 1, 0,
+	    "SELECT tessera.set_user_profile($1, $2, $3)"),
+	[SQL_BEARER_AUTH] = DB_STMT("bearer_auth", 3, 5, 1u << 0,
+	    "SELECT b.result, coalesce(b.username, ''), coalesce(b.groups, ''), "
+	    "coalesce(b.display_name, ''), coalesce(b.email, '') "
+	    "FROM tessera.bearer_auth($1, $2, $3::int) b"),
+	[SQL_ADMIN_TOKEN_ADD] = DB_STMT("admin_token_add", 4, 1, 0,
+	    "SELECT tessera.add_token($1, $2, decode($3, 'hex'), $4::int)"),
+	[SQL_ADMIN_TOKENS] = DB_STMT("admin_tokens", 1, 6, 0,
+	    "SELECT l.id, l.username, l.label, " ISO_UTC("l.created_at") ", "
+	    "coalesce(" ISO_UTC("l.expires_at") ", ''), coalesce("
+	    ISO_UTC("l.last_used_at") ", '') FROM tessera.api_token_list l "
+	    "WHERE $1::text IS NULL OR l.username = $1 ORDER BY l.username, l.id"),
+	[SQL_ADMIN_TOKEN_REVOKE] = DB_STMT("admin_token_revoke", 1, 1, 0,
+	    "SELECT tessera.revoke_token($1::bigint)"),
 };
 
 struct db {

@@ -38,6 +38,20 @@ enum db_sql {
 	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_ENABLE,	/* username -> found? */
 	SQL_PING,		/* -> 1: the database answers */
+	SQL_SESSION_READ_AUTH,	/* as SQL_SESSION_READ, + the identity /auth passes on */
+	SQL_SESSION_TOUCH_AUTH,	/* as SQL_SESSION_TOUCH, + the identity /auth passes on */
+	SQL_ADMIN_GROUP_ADD,	/* group name -> created? */
+	SQL_ADMIN_GROUP_REMOVE,	/* group name -> removed? */
+	SQL_ADMIN_GROUPS,	/* -> every group with its members */
+	SQL_ADMIN_GROUP_EXISTS,	/* group name -> exists? */
+	SQL_ADMIN_USER_GROUP_ADD, /* username, group -> 0 done, 1 no user, 2 no group */
+	SQL_ADMIN_USER_GROUP_REMOVE, /* username, group -> as SQL_ADMIN_USER_GROUP_ADD */
+	SQL_ADMIN_USER_PROFILE,	/* username -> name, email, groups */
+	SQL_ADMIN_USER_SET,	/* username, email or NULL, name or NULL -> found? */
+	SQL_BEARER_AUTH,	/* token hash, address key, touch interval -> result, identity */
+	SQL_ADMIN_TOKEN_ADD,	/* username, label, hex hash, seconds or NULL -> id, NULL: no user */
+	SQL_ADMIN_TOKENS,	/* username or NULL -> tokens */
+	SQL_ADMIN_TOKEN_REVOKE,	/* token id -> revoked? */
 	SQL__MAX
 };
 
@@ -55,6 +69,8 @@ enum db_session_col {
 	DB_SESSION__COLUMNS,
 	DB_SESSION_STALE = DB_SESSION__COLUMNS,	/* SQL_SESSION_READ: 't' if a touch is due */
 	DB_SESSION_LIST = DB_SESSION__COLUMNS,	/* SQL_SESSION_TOUCH_LIST: db_list_next decodes it */
+	/* SQL_SESSION_READ_AUTH, SQL_SESSION_TOUCH_AUTH: after the stale flag (or a placeholder), the identity */
+	DB_SESSION_IDENTITY = DB_SESSION__COLUMNS + 1,
 };
 
 /* The columns of SQL_USER_LOOKUP, in order. */

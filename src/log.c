@@ -33,6 +33,7 @@ static const struct {
 } log_levels[] = {
 	{ "ALERT_workers_crashing",	LOG_ALERT },
 	{ "backoff_ended",		LOG_INFO },
+	{ "bearer_rejected",		LOG_WARNING },
 	{ "cookie_rejected",		LOG_WARNING },
 	{ "csrf_rejected",		LOG_WARNING },
 	{ "db_available",		LOG_INFO },
@@ -60,6 +61,7 @@ static const struct {
 	{ "request_refused",		LOG_WARNING },
 	{ "request_timeout",		LOG_ERROR },
 	{ "response_failed",		LOG_WARNING },
+	{ "rule_invalid",		LOG_ERROR },
 	{ "schema_unchecked",		LOG_WARNING },
 	{ "serve_start",		LOG_INFO },
 	{ "session_ended",		LOG_INFO },

@@ -15,6 +15,8 @@ void	page_logout(struct ctx *);
 void	page_static(struct ctx *);
 void	page_favicon(struct ctx *);
 void	page_auth(struct ctx *);
+void	page_auth_denied(struct ctx *);
+void	page_authorizer(struct ctx *, const char *uri);
 void	page_ping(struct ctx *);
 void	page_status(struct ctx *);
 void	page_metrics(struct ctx *);

@@ -23,6 +23,7 @@ static const struct route routes[] = {
 	{ "/static/style.css",	"GET",	page_static },
 	{ "/favicon.ico",	"GET",	page_favicon },
 	{ "/auth",		"GET",	page_auth },
+	{ "/auth/denied",	"GET",	page_auth_denied },
 	{ "/ping",		"GET",	page_ping },
 	{ "/status",		"GET",	page_status },
 	{ "/metrics",		"GET",	page_metrics },

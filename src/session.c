@@ -98,6 +98,9 @@ sess_free(struct sess *s)
 		free(s->data[i].value);
 	}
 	free(s->list);
+	free(s->identity.groups);
+	free(s->identity.display_name);
+	free(s->identity.email);
 	sodium_memzero(s, sizeof(*s));
 }
 
@@ -130,6 +133,23 @@ sess_from_row(struct sess *s, PGresult *res)
 	    PQgetvalue(res, 0, DB_SESSION_CREATED));
 	snprintf(s->created_iso, sizeof(s->created_iso), "%s",
 	    PQgetvalue(res, 0, DB_SESSION_CREATED_ISO));
+}
+
+/*
+ * Copies the identity columns, which start at col of the row, into the
+ * session. Returns 1, or -1 when out of memory.
+ */
+static int
+sess_identity_from_row(struct sess *s, PGresult *res, int col)
+{
+	struct sess_identity *id = &s->identity;
+
+	id->groups = strdup(PQgetvalue(res, 0, col));
+	id->display_name = strdup(PQgetvalue(res, 0, col + 1));
+	id->email = strdup(PQgetvalue(res, 0, col + 2));
+	id->assurance = (int)strtol(PQgetvalue(res, 0, col + 3), NULL, 10);
+	id->proof_age = strtoll(PQgetvalue(res, 0, col + 4), NULL, 10);
+	return id->groups && id->display_name && id->email ? 1 : -1;
 }
 
 /* Appends one element to a PostgreSQL array literal, quoted and escaped. */
@@ -189,13 +209,16 @@ sess_touch(struct ctx *c)
 	if (arr[0].failed || arr[1].failed || arr[2].failed || arr[3].failed)
 		goto out;
 	if ((res = db_query(c->app->db, s->want_list ? SQL_SESSION_TOUCH_LIST :
-	    SQL_SESSION_TOUCH, values, lengths)) == NULL)
+	    s->want_identity ? SQL_SESSION_TOUCH_AUTH : SQL_SESSION_TOUCH,
+	    values, lengths)) == NULL)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
 		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0,
 		    DB_SESSION_LIST))) == NULL)
 			rc = -1;
+		if (s->want_identity && !s->want_list)
+			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
 		if (c->app->cfg->cookie_persistent)
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
@@ -221,7 +244,7 @@ sess_load(struct ctx *c)
 	const char	*values[2];
 	int		 lengths[2] = { TOKEN_BYTES, 0 };
 	PGresult	*res;
-	int		 stale;
+	int		 stale, rc = 1;
 
 	if (!s->has_token)
 		return 0;
@@ -230,17 +253,21 @@ sess_load(struct ctx *c)
 	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = touch;
-	if ((res = db_query(c->app->db, SQL_SESSION_READ, values, lengths)) == NULL)
+	if ((res = db_query(c->app->db, s->want_identity ? SQL_SESSION_READ_AUTH :
+	    SQL_SESSION_READ, values, lengths)) == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		return 0;
 	}
 	stale = PQgetvalue(res, 0, DB_SESSION_STALE)[0] == 't';
-	if (!stale)
+	if (!stale) {
 		sess_from_row(s, res);
+		if (s->want_identity)
+			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
+	}
 	PQclear(res);
-	return stale ? sess_touch(c) : 1;
+	return stale ? sess_touch(c) : rc;
 }
 
 /* Queues one change; returns 0, or -1 if too many are queued or the key is too long. */

@@ -30,6 +30,15 @@ struct sess_verified {
 	char		 password_hash[crypto_pwhash_STRBYTES];
 };
 
+/* Who the user is and how they proved it, for the gateway (db.c SESSION_IDENTITY). */
+struct sess_identity {
+	char		*groups;	/* comma-separated, sorted; "" for none */
+	char		*display_name;	/* "" when unset */
+	char		*email;		/* "" when unset */
+	int		 assurance;	/* factors of the proof: 1 password, 2 second factor */
+	long long	 proof_age;	/* seconds since the user last proved who they are */
+};
+
 struct sess {
 	int			 has_token;	/* a validly signed cookie came in */
 	int			 live;		/* its row is live (after sess_load) */
@@ -46,6 +55,8 @@ struct sess {
 	int			 nchange;
 	int			 want_list;	/* sess_load fetches list too (a touch) */
 	char			*list;		/* the user's live sessions (db.c SESSION_LIST) */
+	int			 want_identity;	/* sess_load fetches identity too */
+	struct sess_identity	 identity;
 };
 
 void		 sess_read_cookie(struct ctx *);

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
 #include "fcgi_check.h"
@@ -83,7 +84,7 @@ worker_signals(void)
 	return rc == 0 ? 0 : -1;
 }
 
-/* Routes one request to its handler, or to the error page that fits. */
+/* Routes one request to its handler (an AUTHORIZER one to the gateway), or to the error page that fits. */
 static void
 worker_dispatch(struct ctx *c, FCGX_Request *fr)
 {
@@ -93,6 +94,12 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 
 	if ((status = http_request_init(c->req, fr->envp)) != 0) {
 		page_error(c, status, "The request could not be understood.");
+		return;
+	}
+	if (fr->role == FCGI_AUTHORIZER) {	/* Apache asks about its request */
+		sess_read_cookie(c);
+		page_authorizer(c, FCGX_GetParam("REQUEST_URI", fr->envp) ?
+		    FCGX_GetParam("REQUEST_URI", fr->envp) : c->req->path);
 		return;
 	}
 	status = route_find(c->req->path, c->req->method, &handler, allow,

@@ -51,13 +51,13 @@ make_pool_log() {
     chmod 0640 "$VAR/log/tessera.log"
 }
 
-# Adds the gateway to the rendered nginx: tessera-gateway.conf with its script from the repository
+# Adds the gateway to the rendered nginx: tessera-gateway.conf with its snippets from the repository
 # (the njs module, Debian libnginx-mod-http-js), so /auth is internal as in production.
 add_gateway() {
     local out="$VAR/nginx"
     mkdir -p "$out/main.d" "$out/server.d"
     printf 'load_module /usr/lib/nginx/modules/ngx_http_js_module.so;\n' >"$out/main.d/js.conf"
-    sed "s|/etc/nginx/snippets/tessera-gateway.js|$TESSERA_REPO/deploy/nginx/tessera-gateway.js|" \
+    sed "s|/etc/nginx/snippets/|$TESSERA_REPO/deploy/nginx/|g" \
         "$TESSERA_REPO/deploy/nginx/tessera-gateway.conf" >"$out/server.d/tessera-gateway.conf"
 }
 

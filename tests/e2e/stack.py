@@ -1237,8 +1237,8 @@ APACHE_MODULES = ("mpm_event", "authz_core", "headers", "proxy", "proxy_fcgi", "
 
 def start_pool_process(argv, sock, out_path, diagnose=lambda: "", cwd=REPO, **popen_kw):
     """Starts a pool (argv: serve, or a launcher that ends up exec'ing it) in its own process group,
-    in directory cwd, output appended to out_path, and waits until unix socket sock accepts a
-    connection.
+    in directory cwd, output appended to out_path, and waits until sock (a unix socket path, or a
+    (host, port) TCP address) accepts a connection.
 
     Returns the Popen; on failure kills the process group and raises StackError.
     """
@@ -1250,6 +1250,9 @@ def start_pool_process(argv, sock, out_path, diagnose=lambda: "", cwd=REPO, **po
     def accepting():
         if proc.poll() is not None:
             return "exited"
+        if isinstance(sock, tuple):
+            socket.create_connection(sock, timeout=1).close()
+            return "accepting"
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(1)
             s.connect(str(sock))

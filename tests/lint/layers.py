@@ -16,8 +16,8 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # Lowest first. Each layer may use only itself and the layers before it.
 LAYERS = [
     ("base", "parsing, encoding, crypto, logging, configuration, the database connection, templates",
-     {"buf", "clock", "config", "db", "fcgi_check", "form", "http", "listenq", "log", "migrate", "netaddr",
-      "netlist", "passwd", "proof", "scoreboard", "text", "token", "useragent", "view"}),
+     {"bearer", "buf", "clock", "config", "db", "fcgi_check", "form", "http", "listenq", "log", "migrate", "netaddr",
+      "netlist", "passwd", "proof", "rule", "scoreboard", "text", "token", "useragent", "view"}),
     ("domain", "sessions, sign-in throttling and pruning over the database",
      {"session", "throttle", "prune"}),
     ("app", "the request context, pages and routes", {"app", "page", "routes"}),
