@@ -1,7 +1,10 @@
 # tessera: build, run the local stack, test, install.
 # Flags come from pkg-config; every C file is C17 with warnings as errors.
 
+# The one version string: `tessera --version`, GET /status and the installed man pages show it.
+VERSION    = 0.9.0
 PREFIX    ?= /usr/local
+SYSCONFDIR ?= /etc
 DESTDIR   ?=
 CC        ?= cc
 CXX       ?= c++
@@ -26,8 +29,15 @@ endif
 # The program: bin/tessera, or with SANITIZE=1 build/san/tessera, so that bin/ always holds the
 # plain build (make run and make install use it). The e2e tests take it from TESSERA_BIN.
 TESSERA   = $(if $(SANFLAGS),$(BUILD)/tessera,bin/tessera)
-ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
-ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
+# The compiled-in defaults follow the install layout, so an installed binary needs a config that
+# names only `database`; make run and the tests name their own paths.
+PATH_DEFS    = -DTESSERA_VERSION=\"$(VERSION)\" -DTESSERA_CONFDIR=\"$(SYSCONFDIR)/tessera\" \
+               -DTESSERA_DATADIR=\"$(PREFIX)/share/tessera\"
+# -MMD -MP: each object also writes the list of headers it includes (OBJ.d, read below), so a
+# header change rebuilds exactly the objects that include it.
+DEPFLAGS     = -MMD -MP
+ALL_CFLAGS   = -std=c17 -D_GNU_SOURCE $(WARN) $(DEPFLAGS) $(PATH_DEFS) $(PKG_CFLAGS) $(SANFLAGS) $(CFLAGS)
+ALL_CXXFLAGS = -std=c++17 -Wall -Wextra -Werror $(DEPFLAGS) $(PKG_CFLAGS) $(SANFLAGS) $(CXXFLAGS)
 
 # Every module but main.c; the unit tests link against the same objects.
 LIB_SRC  = $(filter-out src/main.c,$(wildcard src/*.c))
@@ -41,13 +51,13 @@ FUZZ_CC      = clang
 FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
-FUZZ_MODULES = buf config form http text token
+FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) $(PATH_DEFS) $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
+FUZZ_MODULES = bearer buf clock config fcgi_check form http netlist proof rule text token
 FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
-.PHONY: all deps run test unit e2e fuzz valgrind lint bench clean
+.PHONY: all deps run test unit rules e2e fuzz valgrind lint bench clean FORCE
 all: $(TESSERA)
 
 $(TESSERA): $(BUILD)/main.o $(LIB_OBJ)
@@ -62,19 +72,26 @@ $(TESSERA)-test: $(HOOK_OBJ)
 	@mkdir -p $(@D)
 	$(CXX) $(SANFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/hooks/routes.o: src/routes.c $(wildcard src/*.h)
+$(BUILD)/hooks/routes.o: src/routes.c
 	@mkdir -p $(BUILD)/hooks
 	$(CC) $(ALL_CFLAGS) -DTESSERA_TEST_HOOKS -c -o $@ $<
 
-$(BUILD)/hooks/page_test.o: tests/hooks/page_test.c $(wildcard src/*.h)
+$(BUILD)/hooks/page_test.o: tests/hooks/page_test.c
 	@mkdir -p $(BUILD)/hooks
 	$(CC) $(ALL_CFLAGS) -DTESSERA_TEST_HOOKS -Isrc -c -o $@ $<
 
-$(BUILD)/%.o: src/%.c $(wildcard src/*.h)
+$(BUILD)/%.o: src/%.c
 	@mkdir -p $(BUILD)
 	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
-$(BUILD)/view.o: src/view.cc src/view.h src/buf.h
+# The objects that use PATH_DEFS are rebuilt when VERSION, PREFIX or SYSCONFDIR change.
+$(BUILD)/main.o $(BUILD)/config.o $(BUILD)/page_status.o: $(BUILD)/path-defs
+$(BUILD)/path-defs: FORCE
+	@mkdir -p $(BUILD)
+	@echo '$(VERSION) $(PREFIX) $(SYSCONFDIR)' | cmp -s - $@ || echo '$(VERSION) $(PREFIX) $(SYSCONFDIR)' >$@
+FORCE:
+
+$(BUILD)/view.o: src/view.cc
 	@mkdir -p $(BUILD)
 	$(CXX) $(ALL_CXXFLAGS) -c -o $@ $<
 
@@ -83,21 +100,31 @@ $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(LIB_A)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_A)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Isrc -o $@.o -c $<
+	$(CC) $(ALL_CFLAGS) -MT $@ -MF $@.d -Isrc -o $@.o -c $<
 	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_A) $(PKG_LIBS) -lcmocka
 
-build/fuzz/obj/%.o: src/%.c $(wildcard src/*.h)
+# tests/tools/db_describe: db.c's statement table checked against PostgreSQL (tests/e2e/test_db_statements.py).
+DB_DESCRIBE = $(BUILD)/tests/db_describe
+$(DB_DESCRIBE): tests/tools/db_describe.c $(LIB_A)
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) -MT $@ -MF $@.d -Isrc -o $@.o -c $<
+	$(CXX) $(SANFLAGS) -o $@ $@.o $(LIB_A) $(PKG_LIBS)
+
+build/fuzz/obj/%.o: src/%.c
 	@mkdir -p build/fuzz/obj
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 
 $(FUZZ_A): $(FUZZ_MODULES:%=build/fuzz/obj/%.o)
 	rm -f $@
 	ar rcs $@ $^
 
-build/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz.h $(FUZZ_A)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_A) $(FUZZ_LIBS)
+build/fuzz/%: tests/fuzz/%.c $(FUZZ_A)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(DEPFLAGS) -MT $@ -MF $@.d -fsanitize=fuzzer -Isrc -o $@ $< $(FUZZ_A) $(FUZZ_LIBS)
+
+# The header lists the compiler wrote (none before the first build: then everything is built).
+-include $(wildcard $(BUILD)/*.d $(BUILD)/hooks/*.d $(BUILD)/tests/*.d build/fuzz/*.d build/fuzz/obj/*.d)
 
 # Installs the Debian packages the build needs, when missing.
 deps:
@@ -114,11 +141,18 @@ run:
 # FUZZ_TEST_SECONDS, the static analysis, and the e2e tests in VALGRIND_TESTS under memcheck.
 test:
 	@deploy/local/deps.sh test
-	@$(MAKE) --no-print-directory all unit e2e
+	@$(MAKE) --no-print-directory all unit rules e2e
 ifneq ($(SANITIZE),1)
 	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
 	@$(MAKE) --no-print-directory lint valgrind
 endif
+
+# deploy/prometheus: the scrape config and alert rules are valid, and the alerts fire as their unit
+# tests expect.
+rules:
+	promtool check config deploy/prometheus/prometheus.yml
+	promtool check rules deploy/prometheus/tessera.rules.yml
+	promtool test rules deploy/prometheus/tessera.rules.test.yml
 
 # The benchmark, not part of test: its own stack, wrk through nginx against pgbench on the same
 # statements, then many sessions, a purge and a long run; prints one table (tests/bench/bench.sh,
@@ -142,19 +176,18 @@ unit: $(UNIT_BIN)
 # so it could only judge the supervisor and one-shot commands; make valgrind checks leaks in
 # every worker, at its exit. handle_segv=0: tests kill workers with SIGSEGV on purpose and
 # expect the pool to see signal 11 (ASan's own checks report either way).
-# allocator_may_return_null=1: hostile FastCGI records make libfcgi ask for ~2 GiB; malloc
-# fails as in production (and libfcgi aborts that worker, which those tests expect).
 E2E_TESTS ?= tests/e2e
 REPORTS = $(abspath $(BUILD))/reports
 ifeq ($(SANITIZE),1)
-ASAN_E2E  = abort_on_error=1:detect_leaks=0:handle_segv=0:allocator_may_return_null=1
+ASAN_E2E  = abort_on_error=1:detect_leaks=0:handle_segv=0
 UBSAN_E2E = abort_on_error=1:halt_on_error=1:print_stacktrace=1
 E2E_ENV   = TESSERA_REPORT_DIR=$(REPORTS) ASAN_OPTIONS=$(ASAN_E2E):log_path=$(REPORTS)/san \
             UBSAN_OPTIONS=$(UBSAN_E2E):log_path=$(REPORTS)/san
 endif
-e2e: $(TESSERA) $(TESSERA)-test
+e2e: $(TESSERA) $(TESSERA)-test $(DB_DESCRIBE)
 	@rm -rf $(REPORTS) && mkdir -p $(REPORTS) && chmod 1777 $(REPORTS)
 	$(E2E_ENV) TESSERA_BIN=$(abspath $(TESSERA)) TESSERA_TEST_BIN=$(abspath $(TESSERA))-test \
+	    TESSERA_DB_DESCRIBE=$(abspath $(DB_DESCRIBE)) \
 	    /usr/bin/python3 -m pytest -q $(E2E_TESTS)
 
 # The e2e tests in VALGRIND_TESTS (all: VALGRIND_TESTS=tests/e2e) with `tessera serve`, and so
@@ -176,7 +209,7 @@ valgrind: $(TESSERA) $(TESSERA)-test
 # `make install` (PREFIX, DESTDIR): Debian's layout. The daemon goes to sbin, templates and
 # migrations to share/tessera, the units to $(PREFIX)/lib/systemd/system (systemd reads
 # /usr/local/lib/systemd/system too), the example config to /etc/tessera. Installed text files
-# name the installed paths: /usr/local in deploy/ becomes $(PREFIX). `make uninstall` removes
+# name the installed paths: /usr/local in deploy/ becomes $(PREFIX), @VERSION@ $(VERSION). `make uninstall` removes
 # exactly what install put (and /etc/tessera only when nothing else is left in it).
 # PROGRAM: the binary to install (the e2e tests install the one they test).
 PROGRAM ?= bin/tessera
@@ -185,13 +218,14 @@ DATADIR  = $(PREFIX)/share/tessera
 DOCDIR   = $(PREFIX)/share/doc/tessera
 MANDIR   = $(PREFIX)/share/man
 UNITDIR  = $(PREFIX)/lib/systemd/system
-CONFDIR  = /etc/tessera
+CONFDIR  = $(SYSCONFDIR)/tessera
 UNITS    = tessera.service tessera.socket tessera-purge.service tessera-purge.timer
 EXAMPLES = $(wildcard deploy/nginx/*.conf deploy/nginx/*.js deploy/apache/*.conf)
 # source:installed-path pairs, copied with /usr/local replaced by $(PREFIX)
 INSTALL_TEXT = deploy/man/tessera.8:$(MANDIR)/man8/tessera.8 \
                deploy/man/tessera.conf.5:$(MANDIR)/man5/tessera.conf.5 \
                deploy/tessera.conf:$(CONFDIR)/tessera.conf.example \
+               deploy/logrotate/tessera:$(DOCDIR)/examples/logrotate/tessera \
                $(foreach u,$(UNITS),deploy/systemd/$(u):$(UNITDIR)/$(u)) \
                $(foreach e,$(EXAMPLES),$(e):$(DOCDIR)/examples/$(e:deploy/%=%))
 
@@ -199,13 +233,15 @@ INSTALL_TEXT = deploy/man/tessera.8:$(MANDIR)/man8/tessera.8 \
 install: $(PROGRAM)
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(DATADIR)/migrations \
 	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR) \
-	    $(DESTDIR)$(DOCDIR)/examples/nginx $(DESTDIR)$(DOCDIR)/examples/apache
+	    $(DESTDIR)$(DOCDIR)/examples/nginx $(DESTDIR)$(DOCDIR)/examples/apache \
+	    $(DESTDIR)$(DOCDIR)/examples/logrotate
 	install -m 0755 $(PROGRAM) $(DESTDIR)$(SBINDIR)/tessera
 	install -m 0644 templates/* $(DESTDIR)$(DATADIR)/templates/
 	install -m 0644 migrations/*.sql $(DESTDIR)$(DATADIR)/migrations/
+	install -m 0644 deploy/postgresql/roles.sql $(DESTDIR)$(DATADIR)/
 	@set -e; for pair in $(INSTALL_TEXT); do \
 	    src="$${pair%%:*}"; dst="$(DESTDIR)$${pair#*:}"; echo "install $$src $$dst"; \
-	    sed -e 's|/usr/local|$(PREFIX)|g' "$$src" >"$$dst.tmp"; chmod 0644 "$$dst.tmp"; mv "$$dst.tmp" "$$dst"; \
+	    sed -e 's|/usr/local|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' "$$src" >"$$dst.tmp"; chmod 0644 "$$dst.tmp"; mv "$$dst.tmp" "$$dst"; \
 	done
 
 uninstall:
@@ -214,9 +250,10 @@ uninstall:
 	rmdir $(DESTDIR)$(CONFDIR) 2>/dev/null || true
 
 # Static analysis of src/: cppcheck (options here, suppressions in .cppcheck-suppressions) and
-# clang-tidy (.clang-tidy), two files at a time; any finding fails.
+# clang-tidy (.clang-tidy), two files at a time; then the checks of tests/lint: no SQL built at run
+# time, no #include reaching up a layer, shellcheck over every shell script. Any finding fails.
 CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
-           --error-exitcode=1 --quiet -D_GNU_SOURCE -Isrc \
+           --error-exitcode=1 --quiet -D_GNU_SOURCE $(PATH_DEFS) -Isrc \
            --suppressions-list=.cppcheck-suppressions \
            --template='{file}:{line}: {severity} ({id}): {message}'
 lint:
@@ -224,8 +261,11 @@ lint:
 	$(CPPCHECK) --language=c++ --std=c++17 src/view.cc
 	@echo "clang-tidy src/*.c src/view.cc"
 	@printf '%s\n' src/*.c | xargs -P2 -n4 sh -c 'clang-tidy --quiet "$$@" -- \
-	    -std=c17 -D_GNU_SOURCE $(PKG_CFLAGS) 2>/dev/null' clang-tidy
+	    -std=c17 -D_GNU_SOURCE $(PATH_DEFS) $(PKG_CFLAGS) 2>/dev/null' clang-tidy
 	@clang-tidy --quiet src/view.cc -- -std=c++17 $(PKG_CFLAGS) 2>/dev/null
+	@echo "tests/lint/sql_literal.py" && tests/lint/sql_literal.py
+	@echo "tests/lint/layers.py" && tests/lint/layers.py
+	@tests/lint/shellcheck.sh
 
 # Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.
 fuzz: $(FUZZ_BIN)

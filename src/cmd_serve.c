@@ -9,7 +9,6 @@
 
 #include "db.h"
 #include "log.h"
-#include "migrate.h"
 #include "passwd.h"
 #include "pool.h"
 #include "view.h"
@@ -17,32 +16,22 @@
 /*
  * Refuses a database whose schema is older than this binary needs. An
  * unreachable database is not fatal: workers answer 503 until it is back.
- * Returns 0 or -1.
+ * Returns 0 or -1 (said).
  */
 static int
 serve_check_schema(const struct config *cfg)
 {
-	struct db	*db = db_new(cfg->database, cfg->connect_timeout,
-			    cfg->statement_timeout, 0);
-	PGconn		*conn;
-	char		 err[512] = "";
-	int		 v, rc = 0;
+	char	 err[600];
 
-	if (db == NULL)
+	switch (check_schema(cfg, err, sizeof(err))) {
+	case -1:
+		cmd_fail("%s", err);
 		return -1;
-	if ((conn = db_conn(db)) == NULL)
+	case 1:
 		log_event("schema_unchecked", "reason", "database unreachable", NULL);
-	else if ((v = migrate_version(conn, err, sizeof(err))) < SCHEMA_VERSION) {
-		if (v < 0)
-			cmd_fail("database: %s", err);
-		else
-			cmd_fail("database schema is at version %d, this tessera "
-			    "needs %d: run `tessera -c FILE migrate` first", v,
-			    SCHEMA_VERSION);
-		rc = -1;
+		break;
 	}
-	db_free(db);
-	return rc;
+	return 0;
 }
 
 /* `tessera serve [--listen ADDR]`; config_path is re-read on SIGHUP. Returns the exit status. */
@@ -57,34 +46,39 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "--listen") == 0) {
 		if (config_set(cfg, "listen", argv[2], err, sizeof(err)) == -1) {
 			cmd_fail("%s", err);
-			return 2;
+			return CMD_USAGE;
 		}
-	} else if (argc != 1) {
-		cmd_fail("usage: tessera [-c FILE] serve [--listen ADDR]");
-		return 2;
+	} else if (argc == 2 && strcmp(argv[1], "--listen") == 0)
+		return cmd_usage_error(CMD_USAGE_SERVE, "ADDR after --listen", NULL);
+	else if (argc != 1)
+		return cmd_usage_error(CMD_USAGE_SERVE, "option", argv[
+		    strcmp(argv[1], "--listen") == 0 ? 3 : 1]);
+	if (check_as_user(cfg, NULL, err, sizeof(err)) > 0) {
+		cmd_fail("%s", err);
+		return CMD_FAILED;
 	}
 	if (log_open(cfg->log_file) == -1) {
 		cmd_fail("log_file: %s: cannot open", cfg->log_file);
-		return 1;
+		return CMD_FAILED;
 	}
 	if (token_keys_load(&keys, cfg->secret_file, err, sizeof(err)) == -1 ||
 	    view_init(cfg->templates, err, sizeof(err)) == -1) {
 		cmd_fail("%s", err);
-		return 1;
+		return CMD_FAILED;
 	}
 	if (serve_check_schema(cfg) == -1)
-		return 1;
+		return CMD_FAILED;
 	passwd_configure((unsigned long long)cfg->password_opslimit,
 	    (size_t)cfg->password_memlimit);
 	if (passwd_dummy_init() == -1 ||
 	    passwd_slots_init((int)sysconf(_SC_NPROCESSORS_ONLN)) == -1) {
 		cmd_fail("out of memory while preparing password checks");
-		return 1;
+		return CMD_FAILED;
 	}
 	if ((fd = pool_listen(cfg, err, sizeof(err))) == -1 ||
 	    pool_drop_privileges(cfg, err, sizeof(err)) == -1) {
 		cmd_fail("%s", err);
-		return 1;
+		return CMD_FAILED;
 	}
 	snprintf(msg, sizeof(msg), "%s", fd == 3 ? "systemd (fd 3)" :
 	    cfg->listen[0] ? cfg->listen : "spawn-fcgi (fd 0)");
@@ -92,7 +86,7 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
 	app.keys = &keys;
-	rc = pool_run(&app, cfg, &keys, config_path, fd);
+	rc = pool_run(&app, cfg, &keys, config_path, fd) == 0 ? CMD_OK : CMD_FAILED;
 	token_keys_wipe(&keys);
 	return rc;
 }

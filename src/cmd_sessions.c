@@ -8,9 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SESSIONS_USAGE	"usage: tessera [-c FILE] sessions list [--user NAME] " \
-			"[--json] | revoke ID | revoke --user NAME | " \
-			"purge [--batch N] [--pause MS]"
+#include "clock.h"
+
 /* Gentle by default: 40,000 rows/s on 2 cores, the pages' p99 within twice its usual (make bench). */
 #define PURGE_BATCH	"1000"
 #define PURGE_PAUSE	"20"	/* milliseconds between two batches */
@@ -77,7 +76,7 @@ sessions_revoke(struct config *cfg, const char *id)
 {
 	char	 ended[8];
 
-	if (!sessions_is_number(id, 18)) {
+	if (!sessions_is_number(id, DB_ID_DIGITS)) {
 		cmd_fail("a session id is a number, not \"%.32s\"", id);
 		return CMD_USAGE;
 	}
@@ -118,11 +117,19 @@ sessions_sleep_ms(long ms)
 		;	/* a signal cut it short: sleep what is left */
 }
 
+/* Returns whole rows per second for n rows in ms milliseconds (n per second under 1 ms). */
+static long long
+sessions_rate(long long n, int64_t ms)
+{
+	return ms > 0 ? n * 1000 / ms : n;
+}
+
 /*
  * `sessions purge [--batch N] [--pause MS]`: one transaction per batch
  * until none is left, sleeping MS milliseconds between two batches so that
- * a busy site can spread the work out; a running count on standard error
- * when it is a terminal. Prints the total. Returns the exit status.
+ * a busy site can spread the work out; on a terminal, the running total and
+ * rate on standard error after each batch. Prints one summary line: the
+ * total, the time and the rate. Returns the exit status.
  */
 static int
 sessions_purge(struct config *cfg, const char *batch, const char *pause)
@@ -130,6 +137,7 @@ sessions_purge(struct config *cfg, const char *batch, const char *pause)
 	const char	*values[1] = { batch };
 	int		 progress = isatty(STDERR_FILENO), rc = CMD_OK;
 	long long	 total = 0, n;
+	int64_t		 started = clock_ms();
 	struct db	*db;
 	PGresult	*res;
 
@@ -154,15 +162,17 @@ sessions_purge(struct config *cfg, const char *batch, const char *pause)
 		PQclear(res);
 		total += n;
 		if (progress)
-			fprintf(stderr, "\rpurging: %lld expired sessions deleted",
-			    total);
+			fprintf(stderr, "\rpurging: %lld expired sessions deleted, "
+			    "%lld/s", total, sessions_rate(total, clock_ms() - started));
 		if (n == 0)
 			break;
 		sessions_sleep_ms(atol(pause));
 	}
 	if (progress)
 		fputc('\n', stderr);
-	printf("purged %lld expired sessions\n", total);
+	printf("purged %lld expired sessions in %.1f s, %lld/s\n", total,
+	    (double)(clock_ms() - started) / 1000, sessions_rate(total,
+	    clock_ms() - started));
 	db_free(db);
 	return rc;
 }
@@ -181,10 +191,8 @@ sessions_purge_command(struct config *cfg, int argc, char **argv)
 			pause = argv[i + 1];
 		else
 			break;
-	if (i != argc) {
-		cmd_fail(SESSIONS_USAGE);
-		return CMD_USAGE;
-	}
+	if (i != argc)
+		return cmd_usage_error(CMD_USAGE_SESSIONS, "option", argv[i]);
 	return sessions_purge(cfg, batch, pause);
 }
 
@@ -205,6 +213,7 @@ cmd_sessions(struct config *cfg, int argc, char **argv)
 				break;
 		if (i == argc)
 			return sessions_list(cfg, user, json);
+		return cmd_usage_error(CMD_USAGE_SESSIONS, "option", argv[i]);
 	} else if (argc == 3 && strcmp(argv[1], "revoke") == 0)
 		return sessions_revoke(cfg, argv[2]);
 	else if (argc == 4 && strcmp(argv[1], "revoke") == 0 &&
@@ -212,6 +221,11 @@ cmd_sessions(struct config *cfg, int argc, char **argv)
 		return sessions_revoke_user(cfg, argv[3]);
 	else if (argc >= 2 && strcmp(argv[1], "purge") == 0)
 		return sessions_purge_command(cfg, argc, argv);
-	cmd_fail(SESSIONS_USAGE);
-	return CMD_USAGE;
+	if (argc < 2)
+		return cmd_usage_error(CMD_USAGE_SESSIONS, "sessions command", NULL);
+	if (strcmp(argv[1], "revoke") == 0)
+		return argc == 2 ? cmd_usage_error(CMD_USAGE_SESSIONS,
+		    "ID or --user NAME", NULL) : cmd_usage_error(
+		    CMD_USAGE_SESSIONS, "argument", argv[argc - 1]);
+	return cmd_usage_error(CMD_USAGE_SESSIONS, "sessions command", argv[1]);
 }

@@ -1,6 +1,7 @@
 /* `tessera user add|passwd|disable|enable NAME`, `user list`: accounts; passwords read from standard input. */
 #include "cmd.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <termios.h>
@@ -9,23 +10,6 @@
 #include "db.h"
 #include "passwd.h"
 #include "text.h"
-
-#define USERNAME_MAX	64
-
-/* Returns NULL if name is a valid username, else why not. */
-static const char *
-user_name_problem(const char *name)
-{
-	size_t	 len = strlen(name);
-
-	if (len == 0 || len > USERNAME_MAX)
-		return "a username has 1 to 64 bytes";
-	if (!text_utf8_valid(name, len) || text_has_control(name, len))
-		return "a username must be UTF-8 text without control characters";
-	if (name[0] == ' ' || name[len - 1] == ' ')
-		return "a username may not begin or end with a space";
-	return NULL;
-}
 
 /*
  * Reads one line of at most PASSWD_MAX bytes from fp into pw (its newline
@@ -47,7 +31,11 @@ user_read_line(FILE *fp, char pw[PASSWD_MAX + 2])
 	return (int)len;
 }
 
-/* Prompts on the terminal with echo off and reads one line. Returns its length or -1. */
+/*
+ * Prompts on the terminal with echo off and reads one line. Returns its
+ * length, -1 at end of input or if it is longer, or -2 after saying why the
+ * terminal could not be used (no password is read with echo on).
+ */
 static int
 user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
 {
@@ -55,12 +43,22 @@ user_prompt(const char *prompt, char pw[PASSWD_MAX + 2])
 	int		 len;
 
 	fputs(prompt, stderr);
-	tcgetattr(STDIN_FILENO, &old);
+	if (tcgetattr(STDIN_FILENO, &old) == -1) {
+		cmd_fail("terminal: %s", strerror(errno));
+		return -2;
+	}
 	quiet = old;
 	quiet.c_lflag &= (tcflag_t)~ECHO;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == -1) {
+		cmd_fail("terminal: cannot turn echo off: %s", strerror(errno));
+		return -2;
+	}
 	len = user_read_line(stdin, pw);
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &old) == -1) {
+		sodium_memzero(pw, PASSWD_MAX + 2);
+		cmd_fail("terminal: cannot turn echo back on: %s", strerror(errno));
+		return -2;
+	}
 	fputs("\n", stderr);
 	return len;
 }
@@ -74,14 +72,16 @@ user_read_password(char pw[PASSWD_MAX + 2])
 {
 	char		 again[PASSWD_MAX + 2];
 	const char	*why;
-	int		 len;
+	int		 len, len2;
 
 	if (isatty(STDIN_FILENO)) {
-		len = user_prompt("New password: ", pw);
-		if (len >= 0 && (user_prompt("Repeat it: ", again) != len ||
+		if ((len = user_prompt("New password: ", pw)) == -2)
+			return -1;
+		if (len >= 0 && ((len2 = user_prompt("Repeat it: ", again)) != len ||
 		    sodium_memcmp(pw, again, (size_t)len) != 0)) {
 			sodium_memzero(again, sizeof(again));
-			cmd_fail("the two passwords differ");
+			if (len2 != -2)
+				cmd_fail("the two passwords differ");
 			return -1;
 		}
 		sodium_memzero(again, sizeof(again));
@@ -99,28 +99,63 @@ user_read_password(char pw[PASSWD_MAX + 2])
 	return len;
 }
 
-/* `user add NAME` (adding) or `user passwd NAME`. Returns the exit status. */
+/*
+ * Checks that every group named after --group in argv exists (before a
+ * user is added to them). Returns CMD_OK or another exit status after
+ * saying why.
+ */
 static int
-user_set_password(struct config *cfg, const char *name, int adding)
+user_groups_exist(struct config *cfg, int argc, char **argv)
+{
+	char	 v[8];
+	int	 i;
+
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 == argc || strcmp(argv[i], "--group") != 0) {
+			cmd_fail("usage: tessera [-c FILE] user add NAME "
+			    "[--group GROUP]...");
+			return CMD_USAGE;
+		}
+		if (cmd_db_value(cfg, SQL_ADMIN_GROUP_EXISTS, argv[i + 1], v,
+		    sizeof(v)) < 0)
+			return CMD_FAILED;
+		if (v[0] != 't') {
+			cmd_fail("no group named %s", argv[i + 1]);
+			return CMD_NO_GROUP;
+		}
+	}
+	return CMD_OK;
+}
+
+/*
+ * `user add NAME [--group G]...` (adding; argc, argv: the options after
+ * NAME) or `user passwd NAME`. Returns the exit status.
+ */
+static int
+user_set_password(struct config *cfg, const char *name, int adding,
+    int argc, char **argv)
 {
 	char		 pw[PASSWD_MAX + 2], hash[crypto_pwhash_STRBYTES];
 	const char	*values[2] = { name, hash }, *why;
 	struct db	*db;
 	PGresult	*res;
-	int		 len, rc = 1;
+	int		 len, i, rc;
 
-	if ((why = user_name_problem(name)) != NULL) {
+	if ((why = text_username_problem(name)) != NULL) {
 		cmd_fail("invalid username: %s", why);
-		return 1;
+		return CMD_FAILED;
 	}
+	if ((rc = user_groups_exist(cfg, argc, argv)) != CMD_OK)
+		return rc;
+	rc = CMD_FAILED;
 	if ((len = user_read_password(pw)) < 0)
-		return 1;
+		return CMD_FAILED;
 	passwd_configure((unsigned long long)cfg->password_opslimit,
 	    (size_t)cfg->password_memlimit);
 	if (passwd_hash(pw, (size_t)len, hash) != 0) {
 		sodium_memzero(pw, sizeof(pw));
 		cmd_fail("out of memory while hashing the password");
-		return 1;
+		return CMD_FAILED;
 	}
 	sodium_memzero(pw, sizeof(pw));
 	if ((db = cmd_db_open(cfg)) != NULL && (res = cmd_db_query(db,
@@ -129,6 +164,8 @@ user_set_password(struct config *cfg, const char *name, int adding)
 			printf("%s user %s\n", adding ? "added" : "changed the "
 			    "password of", name);
 			rc = CMD_OK;
+			for (i = 1; i < argc && rc == CMD_OK; i += 2)
+				rc = cmd_user_group(db, name, argv[i], 1);
 		} else {
 			cmd_fail(adding ? "user %s already exists" :
 			    "no user named %s", name);
@@ -140,9 +177,9 @@ user_set_password(struct config *cfg, const char *name, int adding)
 	return rc;
 }
 
-/* `user list`: every account, disabled or not, with its live sessions. Returns the exit status. */
+/* `user list [--json]`: every account, disabled or not, with its live sessions. Returns the exit status. */
 static int
-user_list(struct config *cfg)
+user_list(struct config *cfg, int json)
 {
 	static const char *const headers[] = { "USER", "CREATED", "DISABLED",
 	    "LIVE SESSIONS" };
@@ -152,8 +189,12 @@ user_list(struct config *cfg)
 	int		 rc = CMD_FAILED;
 
 	if ((db = cmd_db_open(cfg)) != NULL &&
-	    (res = cmd_db_query(db, SQL_ADMIN_USERS, values)) != NULL) {
-		cmd_print_table(res, headers, 0);
+	    (res = cmd_db_query(db, json ? SQL_ADMIN_USERS_JSON :
+	    SQL_ADMIN_USERS, values)) != NULL) {
+		if (json)
+			printf("%s\n", PQgetvalue(res, 0, 0));
+		else
+			cmd_print_table(res, headers, 0);
 		PQclear(res);
 		rc = CMD_OK;
 	}
@@ -184,21 +225,36 @@ user_set_disabled(struct config *cfg, const char *name, int disable)
 	return CMD_OK;
 }
 
-/* `tessera user add|passwd|disable|enable NAME` or `user list`. Returns the exit status. */
+/* `tessera user add|passwd|disable|enable NAME` or `user list [--json]`. Returns the exit status. */
 int
 cmd_user(struct config *cfg, int argc, char **argv)
 {
-	if (argc == 3 && strcmp(argv[1], "add") == 0)
-		return user_set_password(cfg, argv[2], 1);
+	static const char *const verbs[] = { "add", "passwd", "disable", "enable",
+	    "list", "groups", "set" };
+	size_t	 i;
+	int	 rc;
+
+	if (argc >= 3 && strcmp(argv[1], "add") == 0)
+		return user_set_password(cfg, argv[2], 1, argc - 3, argv + 3);
 	if (argc == 3 && strcmp(argv[1], "passwd") == 0)
-		return user_set_password(cfg, argv[2], 0);
+		return user_set_password(cfg, argv[2], 0, 0, NULL);
+	if ((rc = cmd_user_profile(cfg, argc, argv)) != -1)
+		return rc;
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		return user_list(cfg);
+		return user_list(cfg, 0);
+	if (argc == 3 && strcmp(argv[1], "list") == 0 &&
+	    strcmp(argv[2], "--json") == 0)
+		return user_list(cfg, 1);
 	if (argc == 3 && strcmp(argv[1], "disable") == 0)
 		return user_set_disabled(cfg, argv[2], 1);
 	if (argc == 3 && strcmp(argv[1], "enable") == 0)
 		return user_set_disabled(cfg, argv[2], 0);
-	cmd_fail("usage: tessera [-c FILE] user add|passwd|disable|enable NAME "
-	    "| user list");
-	return CMD_USAGE;
+	if (argc < 2)
+		return cmd_usage_error(CMD_USAGE_USER, "user command", NULL);
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i]) == 0)
+			return argc == 2 ? cmd_usage_error(CMD_USAGE_USER, "NAME",
+			    NULL) : cmd_usage_error(CMD_USAGE_USER, "argument",
+			    argv[argc - 1]);
+	return cmd_usage_error(CMD_USAGE_USER, "user command", argv[1]);
 }

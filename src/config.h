@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* The file tessera reads without -c. */
+#define CONFIG_DEFAULT_PATH	TESSERA_CONFDIR "/tessera.conf"
+
 enum cookie_secure {
 	COOKIE_SECURE_AUTO,	/* Secure when the request came over HTTPS */
 	COOKIE_SECURE_ON,
@@ -27,6 +30,7 @@ struct config {
 	int	 max_requests;		/* recycle a worker after this many; 0: never */
 	int	 shutdown_timeout;	/* seconds in-flight requests get on stop */
 	int	 request_timeout;	/* seconds before a stuck worker is killed; 0: never */
+	int	 request_read_timeout;	/* seconds for a whole request to arrive */
 	int	 slow_log;		/* seconds after which a request is logged; 0: never */
 	int	 crash_limit;		/* crashes within crash_window before backing off */
 	int	 crash_window;		/* seconds */
@@ -35,6 +39,8 @@ struct config {
 	int	 touch_interval;	/* seconds between idle-expiry slides */
 	int	 max_sessions_per_user;	/* sign-in ends the least recently used past it */
 	int	 prune_interval;	/* seconds between purges of expired rows; 0: off */
+	int	 login_form_timeout;	/* seconds a sign-in form (pre-session cookie) lives */
+	int	 device_lifetime;	/* seconds a device cookie lives */
 	int	 max_body;		/* bytes */
 	int	 cookie_secure;		/* enum cookie_secure */
 	int	 cookie_persistent;	/* 1: Max-Age; 0: browser-session cookie */
@@ -50,6 +56,8 @@ int	config_load(struct config *, const char *path, char *err, size_t errsz)
 	    __attribute__((warn_unused_result));
 int	config_set(struct config *, const char *key, const char *value,
 	    char *err, size_t errsz) __attribute__((warn_unused_result));
+int	config_restart_keys(const struct config *old,
+	    const struct config *new, char *out, size_t size);
 void	config_defaults(struct config *);
 void	config_free(struct config *);
 

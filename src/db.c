@@ -5,19 +5,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "clock.h"
 #include "log.h"
+#include "scoreboard.h"
 
+#define DB_QUERY_CANCELED	"57014"	/* SQLSTATE of statement_timeout */
 #define DB_RETRY_MS	1000	/* between connection attempts while the server is away */
 
 #define PRUNE_LOCK	"7465737365726170"	/* advisory lock key of pruning; any constant */
 
+#define DB_PARAMS_MAX	16	/* parameters db_send can pass */
+
 struct db_stmt {
 	const char	*name;		/* prepared statement name */
-	int		 nparams;
+	int		 nparams;	/* at most DB_PARAMS_MAX */
+	int		 ncols;		/* the columns it returns; db_query checks */
 	unsigned	 binary;	/* bit i set: parameter i+1 is binary */
 	const char	*sql;
 };
+
+/*
+ * One row of db_stmts: name, parameters, result columns (0 for none; an
+ * enum db_*_col count where callers read them by name), binary parameters,
+ * SQL. A statement with more parameters than DB_PARAMS_MAX does not compile.
+ */
+#define DB_STMT(name, nparams, ncols, binary, sql) { name, (nparams) + 0 * \
+	(int)sizeof(struct { _Static_assert((nparams) <= DB_PARAMS_MAX, \
+	name ": more parameters than DB_PARAMS_MAX"); char c; }), ncols, binary, sql }
 
 /*
  * The columns a live session returns, in this order: nothing formatted or
@@ -28,15 +44,22 @@ struct db_stmt {
 	"s.id, s.user_id, u.username, s.data, " \
 	"floor(extract(epoch FROM s.created_at))::bigint"
 
-/* A session is live when neither expiry has passed and its user is enabled. */
+/* Whether the row was last touched more than the touch interval ($2) ago. */
+#define SESSION_STALE	"s.last_seen_at < now() - make_interval(secs => $2::int)"
+
+/*
+ * A session is live when neither expiry has passed, its user is enabled
+ * and the user's authentication epoch is still the one its sign-in saw
+ * (migration 0005: a password change, disable or revoke moves it on).
+ */
 #define SESSION_LIVE \
 	"s.token_hash = $1 AND least(s.expires_at, s.absolute_expires_at) > now() " \
-	"AND u.id = s.user_id AND u.disabled_at IS NULL"
+	"AND u.id = s.user_id AND u.disabled_at IS NULL AND s.auth_epoch = u.auth_epoch"
 
 /*
  * Marks the session seen, applies data changes and returns
- * SESSION_COLUMNS, then whether the idle expiry moved. The idle expiry ($2 from now, never past the absolute
- * one) moves only when it lags by more than the touch interval ($3): an
+ * SESSION_COLUMNS, then whether the idle expiry moved (DB_SESSION_SLID).
+ * The idle expiry ($2 from now, never past the absolute one) moves only when it lags by more than the touch interval ($3): an
  * indexed column left alone keeps most updates HOT (no index writes, a
  * third of the WAL), and idle expiry stays exact to that interval.
  *
@@ -75,6 +98,19 @@ struct db_stmt {
 	"jsonb_typeof(s.data -> $4::text) = 'number' THEN " \
 	"(s.data ->> $4::text)::bigint ELSE 0 END + $5::bigint))", "true")
 
+/*
+ * What /auth passes on, after a session's other columns: the user's groups
+ * (sorted bytewise, comma-separated), display name, email ('' when unset),
+ * the session's assurance level and the seconds since its user last proved
+ * who they are. Read on every request: no cache outlives one.
+ */
+#define SESSION_IDENTITY \
+	"(SELECT coalesce(string_agg(g.name, ',' ORDER BY g.name COLLATE \"C\"), '') " \
+	"FROM tessera.group_members m JOIN tessera.groups g ON g.id = m.group_id " \
+	"WHERE m.user_id = u.id), coalesce(u.display_name, ''), " \
+	"coalesce(u.email, ''), s.assurance_level, " \
+	"greatest(0, extract(epoch FROM now() - s.authenticated_at))::bigint"
+
 /* A time as ISO 8601 in UTC, like 2026-01-31T23:59:59Z. */
 #define ISO_UTC(col) \
 	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
@@ -96,90 +132,154 @@ struct db_stmt {
 	", " HEX_TEXT("l.remote_addr") ", " HEX_TEXT("l.user_agent") "), '&' " \
 	"ORDER BY " SESSION_LIST_ORDER "), '') FROM (SELECT * FROM " \
 	"tessera.sessions l WHERE l.user_id = s.user_id AND " \
+	"l.auth_epoch = u.auth_epoch AND " \
 	"least(l.expires_at, l.absolute_expires_at) > now() ORDER BY " \
 	SESSION_LIST_ORDER " LIMIT 50) l)"
+
+/*
+ * The proof a new session carries: signed in now, with a password only
+ * (assurance level 1). A second factor will raise the level.
+ */
+#define SESSION_PROOF_COLUMNS	"authenticated_at, assurance_level"
+#define SESSION_PROOF_PASSWORD	"now(), 1"
 
 /* Live sessions for operators (tessera.live_sessions), $1: one user or NULL for all. */
 #define ADMIN_SESSIONS_WHERE \
 	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
 
+/* Accounts for operators (tessera.user_accounts), $1: one user or NULL for all. */
+#define ADMIN_USERS_WHERE \
+	" FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1"
+
 static const struct db_stmt db_stmts[SQL__MAX] = {
-	[SQL_SET_TIMEOUT] = { "set_timeout", 1, 0,
-	    "SELECT set_config('statement_timeout', $1, false)" },
-	[SQL_SESSION_READ] = { "session_read", 2, 1u << 0,
-	    "SELECT " SESSION_COLUMNS ", "
-	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
-	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE },
-	[SQL_SESSION_TOUCH] = { "session_touch", 8, 1u << 0, SESSION_TOUCH },
-	[SQL_SESSION_TOUCH_INCR] = { "session_touch_incr", 5, 1u << 0,
-	    SESSION_TOUCH_INCR },
-	[SQL_SESSION_TOUCH_LIST] = { "session_touch_list", 8, 1u << 0,
-	    SESSION_TOUCH ", " SESSION_LIST },
-	[SQL_SESSION_CREATE] = { "session_create", 8, 1u << 0 | 1u << 6,
-	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7), "
-	    /* the user keeps at most $8 sessions, this new one included */
-	    "evicted AS (DELETE FROM tessera.sessions WHERE id IN (SELECT id "
-	    "FROM tessera.sessions WHERE user_id = $2 AND token_hash IS DISTINCT "
-	    "FROM $7 ORDER BY last_seen_at DESC, id DESC OFFSET $8::int - 1) "
-	    "RETURNING id) "
+	[SQL_SET_TIMEOUT] = DB_STMT("set_timeout", 1, 1, 0,
+	    "SELECT set_config('statement_timeout', $1, false)"),
+	[SQL_SESSION_READ] = DB_STMT("session_read", 2, DB_SESSION__COLUMNS + 1, 1u << 0,
+	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE
+	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	[SQL_SESSION_READ_AUTH] = DB_STMT("session_read_auth", 2, DB_SESSION_IDENTITY + 5, 1u << 0,
+	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE ", " SESSION_IDENTITY
+	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	/* the slid flag where SQL_SESSION_READ_AUTH has the stale one */
+	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 8, DB_SESSION_IDENTITY + 5, 1u << 0,
+	    SESSION_TOUCH ", " SESSION_IDENTITY),
+	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 8, DB_SESSION__COLUMNS + 1, 1u << 0, SESSION_TOUCH),
+	[SQL_SESSION_TOUCH_INCR] = DB_STMT("session_touch_incr", 5, DB_SESSION__COLUMNS + 1, 1u << 0,
+	    SESSION_TOUCH_INCR),
+	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 8, DB_SESSION_LIST + 1, 1u << 0,
+	    SESSION_TOUCH ", " SESSION_LIST),
+	/*
+	 * Only while the user still has the hash verified ($8), the epoch seen
+	 * ($9) and no disable; then the user keeps at most $10 sessions, this
+	 * new one included (the least recently used others end).
+	 */
+	[SQL_SESSION_CREATE] = DB_STMT("session_create", 10, DB_CREATE__COLUMNS, 1u << 0 | 1u << 6,
+	    "WITH verified AS (SELECT u.id, u.auth_epoch FROM tessera.users u "
+	    "WHERE u.id = $2 AND u.password_hash = $8 AND u.auth_epoch = $9::bigint "
+	    "AND u.disabled_at IS NULL), "
+	    "replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7), "
+	    "evicted AS (DELETE FROM tessera.sessions WHERE id IN (SELECT l.id "
+	    "FROM tessera.sessions l, verified v WHERE l.user_id = v.id AND "
+	    "l.token_hash IS DISTINCT FROM $7 ORDER BY l.last_seen_at DESC, l.id DESC "
+	    "OFFSET $10::int - 1) RETURNING id) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
-	    "absolute_expires_at, remote_addr, user_agent) VALUES ($1, $2, "
-	    "least(now() + make_interval(secs => $3::int), "
+	    "absolute_expires_at, remote_addr, user_agent, auth_epoch, "
+	    SESSION_PROOF_COLUMNS ") SELECT $1, "
+	    "v.id, least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6) "
-	    "RETURNING id, (SELECT count(*) FROM evicted)" },
-	[SQL_SESSION_DELETE] = { "session_delete", 1, 1u << 0,
+	    "now() + make_interval(secs => $4::int), $5, $6, v.auth_epoch, "
+	    SESSION_PROOF_PASSWORD " FROM verified v "
+	    "RETURNING id, (SELECT count(*) FROM evicted)"),
+	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
-	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username" },
-	[SQL_USER_LOOKUP] = { "user_lookup", 1, 0,
-	    "SELECT id, password_hash, disabled_at IS NOT NULL "
-	    "FROM tessera.users WHERE username = $1" },
-	[SQL_USER_REHASH] = { "user_rehash", 2, 0,
-	    "UPDATE tessera.users SET password_hash = $2 WHERE id = $1" },
-	[SQL_USER_ADD] = { "user_add", 2, 0,
+	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username"),
+	[SQL_USER_LOOKUP] = DB_STMT("user_lookup", 1, DB_USER__COLUMNS, 0,
+	    "SELECT id, password_hash, disabled_at IS NOT NULL, auth_epoch "
+	    "FROM tessera.users WHERE username = $1"),
+	/* Only over the hash that was verified ($3): never undoes a password change. */
+	[SQL_USER_REHASH] = DB_STMT("user_rehash", 3, 1, 0,
+	    "UPDATE tessera.users SET password_hash = $2 "
+	    "WHERE id = $1 AND password_hash = $3 RETURNING id"),
+	[SQL_USER_ADD] = DB_STMT("user_add", 2, 1, 0,
 	    "INSERT INTO tessera.users (username, password_hash) "
-	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id" },
-	[SQL_USER_PASSWD] = { "user_passwd", 2, 0,
+	    "VALUES ($1, $2) ON CONFLICT (username) DO NOTHING RETURNING id"),
+	[SQL_USER_PASSWD] = DB_STMT("user_passwd", 2, 1, 0,
 	    "WITH changed AS (UPDATE tessera.users SET password_hash = $2, "
-	    "password_changed_at = now() WHERE username = $1 RETURNING id), "
+	    "password_changed_at = now(), auth_epoch = auth_epoch + 1 "
+	    "WHERE username = $1 RETURNING id), "
 	    "ended AS (DELETE FROM tessera.sessions WHERE user_id IN "
-	    "(SELECT id FROM changed)) SELECT id FROM changed" },
-	[SQL_THROTTLE_ATTEMPT] = { "throttle_attempt", 2, 0,
-	    "SELECT tessera.login_attempt($1, $2)" },
-	[SQL_THROTTLE_SUCCEEDED] = { "throttle_succeeded", 2, 0,
-	    "SELECT tessera.login_succeeded($1, $2)" },
-	[SQL_SESSION_END] = { "session_end", 2, 0,
-	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2" },
-	[SQL_SESSION_END_OTHERS] = { "session_end_others", 2, 0,
-	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2" },
-	[SQL_SESSION_PRUNE] = { "session_prune", 1, 0,
+	    "(SELECT id FROM changed)) SELECT id FROM changed"),
+	[SQL_THROTTLE_ATTEMPT] = DB_STMT("throttle_attempt", 6, DB_THROTTLE__COLUMNS, 0,
+	    "SELECT retry, device, known FROM tessera.login_attempt($1, $2, $3, "
+	    "$4, $5::bigint, $6::bigint)"),
+	[SQL_THROTTLE_SUCCEEDED] = DB_STMT("throttle_succeeded", 2, 1, 0,
+	    "SELECT tessera.login_succeeded($1, $2)"),
+	[SQL_SESSION_END] = DB_STMT("session_end", 2, 0, 0,
+	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2"),
+	[SQL_SESSION_END_OTHERS] = DB_STMT("session_end_others", 2, 0, 0,
+	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2"),
+	[SQL_SESSION_PRUNE] = DB_STMT("session_prune", 1, 1, 0,
 	    "SELECT CASE WHEN pg_try_advisory_xact_lock(x'" PRUNE_LOCK "'::bigint) "
-	    "THEN tessera.purge_expired($1::int) END" },
-	[SQL_ADMIN_SESSIONS] = { "admin_sessions", 1, 0,
+	    "THEN tessera.purge_expired($1::int) END"),
+	[SQL_ADMIN_SESSIONS] = DB_STMT("admin_sessions", 1, 8, 0,
 	    "SELECT l.id, l.username, " ISO_UTC("l.created_at") ", "
 	    ISO_UTC("l.last_seen_at") ", " ISO_UTC("l.idle_expires_at") ", "
 	    ISO_UTC("l.absolute_expires_at") ", coalesce(l.client_addr, ''), "
 	    "coalesce(l.user_agent, '')" ADMIN_SESSIONS_WHERE
-	    " ORDER BY l.username, l.last_seen_at DESC" },
-	[SQL_ADMIN_SESSIONS_JSON] = { "admin_sessions_json", 1, 0,
+	    " ORDER BY l.username, l.last_seen_at DESC"),
+	[SQL_ADMIN_SESSIONS_JSON] = DB_STMT("admin_sessions_json", 1, 1, 0,
 	    "SELECT coalesce(json_agg(l ORDER BY l.username, l.last_seen_at DESC), "
-	    "'[]')" ADMIN_SESSIONS_WHERE },
-	[SQL_ADMIN_REVOKE] = { "admin_revoke", 1, 0,
-	    "SELECT tessera.revoke_session($1::bigint)" },
-	[SQL_ADMIN_REVOKE_USER] = { "admin_revoke_user", 1, 0,
-	    "SELECT tessera.revoke_user_sessions($1)" },
-	[SQL_ADMIN_PURGE] = { "admin_purge", 1, 0,
-	    "SELECT tessera.purge_expired($1::int)" },
-	[SQL_ADMIN_USERS] = { "admin_users", 1, 0,
+	    "'[]')" ADMIN_SESSIONS_WHERE),
+	[SQL_ADMIN_REVOKE] = DB_STMT("admin_revoke", 1, 1, 0,
+	    "SELECT tessera.revoke_session($1::bigint)"),
+	[SQL_ADMIN_REVOKE_USER] = DB_STMT("admin_revoke_user", 1, 1, 0,
+	    "SELECT tessera.revoke_user_sessions($1)"),
+	[SQL_ADMIN_PURGE] = DB_STMT("admin_purge", 1, 1, 0,
+	    "SELECT tessera.purge_expired($1::int)"),
+	[SQL_ADMIN_USERS] = DB_STMT("admin_users", 1, 4, 0,
 	    "SELECT a.username, " ISO_UTC("a.created_at") ", coalesce("
 	    ISO_UTC("a.disabled_at") ", ''), a.live_sessions "
-	    "FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1 "
-	    "ORDER BY a.username" },
-	[SQL_ADMIN_DISABLE] = { "admin_disable", 1, 0,
-	    "SELECT tessera.disable_user($1)" },
-	[SQL_ADMIN_ENABLE] = { "admin_enable", 1, 0,
-	    "SELECT tessera.enable_user($1)" },
-	[SQL_PING] = { "ping", 0, 0, "SELECT 1" },
+	    ADMIN_USERS_WHERE " ORDER BY a.username"),
+	[SQL_ADMIN_USERS_JSON] = DB_STMT("admin_users_json", 1, 1, 0,
+	    "SELECT coalesce(json_agg(a ORDER BY a.username), '[]')"
+	    ADMIN_USERS_WHERE),
+	[SQL_ADMIN_DISABLE] = DB_STMT("admin_disable", 1, 1, 0,
+	    "SELECT tessera.disable_user($1)"),
+	[SQL_ADMIN_ENABLE] = DB_STMT("admin_enable", 1, 1, 0,
+	    "SELECT tessera.enable_user($1)"),
+	[SQL_PING] = DB_STMT("ping", 0, 1, 0, "SELECT 1"),
+	[SQL_ADMIN_GROUP_ADD] = DB_STMT("admin_group_add", 1, 1, 0,
+	    "SELECT tessera.add_group($1)"),
+	[SQL_ADMIN_GROUP_REMOVE] = DB_STMT("admin_group_remove", 1, 1, 0,
+	    "SELECT tessera.remove_group($1)"),
+	[SQL_ADMIN_GROUPS] = DB_STMT("admin_groups", 0, 3, 0,
+	    "SELECT l.name, " ISO_UTC("l.created_at") ", l.members "
+	    "FROM tessera.group_list l ORDER BY l.name COLLATE \"C\""),
+	[SQL_ADMIN_GROUP_EXISTS] = DB_STMT("admin_group_exists", 1, 1, 0,
+	    "SELECT EXISTS (SELECT 1 FROM tessera.group_list l WHERE l.name = $1)"),
+	[SQL_ADMIN_USER_GROUP_ADD] = DB_STMT("admin_user_group_add", 2, 1, 0,
+	    "SELECT tessera.add_user_group($1, $2)"),
+	[SQL_ADMIN_USER_GROUP_REMOVE] = DB_STMT("admin_user_group_remove", 2, 1, 0,
+	    "SELECT tessera.remove_user_group($1, $2)"),
+	[SQL_ADMIN_USER_PROFILE] = DB_STMT("admin_user_profile", 1, 4, 0,
+	    "SELECT p.username, coalesce(p.display_name, ''), "
+	    "coalesce(p.email, ''), p.groups FROM tessera.user_profiles p "
+	    "WHERE p.username = $1"),
+	[SQL_ADMIN_USER_SET] = DB_STMT("admin_user_set", 3, 1, 0,
+	    "SELECT tessera.set_user_profile($1, $2, $3)"),
+	[SQL_BEARER_AUTH] = DB_STMT("bearer_auth", 3, 5, 1u << 0,
+	    "SELECT b.result, coalesce(b.username, ''), coalesce(b.groups, ''), "
+	    "coalesce(b.display_name, ''), coalesce(b.email, '') "
+	    "FROM tessera.bearer_auth($1, $2, $3::int) b"),
+	[SQL_ADMIN_TOKEN_ADD] = DB_STMT("admin_token_add", 4, 1, 0,
+	    "SELECT tessera.add_token($1, $2, decode($3, 'hex'), $4::int)"),
+	[SQL_ADMIN_TOKENS] = DB_STMT("admin_tokens", 1, 6, 0,
+	    "SELECT l.id, l.username, l.label, " ISO_UTC("l.created_at") ", "
+	    "coalesce(" ISO_UTC("l.expires_at") ", ''), coalesce("
+	    ISO_UTC("l.last_used_at") ", '') FROM tessera.api_token_list l "
+	    "WHERE $1::text IS NULL OR l.username = $1 ORDER BY l.username, l.id"),
+	[SQL_ADMIN_TOKEN_REVOKE] = DB_STMT("admin_token_revoke", 1, 1, 0,
+	    "SELECT tessera.revoke_token($1::bigint)"),
 };
 
 struct db {
@@ -188,8 +288,11 @@ struct db {
 	char	 connect_timeout[16];
 	char	 statement_timeout[16];	/* a set_config value, like "5s" */
 	int	 prepared;	/* 1: named prepared statements; 0: unnamed */
-	int	 unavailable;	/* the last attempt could not reach the server */
-	int	 down;		/* unreachable since the last db_unavailable line */
+	int	 unavailable;	/* the last query could not be served: unreachable, or timed out */
+	int	 down;		/* this handle's last connection attempt failed */
+	volatile int *outage;	/* 1 from a db_unavailable line to its db_available */
+	int	 own_outage;	/* what outage points to unless db_share_outage */
+	const char *path;	/* the request the next queries serve, or NULL */
 	int64_t	 retry_at_ms;	/* no new connection attempt before this */
 	char	 error[256];	/* the last failure, one line */
 };
@@ -215,7 +318,26 @@ db_new(const char *conninfo, int connect_timeout, int statement_timeout,
 	snprintf(db->statement_timeout, sizeof(db->statement_timeout), "%ds",
 	    statement_timeout);
 	db->prepared = prepared;
+	db->outage = &db->own_outage;
 	return db;
+}
+
+/*
+ * Makes the handles of a pool's workers share one outage flag (in the
+ * scoreboard), so an outage is logged once for the pool, by the first
+ * worker that meets it, and its end once, by the first that reconnects.
+ */
+void
+db_share_outage(struct db *db, volatile int *outage)
+{
+	db->outage = outage;
+}
+
+/* Names the request (its path) the next queries serve, for the log; NULL: none. */
+void
+db_set_path(struct db *db, const char *path)
+{
+	db->path = path;
 }
 
 /* Closes the connection and frees the handle; accepts NULL. */
@@ -283,7 +405,8 @@ db_setup(struct db *db)
  * (Re)connects: defaults first, then the operator's conninfo, whose keys
  * win. After a failure, further attempts wait DB_RETRY_MS, so requests
  * answer 503 at once instead of each waiting for connect_timeout; the
- * outage is logged once when it starts and once when it ends. Returns 0,
+ * outage is logged once when it starts and once when it ends, for all the
+ * handles that share its flag (db_share_outage). Returns 0,
  * or -1 with db_unavailable() set when the server cannot be reached.
  */
 int
@@ -303,7 +426,8 @@ db_connect(struct db *db)
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, db->conn ? PQerrorMessage(db->conn) :
 		    "out of memory");
-		if (!db->down)
+		if (!db->down && !__atomic_exchange_n(db->outage, 1,
+		    __ATOMIC_SEQ_CST))
 			log_event("db_unavailable", "error", db->error, NULL);
 		PQfinish(db->conn);
 		db->conn = NULL;
@@ -312,9 +436,9 @@ db_connect(struct db *db)
 		return -1;
 	}
 	db->unavailable = 0;
-	if (db->down)
-		log_event("db_available", NULL);
 	db->down = 0;
+	if (__atomic_exchange_n(db->outage, 0, __ATOMIC_SEQ_CST))
+		log_event("db_available", NULL);
 	if (db_setup(db) == -1) {
 		PQfinish(db->conn);
 		db->conn = NULL;
@@ -329,9 +453,11 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
     const int *lengths)
 {
 	const struct db_stmt *st = &db_stmts[id];
-	int		 formats[8] = { 0 }, i;
+	int		 formats[DB_PARAMS_MAX] = { 0 }, i;
 
-	for (i = 0; i < st->nparams && i < 8; i++)
+	_Static_assert(sizeof(st->binary) * 8 >= DB_PARAMS_MAX,
+	    "db_stmt's binary has a bit for every parameter");
+	for (i = 0; i < st->nparams; i++)
 		formats[i] = (int)((st->binary >> i) & 1u);
 	if (db->prepared)
 		return PQexecPrepared(db->conn, st->name, st->nparams, values,
@@ -341,11 +467,52 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
 }
 
 /*
+ * Keeps, counts and logs the error of a failed statement: db_timeout when
+ * it ran past statement_timeout (or was cancelled), which counts as the
+ * database being unavailable for this request, else db_error. The path of
+ * the request is named when there is one.
+ */
+static void
+db_log_failure(struct db *db, enum db_sql id, const PGresult *res)
+{
+	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int		 cancelled = state != NULL &&
+			    strcmp(state, DB_QUERY_CANCELED) == 0;
+
+	score_count(cancelled ? SC_DB_TIMEOUT : SC_DB_OTHER);
+	db_set_error(db, PQresultErrorMessage(res));
+	db->unavailable = cancelled;
+	log_event(cancelled ? "db_timeout" : "db_error", "statement",
+	    db_stmts[id].name, "error", db->error, db->path ? "path" : NULL,
+	    db->path, NULL);
+}
+
+/*
+ * Returns res if it has the columns statement id declares, else NULL after
+ * clearing it and logging the mismatch as a db_error (as pgbouncer drops a
+ * server that answers with an unexpected shape).
+ */
+static PGresult *
+db_check_columns(struct db *db, enum db_sql id, PGresult *res)
+{
+	if (PQnfields(res) == db_stmts[id].ncols)
+		return res;
+	snprintf(db->error, sizeof(db->error), "returned %d columns where "
+	    "db.c declares %d", PQnfields(res), db_stmts[id].ncols);
+	log_event("db_error", "statement", db_stmts[id].name, "error",
+	    db->error, db->path ? "path" : NULL, db->path, NULL);
+	PQclear(res);
+	return NULL;
+}
+
+/*
  * Runs statement id with its parameters (lengths matter for binary ones),
  * connecting first if needed and retrying once on a connection that broke
  * since the last request (a restarted server). Returns the result, to be
- * PQclear'ed, or NULL: then db_unavailable() says whether the server could
- * not be reached (else the statement failed and was logged).
+ * PQclear'ed, or NULL: then db_unavailable() says whether the database
+ * could not serve it (unreachable, or past statement_timeout), else the
+ * statement failed, or returned other columns than its row in db_stmts
+ * declares; either way it was logged.
  */
 PGresult *
 db_query(struct db *db, enum db_sql id, const char *const *values,
@@ -358,28 +525,30 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 	db->unavailable = 0;
 	for (attempt = 0; attempt < 2; attempt++) {
 		if ((db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) &&
-		    db_connect(db) == -1)
+		    db_connect(db) == -1) {
+			score_count(SC_DB_UNAVAILABLE);
 			return NULL;
+		}
 		res = db_send(db, id, values, lengths);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-			return res;
+			return db_check_columns(db, id, res);
 		if (PQstatus(db->conn) == CONNECTION_OK)
 			break;
 		PQclear(res);
 		res = NULL;
 		db->unavailable = 1;
 	}
-	if (res != NULL) {
-		db_set_error(db, PQresultErrorMessage(res));
-		log_event("db_error", "statement", db_stmts[id].name, "error",
-		    db->error, NULL);
+	if (res == NULL)
+		score_count(SC_DB_UNAVAILABLE);
+	else {
+		db_log_failure(db, id, res);
 		PQclear(res);
 	}
 	return NULL;
 }
 
-/* Returns 1 if the last query failed because the server could not be reached. */
+/* Returns 1 if the last query failed because the database could not serve it: unreachable, or past statement_timeout. */
 int
 db_unavailable(const struct db *db)
 {
@@ -401,4 +570,60 @@ db_conn(struct db *db)
 	    db_connect(db) == -1)
 		return NULL;
 	return db->conn;
+}
+
+/*
+ * Decodes len hex digits at hex into out (size bytes, NUL-terminated).
+ * Returns 0, or -1 if they are not an even number of hex digits, do not fit,
+ * or decode to text with a NUL byte.
+ */
+static int
+db_unhex(const char *hex, size_t len, char *out, size_t size)
+{
+	size_t	 n;
+
+	if (sodium_hex2bin((unsigned char *)out, size - 1, hex, len, NULL, &n,
+	    NULL) != 0 || memchr(out, '\0', n) != NULL)
+		return -1;
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * Decodes the entry at *cursor in a DB_SESSION_LIST column, as SESSION_LIST
+ * encodes it (id.created.last_seen.hex(address).hex(agent), entries joined
+ * by '&'), into e and moves *cursor past it. Returns 1 with e filled, 0 at
+ * the end, -1 for an entry that does not decode or fit e (skipped).
+ */
+int
+db_list_next(const char **cursor, struct db_list_entry *e)
+{
+	char *const	 outs[] = { e->id, e->created, e->last_seen, e->addr,
+			    e->agent };
+	const size_t	 sizes[] = { sizeof(e->id), sizeof(e->created),
+			    sizeof(e->last_seen), sizeof(e->addr), sizeof(e->agent) };
+	const size_t	 nfields = sizeof(outs) / sizeof(outs[0]);
+	const char	*p = *cursor, *end, *dot;
+	size_t		 i, len;
+
+	if (*p == '\0')
+		return 0;
+	end = p + strcspn(p, "&");
+	*cursor = *end ? end + 1 : end;
+	for (i = 0; i < nfields; i++, p = dot + 1) {
+		dot = i < nfields - 1 ? memchr(p, '.', (size_t)(end - p)) : end;
+		if (dot == NULL)
+			return -1;
+		len = (size_t)(dot - p);
+		if (i >= 3) {		/* the address and the agent: hex */
+			if (db_unhex(p, len, outs[i], sizes[i]) == -1)
+				return -1;
+		} else if (len >= sizes[i])
+			return -1;
+		else {
+			memcpy(outs[i], p, len);
+			outs[i][len] = '\0';
+		}
+	}
+	return 1;
 }

@@ -4,20 +4,27 @@
 
 #include <libpq-fe.h>
 
+/* Limits of what the schema holds, one definition each for every layer that checks input. */
+#define DB_USERNAME_MAX		64	/* bytes of a username (migrations/0001's CHECK) */
+#define DB_ID_DIGITS		18	/* digits of an id taken from outside: any such number fits a bigint */
+#define DB_USER_AGENT_MAX	512	/* bytes of a User-Agent kept in a session row */
+#define DB_STR(n)		DB_STR_(n)	/* a limit as a string literal, for messages */
+#define DB_STR_(n)		#n
+
 /* Each statement's SQL lives in the table in db.c, in this order. */
 enum db_sql {
 	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
 	SQL_SESSION_TOUCH_INCR,	/* slide expiry and add to one integer -> session */
-	SQL_SESSION_CREATE,	/* new session, deleting the one it replaces and the LRU past the cap -> id, evicted */
+	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces and the LRU past the cap */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
-	SQL_USER_LOOKUP,	/* username -> id, hash, disabled */
-	SQL_USER_REHASH,	/* id, new hash */
+	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch */
+	SQL_USER_REHASH,	/* id, new hash, verified hash -> id if it was still that */
 	SQL_USER_ADD,		/* username, hash -> id */
 	SQL_USER_PASSWD,	/* username, hash -> id; ends the user's sessions */
-	SQL_THROTTLE_ATTEMPT,	/* user key, address key -> seconds to wait, 0: go (counted) */
-	SQL_THROTTLE_SUCCEEDED,	/* user key, address key: undo the attempt's count */
+	SQL_THROTTLE_ATTEMPT,	/* name, name key, address key, device key, user, epoch -> wait, device?, known? */
+	SQL_THROTTLE_SUCCEEDED,	/* key to forget, key to uncount: undo the attempt's count */
 	SQL_SESSION_TOUCH_LIST,	/* as SQL_SESSION_TOUCH, + the user's sessions */
 	SQL_SESSION_END,	/* id, user id -> gone (only that user's) */
 	SQL_SESSION_END_OTHERS,	/* id kept, user id -> the user's others gone */
@@ -28,10 +35,79 @@ enum db_sql {
 	SQL_ADMIN_REVOKE_USER,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_PURGE,	/* batch -> expired sessions purged */
 	SQL_ADMIN_USERS,	/* username or NULL -> accounts */
+	SQL_ADMIN_USERS_JSON,	/* username or NULL -> them as a JSON array */
 	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_ENABLE,	/* username -> found? */
 	SQL_PING,		/* -> 1: the database answers */
+	SQL_SESSION_READ_AUTH,	/* as SQL_SESSION_READ, + the identity /auth passes on */
+	SQL_SESSION_TOUCH_AUTH,	/* as SQL_SESSION_TOUCH, + the identity /auth passes on */
+	SQL_ADMIN_GROUP_ADD,	/* group name -> created? */
+	SQL_ADMIN_GROUP_REMOVE,	/* group name -> removed? */
+	SQL_ADMIN_GROUPS,	/* -> every group with its members */
+	SQL_ADMIN_GROUP_EXISTS,	/* group name -> exists? */
+	SQL_ADMIN_USER_GROUP_ADD, /* username, group -> 0 done, 1 no user, 2 no group */
+	SQL_ADMIN_USER_GROUP_REMOVE, /* username, group -> as SQL_ADMIN_USER_GROUP_ADD */
+	SQL_ADMIN_USER_PROFILE,	/* username -> name, email, groups */
+	SQL_ADMIN_USER_SET,	/* username, email or NULL, name or NULL -> found? */
+	SQL_BEARER_AUTH,	/* token hash, address key, touch interval -> result, identity */
+	SQL_ADMIN_TOKEN_ADD,	/* username, label, hex hash, seconds or NULL -> id, NULL: no user */
+	SQL_ADMIN_TOKENS,	/* username or NULL -> tokens */
+	SQL_ADMIN_TOKEN_REVOKE,	/* token id -> revoked? */
 	SQL__MAX
+};
+
+/*
+ * The columns of a live session row (SESSION_COLUMNS in db.c), in order;
+ * a statement that returns more has them after DB_SESSION__COLUMNS.
+ */
+enum db_session_col {
+	DB_SESSION_ID,
+	DB_SESSION_USER_ID,
+	DB_SESSION_USERNAME,
+	DB_SESSION_DATA,	/* jsonb's text of a flat object: session.c reads it with jansson */
+	DB_SESSION_CREATED,	/* epoch seconds */
+	DB_SESSION__COLUMNS,
+	DB_SESSION_STALE = DB_SESSION__COLUMNS,	/* SQL_SESSION_READ*: 't' if a touch is due */
+	DB_SESSION_SLID = DB_SESSION__COLUMNS,	/* SQL_SESSION_TOUCH*: 't' if the idle expiry moved */
+	DB_SESSION_LIST,	/* SQL_SESSION_TOUCH_LIST, after the slid flag: db_list_next decodes it */
+	/* SQL_SESSION_READ_AUTH, SQL_SESSION_TOUCH_AUTH: after the stale (or slid) flag, the identity */
+	DB_SESSION_IDENTITY = DB_SESSION__COLUMNS + 1,
+};
+
+/* The columns of SQL_SESSION_CREATE, in order. */
+enum db_create_col {
+	DB_CREATE_ID,		/* the new session's id */
+	DB_CREATE_EVICTED,	/* the user's sessions ended for max_sessions_per_user */
+	DB_CREATE__COLUMNS,
+};
+
+/* The columns of SQL_USER_LOOKUP, in order. */
+enum db_user_col {
+	DB_USER_ID,
+	DB_USER_HASH,		/* the Argon2id hash */
+	DB_USER_DISABLED,	/* 't' or 'f' */
+	DB_USER_EPOCH,		/* auth_epoch, the digits of a bigint */
+	DB_USER__COLUMNS,
+};
+
+/* The columns of SQL_THROTTLE_ATTEMPT, in order. */
+enum db_throttle_col {
+	DB_THROTTLE_RETRY,	/* 0: go ahead (counted); else seconds to wait */
+	DB_THROTTLE_DEVICE,	/* 't' if a valid device cookie decided alone */
+	DB_THROTTLE_KNOWN,	/* 't' if an account has the name */
+	DB_THROTTLE__COLUMNS,
+};
+
+/* The column of a statement that returns one. */
+#define DB_ONLY_COLUMN		0
+
+/* One entry of DB_SESSION_LIST, decoded. */
+struct db_list_entry {
+	char	 id[21];		/* the digits of a bigint */
+	char	 created[24];		/* 2026-01-31T23:59:59Z */
+	char	 last_seen[24];
+	char	 addr[65];		/* "" when unknown */
+	char	 agent[DB_USER_AGENT_MAX + 1];
 };
 
 struct db;
@@ -39,11 +115,15 @@ struct db;
 struct db	*db_new(const char *conninfo, int connect_timeout,
 		    int statement_timeout, int prepared);
 void		 db_free(struct db *);
+void		 db_share_outage(struct db *, volatile int *outage);
+void		 db_set_path(struct db *, const char *path);
 int		 db_connect(struct db *) __attribute__((warn_unused_result));
 PGresult	*db_query(struct db *, enum db_sql, const char *const *values,
 		    const int *lengths) __attribute__((warn_unused_result));
 int		 db_unavailable(const struct db *);
 const char	*db_error(const struct db *);
 PGconn		*db_conn(struct db *);
+int		 db_list_next(const char **cursor, struct db_list_entry *)
+		    __attribute__((warn_unused_result));
 
 #endif

@@ -26,6 +26,8 @@ int
 http_request_init(struct http_request *req, FCGX_ParamArray envp)
 {
 	const char	*uri, *https;
+	char		*end;
+	long		 port;
 	size_t		 plen;
 
 	memset(req, 0, sizeof(*req));
@@ -39,6 +41,11 @@ http_request_init(struct http_request *req, FCGX_ParamArray envp)
 	req->origin = http_param(envp, "HTTP_ORIGIN", NULL);
 	req->referer = http_param(envp, "HTTP_REFERER", NULL);
 	req->host = http_param(envp, "HTTP_HOST", "");
+	port = strtol(http_param(envp, "SERVER_PORT", ""), &end, 10);
+	req->server_port = *end == '\0' && port > 0 && port <= 65535 ?
+	    (int)port : 0;
+	req->require = http_param(envp, "TESSERA_REQUIRE", "");
+	req->authorization = http_param(envp, "HTTP_AUTHORIZATION", NULL);
 	https = http_param(envp, "HTTPS", "");
 	req->https = strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0;
 	req->head = strcmp(req->method, "HEAD") == 0;
@@ -117,42 +124,78 @@ http_request_free(struct http_request *req)
 	buf_free(&req->body);
 }
 
-/* Returns the length of the host name at s, without a port (a bracketed IPv6 address stays whole). */
-static size_t
-http_hostname_len(const char *s, size_t len)
+/*
+ * Splits the authority at s (len bytes: "host", "host:port", "[v6]" or
+ * "[v6]:port"). Returns 1 with the host's length and the port (0 when
+ * none is given), or 0 if it is malformed (empty host, user info, a port
+ * that is not 1 to 65535).
+ */
+static int
+http_authority(const char *s, size_t len, size_t *hostlen, long *port)
 {
-	const char	*colon;
+	const char	*end = s + len, *colon;
+	char		*stop;
 
+	if (memchr(s, '@', len) != NULL)
+		return 0;
 	if (len > 0 && s[0] == '[') {
-		colon = memchr(s, ']', len);
-		return colon != NULL ? (size_t)(colon - s) + 1 : len;
+		if ((colon = memchr(s, ']', len)) == NULL)
+			return 0;
+		colon++;
+		if (colon < end && *colon != ':')
+			return 0;
+	} else if ((colon = memchr(s, ':', len)) == NULL)
+		colon = end;
+	*hostlen = (size_t)(colon - s);
+	*port = 0;
+	if (colon < end) {
+		if (colon + 1 == end || end - colon > 6 ||
+		    !isdigit((unsigned char)colon[1]))
+			return 0;
+		*port = strtol(colon + 1, &stop, 10);
+		if (stop != end || *port < 1 || *port > 65535)
+			return 0;
 	}
-	colon = memchr(s, ':', len);
-	return colon != NULL ? (size_t)(colon - s) : len;
+	return *hostlen > 0;
 }
 
 /*
  * Returns 1 unless the request's Origin (or, without one, its Referer)
- * names another host than the one it was sent to; a request with neither
- * passes (non-browser clients), an opaque "null" Origin does not. Ports
- * are not compared: web servers pass Host without one (nginx's $host),
- * and a site is a host name.
+ * names another origin than the request's own: scheme (HTTPS), host and
+ * port (HTTP_HOST; its port, else SERVER_PORT, else the scheme's) are all
+ * compared. A request with neither header passes (non-browser clients);
+ * an opaque "null" Origin does not.
  */
 int
 http_same_origin(const struct http_request *req)
 {
 	const char	*src = req->origin != NULL ? req->origin : req->referer;
-	const char	*host;
-	size_t		 len, want;
+	const char	*p;
+	size_t		 len, ownlen;
+	long		 port, ownport;
+	int		 https;
 
 	if (src == NULL)
 		return 1;
-	if ((host = strstr(src, "://")) == NULL)
+	if (strncasecmp(src, "https://", 8) == 0) {
+		https = 1;
+		p = src + 8;
+	} else if (strncasecmp(src, "http://", 7) == 0) {
+		https = 0;
+		p = src + 7;
+	} else
 		return 0;
-	host += 3;
-	len = http_hostname_len(host, strcspn(host, "/?#"));
-	want = http_hostname_len(req->host, strlen(req->host));
-	return len == want && len > 0 && strncasecmp(host, req->host, len) == 0;
+	if (https != req->https ||
+	    !http_authority(p, strcspn(p, "/?#"), &len, &port) ||
+	    !http_authority(req->host, strlen(req->host), &ownlen, &ownport))
+		return 0;
+	if (port == 0)
+		port = https ? 443 : 80;
+	if (ownport == 0)
+		ownport = req->server_port > 0 ? req->server_port :
+		    https ? 443 : 80;
+	return len == ownlen && strncasecmp(p, req->host, len) == 0 &&
+	    port == ownport;
 }
 
 /*
@@ -227,6 +270,28 @@ http_header(struct http_response *resp, const char *name, const char *value)
 }
 
 /*
+ * Adds a header line whose value is stored text (a name, an email): bytes
+ * outside printable ASCII, and '%', are percent-encoded (%XX, as in a URI),
+ * so the line can neither be split nor carry bytes an application
+ * misreads. Printable ASCII without '%' passes unchanged.
+ */
+void
+http_header_encoded(struct http_response *resp, const char *name,
+    const char *value)
+{
+	const unsigned char *p;
+
+	buf_printf(&resp->head, "%s: ", name);
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '%')
+			buf_printf(&resp->head, "%%%02X", *p);
+		else
+			buf_append(&resp->head, (const char *)p, 1);
+	}
+	buf_puts(&resp->head, "\r\n");
+}
+
+/*
  * Adds a Set-Cookie: HttpOnly, SameSite=Lax, Path=/, never a Domain.
  * max_age < 0 makes a browser-session cookie; 0 expires it now.
  */
@@ -244,12 +309,26 @@ http_set_cookie(struct http_response *resp, const char *name,
 	resp->has_cookie = 1;
 }
 
-/* Makes the response a 303 See Other to location (a path on this site). */
+/*
+ * Makes the response a 303 See Other to location (a path on this site).
+ * Bytes outside printable ASCII (UTF-8, C1 controls, white space) are
+ * percent-encoded, so the header carries only what RFC 3986 allows raw.
+ */
 void
 http_redirect(struct http_response *resp, const char *location)
 {
+	const unsigned char	*p;
+
 	resp->status = 303;
-	http_header(resp, "Location", location);
+	if (strpbrk(location, "\r\n") != NULL)
+		return;
+	buf_puts(&resp->head, "Location: ");
+	for (p = (const unsigned char *)location; *p != '\0'; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			buf_printf(&resp->head, "%%%02X", *p);
+		else
+			buf_append(&resp->head, (const char *)p, 1);
+	buf_puts(&resp->head, "\r\n");
 }
 
 /* Returns the reason phrase for the statuses tessera sends. */

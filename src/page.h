@@ -15,8 +15,13 @@ void	page_logout(struct ctx *);
 void	page_static(struct ctx *);
 void	page_favicon(struct ctx *);
 void	page_auth(struct ctx *);
+void	page_auth_denied(struct ctx *);
+void	page_authorizer(struct ctx *, const char *uri);
 void	page_ping(struct ctx *);
 void	page_status(struct ctx *);
+void	page_metrics(struct ctx *);
+int	page_status_allowed(struct ctx *);
+int	page_database_up(struct ctx *);
 
 #ifdef TESSERA_TEST_HOOKS
 void	page_test_hang(struct ctx *);	/* tests/hooks/page_test.c */
@@ -26,6 +31,6 @@ void	page_render(struct ctx *, const char *page, const char *title,
 	    struct view_dict *);
 void	page_error(struct ctx *, int status, const char *message);
 void	page_db_error(struct ctx *);
-int	page_csrf_ok(struct ctx *);
+int	page_csrf_ok(struct ctx *) __attribute__((warn_unused_result));
 
 #endif

@@ -3,9 +3,12 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "passwd.h"
+#include "scoreboard.h"
+#include "text.h"
 #include "throttle.h"
 
 #define LOGIN_FAILED	"Invalid username or password."
@@ -80,53 +83,90 @@ page_login_form(struct ctx *c)
 /*
  * Checks name and password against the users table. An unknown or disabled
  * user is verified against a dummy hash, so every failure takes the same
- * time. Returns the user id, 0 for bad credentials, -1 on a database failure.
+ * time. Returns 1 with what was verified in *v, 0 for bad credentials
+ * (*disabled set when they were right for a disabled user), -1 on a
+ * database failure.
  */
-static long long
-login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen)
+static int
+login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
+    struct sess_verified *v, int *disabled)
 {
-	const char	*values[2] = { name, NULL };
-	char		 fresh[crypto_pwhash_STRBYTES];
-	PGresult	*res;
-	long long	 id = 0;
-	int		 found, ok;
+	const char	*values[1] = { name };
+	PGresult	*res = NULL;
+	int		 found = 0, ok;
 
-	if ((res = db_query(c->app->db, SQL_USER_LOOKUP, values, NULL)) == NULL)
-		return -1;
-	found = PQntuples(res) == 1;
-	ok = passwd_verify(found ? PQgetvalue(res, 0, 1) : passwd_dummy_hash(),
-	    pw, pwlen);
-	if (found && ok && PQgetvalue(res, 0, 2)[0] == 'f')
-		id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	if (id > 0 && passwd_needs_rehash(PQgetvalue(res, 0, 1)) &&
-	    passwd_hash(pw, pwlen, fresh) == 0) {
-		PGresult *up;
-		values[0] = PQgetvalue(res, 0, 0);
-		values[1] = fresh;
-		if ((up = db_query(c->app->db, SQL_USER_REHASH, values, NULL)))
-			PQclear(up);
-		log_event("password_rehashed", "user", name, NULL);
+	/* A name that is not a valid username has no account: no lookup. */
+	if (text_username_problem(name) == NULL) {
+		if ((res = db_query(c->app->db, SQL_USER_LOOKUP, values,
+		    NULL)) == NULL)
+			return -1;
+		found = PQntuples(res) == 1;
+	}
+	ok = passwd_verify(found ? PQgetvalue(res, 0, DB_USER_HASH) :
+	    passwd_dummy_hash(), pw, pwlen) && found;
+	*disabled = ok && PQgetvalue(res, 0, DB_USER_DISABLED)[0] != 'f';
+	ok = ok && !*disabled &&
+	    strlen(PQgetvalue(res, 0, DB_USER_HASH)) < sizeof(v->password_hash);
+	if (ok) {
+		v->proof.user_id = strtoll(PQgetvalue(res, 0, DB_USER_ID), NULL,
+		    10);
+		v->proof.auth_epoch = strtoll(PQgetvalue(res, 0, DB_USER_EPOCH),
+		    NULL, 10);
+		v->proof.proved_at = (int64_t)time(NULL);
+		v->proof.factors = PROOF_PASSWORD;
+		randombytes_buf(v->proof.id, sizeof(v->proof.id));
+		snprintf(v->password_hash, sizeof(v->password_hash), "%s",
+		    PQgetvalue(res, 0, DB_USER_HASH));
 	}
 	PQclear(res);
-	return id;
+	return ok;
 }
 
 /*
- * Answers 429 with Retry-After for an attempt that must still wait, or the
- * database error. Returns -1, for login_attempt to pass on.
+ * Upgrades the hash just verified when it is weaker than configured, only
+ * if it is still the stored one (a password change in between wins); logs
+ * password_rehashed only when the row changed.
  */
-static long long
-login_refused(struct ctx *c, const char *name, int wait)
+static void
+login_rehash(struct ctx *c, const char *name, const struct sess_verified *v,
+    const char *pw, size_t pwlen)
+{
+	char		 fresh[crypto_pwhash_STRBYTES], id[24];
+	const char	*values[3] = { id, fresh, v->password_hash };
+	PGresult	*res;
+
+	if (!passwd_needs_rehash(v->password_hash) ||
+	    passwd_hash(pw, pwlen, fresh) != 0)
+		return;
+	snprintf(id, sizeof(id), "%lld", v->proof.user_id);
+	if ((res = db_query(c->app->db, SQL_USER_REHASH, values, NULL)) == NULL)
+		return;		/* logged by db_query */
+	if (PQntuples(res) == 1)
+		log_event("password_rehashed", "user", name, NULL);
+	PQclear(res);
+}
+
+/* Logs an attempt's outcome with the name (or its keyed hash, when no account has it) and address. */
+static void
+login_log(struct ctx *c, const char *event, const char *name,
+    const struct throttle_claim *cl, const char *reason, const char *retry)
+{
+	const char	*key, *who = throttle_log_name(cl, name, &key);
+
+	log_event(event, key, who, "addr", c->req->remote_addr, "reason", reason,
+	    "device", cl->device ? "known" : "unknown",
+	    retry != NULL ? "retry_after" : NULL, retry, NULL);
+}
+
+/* Answers 429 with Retry-After for an attempt that must still wait. Returns -1, for login_attempt to pass on. */
+static int
+login_refused(struct ctx *c, const char *name, const struct throttle_claim *cl)
 {
 	char	 retry[16];
 
-	if (wait < 0) {
-		page_db_error(c);
-		return -1;
-	}
-	snprintf(retry, sizeof(retry), "%d", wait);
-	log_event("login_throttled", "user", name, "addr", c->req->remote_addr,
-	    "reason", "too many failures", "retry_after", retry, NULL);
+	snprintf(retry, sizeof(retry), "%d", cl->retry);
+	score_count(SC_SIGNIN_THROTTLED);
+	login_log(c, "login_throttled", name, cl, "too many failures", retry);
 	http_header(c->resp, "Retry-After", retry);
 	page_error(c, 429, "Too many failed sign-ins. "
 	    "Please wait a little and try again.");
@@ -137,31 +177,58 @@ login_refused(struct ctx *c, const char *name, int wait)
  * Checks the attempt while holding one of the pool's hash slots, once the
  * throttle has let it go ahead (and counted it); a password of unacceptable
  * length is refused without hashing, but only then, like any other guess.
- * Returns the user id, 0 for bad credentials, -1 after answering the
- * request itself (busy, throttled or no database).
+ * A verified password makes the session, unless the account changed since
+ * it was read (password, disable, revoke: then it is a failure like any
+ * other), and then upgrades the hash if it must.
+ * Returns 1 signed in (*v says as whom), 0 for bad credentials (*disabled
+ * as login_check sets it), -1 after answering the request itself (busy,
+ * throttled or no database).
  */
-static long long
-login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen)
+static int
+login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen,
+    struct throttle_claim *cl, struct sess_verified *v, int *disabled)
 {
-	long long	 id = 0;
-	int		 wait, slot;
+	struct proof	 device;
+	int		 rc = 0, slot;
 
 	if ((slot = passwd_slot_take()) == -1) {
+		score_count(SC_SIGNIN_BUSY);
 		log_event("login_busy", "addr", c->req->remote_addr, NULL);
 		page_error(c, 503, "Too many sign-ins at once. "
 		    "Please try again in a few seconds.");
 		return -1;
 	}
-	if ((wait = throttle_attempt(c, name)) != 0)
-		id = login_refused(c, name, wait);
+	if (throttle_attempt(c, name, sess_device_read(c, &device) ? &device :
+	    NULL, cl) == -1)
+		rc = -1;
+	else if (cl->retry > 0)
+		rc = login_refused(c, name, cl);
 	else if (pw != NULL && passwd_check(pw, pwlen) == NULL &&
-	    (id = login_check(c, name, pw, pwlen)) == -1)
+	    (rc = login_check(c, name, pw, pwlen, v, disabled)) == 1) {
+		switch (sess_create(c, v)) {
+		case 0:
+			login_rehash(c, name, v, pw, pwlen);
+			break;
+		case 1:
+			login_log(c, "login_raced", name, cl,
+			    "account changed during sign-in", NULL);
+			rc = 0;
+			break;
+		default:
+			rc = -1;
+		}
+	}
+	if (rc == -1 && cl->retry == 0)
 		page_db_error(c);
 	passwd_slot_give(slot);
-	return id;
+	sodium_memzero(&device, sizeof(device));
+	return rc;
 }
 
-/* POST /login: a fresh session and 303 to next, or 401 with the form again. */
+/*
+ * POST /login: a fresh session, a fresh device cookie and 303 to next, or
+ * 401 with the form again.
+ */
 void
 page_login(struct ctx *c)
 {
@@ -169,31 +236,37 @@ page_login(struct ctx *c)
 	const char	*pw = form_get(&c->req->form, "password");
 	const char	*next = login_next(form_get(&c->req->form, "next"));
 	size_t		 pwlen = pw ? strlen(pw) : 0;
-	long long	 id = 0;
+	struct throttle_claim cl;
+	struct sess_verified v;
+	char		 hash[TOKEN_NAME_HASH_SIZE];
+	int		 rc, disabled = 0;
 
+	if (name == NULL)
+		name = "";
 	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
-		log_event("csrf_rejected", "path", c->req->path, "user", name,
-		    "addr", c->req->remote_addr, "reason", "bad csrf", NULL);
+		score_count(SC_SIGNIN_CSRF);
+		token_name_hash(c->app->keys, name, strlen(name), hash);
+		log_event("csrf_rejected", "path", c->req->path, "name_hash",
+		    hash, "addr", c->req->remote_addr, "reason", "bad csrf",
+		    NULL);
 		page_error(c, 403, "This sign-in form has expired. "
 		    "Go back, reload the page and try again.");
 		return;
 	}
-	if (name == NULL)
-		name = "";
-	if (*name != '\0' && strlen(name) <= 64 &&
-	    (id = login_attempt(c, name, pw, pwlen)) == -1)
-		return;
-	if (id == 0) {
-		log_event("login_failed", "user", name, "addr",
-		    c->req->remote_addr, "reason", "bad credentials", NULL);
+	if ((rc = login_attempt(c, name, pw, pwlen, &cl, &v, &disabled)) == -1)
+		goto out;
+	if (rc == 0) {
+		score_count(disabled ? SC_SIGNIN_DISABLED : SC_SIGNIN_FAILED);
+		login_log(c, "login_failed", name, &cl, "bad credentials", NULL);
 		login_render(c, 401, LOGIN_FAILED, name, next);
-		return;
+		goto out;
 	}
-	if (sess_create(c, id) == -1) {
-		page_db_error(c);
-		return;
-	}
-	throttle_succeeded(c, name);
-	log_event("login_ok", "user", name, "addr", c->req->remote_addr, NULL);
+	throttle_succeeded(c, name, &cl);
+	sess_device_send(c, &v.proof);
+	score_count(SC_SIGNIN_OK);
+	log_event("login_ok", "user", name, "addr", c->req->remote_addr,
+	    "device", cl.device ? "known" : "unknown", NULL);
 	http_redirect(c->resp, next);
+out:
+	sodium_memzero(&v, sizeof(v));
 }

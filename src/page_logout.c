@@ -2,6 +2,7 @@
 #include "page.h"
 
 #include "log.h"
+#include "scoreboard.h"
 
 /* POST /logout: with this session's CSRF value, ends it; 303 to / either way it was already gone. */
 void
@@ -13,6 +14,7 @@ page_logout(struct ctx *c)
 		page_db_error(c);
 		return;
 	}
+	score_count(SC_SIGNOUTS);
 	log_event("logout", "user", c->sess.username, "addr",
 	    c->req->remote_addr, NULL);
 	http_redirect(c->resp, "/");

@@ -5,72 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <sodium.h>
-
 #include "log.h"
+#include "scoreboard.h"
 #include "useragent.h"
-
-#define LIST_FIELDS	5	/* id.created.last_seen.hex(address).hex(agent) */
-#define ID_MAX		20	/* digits of a bigint */
-#define ISO_MAX		24	/* 2026-01-31T23:59:59Z */
-#define ADDR_MAX	64
-#define AGENT_MAX	512	/* session.c keeps this much of a User-Agent */
-
-/* One entry of the list db.c's SESSION_LIST returns, decoded. */
-struct sessions_entry {
-	char	 id[ID_MAX + 1];
-	char	 created[ISO_MAX];
-	char	 last_seen[ISO_MAX];
-	char	 addr[ADDR_MAX + 1];
-	char	 agent[AGENT_MAX + 1];
-};
-
-/* Copies len bytes of text into out (size bytes), hex-decoded if hex. Returns 0, or -1 if it does not fit or is not hex. */
-static int
-sessions_field(const char *text, size_t len, int hex, char *out, size_t size)
-{
-	size_t	 n;
-
-	if (!hex) {
-		if (len >= size)
-			return -1;
-		memcpy(out, text, len);
-		n = len;
-	} else if (sodium_hex2bin((unsigned char *)out, size - 1, text, len,
-	    NULL, &n, NULL) != 0 || memchr(out, '\0', n) != NULL)
-		return -1;
-	out[n] = '\0';
-	return 0;
-}
-
-/*
- * Decodes the entry at *cursor (up to '&' or the end) into e and moves
- * *cursor past it. Returns 1 with e filled, 0 at the end of the list, -1
- * for an entry that does not decode (skipped).
- */
-static int
-sessions_next(const char **cursor, struct sessions_entry *e)
-{
-	char		*outs[LIST_FIELDS] = { e->id, e->created, e->last_seen,
-			    e->addr, e->agent };
-	const size_t	 sizes[LIST_FIELDS] = { sizeof(e->id), sizeof(e->created),
-			    sizeof(e->last_seen), sizeof(e->addr), sizeof(e->agent) };
-	const char	*p = *cursor, *end, *dot;
-	int		 i;
-
-	if (*p == '\0')
-		return 0;
-	end = p + strcspn(p, "&");
-	*cursor = *end ? end + 1 : end;
-	for (i = 0; i < LIST_FIELDS; i++) {
-		dot = i < LIST_FIELDS - 1 ? memchr(p, '.', (size_t)(end - p)) : end;
-		if (dot == NULL || sessions_field(p, (size_t)(dot - p), i >= 3,
-		    outs[i], sizes[i]) == -1)
-			return -1;
-		p = dot + 1;
-	}
-	return 1;
-}
 
 /* Sets NAME_ISO to an ISO time like 2026-01-31T23:59:59Z and NAME to "2026-01-31 23:59 UTC". */
 static void
@@ -94,13 +31,13 @@ sessions_set_time(struct view_dict *d, const char *name, const char *iso)
 static void
 sessions_list(struct ctx *c, struct view_dict *dict)
 {
-	struct sessions_entry	 e;
+	struct db_list_entry	 e;
 	struct view_dict	*row;
 	const char		*cursor = c->sess.list ? c->sess.list : "";
 	char			 browser[UA_SUMMARY_MAX];
 	int			 rc, others = 0;
 
-	while ((rc = sessions_next(&cursor, &e)) != 0) {
+	while ((rc = db_list_next(&cursor, &e)) != 0) {
 		if (rc == -1)
 			continue;
 		row = view_section_add(dict, "SESSION");
@@ -198,6 +135,8 @@ sessions_end(struct ctx *c, enum db_sql stmt, const char *sid,
 		page_db_error(c);
 		return;
 	}
+	score_add(SC_SESSIONS_ENDED_BY_USER,
+	    strtoull(PQcmdTuples(res), NULL, 10));
 	log_event(event, "user", c->sess.username, "addr", c->req->remote_addr,
 	    "id", sid, "ended", PQcmdTuples(res), NULL);
 	PQclear(res);
@@ -212,7 +151,7 @@ page_sessions_end(struct ctx *c)
 
 	if (!sessions_post_ok(c))
 		return;
-	if (id == NULL || *id == '\0' || strlen(id) > 18 ||
+	if (id == NULL || *id == '\0' || strlen(id) > DB_ID_DIGITS ||
 	    strspn(id, "0123456789") != strlen(id)) {
 		page_error(c, 400, "That is not a session of yours.");
 		return;

@@ -1,16 +1,18 @@
-/* Health pages: GET /ping (no database) and GET /status (the pool as JSON, for allowed addresses). */
+/* Health pages: GET /ping (no database) and GET /status (the pool as JSON, php-fpm's fields, for allowed addresses). */
 #include "page.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "log.h"
+#include "form.h"
+#include "netlist.h"
+#include "routes.h"
 #include "scoreboard.h"
 
-#define STATUS_LIST_MAX	1024
+#define STATUS_PROC_MAX	1024	/* bytes of /proc/PID/stat read */
 
 /* GET /ping: "pong", for load balancers; touches nothing. */
 void
@@ -19,51 +21,6 @@ page_ping(struct ctx *c)
 	c->resp->content_type = "text/plain; charset=utf-8";
 	c->resp->no_store = 1;
 	buf_puts(&c->resp->body, "pong\n");
-}
-
-/* Returns 1 if addr lies in prefix/bits (IPv4 or IPv6, same family), else 0. */
-static int
-status_in_net(const char *addr, const char *prefix, int bits)
-{
-	unsigned char	 a[16], p[16];
-	int		 family = strchr(prefix, ':') ? AF_INET6 : AF_INET;
-	int		 max = family == AF_INET6 ? 128 : 32, i;
-
-	if (inet_pton(family, addr, a) != 1 || inet_pton(family, prefix, p) != 1)
-		return 0;
-	if (bits > max)
-		return 0;	/* /99 on an IPv4 address: malformed, matches nothing */
-	if (bits < 0)
-		bits = max;	/* no prefix length: the address alone */
-	for (i = 0; bits > 0; i++, bits -= 8) {
-		unsigned char mask = bits >= 8 ? 0xff : (unsigned char)(0xff << (8 - bits));
-		if ((a[i] & mask) != (p[i] & mask))
-			return 0;
-	}
-	return 1;
-}
-
-/* Returns 1 if addr matches an entry of list (addresses or CIDR prefixes, comma or space separated). */
-static int
-status_allowed(const char *list, const char *addr)
-{
-	char	 copy[STATUS_LIST_MAX], *tok, *save = NULL, *slash, *end;
-	long	 bits;
-
-	snprintf(copy, sizeof(copy), "%s", list);
-	for (tok = strtok_r(copy, ", ", &save); tok != NULL;
-	    tok = strtok_r(NULL, ", ", &save)) {
-		bits = -1;
-		if ((slash = strchr(tok, '/')) != NULL) {
-			*slash = '\0';
-			bits = strtol(slash + 1, &end, 10);
-			if (end == slash + 1 || *end != '\0' || bits < 0 || bits > 128)
-				continue;	/* a malformed length matches nothing */
-		}
-		if (status_in_net(addr, tok, (int)bits))
-			return 1;
-	}
-	return 0;
 }
 
 /* Appends s as a JSON string. */
@@ -82,19 +39,96 @@ status_json_string(struct buf *b, const char *s)
 	buf_puts(b, "\"");
 }
 
-/* Appends the workers' slots as a JSON array; adds what they served to *requests. */
+/*
+ * Answers 403 (and logs it) unless the client is in status_allow, for
+ * /status and /metrics. Returns 1 if it may read them, else 0.
+ */
+int
+page_status_allowed(struct ctx *c)
+{
+	if (netlist_match(c->app->cfg->status_allow, c->req->remote_addr))
+		return 1;
+	log_event("status_refused", "path", c->req->path, "addr",
+	    c->req->remote_addr, NULL);
+	page_error(c, 403, "The status page is not open to your address.");
+	return 0;
+}
+
+/* Returns 1 if this worker's connection answers SELECT 1 just now, else 0. */
+int
+page_database_up(struct ctx *c)
+{
+	const char	*ping[1] = { NULL };
+	PGresult	*res;
+
+	res = db_query(c->app->db, SQL_PING, ping, NULL);
+	PQclear(res);
+	return res != NULL;
+}
+
+/*
+ * Reads a worker's CPU time (user + system, seconds) and resident memory
+ * (bytes) from /proc/PID/stat. Returns 0, or -1 when it cannot.
+ */
+static int
+status_proc(pid_t pid, double *cpu, long long *rss)
+{
+	char		 path[32], text[STATUS_PROC_MAX], *p;
+	unsigned long	 utime, stime;
+	long		 pages;
+	size_t		 n;
+	FILE		*f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	/* after the command's closing parenthesis: state is field 3, utime 14, stime 15, rss 24 */
+	if ((p = strrchr(text, ')')) == NULL || sscanf(p + 1,
+	    " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d "
+	    "%*d %*d %*d %*d %*u %*u %ld", &utime, &stime, &pages) != 3)
+		return -1;
+	*cpu = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+	*rss = (long long)pages * sysconf(_SC_PAGESIZE);
+	return 0;
+}
+
+/* Appends slot s's fields that only ?full shows: start, last request, CPU and memory. */
 static void
-status_workers(struct buf *b, const struct scoreboard *sb, int n,
-    unsigned long long *requests)
+status_worker_full(struct buf *b, const struct score_slot *s, time_t now)
+{
+	const char	*route = route_label(s->last_route);
+	double		 cpu;
+	long long	 rss;
+
+	buf_printf(b, ",\"start_time\":%lld,\"start_since\":%lld",
+	    (long long)s->started, (long long)(now - s->started));
+	if (s->requests > 0 && route != NULL) {
+		buf_puts(b, ",\"last_request_route\":");
+		status_json_string(b, route);
+		buf_printf(b, ",\"last_request_duration_ms\":%.3f",
+		    (double)s->last_us / 1000.0);
+	}
+	if (status_proc(s->pid, &cpu, &rss) == 0)
+		buf_printf(b, ",\"cpu_seconds\":%.2f,\"memory_bytes\":%lld",
+		    cpu, rss);
+}
+
+/* Appends the workers' slots as a JSON array (with ?full's fields when full). */
+static void
+status_workers(struct buf *b, const struct scoreboard *sb, int full)
 {
 	static const char *const states[] = { "empty", "starting", "idle",
 	    "accepting", "busy" };
 	const struct score_slot *s;
 	int64_t		 now = clock_ms();
+	time_t		 wall = time(NULL);
 	int		 i, first = 1, state;
 
 	buf_puts(b, "[");
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		s = &sb->slot[i];
 		if (s->pid <= 0)
 			continue;
@@ -107,40 +141,70 @@ status_workers(struct buf *b, const struct scoreboard *sb, int n,
 			    (long long)(now - s->busy_since_ms));
 			status_json_string(b, s->path);
 		}
+		if (full)
+			status_worker_full(b, s, wall);
 		buf_puts(b, "}");
-		*requests += s->requests;
 		first = 0;
 	}
 	buf_puts(b, "]");
 }
 
-/* GET /status: the pool as JSON; 403 unless the client is in status_allow. */
+/* Returns 1 if the query string has a parameter named full (?full), else 0. */
+static int
+status_full(const struct ctx *c)
+{
+	struct form	 query;
+	int		 full = 0;
+
+	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0) {
+		full = form_get(&query, "full") != NULL;
+		form_free(&query);
+	}
+	return full;
+}
+
+/*
+ * GET /status[?full]: the pool as JSON with php-fpm's fields (?full: each
+ * worker's too); 403 unless the client is in status_allow; 503 when this
+ * worker cannot reach the database, for load balancers' health checks.
+ */
 void
 page_status(struct ctx *c)
 {
 	const struct scoreboard *sb = c->app->score;
-	const char	*ping[1] = { NULL };
-	unsigned long long requests;
-	PGresult	*res;
+	const struct config *cfg = c->app->cfg;
+	struct score_tally t;
 	struct buf	*b = &c->resp->body;
+	time_t		 now = time(NULL);
 	int		 db_ok;
 
-	if (!status_allowed(c->app->cfg->status_allow, c->req->remote_addr)) {
-		log_event("status_refused", "addr", c->req->remote_addr, NULL);
-		page_error(c, 403, "The status page is not open to your address.");
+	if (!page_status_allowed(c))
 		return;
-	}
-	res = db_query(c->app->db, SQL_PING, ping, NULL);
-	db_ok = res != NULL;
-	PQclear(res);
-	requests = sb->requests;
+	db_ok = page_database_up(c);
+	score_tally(sb, &t);
+	c->resp->status = db_ok ? 200 : 503;
 	c->resp->content_type = "application/json";
 	c->resp->no_store = 1;
-	buf_printf(b, "{\"uptime\":%lld,\"workers\":",
-	    (long long)(time(NULL) - sb->started));
-	status_workers(b, sb, SCORE_MAX_WORKERS, &requests);
-	buf_printf(b, ",\"requests\":%llu,\"restarts\":%llu,\"crashes\":%llu,"
-	    "\"timeouts\":%llu,\"database\":%s}\n", requests,
-	    (unsigned long long)sb->restarts, (unsigned long long)sb->crashes,
-	    (unsigned long long)sb->timeouts, db_ok ? "true" : "false");
+	buf_puts(b, "{\"pool\":");
+	status_json_string(b, cfg->listen[0] != '\0' ? cfg->listen : "inherited");
+	buf_printf(b, ",\"version\":\"%s\",\"start_time\":%lld,"
+	    "\"start_since\":%lld,\"uptime\":%lld,\"accepted_conn\":%llu,"
+	    "\"requests\":%llu,\"listen_queue\":%d,\"max_listen_queue\":%d,"
+	    "\"listen_queue_len\":%d,\"idle_workers\":%d,\"active_workers\":%d,"
+	    "\"total_workers\":%d,\"max_active_workers\":%d,"
+	    "\"max_workers_reached\":%llu,\"slow_requests\":%llu,"
+	    "\"workers_configured\":%d,\"workers\":", TESSERA_VERSION,
+	    (long long)sb->started, (long long)(now - sb->started),
+	    (long long)(now - sb->started), (unsigned long long)t.requests,
+	    (unsigned long long)t.requests, sb->listen_queue,
+	    sb->listen_queue_peak, sb->listen_queue_max,
+	    t.idle, t.busy + t.accepting, t.total, sb->busy_peak,
+	    (unsigned long long)score_get(sb, SC_MAX_WORKERS_REACHED),
+	    (unsigned long long)score_get(sb, SC_SLOW_REQUESTS), sb->workers);
+	status_workers(b, sb, status_full(c));
+	buf_printf(b, ",\"restarts\":%llu,\"crashes\":%llu,\"timeouts\":%llu,"
+	    "\"database\":%s}\n", (unsigned long long)t.restarts,
+	    (unsigned long long)score_get(sb, SC_RESTART_CRASH),
+	    (unsigned long long)score_get(sb, SC_RESTART_TIMEOUT),
+	    db_ok ? "true" : "false");
 }

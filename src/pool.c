@@ -19,14 +19,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "listenq.h"
 #include "log.h"
 #include "passwd.h"
+#include "respawn.h"
 #include "scoreboard.h"
 #include "view.h"
 #include "worker.h"
 
 #define LISTEN_BACKLOG		1024
 #define TICK_MS			250	/* how often timeouts and delayed respawns are checked */
+#define ROLL_TICK_MS		20	/* ... and while a reload waits for a new worker to accept */
 #define BACKOFF_MAX		30	/* seconds between respawns while workers keep crashing */
 #define READY_WAIT_MS		3000	/* how long a reload waits for a new worker to accept */
 
@@ -50,13 +53,27 @@ struct pool {
 	time_t			 window_start;		/* crash counting */
 	int			 window_crashes;
 	int			 backoff;		/* seconds; 0 = none */
+	int			 deferred;		/* respawns wait for the back-off */
 	int64_t			 respawn_at_ms;
+	int			 fork_failures;		/* failed forks in a row */
+	int64_t			 fork_at_ms;		/* no fork before this */
+	int			 rolling;		/* a reload replaces the workers */
+	struct respawn_roll	 roll;
+	int			 roll_slot;		/* its newest worker's slot, or -1 */
+	pid_t			 old[SCORE_MAX_WORKERS];	/* the workers it retires */
 };
 
-/* Started as root, gives the socket to socket_user/socket_group (default: user/group). */
+/*
+ * Started as root, gives the socket to socket_user/socket_group (default:
+ * user/group). Returns 0, or -1 with err naming the key whose user or group
+ * does not exist, or why chown failed.
+ */
 static int
-pool_chown_socket(const struct config *cfg, const char *path)
+pool_chown_socket(const struct config *cfg, const char *path, char *err,
+    size_t errsz)
 {
+	const char	*ukey = cfg->socket_user[0] ? "socket_user" : "user";
+	const char	*gkey = cfg->socket_group[0] ? "socket_group" : "group";
 	const char	*user = cfg->socket_user[0] ? cfg->socket_user : cfg->user;
 	const char	*group = cfg->socket_group[0] ? cfg->socket_group : cfg->group;
 	struct passwd	*pw;
@@ -66,13 +83,56 @@ pool_chown_socket(const struct config *cfg, const char *path)
 
 	if (geteuid() != 0)
 		return 0;
-	if (*user != '\0' && (pw = getpwnam(user)) != NULL) {
+	if (*user != '\0') {
+		if ((pw = getpwnam(user)) == NULL) {
+			snprintf(err, errsz, "%s: %s: no such user", ukey, user);
+			return -1;
+		}
 		uid = pw->pw_uid;
 		gid = pw->pw_gid;
 	}
-	if (*group != '\0' && (gr = getgrnam(group)) != NULL)
+	if (*group != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
+			snprintf(err, errsz, "%s: %s: no such group", gkey, group);
+			return -1;
+		}
 		gid = gr->gr_gid;
-	return chown(path, uid, gid);
+	}
+	if (chown(path, uid, gid) == -1) {
+		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Removes a stale socket file at sun's path: one nothing accepts on. Returns
+ * 0 (removed, or no socket there), or -1 with err when something accepts
+ * connections on it (another pool: taking its path over would orphan it).
+ */
+static int
+pool_clear_stale_socket(const struct sockaddr_un *sun, char *err, size_t errsz)
+{
+	struct stat	 st;
+	int		 fd, live;
+
+	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
+		return 0;
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errsz, "listen: %s: %s", sun->sun_path, strerror(errno));
+		return -1;
+	}
+	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+	    errno == EAGAIN;
+	close(fd);
+	if (live) {
+		snprintf(err, errsz, "listen: %s: another process accepts "
+		    "connections on this socket (a pool already running?)",
+		    sun->sun_path);
+		return -1;
+	}
+	unlink(sun->sun_path);
+	return 0;
 }
 
 /* Opens a unix socket at path with the configured mode. Returns the fd, or -1 with err. */
@@ -81,7 +141,6 @@ pool_listen_unix(const struct config *cfg, const char *path, char *err,
     size_t errsz)
 {
 	struct sockaddr_un sun;
-	struct stat	 st;
 	int		 fd;
 
 	memset(&sun, 0, sizeof(sun));
@@ -91,19 +150,20 @@ pool_listen_unix(const struct config *cfg, const char *path, char *err,
 		return -1;
 	}
 	strcpy(sun.sun_path, path);
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path);
+	if (pool_clear_stale_socket(&sun, err, errsz) == -1)
+		return -1;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, (mode_t)cfg->socket_mode) == -1 ||
-	    pool_chown_socket(cfg, path) == -1 ||
-	    listen(fd, LISTEN_BACKLOG) == -1) {
+	    chmod(path, (mode_t)cfg->socket_mode) == -1)
 		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
+	else if (pool_chown_socket(cfg, path, err, errsz) == 0) {
+		if (listen(fd, LISTEN_BACKLOG) == 0)
+			return fd;
+		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
 	}
-	return fd;
+	if (fd != -1)
+		close(fd);
+	return -1;
 }
 
 /* Opens a TCP socket on host:port. Returns the fd, or -1 with err. */
@@ -193,19 +253,16 @@ pool_listen(const struct config *cfg, char *err, size_t errsz)
 }
 
 /*
- * Started as root, becomes the configured user and group and checks that
- * root cannot be regained; refuses to stay root. Not root: nothing to do.
- * Returns 0, or -1 with a one-line reason in err.
+ * Looks up the configured user (unprivileged) and group (default: the
+ * user's). Returns 0 with their ids, or -1 with a one-line reason in err.
  */
 int
-pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
+pool_user_ids(const struct config *cfg, uid_t *uid, gid_t *gid, char *err,
+    size_t errsz)
 {
 	struct passwd	*pw;
 	struct group	*gr = NULL;
-	gid_t		 gid;
 
-	if (geteuid() != 0)
-		return 0;
 	if (cfg->user[0] == '\0') {
 		snprintf(err, errsz, "user: refusing to serve as root; "
 		    "set user (and group) to an unprivileged account");
@@ -220,10 +277,37 @@ pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
 		snprintf(err, errsz, "group: %s: no such group", cfg->group);
 		return -1;
 	}
-	gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+	*uid = pw->pw_uid;
+	*gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
+	return 0;
+}
+
+/*
+ * Started as root, becomes the configured user and group and checks that
+ * root cannot be regained; refuses to stay root. Then the process may dump
+ * core again (the kernel forbids it after a change of user), as it would
+ * started as that user: RLIMIT_CORE (ulimit -c, systemd's LimitCORE)
+ * decides. Not root: nothing to do. Returns 0, or -1 with a one-line
+ * reason in err.
+ */
+int
+pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
+{
+	uid_t	 uid;
+	gid_t	 gid;
+
+	if (geteuid() != 0)
+		return 0;
+	if (pool_user_ids(cfg, &uid, &gid, err, errsz) == -1)
+		return -1;
 	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
-	    setuid(pw->pw_uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
+	    setuid(uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
 		snprintf(err, errsz, "user: cannot become %s: %s", cfg->user,
+		    strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_DUMPABLE, 1) == -1) {
+		snprintf(err, errsz, "user: cannot allow core dumps: %s",
 		    strerror(errno));
 		return -1;
 	}
@@ -252,14 +336,28 @@ pool_on_signal(int sig)
 	}
 }
 
-/* Installs the supervisor's handlers, blocked except while it waits, and its tick. */
-static void
+/* Sets the supervisor's tick (SIGALRM) to every ms milliseconds. Returns 0, or -1 with errno set. */
+static int
+pool_set_tick(int ms)
+{
+	struct itimerval tick;
+
+	memset(&tick, 0, sizeof(tick));
+	tick.it_interval.tv_usec = ms * 1000;
+	tick.it_value.tv_usec = ms * 1000;
+	return setitimer(ITIMER_REAL, &tick, NULL);
+}
+
+/*
+ * Installs the supervisor's handlers, blocked except while it waits, and its
+ * tick. Returns 0, or -1 with errno set.
+ */
+static int
 pool_signals(sigset_t *waitmask)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGUSR1,
 	    SIGALRM };
 	struct sigaction sa;
-	struct itimerval tick;
 	sigset_t	 block;
 	size_t		 i;
 
@@ -268,18 +366,17 @@ pool_signals(sigset_t *waitmask)
 	sigemptyset(&block);
 	sa.sa_handler = pool_on_signal;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
-		sigaction(sigs[i], &sa, NULL);
+		if (sigaction(sigs[i], &sa, NULL) == -1)
+			return -1;
 		sigaddset(&block, sigs[i]);
 	}
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	sigprocmask(SIG_BLOCK, &block, waitmask);
+	if (sigaction(SIGPIPE, &sa, NULL) == -1 ||
+	    sigprocmask(SIG_BLOCK, &block, waitmask) == -1)
+		return -1;
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigdelset(waitmask, sigs[i]);
-	memset(&tick, 0, sizeof(tick));
-	tick.it_interval.tv_usec = TICK_MS * 1000;
-	tick.it_value.tv_usec = TICK_MS * 1000;
-	setitimer(ITIMER_REAL, &tick, NULL);
+	return pool_set_tick(TICK_MS);
 }
 
 /* Returns a slot with no worker and no pending respawn, or -1. */
@@ -306,22 +403,32 @@ pool_active(const struct pool *p)
 	return n;
 }
 
-/* Forks a worker of the current generation into slot i. Returns its pid, or -1. */
+/*
+ * Forks a worker of the current generation into slot i. Returns its pid, or
+ * -1: then the slot waits for a respawn and no fork is tried before the
+ * back-off (respawn_fork_delay_ms) ends.
+ */
 static pid_t
 pool_spawn(struct pool *p, int i)
 {
 	struct score_slot *slot = &p->sb->slot[i];
 	sigset_t	 none;
 	pid_t		 pid;
+	char		 num[16];
 
 	memset(slot, 0, sizeof(*slot));
 	slot->state = SCORE_STARTING;
+	slot->started = time(NULL);
 	p->slot_gen[i] = p->gen;
 	p->pending[i] = p->doomed[i] = 0;
 	if ((pid = fork()) == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 ||
+		    sigprocmask(SIG_SETMASK, &none, NULL) == -1) {
+			log_errorf("worker: cannot set up its signals: %s",
+			    strerror(errno));
+			_exit(1);
+		}
 		slot->pid = getpid();
 		p->app->slot = slot;
 		p->app->score = p->sb;
@@ -330,34 +437,57 @@ pool_spawn(struct pool *p, int i)
 	if (pid == -1) {
 		log_errorf("fork: %s", strerror(errno));
 		slot->state = SCORE_EMPTY;
-		p->pending[i] = 1;	/* try again at the next tick */
+		p->pending[i] = 1;	/* try again at a tick after the back-off */
+		p->fork_failures++;
+		p->fork_at_ms = clock_ms() +
+		    respawn_fork_delay_ms(p->fork_failures);
 		return -1;
 	}
+	p->fork_failures = 0;
 	slot->pid = pid;
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	log_event("worker_started", "pid", num, NULL);
 	return pid;
 }
 
-/* Describes how a worker ended, for the log. Returns 1 if it crashed (signal or failure). */
+/*
+ * Logs how the worker in slot i ended: its exit status or the name of the
+ * signal, its age and how many requests it answered, and the path it was
+ * answering (or ""). A crash is an error, any other end information.
+ * Returns 1 if it crashed (a signal or a failure).
+ */
 static int
-pool_log_exit(pid_t pid, int status, const char *path)
+pool_log_exit(const struct pool *p, int i, int status, const char *path)
 {
-	char	 p[16], how[64];
+	const struct score_slot *slot = &p->sb->slot[i];
+	const char	*sig;
+	char		 pid[16], how[64], age[32], requests[24];
+	int		 crashed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 
-	snprintf(p, sizeof(p), "%d", (int)pid);
-	if (WIFSIGNALED(status))
+	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
+	if (WIFSIGNALED(status) && (sig = sigabbrev_np(WTERMSIG(status))))
+		snprintf(how, sizeof(how), "SIG%s", sig);
+	else if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
 	else
 		snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
-	log_event("worker_exited", "pid", p, "how", how, "path", path, NULL);
-	return WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+	snprintf(age, sizeof(age), "%llds",
+	    (long long)(time(NULL) - slot->started));
+	snprintf(requests, sizeof(requests), "%llu",
+	    (unsigned long long)slot->requests);
+	log_event_at(crashed ? LOG_ERROR : LOG_INFO, "worker_exited", "pid",
+	    pid, "how", how, "age", age, "requests", requests, "path", path,
+	    NULL);
+	return crashed;
 }
 
 /*
- * Counts a crash toward the back-off: past crash_limit within crash_window,
- * respawns are delayed and the supervisor says so loudly.
+ * Counts a crash: past crash_limit within crash_window the supervisor says
+ * so loudly and, when slow_down, delays respawns more and more. A crash
+ * that does not slow the pool down is alerted once per window.
  */
 static void
-pool_count_crash(struct pool *p)
+pool_count_crash(struct pool *p, int slow_down)
 {
 	time_t	 now = time(NULL);
 	char	 n[16], backoff[16];
@@ -369,14 +499,37 @@ pool_count_crash(struct pool *p)
 	}
 	if (++p->window_crashes <= p->cfg->crash_limit)
 		return;
-	p->backoff = p->backoff ? p->backoff * 2 : 1;
-	if (p->backoff > BACKOFF_MAX)
-		p->backoff = BACKOFF_MAX;
-	p->respawn_at_ms = clock_ms() + p->backoff * 1000;
+	if (slow_down) {
+		p->backoff = p->backoff ? p->backoff * 2 : 1;
+		if (p->backoff > BACKOFF_MAX)
+			p->backoff = BACKOFF_MAX;
+		p->respawn_at_ms = clock_ms() + p->backoff * 1000;
+	} else if (p->window_crashes != p->cfg->crash_limit + 1)
+		return;
 	snprintf(n, sizeof(n), "%d", p->window_crashes);
-	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	snprintf(backoff, sizeof(backoff), "%ds", slow_down ? p->backoff : 0);
 	log_event("ALERT_workers_crashing", "crashes", n, "backoff", backoff,
-	    "msg", "workers keep dying; respawning slowly until they stop", NULL);
+	    "msg", slow_down ? "workers keep dying; respawning slowly until "
+	    "they stop" : "workers keep dying while reading requests; "
+	    "respawning at once", NULL);
+}
+
+/*
+ * Counts why the worker in slot i left: killed for request_timeout, crashed,
+ * replaced by a reload, or (a clean exit of the current generation)
+ * recycled after max_requests.
+ */
+static void
+pool_count_exit(const struct pool *p, int i, int crashed)
+{
+	if (p->doomed[i])
+		score_count(SC_RESTART_TIMEOUT);
+	else if (crashed)
+		score_count(SC_RESTART_CRASH);
+	else if (p->slot_gen[i] != p->gen)
+		score_count(SC_RESTART_RELOAD);
+	else
+		score_count(SC_RESTART_MAX_REQUESTS);
 }
 
 /* Reaps exited workers and replaces those of the current generation (later, while backing off). */
@@ -387,30 +540,32 @@ pool_reap(struct pool *p)
 	pid_t	 pid;
 	int	 status, i, crashed, state;
 
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	while ((pid = waitpid(WAIT_ANY, &status, WNOHANG)) > 0) {
 		for (i = 0; i < SCORE_MAX_WORKERS && p->sb->slot[i].pid != pid; i++)
 			;
 		if (i == SCORE_MAX_WORKERS)
 			continue;
 		slot = &p->sb->slot[i];
 		state = slot->state;
-		crashed = pool_log_exit(pid, status,
+		crashed = pool_log_exit(p, i, status,
 		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
-		p->sb->crashes += crashed;
+		if (!pool_stopping)
+			pool_count_exit(p, i, crashed);
 		/*
 		 * A worker killed by what a client sent before its request was
-		 * complete (libfcgi aborts on some records) must not slow the
-		 * whole pool down: such crashes are counted, not backed off.
+		 * complete must not slow the whole pool down: such crashes are
+		 * counted and alerted, not backed off.
 		 */
-		if (crashed && state != SCORE_ACCEPTING)
-			pool_count_crash(p);
+		if (crashed)
+			pool_count_crash(p, state != SCORE_ACCEPTING);
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;
-		p->sb->restarts++;
 		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
+			p->pending[i] = p->deferred = 1;
+		else if (clock_ms() < p->fork_at_ms)
 			p->pending[i] = 1;
 		else
 			pool_spawn(p, i);
@@ -429,13 +584,66 @@ pool_slow_log(struct pool *p, int i, int64_t now)
 	    now - since < p->cfg->slow_log * 1000LL || p->slow_logged[i] == since)
 		return;
 	p->slow_logged[i] = since;
+	score_count(SC_SLOW_REQUESTS);
 	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
 	snprintf(ms, sizeof(ms), "%lld", (long long)(now - since));
 	log_event("slow_request", "pid", pid, "path", slot->path, "busy_ms", ms,
 	    NULL);
 }
 
-/* Every tick: logs slow requests, kills workers stuck past request_timeout, respawns delayed ones. */
+/*
+ * Forks the workers whose respawn waited (for the end of a crash back-off,
+ * or of a fork failure's pause), and says so when a crash back-off ended.
+ */
+static void
+pool_end_backoff(struct pool *p, int64_t now)
+{
+	char	 n[16], backoff[16];
+	int	 i, respawned = 0;
+
+	if (now < p->respawn_at_ms || now < p->fork_at_ms)
+		return;
+	for (i = 0; i < SCORE_MAX_WORKERS; i++)
+		if (p->pending[i] && pool_spawn(p, i) > 0)
+			respawned++;
+	if (respawned == 0 || !p->deferred)
+		return;
+	p->deferred = 0;
+	snprintf(n, sizeof(n), "%d", respawned);
+	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	log_event("backoff_ended", "respawned", n, "backoff", backoff, NULL);
+}
+
+/*
+ * Samples the listening socket's queue and the workers' states for the
+ * metrics: the queue, its limit and peak, the most workers busy at once,
+ * and each tick that finds every worker busy while connections wait.
+ */
+static void
+pool_sample(struct pool *p)
+{
+	struct scoreboard *sb = p->sb;
+	int	 queue, backlog, i, busy = 0, waiting = 0;
+
+	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
+		busy += sb->slot[i].pid > 0 && sb->slot[i].state == SCORE_BUSY;
+		waiting += sb->slot[i].pid > 0 && sb->slot[i].state == SCORE_IDLE;
+	}
+	if (busy > sb->busy_peak)
+		sb->busy_peak = busy;
+	if (listenq_read(p->listen_fd, &queue, &backlog) == -1) {
+		sb->listen_queue = sb->listen_queue_max = -1;
+		return;
+	}
+	sb->listen_queue = queue;
+	sb->listen_queue_max = backlog;
+	if (queue > sb->listen_queue_peak)
+		sb->listen_queue_peak = queue;
+	if (queue > 0 && waiting == 0)
+		score_count(SC_MAX_WORKERS_REACHED);
+}
+
+/* Every tick: respawns delayed workers, logs slow requests, kills workers stuck past request_timeout, samples the metrics. */
 static void
 pool_on_tick(struct pool *p)
 {
@@ -444,10 +652,9 @@ pool_on_tick(struct pool *p)
 	char	 pid[16], ms[24];
 	int	 i;
 
+	pool_end_backoff(p, now);
 	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		slot = &p->sb->slot[i];
-		if (p->pending[i] && now >= p->respawn_at_ms)
-			pool_spawn(p, i);
 		if (slot->pid <= 0)
 			continue;
 		pool_slow_log(p, i, now);
@@ -459,9 +666,9 @@ pool_on_tick(struct pool *p)
 		log_event("request_timeout", "pid", pid, "path", slot->path,
 		    "busy_ms", ms, NULL);
 		p->doomed[i] = 1;
-		p->sb->timeouts++;
 		kill(slot->pid, SIGKILL);
 	}
+	pool_sample(p);
 }
 
 /* Sends sig to every worker, of any generation. */
@@ -475,17 +682,6 @@ pool_signal_all(const struct pool *p, int sig)
 			kill(p->sb->slot[i].pid, sig);
 }
 
-/* Waits until the worker in slot i accepts (or exits, or the wait runs out). */
-static void
-pool_wait_ready(const struct pool *p, int i)
-{
-	int64_t	 deadline = clock_ms() + READY_WAIT_MS;
-
-	while (p->sb->slot[i].state == SCORE_STARTING &&
-	    p->sb->slot[i].pid > 0 && clock_ms() < deadline)
-		usleep(10 * 1000);
-}
-
 /*
  * Loads the configuration file, secrets and templates afresh. Returns 0
  * with them swapped in, or -1 (logged) with the old ones untouched.
@@ -495,7 +691,7 @@ pool_reload_config(struct pool *p)
 {
 	struct config	 next;
 	struct token_keys keys;
-	char		 err[512];
+	char		 err[512], keys_changed[256];
 
 	if (config_load(&next, p->config_path, err, sizeof(err)) == -1 ||
 	    token_keys_load(&keys, next.secret_file, err, sizeof(err)) == -1) {
@@ -509,12 +705,12 @@ pool_reload_config(struct pool *p)
 		config_free(&next);
 		return -1;
 	}
-	if (strcmp(next.listen, p->cfg->listen) != 0 ||
-	    strcmp(next.user, p->cfg->user) != 0)
-		log_event("reload_partial", "msg", "listen, user and group "
-		    "changes take effect at the next restart", NULL);
+	if (config_restart_keys(p->cfg, &next, keys_changed, sizeof(keys_changed)) > 0)
+		log_event("reload_partial", "keys", keys_changed, "msg",
+		    "these take effect at the next restart", NULL);
 	config_free(p->cfg);
 	*p->cfg = next;
+	p->sb->workers = p->cfg->workers;
 	*p->keys = keys;
 	token_keys_wipe(&keys);
 	passwd_configure((unsigned long long)p->cfg->password_opslimit,
@@ -524,35 +720,86 @@ pool_reload_config(struct pool *p)
 	return 0;
 }
 
+/* Returns 1 if the worker a reload forked last is still starting (forked, not yet accepting). */
+static int
+pool_roll_starting(const struct pool *p)
+{
+	const struct score_slot *slot;
+
+	if (p->roll_slot < 0)
+		return 0;
+	slot = &p->sb->slot[p->roll_slot];
+	return slot->pid > 0 && slot->state == SCORE_STARTING;
+}
+
+/*
+ * Takes the steps of the running reload that are due now (respawn_roll_next
+ * decides), never waiting: a new worker is forked, the old ones are told to
+ * leave, each when its turn comes. Logs reload_done at the end.
+ */
+static void
+pool_roll(struct pool *p)
+{
+	struct respawn_roll *r = &p->roll;
+	int64_t	 now;
+	int	 j;
+
+	for (;;) {
+		now = clock_ms();
+		j = pool_free_slot(p);
+		switch (respawn_roll_next(r, now, pool_roll_starting(p), j != -1,
+		    now >= p->fork_at_ms)) {
+		case RESPAWN_WAIT:
+			return;
+		case RESPAWN_FORK:
+			if (pool_spawn(p, j) == -1) {
+				p->pending[j] = 0;	/* the reload forks it */
+				return;
+			}
+			r->started++;
+			r->wait_until_ms = now + READY_WAIT_MS;
+			p->roll_slot = j;
+			break;
+		case RESPAWN_RETIRE:
+			kill(p->old[r->retired++], SIGTERM);
+			break;
+		case RESPAWN_DONE:
+			p->rolling = 0;
+			if (pool_set_tick(TICK_MS) == -1)
+				log_errorf("pool: setitimer: %s", strerror(errno));
+			log_event("reload_done", NULL);
+			return;
+		}
+	}
+}
+
 /*
  * SIGHUP: new configuration, secrets and templates, then the workers are
  * replaced one at a time (a new one accepts before an old one is told to
- * finish its request and leave), so no request is dropped.
+ * finish its request and leave), so no request is dropped. The replacement
+ * runs from the supervisor's loop (pool_roll); a reload during one starts
+ * over with every worker then running as old.
  */
 static void
 pool_reload_workers(struct pool *p)
 {
-	pid_t	 old[SCORE_MAX_WORKERS];
-	int	 nold = 0, i, j, started = 0;
+	int	 i;
 
 	if (pool_reload_config(p) == -1)
 		return;
+	memset(&p->roll, 0, sizeof(p->roll));
 	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		p->pending[i] = 0;
 		if (p->sb->slot[i].pid > 0)
-			old[nold++] = p->sb->slot[i].pid;
+			p->old[p->roll.nold++] = p->sb->slot[i].pid;
 	}
+	p->roll.wanted = p->cfg->workers;
+	p->roll_slot = -1;
 	p->gen++;
-	for (i = 0; i < nold || started < p->cfg->workers; i++) {
-		if (started < p->cfg->workers && (j = pool_free_slot(p)) != -1 &&
-		    pool_spawn(p, j) > 0) {
-			started++;
-			pool_wait_ready(p, j);
-		}
-		if (i < nold)
-			kill(old[i], SIGTERM);
-	}
-	log_event("reload_done", NULL);
+	p->rolling = 1;
+	if (pool_set_tick(ROLL_TICK_MS) == -1)
+		log_errorf("pool: setitimer: %s", strerror(errno));
+	pool_roll(p);
 }
 
 /*
@@ -607,7 +854,8 @@ pool_shutdown(struct pool *p)
 /*
  * Runs the pool on listen_fd: keeps cfg->workers workers alive, reloads on
  * SIGHUP (from config_path), reopens logs on SIGUSR1, stops on SIGTERM or
- * SIGINT letting in-flight requests finish. Returns the exit status.
+ * SIGINT letting in-flight requests finish. Returns 0 after a stop, -1 if
+ * it could not start.
  */
 int
 pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
@@ -621,7 +869,7 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	if ((p = calloc(1, sizeof(*p))) == NULL || (p->sb = score_create()) == NULL) {
 		log_errorf("pool: out of memory");
 		free(p);
-		return 1;
+		return -1;
 	}
 	p->app = app;
 	p->cfg = cfg;
@@ -629,9 +877,17 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	p->config_path = config_path;
 	p->listen_fd = listen_fd;
 	p->window_start = time(NULL);
-	pool_signals(&waitmask);
+	p->sb->workers = cfg->workers;
+	if (pool_signals(&waitmask) == -1) {
+		log_errorf("pool: cannot install its signal handlers: %s",
+		    strerror(errno));
+		munmap(p->sb, sizeof(*p->sb));
+		free(p);
+		return -1;
+	}
 	for (i = 0; i < cfg->workers; i++)
 		pool_spawn(p, i);
+	pool_sample(p);
 	snprintf(count, sizeof(count), "%d", cfg->workers);
 	log_event("pool_started", "workers", count, NULL);
 	while (!pool_stopping) {
@@ -646,13 +902,16 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 		}
 		if (pool_reopen) {
 			pool_reopen = 0;
-			log_reopen();
+			if (log_reopen() == -1)
+				log_errorf("log_file: cannot reopen it: %s",
+				    strerror(errno));
 			pool_signal_all(p, SIGUSR1);
 		}
 		if (pool_reload && !pool_stopping) {
 			pool_reload = 0;
 			pool_reload_workers(p);
-		}
+		} else if (p->rolling && !pool_stopping)
+			pool_roll(p);
 	}
 	log_event("pool_stopping", NULL);
 	pool_shutdown(p);

@@ -26,7 +26,8 @@ prune_schedule(const struct config *cfg, int64_t now)
 
 /*
  * Called by the worker after each request. When this worker's randomised
- * time has come, deletes up to PRUNE_BATCH expired sessions through
+ * time has come, deletes up to PRUNE_BATCH expired sessions (and lapsed
+ * sign-in failure counts) through
  * tessera.purge_expired, unless another worker of any host holds the
  * pruning lock (the same statement tries it). A full batch means more are
  * left: a request PRUNE_AGAIN_MS later tries again, so that with 4 workers
@@ -54,8 +55,10 @@ prune_tick(struct app *app)
 	if ((res = db_query(app->db, SQL_SESSION_PRUNE, values, NULL)) == NULL)
 		return;		/* logged by db_query */
 	n = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
-	if (n > 0)
+	if (n > 0) {
+		score_add(SC_SESSIONS_EXPIRED_PRUNED, (uint64_t)n);
 		log_event("sessions_pruned", "count", PQgetvalue(res, 0, 0), NULL);
+	}
 	if (n == PRUNE_BATCH)
 		prune_next_ms = now + PRUNE_AGAIN_MS;
 	PQclear(res);

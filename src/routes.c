@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "page.h"
+#include "scoreboard.h"
 
 struct route {
 	const char	*path;
@@ -23,12 +24,48 @@ static const struct route routes[] = {
 	{ "/static/style.css",	"GET",	page_static },
 	{ "/favicon.ico",	"GET",	page_favicon },
 	{ "/auth",		"GET",	page_auth },
+	{ "/auth/denied",	"GET",	page_auth_denied },
 	{ "/ping",		"GET",	page_ping },
 	{ "/status",		"GET",	page_status },
+	{ "/metrics",		"GET",	page_metrics },
 #ifdef TESSERA_TEST_HOOKS
 	{ "/_test/hang",	"GET",	page_test_hang },
 #endif
 };
+
+#define ROUTES_N	(sizeof(routes) / sizeof(routes[0]))
+#define ROUTE_OTHER	(SCORE_ROUTES - 1)
+
+_Static_assert(ROUTES_N < SCORE_ROUTES, "every route needs an id below \"other\"");
+
+/*
+ * Returns the id the metrics count path under: the index of the first
+ * route with that path (whatever its method), or the id of "other".
+ */
+int
+route_id(const char *path)
+{
+	size_t	 i;
+
+	for (i = 0; i < ROUTES_N; i++)
+		if (strcmp(routes[i].path, path) == 0)
+			return (int)i;
+	return ROUTE_OTHER;
+}
+
+/*
+ * Returns the label of route id: its path, "other", or NULL for an id
+ * that names no path (past the table, or a second method of a path).
+ */
+const char *
+route_label(int id)
+{
+	if (id == ROUTE_OTHER)
+		return "other";
+	if (id < 0 || (size_t)id >= ROUTES_N || route_id(routes[id].path) != id)
+		return NULL;
+	return routes[id].path;
+}
 
 /*
  * Finds the handler for method on path. Returns 0 with *handler set, 404
@@ -44,7 +81,7 @@ route_find(const char *path, const char *method, route_handler *handler,
 	if (strcmp(method, "HEAD") == 0)
 		method = "GET";
 	allow[0] = '\0';
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+	for (i = 0; i < ROUTES_N; i++) {
 		if (strcmp(routes[i].path, path) != 0)
 			continue;
 		if (strcmp(routes[i].method, method) == 0) {

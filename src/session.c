@@ -12,11 +12,13 @@
 #include "app.h"
 #include "buf.h"
 #include "log.h"
+#include "scoreboard.h"
 #include "text.h"
 
 #define PRESESSION_SUFFIX	"_pre"
+#define PRESESSION_BYTES	(TOKEN_BYTES + 8)	/* nonce, issue time */
+#define DEVICE_SUFFIX		"_dev"
 #define COOKIE_NAME_MAX		128
-#define STORED_TEXT_MAX		512	/* user agent bytes kept in the row */
 
 /* Returns 1 if cookies for this request must be Secure (and so __Host- prefixed). */
 static int
@@ -36,22 +38,22 @@ sess_cookie_name(const struct ctx *c, const char *suffix,
 }
 
 /*
- * Finds the first cookie called name+suffix whose signature for purpose
- * verifies. Returns 1 with its token, 0 if none does (logging a rejected
- * signature, never the value).
+ * Finds the first cookie called name+suffix that token_open accepts for
+ * purpose over len bytes. Returns 1 with them in data, 0 if none does
+ * (logging a rejected signature, never the value).
  */
 static int
 sess_find_cookie(const struct ctx *c, const char *suffix,
-    enum token_purpose purpose, unsigned char token[TOKEN_BYTES])
+    enum token_purpose purpose, unsigned char *data, size_t len)
 {
 	char		 name[COOKIE_NAME_MAX];
 	const char	*cursor = c->req->cookie, *value;
-	size_t		 len;
+	size_t		 vlen;
 	int		 seen = 0;
 
 	sess_cookie_name(c, suffix, name);
-	while (http_cookie_next(&cursor, name, &value, &len)) {
-		if (token_verify(c->app->keys, purpose, value, len, token))
+	while (http_cookie_next(&cursor, name, &value, &vlen)) {
+		if (token_open(c->app->keys, purpose, value, vlen, data, len))
 			return 1;
 		seen = 1;
 	}
@@ -80,7 +82,8 @@ sess_read_cookie(struct ctx *c)
 {
 	struct sess	*s = &c->sess;
 
-	s->has_token = sess_find_cookie(c, "", TOKEN_SESSION, s->token);
+	s->has_token = sess_find_cookie(c, "", TOKEN_SESSION, s->token,
+	    TOKEN_BYTES);
 	if (s->has_token)
 		token_hash(s->token, s->hash);
 }
@@ -96,6 +99,9 @@ sess_free(struct sess *s)
 		free(s->data[i].value);
 	}
 	free(s->list);
+	free(s->identity.groups);
+	free(s->identity.display_name);
+	free(s->identity.email);
 	sodium_memzero(s, sizeof(*s));
 }
 
@@ -162,18 +168,36 @@ sess_format_time(long long epoch, char shown[32], char iso[32])
 	strftime(iso, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Copies a live session row (SESSION_COLUMNS) into the session. */
+/* Copies a live session row (enum db_session_col) into the session. */
 static void
 sess_from_row(struct sess *s, PGresult *res)
 {
 	s->live = 1;
-	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	s->user_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	snprintf(s->username, sizeof(s->username), "%s", PQgetvalue(res, 0, 2));
-	sess_parse_data(s, PQgetvalue(res, 0, 3),
-	    (size_t)PQgetlength(res, 0, 3));
-	sess_format_time(strtoll(PQgetvalue(res, 0, 4), NULL, 10), s->created,
-	    s->created_iso);
+	s->id = strtoll(PQgetvalue(res, 0, DB_SESSION_ID), NULL, 10);
+	s->user_id = strtoll(PQgetvalue(res, 0, DB_SESSION_USER_ID), NULL, 10);
+	snprintf(s->username, sizeof(s->username), "%s",
+	    PQgetvalue(res, 0, DB_SESSION_USERNAME));
+	sess_parse_data(s, PQgetvalue(res, 0, DB_SESSION_DATA),
+	    (size_t)PQgetlength(res, 0, DB_SESSION_DATA));
+	sess_format_time(strtoll(PQgetvalue(res, 0, DB_SESSION_CREATED), NULL, 10),
+	    s->created, s->created_iso);
+}
+
+/*
+ * Copies the identity columns, which start at col of the row, into the
+ * session. Returns 1, or -1 when out of memory.
+ */
+static int
+sess_identity_from_row(struct sess *s, PGresult *res, int col)
+{
+	struct sess_identity *id = &s->identity;
+
+	id->groups = strdup(PQgetvalue(res, 0, col));
+	id->display_name = strdup(PQgetvalue(res, 0, col + 1));
+	id->email = strdup(PQgetvalue(res, 0, col + 2));
+	id->assurance = (int)strtol(PQgetvalue(res, 0, col + 3), NULL, 10);
+	id->proof_age = strtoll(PQgetvalue(res, 0, col + 4), NULL, 10);
+	return id->groups && id->display_name && id->email ? 1 : -1;
 }
 
 /* Appends one element to a PostgreSQL array literal, quoted and escaped. */
@@ -238,8 +262,9 @@ sess_touch(struct ctx *c)
 	char		 idle[16], touch[16];
 	const char	*values[8];
 	int		 lengths[8] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0, 0 };
-	int		 incr = !s->want_list && s->nchange == 1 &&
-			    s->change[0].kind == SESS_INCR, counts_only = 1;
+	int		 incr = !s->want_list && !s->want_identity &&
+			    s->nchange == 1 && s->change[0].kind == SESS_INCR;
+	int		 counts_only = 1;
 	enum db_sql	 stmt = SQL_SESSION_TOUCH_INCR;
 	PGresult	*res;
 	int		 i, rc = -1;
@@ -253,7 +278,8 @@ sess_touch(struct ctx *c)
 		values[3] = s->change[0].key;
 		values[4] = s->change[0].value;
 	} else {
-		stmt = s->want_list ? SQL_SESSION_TOUCH_LIST : SQL_SESSION_TOUCH;
+		stmt = s->want_list ? SQL_SESSION_TOUCH_LIST : s->want_identity ?
+		    SQL_SESSION_TOUCH_AUTH : SQL_SESSION_TOUCH;
 		if (sess_change_arrays(s, arr) == -1)
 			goto out;
 		for (i = 0; i < 4; i++)
@@ -267,10 +293,13 @@ sess_touch(struct ctx *c)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
-		/* after SESSION_COLUMNS: 5, the expiry moved; 6, the list */
-		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0, 6))) == NULL)
+		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0,
+		    DB_SESSION_LIST))) == NULL)
 			rc = -1;
-		if (c->app->cfg->cookie_persistent && PQgetvalue(res, 0, 5)[0] == 't')
+		if (s->want_identity && !s->want_list)
+			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
+		if (c->app->cfg->cookie_persistent &&
+		    PQgetvalue(res, 0, DB_SESSION_SLID)[0] == 't')
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
 	PQclear(res);
@@ -296,7 +325,7 @@ sess_load(struct ctx *c)
 	const char	*values[2];
 	int		 lengths[2] = { TOKEN_BYTES, 0 };
 	PGresult	*res;
-	int		 stale;
+	int		 stale, rc = 1;
 
 	if (!s->has_token)
 		return 0;
@@ -305,17 +334,21 @@ sess_load(struct ctx *c)
 	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = touch;
-	if ((res = db_query(c->app->db, SQL_SESSION_READ, values, lengths)) == NULL)
+	if ((res = db_query(c->app->db, s->want_identity ? SQL_SESSION_READ_AUTH :
+	    SQL_SESSION_READ, values, lengths)) == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		return 0;
 	}
-	stale = PQgetvalue(res, 0, 5)[0] == 't';	/* after SESSION_COLUMNS */
-	if (!stale)
+	stale = PQgetvalue(res, 0, DB_SESSION_STALE)[0] == 't';
+	if (!stale) {
 		sess_from_row(s, res);
+		if (s->want_identity)
+			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
+	}
 	PQclear(res);
-	return stale ? sess_touch(c) : 1;
+	return stale ? sess_touch(c) : rc;
 }
 
 /* Queues one change; returns 0, or -1 if too many are queued or the key is too long. */
@@ -337,13 +370,6 @@ sess_queue(struct sess *s, enum sess_change_kind kind, const char *key,
 	return 0;
 }
 
-/* Sets key to a string when the session is next loaded. Returns 0 or -1. */
-int
-sess_set(struct sess *s, const char *key, const char *value)
-{
-	return sess_queue(s, SESS_SET, key, value);
-}
-
 /* Adds delta to the integer at key (absent counts as 0) when the session is next loaded; atomic per key. */
 int
 sess_incr(struct sess *s, const char *key, long long delta)
@@ -352,13 +378,6 @@ sess_incr(struct sess *s, const char *key, long long delta)
 
 	snprintf(d, sizeof(d), "%lld", delta);
 	return sess_queue(s, SESS_INCR, key, d);
-}
-
-/* Removes key when the session is next loaded. Returns 0 or -1. */
-int
-sess_unset(struct sess *s, const char *key)
-{
-	return sess_queue(s, SESS_UNSET, key, "");
 }
 
 /* Returns the session's value for key, or NULL. */
@@ -404,31 +423,34 @@ sess_storable_len(const char *s, size_t max)
 }
 
 /*
- * Signs user_id in: a fresh token, a new row (the session the cookie named,
- * if any, and the user's least recently used ones past
+ * Signs the user v verified in: a fresh token, a new row (the session the
+ * cookie named, if any, and the user's least recently used ones past
  * max_sessions_per_user are deleted in the same statement), the cookie,
- * and the end of the pre-session cookie. Returns 0, or -1 on a database
- * failure.
+ * and the end of the pre-session cookie. The row is made only while the
+ * user still has the verified hash, the epoch seen and no disable.
+ * Returns 0, 1 if the account changed since (no session), or -1 on a
+ * database failure.
  */
 int
-sess_create(struct ctx *c, long long user_id)
+sess_create(struct ctx *c, const struct sess_verified *v)
 {
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
-	char		 uid[24], idle[16], absolute[16], ua[STORED_TEXT_MAX + 1];
-	char		 pre[COOKIE_NAME_MAX], cap[16];
-	const char	*values[8];
-	int		 lengths[8] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0 };
-	int		 had = s->has_token, ualen;
+	char		 uid[24], idle[16], absolute[16], ua[DB_USER_AGENT_MAX + 1];
+	char		 pre[COOKIE_NAME_MAX], epoch[24], cap[16];
+	const char	*values[10];
+	int		 lengths[10] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0 };
+	int		 had = s->has_token, ualen, made;
 	PGresult	*res;
 
 	memcpy(old, s->hash, sizeof(old));
 	token_new(s->token);
 	token_hash(s->token, s->hash);
-	snprintf(uid, sizeof(uid), "%lld", user_id);
+	snprintf(uid, sizeof(uid), "%lld", v->proof.user_id);
+	snprintf(epoch, sizeof(epoch), "%lld", v->proof.auth_epoch);
 	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
 	snprintf(absolute, sizeof(absolute), "%d", c->app->cfg->absolute_timeout);
-	ualen = sess_storable_len(c->req->user_agent, STORED_TEXT_MAX);
+	ualen = sess_storable_len(c->req->user_agent, DB_USER_AGENT_MAX);
 	snprintf(ua, sizeof(ua), "%.*s", ualen, c->req->user_agent);
 	values[0] = (const char *)s->hash;
 	values[1] = uid;
@@ -437,19 +459,29 @@ sess_create(struct ctx *c, long long user_id)
 	values[4] = c->req->remote_addr;
 	values[5] = ualen > 0 ? ua : NULL;
 	values[6] = had ? (const char *)old : NULL;
+	values[7] = v->password_hash;
+	values[8] = epoch;
 	snprintf(cap, sizeof(cap), "%d", c->app->cfg->max_sessions_per_user);
-	values[7] = cap;
+	values[9] = cap;
 	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
 		return -1;
-	s->id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	if (strcmp(PQgetvalue(res, 0, 1), "0") != 0)
-		log_event("sessions_evicted", "user_id", uid, "ended",
-		    PQgetvalue(res, 0, 1), "max", cap, NULL);
+	made = PQntuples(res) == 1;
+	if (made) {
+		s->id = strtoll(PQgetvalue(res, 0, DB_CREATE_ID), NULL, 10);
+		if (strcmp(PQgetvalue(res, 0, DB_CREATE_EVICTED), "0") != 0)
+			log_event("sessions_evicted", "user_id", uid, "ended",
+			    PQgetvalue(res, 0, DB_CREATE_EVICTED), "max", cap, NULL);
+	}
 	PQclear(res);
+	if (!made) {
+		s->has_token = 0;
+		return 1;
+	}
+	score_count(SC_SESSIONS_CREATED);
 	s->has_token = s->live = 1;
-	s->user_id = user_id;
+	s->user_id = v->proof.user_id;
 	sess_send_cookie(c);
 	sess_cookie_name(c, PRESESSION_SUFFIX, pre);
 	http_set_cookie(c->resp, pre, "", 0, sess_secure(c));
@@ -458,8 +490,10 @@ sess_create(struct ctx *c, long long user_id)
 
 /*
  * Signs out: deletes the row the cookie names (noting whose it was in
- * username), expires the cookie and asks the browser to clear this site's
- * cookies. Returns 0, or -1 on a database failure.
+ * username) and expires the cookie. The device cookie stays: it is what
+ * spares this browser the throttling of strangers at the next sign-in (so
+ * no Clear-Site-Data: "cookies", which would erase it). Returns 0, or -1
+ * on a database failure.
  */
 int
 sess_destroy(struct ctx *c)
@@ -474,15 +508,16 @@ sess_destroy(struct ctx *c)
 		if ((res = db_query(c->app->db, SQL_SESSION_DELETE, values,
 		    lengths)) == NULL)
 			return -1;
-		if (PQntuples(res) == 1)
+		if (PQntuples(res) == 1) {
 			snprintf(s->username, sizeof(s->username), "%s",
-			    PQgetvalue(res, 0, 0));
+			    PQgetvalue(res, 0, DB_ONLY_COLUMN));
+			score_count(SC_SESSIONS_ENDED_SIGNOUT);
+		}
 		PQclear(res);
 	}
 	s->live = 0;
 	sess_cookie_name(c, "", name);
 	http_set_cookie(c->resp, name, "", 0, sess_secure(c));
-	http_header(c->resp, "Clear-Site-Data", "\"cookies\"");
 	return 0;
 }
 
@@ -502,34 +537,100 @@ sess_csrf_ok(const struct ctx *c, const char *given)
 }
 
 /*
+ * Reads the pre-session cookie: a nonce and the time it was issued, sealed
+ * together. Returns its age in seconds with the nonce, or -1 if there is
+ * none, it has lived login_form_timeout, or it claims to come from the
+ * future (more than a minute of clock skew between hosts).
+ */
+static int64_t
+sess_presession(const struct ctx *c, unsigned char nonce[TOKEN_BYTES])
+{
+	unsigned char	 pre[PRESESSION_BYTES];
+	int64_t		 age = -1;
+
+	if (sess_find_cookie(c, PRESESSION_SUFFIX, TOKEN_PRESESSION, pre,
+	    sizeof(pre))) {
+		age = (int64_t)time(NULL) - (int64_t)token_get_u64(pre + TOKEN_BYTES);
+		if (age >= c->app->cfg->login_form_timeout || age < -60)
+			age = -1;
+		else
+			memcpy(nonce, pre, TOKEN_BYTES);
+	}
+	sodium_memzero(pre, sizeof(pre));
+	return age;
+}
+
+/*
  * Writes the sign-in form's CSRF value: a MAC of the pre-session nonce,
- * which lives in its own signed cookie (set here if missing) and in no row.
+ * which lives in its own sealed cookie with its issue time, in no row. A
+ * missing cookie, or one past half its lifetime, is replaced by a new one,
+ * so a form just shown has at least half of login_form_timeout to be sent.
  */
 void
 sess_login_csrf(struct ctx *c, char out[TOKEN_CSRF_SIZE])
 {
-	unsigned char	 nonce[TOKEN_BYTES];
-	char		 name[COOKIE_NAME_MAX], value[TOKEN_COOKIE_SIZE];
+	unsigned char	 pre[PRESESSION_BYTES];
+	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PRESESSION_BYTES)];
+	int64_t		 age = sess_presession(c, pre);
 
-	if (!sess_find_cookie(c, PRESESSION_SUFFIX, TOKEN_PRESESSION, nonce)) {
-		token_new(nonce);
-		token_sign(c->app->keys, TOKEN_PRESESSION, nonce, value);
+	if (age < 0 || age > c->app->cfg->login_form_timeout / 2) {
+		token_new(pre);
+		token_put_u64(pre + TOKEN_BYTES, (uint64_t)time(NULL));
+		token_seal(c->app->keys, TOKEN_PRESESSION, pre, sizeof(pre), value);
 		sess_cookie_name(c, PRESESSION_SUFFIX, name);
 		http_set_cookie(c->resp, name, value, -1, sess_secure(c));
 	}
-	token_csrf(c->app->keys, TOKEN_LOGIN_CSRF, nonce, out);
-	sodium_memzero(nonce, sizeof(nonce));
+	token_csrf(c->app->keys, TOKEN_LOGIN_CSRF, pre, out);
+	sodium_memzero(pre, sizeof(pre));
 }
 
-/* Returns 1 if given matches the pre-session cookie that came with the request, else 0. */
+/* Returns 1 if given matches the live pre-session cookie that came with the request, else 0. */
 int
 sess_login_csrf_ok(const struct ctx *c, const char *given)
 {
 	unsigned char	 nonce[TOKEN_BYTES];
 	int		 ok;
 
-	ok = sess_find_cookie(c, PRESESSION_SUFFIX, TOKEN_PRESESSION, nonce) &&
+	ok = sess_presession(c, nonce) >= 0 &&
 	    token_csrf_check(c->app->keys, TOKEN_LOGIN_CSRF, nonce, given);
 	sodium_memzero(nonce, sizeof(nonce));
 	return ok;
+}
+
+/*
+ * Reads the device cookie: a proof that this browser once signed in as a
+ * user. Returns 1 with it if one is sealed by us, of a known version and
+ * younger than device_lifetime, else 0. Whether its user and auth epoch
+ * are still current is for the throttle's statement to judge.
+ */
+int
+sess_device_read(const struct ctx *c, struct proof *p)
+{
+	unsigned char	 raw[PROOF_BYTES];
+	int64_t		 age;
+	int		 ok;
+
+	ok = sess_find_cookie(c, DEVICE_SUFFIX, TOKEN_DEVICE, raw, sizeof(raw)) &&
+	    proof_unpack(raw, p) == 0;
+	sodium_memzero(raw, sizeof(raw));
+	if (!ok)
+		return 0;
+	age = (int64_t)time(NULL) - p->proved_at;
+	return age < c->app->cfg->device_lifetime && age >= -60;
+}
+
+/* Sends the device cookie for proof p (sealed; Max-Age device_lifetime), replacing any other. */
+void
+sess_device_send(struct ctx *c, const struct proof *p)
+{
+	unsigned char	 raw[PROOF_BYTES];
+	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PROOF_BYTES)];
+
+	proof_pack(p, raw);
+	token_seal(c->app->keys, TOKEN_DEVICE, raw, sizeof(raw), value);
+	sess_cookie_name(c, DEVICE_SUFFIX, name);
+	http_set_cookie(c->resp, name, value, c->app->cfg->device_lifetime,
+	    sess_secure(c));
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(value, sizeof(value));
 }

@@ -2,6 +2,7 @@
 #ifndef TESSERA_SESSION_H
 #define TESSERA_SESSION_H
 
+#include "proof.h"
 #include "token.h"
 
 #define SESS_MAX_DATA		16
@@ -23,6 +24,21 @@ struct sess_kv {
 	char	*value;
 };
 
+/* A password just verified: what it proves, and the hash it matched (a session is made only while both hold). */
+struct sess_verified {
+	struct proof	 proof;
+	char		 password_hash[crypto_pwhash_STRBYTES];
+};
+
+/* Who the user is and how they proved it, for the gateway (db.c SESSION_IDENTITY). */
+struct sess_identity {
+	char		*groups;	/* comma-separated, sorted; "" for none */
+	char		*display_name;	/* "" when unset */
+	char		*email;		/* "" when unset */
+	int		 assurance;	/* factors of the proof: 1 password, 2 second factor */
+	long long	 proof_age;	/* seconds since the user last proved who they are */
+};
+
 struct sess {
 	int			 has_token;	/* a validly signed cookie came in */
 	int			 live;		/* its row is live (after sess_load) */
@@ -39,22 +55,28 @@ struct sess {
 	int			 nchange;
 	int			 want_list;	/* sess_load fetches list too (a touch) */
 	char			*list;		/* the user's live sessions (db.c SESSION_LIST) */
+	int			 want_identity;	/* sess_load fetches identity too */
+	struct sess_identity	 identity;
 };
 
 void		 sess_read_cookie(struct ctx *);
 int		 sess_load(struct ctx *) __attribute__((warn_unused_result));
-int		 sess_create(struct ctx *, long long user_id)
+int		 sess_create(struct ctx *, const struct sess_verified *)
 		    __attribute__((warn_unused_result));
 int		 sess_destroy(struct ctx *) __attribute__((warn_unused_result));
 void		 sess_free(struct sess *);
-int		 sess_set(struct sess *, const char *key, const char *value);
-int		 sess_incr(struct sess *, const char *key, long long delta);
-int		 sess_unset(struct sess *, const char *key);
+int		 sess_incr(struct sess *, const char *key, long long delta)
+		    __attribute__((warn_unused_result));
 const char	*sess_get(const struct sess *, const char *key);
 long long	 sess_get_int(const struct sess *, const char *key, long long def);
 void		 sess_csrf(const struct ctx *, char out[TOKEN_CSRF_SIZE]);
-int		 sess_csrf_ok(const struct ctx *, const char *given);
+int		 sess_csrf_ok(const struct ctx *, const char *given)
+		    __attribute__((warn_unused_result));
 void		 sess_login_csrf(struct ctx *, char out[TOKEN_CSRF_SIZE]);
-int		 sess_login_csrf_ok(const struct ctx *, const char *given);
+int		 sess_login_csrf_ok(const struct ctx *, const char *given)
+		    __attribute__((warn_unused_result));
+int		 sess_device_read(const struct ctx *, struct proof *)
+		    __attribute__((warn_unused_result));
+void		 sess_device_send(struct ctx *, const struct proof *);
 
 #endif

@@ -1,6 +1,10 @@
 /* Text checks shared by the pages and the command line. */
 #include "text.h"
 
+#include <string.h>
+
+#include "db.h"
+
 /*
  * Returns 1 if the len bytes at s are well-formed UTF-8 (no overlong forms,
  * no surrogates, nothing above U+10FFFF), else 0.
@@ -49,4 +53,23 @@ text_has_control(const char *s, size_t len)
 		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
 			return 1;
 	return 0;
+}
+
+/*
+ * Returns NULL if name is an acceptable username (1 to DB_USERNAME_MAX
+ * bytes of UTF-8 text, no control character, no space at either end),
+ * else why not, in one sentence.
+ */
+const char *
+text_username_problem(const char *name)
+{
+	size_t	 len = strlen(name);
+
+	if (len == 0 || len > DB_USERNAME_MAX)
+		return "a username has 1 to " DB_STR(DB_USERNAME_MAX) " bytes";
+	if (!text_utf8_valid(name, len) || text_has_control(name, len))
+		return "a username must be UTF-8 text without control characters";
+	if (name[0] == ' ' || name[len - 1] == ' ')
+		return "a username may not begin or end with a space";
+	return NULL;
 }

@@ -4,7 +4,9 @@
 
 #include <stddef.h>
 
+
 int	text_utf8_valid(const char *s, size_t len);
 int	text_has_control(const char *s, size_t len);
+const char *text_username_problem(const char *name);
 
 #endif

@@ -103,18 +103,62 @@ token_hash(const unsigned char token[TOKEN_BYTES], unsigned char out[TOKEN_BYTES
 	crypto_generichash(out, TOKEN_BYTES, token, TOKEN_BYTES, NULL, 0);
 }
 
-/* Computes HMAC-SHA-512/256 of purpose || token under key i (crypto_auth's MAC). */
+/* Computes HMAC-SHA-512/256 of purpose || the len bytes at data under key i (crypto_auth's MAC). */
 static void
-token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,
-    const unsigned char token[TOKEN_BYTES], unsigned char mac[crypto_auth_BYTES])
+token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
+    const void *data, size_t len, unsigned char mac[crypto_auth_BYTES])
 {
 	crypto_auth_hmacsha512256_state st = keys->hmac[i];
 	unsigned char	 tag = (unsigned char)purpose;
 
 	crypto_auth_hmacsha512256_update(&st, &tag, 1);
-	crypto_auth_hmacsha512256_update(&st, token, TOKEN_BYTES);
+	crypto_auth_hmacsha512256_update(&st, data, len);
 	crypto_auth_hmacsha512256_final(&st, mac);
 	sodium_memzero(&st, sizeof(st));
+}
+
+/* Computes the MAC of purpose || token under key i. */
+static void
+token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], unsigned char mac[crypto_auth_BYTES])
+{
+	token_mac_data(keys, i, purpose, token, TOKEN_BYTES, mac);
+}
+
+/*
+ * Writes the keyed hash that stands for a typed name wherever it may not
+ * appear in clear (an account that does not exist: perhaps a password typed
+ * in the wrong field): hex of the first 16 bytes of the MAC of 'n' || name
+ * under the signing key. An operator holding the secret can compute it for
+ * a name and find its rows and log lines.
+ */
+void
+token_name_hash(const struct token_keys *keys, const char *name, size_t len,
+    char out[TOKEN_NAME_HASH_SIZE])
+{
+	unsigned char	 mac[crypto_auth_BYTES];
+
+	token_mac_data(keys, 0, TOKEN_NAME, name, len, mac);
+	sodium_bin2hex(out, TOKEN_NAME_HASH_SIZE, mac, (TOKEN_NAME_HASH_SIZE - 1) / 2);
+	sodium_memzero(mac, sizeof(mac));
+}
+
+/*
+ * Writes the cookie form of the len bytes at data (at most
+ * TOKEN_SEALED_MAX): base64url(data || MAC of purpose || data under the
+ * first key), NUL-terminated, into out of TOKEN_SEALED_SIZE(len) bytes.
+ */
+void
+token_seal(const struct token_keys *keys, enum token_purpose purpose,
+    const unsigned char *data, size_t len, char *out)
+{
+	unsigned char	 raw[TOKEN_SEALED_MAX + crypto_auth_BYTES];
+
+	memcpy(raw, data, len);
+	token_mac_data(keys, 0, purpose, data, len, raw + len);
+	sodium_bin2base64(out, TOKEN_SEALED_SIZE(len), raw, len + crypto_auth_BYTES,
+	    B64_VARIANT);
+	sodium_memzero(raw, sizeof(raw));
 }
 
 /* Writes the cookie form of token: base64url(token || MAC under the first key). */
@@ -122,12 +166,7 @@ void
 token_sign(const struct token_keys *keys, enum token_purpose purpose,
     const unsigned char token[TOKEN_BYTES], char out[TOKEN_COOKIE_SIZE])
 {
-	unsigned char	 raw[TOKEN_BYTES + crypto_auth_BYTES];
-
-	memcpy(raw, token, TOKEN_BYTES);
-	token_mac(keys, 0, purpose, token, raw + TOKEN_BYTES);
-	sodium_bin2base64(out, TOKEN_COOKIE_SIZE, raw, sizeof(raw), B64_VARIANT);
-	sodium_memzero(raw, sizeof(raw));
+	token_seal(keys, purpose, token, TOKEN_BYTES, out);
 }
 
 /*
@@ -151,6 +190,38 @@ token_b64url_only(const char *s, size_t len)
 }
 
 /*
+ * Checks a cookie value sealed by token_seal over exactly len bytes (at
+ * most TOKEN_SEALED_MAX) against every key, in constant time. Returns 1
+ * and the data if it was sealed by us for purpose, else 0.
+ */
+int
+token_open(const struct token_keys *keys, enum token_purpose purpose,
+    const char *cookie, size_t cookielen, unsigned char *data, size_t len)
+{
+	unsigned char	 raw[TOKEN_SEALED_MAX + crypto_auth_BYTES];
+	unsigned char	 mac[crypto_auth_BYTES];
+	size_t		 rawlen = 0;
+	const char	*end = NULL;
+	int		 i, ok = 0;
+
+	if (len > TOKEN_SEALED_MAX || cookielen != TOKEN_SEALED_SIZE(len) - 1 ||
+	    !token_b64url_only(cookie, cookielen) ||
+	    sodium_base642bin(raw, sizeof(raw), cookie, cookielen, NULL, &rawlen,
+	    &end, B64_VARIANT) != 0 || rawlen != len + crypto_auth_BYTES ||
+	    end != cookie + cookielen)
+		return 0;
+	for (i = 0; i < keys->n; i++) {
+		token_mac_data(keys, i, purpose, raw, len, mac);
+		ok |= sodium_memcmp(mac, raw + len, sizeof(mac)) == 0;
+	}
+	if (ok)
+		memcpy(data, raw, len);
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(mac, sizeof(mac));
+	return ok;
+}
+
+/*
  * Checks a cookie value's MAC against every key, in constant time.
  * Returns 1 and the token if it was signed by us for purpose, else 0.
  */
@@ -158,26 +229,7 @@ int
 token_verify(const struct token_keys *keys, enum token_purpose purpose,
     const char *cookie, size_t len, unsigned char token[TOKEN_BYTES])
 {
-	unsigned char	 raw[TOKEN_BYTES + crypto_auth_BYTES];
-	unsigned char	 mac[crypto_auth_BYTES];
-	size_t		 rawlen = 0;
-	const char	*end = NULL;
-	int		 i, ok = 0;
-
-	if (len != TOKEN_COOKIE_SIZE - 1 || !token_b64url_only(cookie, len) ||
-	    sodium_base642bin(raw, sizeof(raw), cookie, len, NULL, &rawlen,
-	    &end, B64_VARIANT) != 0 || rawlen != sizeof(raw) ||
-	    end != cookie + len)
-		return 0;
-	for (i = 0; i < keys->n; i++) {
-		token_mac(keys, i, purpose, raw, mac);
-		ok |= sodium_memcmp(mac, raw + TOKEN_BYTES, sizeof(mac)) == 0;
-	}
-	if (ok)
-		memcpy(token, raw, TOKEN_BYTES);
-	sodium_memzero(raw, sizeof(raw));
-	sodium_memzero(mac, sizeof(mac));
-	return ok;
+	return token_open(keys, purpose, cookie, len, token, TOKEN_BYTES);
 }
 
 /* Writes the CSRF value of token under key i: base64url(MAC of purpose || token). */
@@ -216,4 +268,26 @@ token_csrf_check(const struct token_keys *keys, enum token_purpose purpose,
 	}
 	sodium_memzero(want, sizeof(want));
 	return ok;
+}
+
+/* Stores v big-endian in the 8 bytes at p (sealed data is the same on every host). */
+void
+token_put_u64(unsigned char *p, uint64_t v)
+{
+	int	 i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+/* Returns the big-endian 64-bit number in the 8 bytes at p. */
+uint64_t
+token_get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	int	 i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
 }

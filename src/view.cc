@@ -14,11 +14,14 @@
 // A dictionary handed to C. A root owns the layout's dictionary and sets its
 // variables in the page's (the layout's BODY include, which does not see the
 // layout's values); a section's wrapper points into the tree and is owned by
-// the root.
+// the root. No C++ exception leaves a function of the C API: one thrown while
+// filling a dictionary marks its root failed, and the root then does not render.
 struct view_dict {
 	ctemplate::TemplateDictionary	*layout;	// NULL in a section
 	ctemplate::TemplateDictionary	*dict;		// where view_set writes
 	struct view_dict		*next_child;	// sections made from a root
+	struct view_dict		*root;		// itself in a root
+	bool				 failed;	// (root) an exception was caught
 };
 
 namespace {
@@ -91,33 +94,45 @@ view_check(const std::string &dir, std::string &css, char *err, size_t errsz)
 int
 view_init(const char *dir, char *err, size_t errsz)
 {
-	std::string	 css;
+	try {
+		std::string	 css;
 
-	if (!view_check(dir, css, err, errsz))
+		if (!view_check(dir, css, err, errsz))
+			return -1;
+		template_dir = dir;
+		stylesheet.swap(css);
+		ctemplate::mutable_default_template_cache()->ClearCache();
+		for (const char *page : kPages)
+			ctemplate::LoadTemplate(page_file(page),
+			    ctemplate::STRIP_BLANK_LINES);
+		return 0;
+	} catch (const std::exception &e) {
+		snprintf(err, errsz, "templates: %s", e.what());
 		return -1;
-	template_dir = dir;
-	stylesheet.swap(css);
-	ctemplate::mutable_default_template_cache()->ClearCache();
-	for (const char *page : kPages)
-		ctemplate::LoadTemplate(page_file(page), ctemplate::STRIP_BLANK_LINES);
-	return 0;
+	} catch (...) {
+		snprintf(err, errsz, "templates: cannot be loaded");
+		return -1;
+	}
 }
 
 // Returns a new, empty root dictionary, or NULL when out of memory.
 struct view_dict *
 view_dict_new(void)
 {
-	struct view_dict *d = new (std::nothrow) view_dict;
+	struct view_dict *d = new (std::nothrow) view_dict();
 
 	if (d == NULL)
 		return NULL;
-	d->layout = new (std::nothrow) ctemplate::TemplateDictionary("layout");
-	if (d->layout == NULL) {
+	try {
+		d->layout = new ctemplate::TemplateDictionary("layout");
+		d->dict = d->layout->AddIncludeDictionary("BODY");
+	} catch (...) {
+		delete d->layout;
 		delete d;
 		return NULL;
 	}
-	d->dict = d->layout->AddIncludeDictionary("BODY");
 	d->next_child = NULL;
+	d->root = d;
 	return d;
 }
 
@@ -141,44 +156,71 @@ view_dict_free(struct view_dict *d)
 void
 view_set(struct view_dict *d, const char *name, const char *value)
 {
-	d->dict->SetValue(name, value != NULL ? value : "");
+	try {
+		d->dict->SetValue(name, value != NULL ? value : "");
+	} catch (...) {
+		d->root->failed = true;
+	}
 }
 
 // Sets a variable to a whole number.
 void
 view_set_int(struct view_dict *d, const char *name, long long value)
 {
-	d->dict->SetFormattedValue(name, "%lld", value);
+	try {
+		d->dict->SetFormattedValue(name, "%lld", value);
+	} catch (...) {
+		d->root->failed = true;
+	}
 }
 
 // Shows one more instance of a {{#section}} and returns its dictionary
-// (owned by the root d); variables not set in it are looked up in d.
+// (owned by the root of d); variables not set in it are looked up in d.
+// Never NULL: when out of memory it returns d and the root will not render.
 struct view_dict *
 view_section_add(struct view_dict *d, const char *section)
 {
-	struct view_dict *c = new view_dict;
+	struct view_dict *c = new (std::nothrow) view_dict();
 
-	c->dict = d->dict->AddSectionDictionary(section);
+	if (c == NULL) {
+		d->root->failed = true;
+		return d;
+	}
+	try {
+		c->dict = d->dict->AddSectionDictionary(section);
+	} catch (...) {
+		delete c;
+		d->root->failed = true;
+		return d;
+	}
 	c->layout = NULL;
-	c->next_child = d->next_child;
-	d->next_child = c;
+	c->root = d->root;
+	c->next_child = d->root->next_child;
+	d->root->next_child = c;
 	return c;
 }
 
 // Renders page inside the layout (the page is the layout's {{>BODY}}) under
-// title and appends the HTML to out. Returns 0, or -1 if rendering failed.
+// title and appends the HTML to out. Returns 0, or -1 if rendering failed or
+// filling the dictionary d (a root) did.
 int
 view_render(const char *page, const char *title, struct view_dict *d,
     struct buf *out)
 {
-	std::string	 html;
+	try {
+		std::string	 html;
 
-	d->layout->SetValue("TITLE", title);
-	d->dict->SetFilename(page_file(page));
-	if (!ctemplate::ExpandTemplate(page_file("layout"),
-	    ctemplate::STRIP_BLANK_LINES, d->layout, &html))
+		if (d->failed)
+			return -1;
+		d->layout->SetValue("TITLE", title);
+		d->dict->SetFilename(page_file(page));
+		if (!ctemplate::ExpandTemplate(page_file("layout"),
+		    ctemplate::STRIP_BLANK_LINES, d->layout, &html))
+			return -1;
+		return buf_append(out, html.data(), html.size());
+	} catch (...) {
 		return -1;
-	return buf_append(out, html.data(), html.size());
+	}
 }
 
 // Returns a static asset read at start-up (only "style.css"), or NULL.

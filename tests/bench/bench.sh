@@ -673,6 +673,8 @@ main() {
     wrk_run warmup /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
     read -r RSS_WARM RSS_WARM_ALL < <(rss_line)
     bench_dashboard
+    # shellcheck source=tests/bench/scrape.sh
+    step_wanted scrape && . "$HERE/scrape.sh" && scrape_bench     # /metrics read once a second: what it costs the dashboard
     step_wanted floor && bench_floor
     step_wanted peer && bench_peer
     step_wanted crowd && bench_crowd

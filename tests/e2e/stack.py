@@ -1,6 +1,7 @@
 """Shared helpers for the end-to-end tests: a throwaway tessera stack and a cookie-keeping HTTP client."""
 
 import base64
+import concurrent.futures
 import csv
 import email.utils
 import hashlib
@@ -14,6 +15,7 @@ import os
 import pwd
 import grp
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -48,6 +50,10 @@ BAD_LOGIN = "Invalid username or password."
 
 IS_ROOT = os.geteuid() == 0
 RUN_USER = "tessera"            # PostgreSQL and the pool run as this user when we are root
+
+# A crashed process leaves a core (for gdb) in its working directory (a pool: its run_dir) when
+# the kernel's core_pattern is a plain name, as on Debian without systemd-coredump.
+resource.setrlimit(resource.RLIMIT_CORE, (resource.getrlimit(resource.RLIMIT_CORE)[1],) * 2)
 
 START_TIMEOUT = 20.0            # seconds for any one part of the stack to become ready
 HTTP_TIMEOUT = 10.0             # seconds for one HTTP request
@@ -128,6 +134,13 @@ def tail(path, lines=30):
     except OSError as e:
         return f"({path}: {e.strerror})\n"
     return f"--- last {lines} lines of {path}\n" + "\n".join(text.splitlines()[-lines:]) + "\n"
+
+
+def socket_fds(pid):
+    """Returns how many sockets process pid holds open (a worker: its listening socket, then its
+    database connection and the connection it answers, when it has them)."""
+    return sum(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+               for fd in os.listdir(f"/proc/{pid}/fd"))
 
 
 def free_port():
@@ -524,6 +537,18 @@ class Stack:
         mac = hmac.new(key, purpose.encode() + token, hashlib.sha512).digest()[:32]
         return base64.urlsafe_b64encode(token + mac).decode().rstrip("=")
 
+    def mac(self, purpose, data):
+        """HMAC-SHA-512/256 of purpose || data (bytes) under the first secret, as src/token.c makes
+        every MAC: keyed with BLAKE2b-256 of the secret."""
+        secret = next(line for line in self.secret_file.read_text().splitlines() if line)
+        key = hashlib.blake2b(secret.encode(), digest_size=32).digest()
+        return hmac.new(key, purpose.encode() + data, hashlib.sha512).digest()[:32]
+
+    def name_hash(self, name):
+        """The keyed hash the pool stores and logs for a name no account has (src/token.c
+        token_name_hash): hex of 16 bytes of the MAC of 'n' || name."""
+        return self.mac("n", name.encode() if isinstance(name, str) else name)[:16].hex()
+
     def session_row_exists(self, cookie_value):
         """Returns True when tessera.sessions has a row for the token inside a session cookie value."""
         return self.scalar("SELECT count(*) FROM tessera.sessions "
@@ -558,7 +583,7 @@ class Stack:
         if self.pool is not None:
             raise StackError("pool already running")
         self.pool = start_pool_process([*WRAPPER, self.binary, "-c", self.conf, "serve"], self.socket,
-                                       self.serve_out, self.logs)
+                                       self.serve_out, self.logs, cwd=self.run_dir)
 
     def pool_pids(self):
         """Returns the pids of live processes whose command line names this stack's config file."""
@@ -582,15 +607,25 @@ class Stack:
         """Sends sig to the pool's supervisor."""
         self.pool.send_signal(sig)
 
-    def status(self):
-        """Returns GET /status through nginx, parsed (raises StackError unless 200 and JSON)."""
-        r = Browser(self).get("/status")
+    def status(self, query=""):
+        """Returns GET /status[?query] through nginx, parsed (raises StackError unless JSON with 200,
+        or with 503 when it says the database is down)."""
+        r = Browser(self).get("/status" + query)
         try:
-            if r.status == 200:
-                return json.loads(r.body)
+            if r.status in (200, 503):
+                doc = json.loads(r.body)
+                if (r.status == 503) == (doc.get("database") is False):
+                    return doc
         except ValueError:
             pass
         raise StackError("GET /status did not answer JSON:\n" + r.describe())
+
+    def metrics(self):
+        """Returns GET /metrics through nginx as parse_metrics samples (StackError unless 200)."""
+        r = Browser(self).get("/metrics")
+        if r.status != 200:
+            raise StackError("GET /metrics did not answer 200:\n" + r.describe())
+        return parse_metrics(r.body)
 
     def busy_worker(self, path, at_least_ms=0):
         """Returns the pid of a worker /status shows busy with path for at least at_least_ms, or None."""
@@ -598,6 +633,16 @@ class Stack:
             if w["state"] == "busy" and w.get("path") == path and w["busy_ms"] >= at_least_ms:
                 return w["pid"]
         return None
+
+    def connect_workers(self, timeout=10.0):
+        """Sends /status (it runs SELECT 1) from a few threads until every worker holds its database
+        connection, which a worker makes at its first request that needs one. Returns the pids."""
+        def connected():
+            with concurrent.futures.ThreadPoolExecutor(4) as ex:
+                list(ex.map(lambda _: Browser(self).get("/status"), range(4)))
+            pids = self.worker_pids()
+            return pids if pids and all(socket_fds(pid) > 1 for pid in pids) else None
+        return wait_for("every worker connected to PostgreSQL", connected, timeout, self.logs)
 
     def wait_workers(self, count, replaced=(), timeout=10.0):
         """Waits until the pool runs count workers, none of them in replaced. Returns their pids."""
@@ -860,6 +905,31 @@ def parse_log_line(line):
             value = re.sub(r"\\x([0-9a-f]{2})", lambda x: chr(int(x.group(1), 16)), value[1:-1])
         event[key] = value
     return event
+
+
+_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
+_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?')
+
+
+def parse_metrics(text):
+    """Parses Prometheus text exposition into {(name, ((label, value), ...)): float}, labels sorted.
+
+    Raises ValueError on a line that is neither a comment nor a sample."""
+    samples = {}
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = _SAMPLE.match(line)
+        if m is None:
+            raise ValueError(f"not a sample: {line!r}")
+        labels = tuple(sorted(_LABEL.findall(m.group(2) or "")))
+        samples[(m.group(1), labels)] = float(m.group(3))
+    return samples
+
+
+def metric(samples, name, **labels):
+    """Returns the sample name{labels} of parse_metrics output, 0.0 when absent."""
+    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
 def sql_literal(text):
@@ -1165,20 +1235,24 @@ APACHE_MODULES = ("mpm_event", "authz_core", "headers", "proxy", "proxy_fcgi", "
                   "socache_shmcb", "alias")
 
 
-def start_pool_process(argv, sock, out_path, diagnose=lambda: "", **popen_kw):
+def start_pool_process(argv, sock, out_path, diagnose=lambda: "", cwd=REPO, **popen_kw):
     """Starts a pool (argv: serve, or a launcher that ends up exec'ing it) in its own process group,
-    output appended to out_path, and waits until unix socket sock accepts a connection.
+    in directory cwd, output appended to out_path, and waits until sock (a unix socket path, or a
+    (host, port) TCP address) accepts a connection.
 
     Returns the Popen; on failure kills the process group and raises StackError.
     """
     with open(out_path, "ab") as out:
         proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True,
-                                env=popen_kw.pop("env", clean_env()), cwd=str(REPO), **popen_kw)
+                                env=popen_kw.pop("env", clean_env()), cwd=str(cwd), **popen_kw)
 
     def accepting():
         if proc.poll() is not None:
             return "exited"
+        if isinstance(sock, tuple):
+            socket.create_connection(sock, timeout=1).close()
+            return "accepting"
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(1)
             s.connect(str(sock))

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import time
 
@@ -111,6 +112,16 @@ def test_sessions_purge_shows_progress_on_a_terminal(stack, user):
         os.close(primary)
     assert r.returncode == 0 and r.stdout.startswith("purged "), r
     assert "\rpurging: " in progress and "expired sessions deleted" in progress, repr(progress)
+    assert re.search(r"\rpurging: \d+ expired sessions deleted, \d+/s", progress), repr(progress)
+
+
+def test_sessions_purge_not_on_a_terminal_prints_one_summary_line_with_total_and_rate(stack, cli, user):
+    stack.insert_expired_sessions(user.name, 5)
+    r = cli("sessions", "purge", "--batch", "2")
+    assert r.returncode == 0 and r.stderr == "", r.describe()
+    lines = r.stdout.splitlines()
+    assert len(lines) == 1 and re.fullmatch(r"purged (\d+) expired sessions in \d+\.\d s, \d+/s", lines[0]), lines
+    assert int(lines[0].split()[1]) >= 5
 
 
 def test_sessions_purge_pauses_between_batches(stack, cli, user):
@@ -173,7 +184,7 @@ def test_usage_lists_the_commands_and_the_exit_statuses(stack):
     r = stack.tessera("-h")
     for text in ("sessions list", "sessions revoke", "sessions purge", "user disable", "user enable",
                  "user list", "3 no user has that name", "4 no session has that id"):
-        assert text in r.stderr, r.describe()
+        assert text in r.stdout, r.describe()
 
 
 def test_the_app_role_may_not_administer(stack, user):

@@ -18,22 +18,46 @@ MAN5 = DEPLOY / "man" / "tessera.conf.5"
 EXAMPLE_CONF = DEPLOY / "tessera.conf"
 
 
-def conf_keys():
-    """Returns {key: default} from conf_keys[] in src/config.c (default None: computed, NULL)."""
+def makefile_variable(name):
+    """Returns the value the Makefile gives name (its default, for PREFIX and SYSCONFDIR)."""
+    return re.search(rf"^{name}\s*\??=\s*(\S+)", (REPO / "Makefile").read_text(), re.M).group(1)
+
+
+# The Makefile's path defines, as the default build expands them in conf_keys[]' defaults.
+PATH_DEFINES = {"TESSERA_DATADIR": makefile_variable("PREFIX") + "/share/tessera",
+                "TESSERA_CONFDIR": makefile_variable("SYSCONFDIR") + "/tessera"}
+
+
+def conf_key_rows():
+    """Returns {key: source text of its row} from conf_keys[] in src/config.c."""
     src = (REPO / "src" / "config.c").read_text()
     table = re.search(r"conf_keys\[\]\s*=\s*\{(.*?)\n\};", src, re.S).group(1)
+    rows = {m.group(1): m.group(2)
+            for m in re.finditer(r"^\s*[A-Z_]+\(\s*(\w+)\s*,(.*)\)\s*,\s*$", table, re.M)}
+    assert len(rows) >= 20 and "database" in rows, f"could not read conf_keys[]: {rows}"
+    return rows
+
+
+def conf_keys():
+    """Returns {key: default} from conf_keys[] in src/config.c (default None: computed, NULL), the
+    path defines expanded as the default build does."""
     keys = {}
-    for m in re.finditer(r"^\s*[A-Z_]+\(\s*(\w+)\s*,(.*)\)\s*,\s*$", table, re.M):
-        default = re.search(r'"((?:[^"\\]|\\.)*)"|\bNULL\b', m.group(2))
-        keys[m.group(1)] = default.group(1) if default else None
-    assert len(keys) >= 20 and "database" in keys, f"could not read conf_keys[]: {keys}"
+    for key, row in conf_key_rows().items():
+        default = re.search(r'(?:\b(TESSERA_[A-Z]+DIR)\s+)?"((?:[^"\\]|\\.)*)"|\bNULL\b', row)
+        keys[key] = (PATH_DEFINES.get(default.group(1), "") + default.group(2)
+                     if default and default.group(2) is not None else None)
     return keys
+
+
+def restart_keys():
+    """Returns the keys conf_keys[] marks CF_NO_RELOAD: a reload does not apply them."""
+    return {key for key, row in conf_key_rows().items() if "CF_NO_RELOAD" in row}
 
 
 def usage_commands():
     """Returns the commands of tessera's usage text in src/main.c: "serve", "user add", ..."""
     src = (REPO / "src" / "main.c").read_text()
-    usage = re.search(r"^usage\(void\)\n\{(.*?)\n\}", src, re.S | re.M).group(1)
+    usage = re.search(r"^usage\([^)]*\)\n\{(.*?)\n\}", src, re.S | re.M).group(1)
     commands = {m.group(1) for m in re.finditer(r'^\s*"  ([a-z]+(?: [a-z]+)?)\b', usage, re.M)}
     assert {"serve", "migrate"} <= commands, f"could not read usage(): {commands}"
     return commands
@@ -60,7 +84,8 @@ def destdir():
 def expected_files():
     """Returns the paths (relative to DESTDIR) `make install` must create with PREFIX=/usr/local."""
     files = {"usr/local/sbin/tessera", "usr/local/share/man/man8/tessera.8",
-             "usr/local/share/man/man5/tessera.conf.5", "etc/tessera/tessera.conf.example"}
+             "usr/local/share/man/man5/tessera.conf.5", "etc/tessera/tessera.conf.example",
+             "usr/local/share/tessera/roles.sql", "usr/local/share/doc/tessera/examples/logrotate/tessera"}
     files |= {f"usr/local/lib/systemd/system/{u.name}" for u in (DEPLOY / "systemd").iterdir()}
     files |= {f"usr/local/share/tessera/templates/{t.name}" for t in (REPO / "templates").iterdir()}
     files |= {f"usr/local/share/tessera/migrations/{m.name}" for m in (REPO / "migrations").glob("*.sql")}
@@ -86,11 +111,32 @@ def test_installed_text_names_the_installed_paths(tmp_path):
     make_install(tmp_path, prefix="/usr")
     service = (tmp_path / "usr/lib/systemd/system/tessera.service").read_text()
     assert "ExecStart=/usr/sbin/tessera -c /etc/tessera/tessera.conf serve" in service
+    assert "ExecReload=/usr/sbin/tessera -c /etc/tessera/tessera.conf check" in service
     conf = (tmp_path / "etc/tessera/tessera.conf.example").read_text()
-    assert "templates = /usr/share/tessera/templates" in conf
+    assert "# templates = /usr/share/tessera/templates" in conf
     for path in installed_files(tmp_path):
         if not path.endswith("sbin/tessera"):
             assert "/usr/local" not in (tmp_path / path).read_text(), path
+
+
+# What only a source tree has: a shipped file that names one is no use on an installed system.
+SOURCE_TREE_ONLY = re.compile(r"\bdeploy/|\btests/|/path/to/|(?<![\w/])bin/tessera\b|make run|@[A-Z]+@")
+
+
+def test_every_shipped_example_names_installed_paths(tmp_path):
+    """Every text file `make install` ships names no path of the source tree, and every path it
+    names under PREFIX that belongs to tessera is one the install created."""
+    make_install(tmp_path, prefix="/usr")
+    files = installed_files(tmp_path)
+    for path in sorted(files - {"usr/sbin/tessera"}):
+        # roff comments (.\") are for who edits the page in the source tree, never shown
+        text = "\n".join(ln for ln in (tmp_path / path).read_text().splitlines()
+                         if not ln.startswith('.\\"'))
+        m = SOURCE_TREE_ONLY.search(text)
+        assert not m, f"{path} names {m.group(0)!r}, which exists only in the source tree"
+        for named in re.findall(r"/usr/(?:sbin|share|lib)/[\w./-]*tessera[\w./-]*", text):
+            named = named.rstrip(".,")
+            assert (tmp_path / named.lstrip("/")).exists(), f"{path} names {named}, which is not installed"
 
 
 @pytest.mark.parametrize("page", ["man8/tessera.8", "man5/tessera.conf.5"])
@@ -100,6 +146,15 @@ def test_man_page_renders_without_warnings(destdir, page):
     assert r.returncode == 0 and r.stderr == "" and "tessera" in r.stdout, r.describe()
     r = run(["mandoc", "-T", "lint", "-W", "warning", path])
     assert r.returncode == 0 and r.stdout == "" and r.stderr == "", r.describe()
+
+
+def test_installed_man_pages_show_the_version(destdir):
+    version = makefile_variable("VERSION")
+    for page in ("man8/tessera.8", "man5/tessera.conf.5"):
+        text = (destdir / "usr/local/share/man" / page).read_text()
+        assert "@VERSION@" not in text, page
+    assert f".Os tessera {version}\n" in (destdir / "usr/local/share/man/man8/tessera.8").read_text()
+    assert run([BIN, "--version"]).stdout == f"tessera {version}\n"
 
 
 def test_uninstall_removes_everything_install_put(tmp_path):
@@ -118,6 +173,54 @@ def test_every_config_key_is_in_the_man_page_with_its_default():
         assert "Default:" in items[key], f"{MAN5}: the item of {key} does not say its default"
         if default:
             assert default in items[key], f"{MAN5}: {key}'s default is {default!r} in src/config.c"
+
+
+def test_the_man_page_says_needs_a_restart_of_exactly_the_cf_no_reload_keys():
+    said = {key for key, item in man_key_items().items() if "Needs a restart" in item}
+    assert said == restart_keys(), (f"{MAN5}: 'Needs a restart' on {sorted(said)}, but conf_keys[] "
+                                    f"marks CF_NO_RELOAD {sorted(restart_keys())}")
+    assert {"listen", "user"} <= restart_keys()
+
+
+def man_type_suffixes(name):
+    """Returns the one-letter suffixes (.Ql X) the value type name's item lists in tessera.conf(5)."""
+    text = MAN5.read_text()
+    item = re.search(rf"^\.It Ar {name}\n(.*?)(?=^\.It |^\.El)", text, re.M | re.S).group(1)
+    return set(re.findall(r"^\.Ql ([A-Za-z])\b", item, re.M))
+
+
+@pytest.mark.parametrize("name, conf_type", [("size", "CONF_SIZE"), ("duration", "CONF_DURATION")])
+def test_the_man_page_lists_the_units_the_code_takes(name, conf_type):
+    src = (REPO / "src" / "config.c").read_text()
+    case = re.search(rf"case {conf_type}:.*?conf_parse_scaled\(v, out, \"(\w+)\"", src, re.S).group(1)
+    assert man_type_suffixes(name) == set(case), f"{MAN5}: {name} suffixes differ from src/config.c {case!r}"
+
+
+def exit_statuses():
+    """Returns {value: name} of enum cmd_exit in src/cmd.h."""
+    src = (REPO / "src" / "cmd.h").read_text()
+    body = re.search(r"enum cmd_exit \{(.*?)\};", src, re.S).group(1)
+    return {int(v): n for n, v in re.findall(r"(CMD_\w+)\s*=\s*(\d+)", body)}
+
+
+def test_tessera_8_lists_every_exit_status_and_no_other():
+    text = MAN8.read_text()
+    section = text[text.index(".Sh EXIT STATUS"):text.index(".Sh EXAMPLES")]
+    listed = {int(v) for v in re.findall(r"^\.It (\d+)$", section, re.M)}
+    assert listed == set(exit_statuses()), (listed, exit_statuses())
+    usage = run([BIN, "--help"]).stdout
+    for value in exit_statuses():
+        assert re.search(rf"\b{value} [a-z]", usage), f"--help does not explain exit status {value}"
+
+
+def test_tessera_8_examples_run_as_the_tessera_user_or_the_owner():
+    text = MAN8.read_text()
+    examples = text[text.index(".Sh EXAMPLES"):text.index(".Sh SEE ALSO")]
+    commands = [ln for ln in examples.splitlines() if ln.startswith(("$ ", "# "))]
+    assert commands, "no example command in tessera(8)"
+    for line in commands:       # root only with the owner's config, which has no `user` to drop to
+        assert line.startswith(("$ sudo -u tessera tessera ", "$ sudo tessera -c /etc/tessera/owner.conf ")), \
+            f"tessera(8) example neither as tessera nor as the owner: {line}"
 
 
 def test_the_man_page_names_no_unknown_key():
@@ -151,9 +254,10 @@ def test_example_config_loads_as_is_and_with_every_line_uncommented(tmp_path):
     uncommented = tmp_path / "all.conf"
     uncommented.write_text(re.sub(r"^# ([a-z_]+ =)", r"\1", EXAMPLE_CONF.read_text(), flags=re.M))
     for conf in (EXAMPLE_CONF, uncommented):
-        # Any command but a real one: the config is loaded first, then usage answers 2.
-        r = run([BIN, "-c", conf, "no-such-command"])
-        assert r.returncode == 2 and "usage:" in r.stderr, r.describe()
+        # check loads the config first; what it then finds missing on this machine (the secret
+        # file, the database) is its own line, never one naming the config file.
+        r = run([BIN, "-c", conf, "check"], timeout=30)
+        assert r.stderr.startswith("tessera: ") and f"{conf}:" not in r.stderr, r.describe()
 
 
 def test_every_command_is_in_tessera_8():

@@ -4,13 +4,14 @@ refused and the old workers keep serving. SIGUSR1: the log file is reopened (aft
 import concurrent.futures
 import os
 import shutil
+import subprocess
 import signal
 import time
 
 import pytest
 
 from load import Load
-from stack import TEMPLATES, new_secret, wait_for, write_secret_file
+from stack import IS_ROOT, RUN_USER, TEMPLATES, new_secret, wait_for, write_secret_file
 
 WORKERS = 2
 
@@ -55,6 +56,19 @@ def test_template_without_the_autoescape_pragma_is_refused(pool, pool_cookies):
     assert "dashboard" in refused["reason"], refused
     assert pool.worker_pids() == before, "workers were replaced by a refused reload\n" + why
     assert load.result.failures() == [], "the old templates stopped serving\n" + why
+
+
+def test_a_reload_names_the_keys_that_wait_for_a_restart(pool):
+    """listen and socket_mode are CF_NO_RELOAD in conf_keys[]: the reload applies the rest and says
+    which keys keep their old value until the next start; the pool keeps its socket."""
+    try:
+        pool.reload_pool({**pool.config, "listen": pool.run_dir / "elsewhere.sock", "socket_mode": "0600"})
+        partial = pool.log_events("reload_partial")[-1]
+        assert partial["keys"] == "listen, socket_mode", partial
+        assert not (pool.run_dir / "elsewhere.sock").exists()
+        assert pool.browser().get("/ping").status == 200
+    finally:
+        pool.reload_pool(pool.config)
 
 
 def test_more_workers_take_effect_at_reload(pool):
@@ -108,3 +122,38 @@ def test_sigusr1_reopens_the_log_file(pool):
              10, pool.logs)
     assert rotated.stat().st_size == settled, "events still go to the rotated file"
     assert pool.log_file.stat().st_mode & 0o777 == 0o640
+
+
+def set_soft_nproc(pid, soft):
+    """Sets process pid's soft RLIMIT_NPROC to soft (a number or "unlimited"), as the user it runs as:
+    lowering or restoring a limit needs no privilege then (root here may lack CAP_SYS_RESOURCE)."""
+    as_user = ["runuser", "-u", RUN_USER, "--"] if IS_ROOT else []
+    subprocess.run([*as_user, "prlimit", "--pid", str(pid), f"--nproc={soft}:"], check=True)
+
+
+def soft_nproc(pid):
+    """Returns process pid's soft RLIMIT_NPROC as prlimit takes it."""
+    line = next(x for x in open(f"/proc/{pid}/limits") if x.startswith("Max processes"))
+    return line.split()[2]
+
+
+def test_a_reload_while_fork_fails_keeps_the_old_workers_and_backs_off(pool):
+    """fork failing (the supervisor's RLIMIT_NPROC at 1) neither blocks the supervisor nor spins it: the
+    old workers keep serving, forks are retried after 250 ms, 500 ms, 1 s..., and once fork works again
+    the reload finishes."""
+    supervisor, before = pool.pool.pid, pool.worker_pids()
+    limit = soft_nproc(supervisor)
+    errors, done = len(pool.log_events("error")), len(pool.log_events("reload_done"))
+    set_soft_nproc(supervisor, 1)
+    try:
+        pool.signal_pool(signal.SIGHUP)
+        time.sleep(1.0)             # forks tried at 0, 250 and 750 ms
+        forks = [e for e in pool.log_events("error")[errors:] if e["msg"].startswith("fork:")]
+        assert 2 <= len(forks) <= 5, f"{len(forks)} failed forks in 1 s\n" + pool.logs()
+        assert pool.worker_pids() == before, "an old worker left with no new one in its place"
+        assert pool.browser().get("/ping").status == 200
+        assert pool.log_events("reload_done")[done:] == []
+    finally:
+        set_soft_nproc(supervisor, limit)
+    wait_for("reload_done", lambda: pool.log_events("reload_done")[done:], 40, pool.logs)
+    pool.wait_workers(WORKERS, before, timeout=15)

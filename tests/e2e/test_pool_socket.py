@@ -1,14 +1,16 @@
 """The socket `serve --listen` creates: mode socket_mode (0660 by default), given to socket_user and
-socket_group (default: user and group) when started as root; the pool itself runs as user."""
+socket_group (default: user and group) when started as root; the pool itself runs as user. One pool
+per socket: a socket something accepts on is never taken over, a stale one is replaced."""
 
 import grp
 import os
 import pwd
+import socket
 import stat
 
 import pytest
 
-from stack import BIN, IS_ROOT, RUN_USER, start_pool_process, stop_process_group, wait_for
+from stack import BIN, IS_ROOT, RUN_USER, error_line, run, start_pool_process, stop_process_group, wait_for
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="owners and privilege drop need root")
 
@@ -64,3 +66,46 @@ def test_socket_mode_socket_user_and_socket_group_are_honoured(stack):
         assert uids == {str(pwd.getpwnam(RUN_USER).pw_uid)}, "the pool does not run as user"
     finally:
         assert stop_process_group(proc) == 0
+
+
+def test_second_serve_on_a_live_socket_refuses_and_leaves_the_first_pool_serving(stack, user):
+    """One pool per socket: a second `serve --listen` on the socket the stack's pool accepts on says
+    so in one line and exits 1; the socket file stays, so nginx keeps reaching the first pool."""
+    conf = stack.write_variant_config("second-pool")
+    r = run([BIN, "-c", conf, "serve", "--listen", stack.socket], timeout=30)
+    line = error_line(r)
+    assert r.returncode == 1 and str(stack.socket) in line and "another process" in line, r.describe()
+    assert stat.S_ISSOCK(os.stat(stack.socket).st_mode)
+    assert stack.browser().login(user.name, user.password).status == 303
+
+
+def test_serve_replaces_a_stale_socket_file(stack, user):
+    """A socket file nothing accepts on (left by a pool that was killed) is replaced."""
+    sock = stack.run_dir / "stale.sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.bind(str(sock))       # bound, never listening, then closed: a dead socket file
+    assert stat.S_ISSOCK(os.stat(sock).st_mode)
+    proc, _ = serve_listen(stack, "stale")
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.connect(str(sock))
+    finally:
+        assert stop_process_group(proc) == 0
+
+
+def test_serve_never_removes_a_file_that_is_not_a_socket(stack):
+    path = stack.run_dir / "not-a-socket"
+    path.write_text("data\n")
+    conf = stack.write_variant_config("not-a-socket")
+    r = run([BIN, "-c", conf, "serve", "--listen", path], timeout=30)
+    line = error_line(r)
+    assert str(path) in line, line
+    assert path.read_text() == "data\n"
+@pytest.mark.parametrize("key, kind", [("socket_user", "user"), ("socket_group", "group")])
+def test_an_unknown_socket_owner_refuses_to_start_naming_it(stack, key, kind):
+    """A socket that would silently stay root's (nginx then cannot connect) is refused at start-up."""
+    conf = stack.write_variant_config(f"sock-{kind}", **{key: "no-such-" + kind})
+    r = stack.tessera("serve", conf=conf, timeout=15)
+    assert not r.timed_out, "serve started with an unknown socket owner\n" + r.describe()
+    assert r.returncode == 1, r.describe()
+    assert r.stderr.strip() == f"tessera: {key}: no-such-{kind}: no such {kind}", r.describe()

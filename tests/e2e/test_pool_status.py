@@ -1,11 +1,13 @@
 """GET /ping answers without the database; GET /status describes the pool as JSON, only to the
 addresses in status_allow (nginx connects from 127.0.0.1, the client address the pool sees)."""
 
+import re
 import time
 
 import pytest
 
 from load import Load, signed_in_cookies
+from stack import REPO
 
 POOL_CONFIG = {"status_allow": "10.0.0.0/8"}    # the module's own pool: not 127.0.0.1
 
@@ -61,12 +63,20 @@ def test_status_allow_takes_a_list_of_prefixes(private_pool):
         private_pool.reload_pool(private_pool.config)
 
 
-@pytest.mark.parametrize("entry", ["127.0.0.1/x", "127.0.0.1/", "127.0.0.1/99"])
-def test_a_malformed_prefix_in_status_allow_opens_nothing(private_pool, entry):
-    """A prefix length that does not parse matches no address (it once meant /0: everyone)."""
+@pytest.mark.parametrize("entry", ["127.0.0.1/x", "127.0.0.1/", "127.0.0.1/99", "banana"])
+def test_a_malformed_entry_in_status_allow_is_refused_and_opens_nothing(private_pool, entry):
+    """An entry that does not parse is refused when the file is read, naming it (it once meant /0:
+    everyone, then silently nothing): the reload is refused and the old list stays."""
     try:
-        private_pool.reload_pool({**private_pool.config, "status_allow": entry})
+        refused = private_pool.reload_pool({**private_pool.config, "status_allow": entry},
+                                           event="reload_refused")
+        assert "status_allow" in refused["reason"] and f'"{entry}"' in refused["reason"], refused
         r = private_pool.browser().get("/status")
         assert r.status == 403, r.describe()
     finally:
         private_pool.reload_pool(private_pool.config)
+
+
+def test_status_shows_the_version(stack):
+    version = re.search(r"^VERSION\s*=\s*(\S+)", (REPO / "Makefile").read_text(), re.M).group(1)
+    assert stack.status()["version"] == version

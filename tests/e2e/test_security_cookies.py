@@ -60,10 +60,20 @@ def test_pre_session_cookie_is_httponly_lax_and_lasts_the_browser_session(privat
     assert "max-age" not in pre.attrs and "expires" not in pre.attrs, pre
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
+def test_device_cookie_is_httponly_lax_and_lasts_device_lifetime(private_stack, account, tls):
+    _, r = sign_in(private_stack, account, tls)
+    dev = r.set_cookies.get(private_stack.cookie_name(https=tls, suffix="_dev"))
+    assert dev is not None, r.describe()
+    assert_host_only_lax_httponly(dev)
+    assert dev.attrs.get("max-age") == str(90 * 86400), dev
+
+
 def test_auto_makes_cookies_secure_and_host_prefixed_over_https(private_stack, account):
     b, r = sign_in(private_stack, account, tls=True)
     names = set(r.set_cookies)
-    assert names == {HOST_PREFIX + "tessera_session", HOST_PREFIX + "tessera_session_pre"}, r.describe()
+    assert names == {HOST_PREFIX + "tessera_session", HOST_PREFIX + "tessera_session_pre",
+                     HOST_PREFIX + "tessera_session_dev"}, r.describe()
     for cookie in r.set_cookies.values():
         assert "secure" in cookie.attrs, cookie
     assert b.dashboard().status == 200
@@ -71,7 +81,8 @@ def test_auto_makes_cookies_secure_and_host_prefixed_over_https(private_stack, a
 
 def test_auto_keeps_cookies_plain_over_http(private_stack, account):
     _, r = sign_in(private_stack, account, tls=False)
-    assert set(r.set_cookies) == {"tessera_session", "tessera_session_pre"}, r.describe()
+    assert set(r.set_cookies) == {"tessera_session", "tessera_session_pre", "tessera_session_dev"}, \
+        r.describe()
     for cookie in r.set_cookies.values():
         assert "secure" not in cookie.attrs, cookie
 
@@ -113,7 +124,8 @@ class TestCookieSecureSetting:
     def test_cookies_follow_the_setting_whatever_the_scheme(self, private_stack, account, setting, tls):
         _, r = sign_in(private_stack, account, tls)
         prefix = HOST_PREFIX if setting == "on" else ""
-        assert set(r.set_cookies) == {prefix + "tessera_session", prefix + "tessera_session_pre"}, r.describe()
+        assert set(r.set_cookies) == {prefix + "tessera_session", prefix + "tessera_session_pre",
+                                      prefix + "tessera_session_dev"}, r.describe()
         for cookie in r.set_cookies.values():
             assert ("secure" in cookie.attrs) == (setting == "on"), cookie
             assert_host_only_lax_httponly(cookie)
@@ -139,5 +151,6 @@ class TestBrowserSessionCookie:
     def test_cookie_name_comes_from_the_config(self, private_stack, account):
         _, plain = sign_in(private_stack, account, tls=False)
         _, secure = sign_in(private_stack, account, tls=True)
-        assert set(plain.set_cookies) == {"sid", "sid_pre"}, plain.describe()
-        assert set(secure.set_cookies) == {HOST_PREFIX + "sid", HOST_PREFIX + "sid_pre"}, secure.describe()
+        assert set(plain.set_cookies) == {"sid", "sid_pre", "sid_dev"}, plain.describe()
+        assert set(secure.set_cookies) == {HOST_PREFIX + "sid", HOST_PREFIX + "sid_pre",
+                                           HOST_PREFIX + "sid_dev"}, secure.describe()

@@ -4,6 +4,7 @@ requests come from 127.0.0.77, so the address logged must be the client's, not a
 over the logs of every stack of the run is the conftest fixture no_secret_in_any_log."""
 
 import re
+import secrets
 
 import pytest
 
@@ -72,14 +73,26 @@ def test_sign_out_is_logged_with_user_and_address(stack, visitor, member):
     assert (fields.get("user"), fields.get("addr")) == (member.name, ADDR), fields
 
 
-def test_refused_sign_in_csrf_is_logged_with_user_address_and_reason(stack, visitor, member):
+def test_refused_sign_in_csrf_is_logged_with_the_names_keyed_hash_address_and_reason(stack, visitor, member):
     def forged():
         visitor.login_csrf()
         assert visitor.post("/login", {"username": member.name, "password": "x", "csrf": "forged"}).status == 403
 
     fields = logged(stack, forged, "csrf_rejected")
-    assert (fields.get("user"), fields.get("addr")) == (member.name, ADDR), fields
+    assert (fields.get("name_hash"), fields.get("addr")) == (stack.name_hash(member.name), ADDR), fields
+    assert "user" not in fields, "an unchecked name was logged in clear"
     assert fields.get("reason"), fields
+
+
+def test_failed_sign_in_of_an_unknown_name_logs_only_its_keyed_hash(stack, visitor):
+    typed = "Pa55word-typed-" + secrets.token_hex(4)       # a password typed into the name field
+    fields = logged(stack, lambda: visitor.login(typed, "wrong-password"), "login_failed")
+    assert fields.get("name_hash") == stack.name_hash(typed), fields
+    assert typed not in stack.log_file.read_text(errors="replace")
+    assert stack.scalar("SELECT count(*) FROM tessera.login_failures WHERE key = "
+                        f"{sql_literal('name:' + stack.name_hash(typed))}") == "1"
+    assert stack.scalar("SELECT count(*) FROM tessera.login_failures WHERE key LIKE "
+                        f"{sql_literal('%' + typed + '%')}") == "0"
 
 
 def test_refused_sign_out_csrf_is_logged_with_address_and_reason(stack, visitor, member):

@@ -42,8 +42,9 @@ def units():
     paths = {}
     for name in UNITS:
         text = (destdir / "usr/local/lib/systemd/system" / name).read_text()
-        if "ExecStart=" in text:
-            text = render(text, {f"ExecStart={INSTALLED_BIN} ": f"ExecStart={destdir}{INSTALLED_BIN} "})
+        for key in ("ExecStart", "ExecReload"):
+            if f"{key}=" in text:
+                text = render(text, {f"{key}={INSTALLED_BIN} ": f"{key}={destdir}{INSTALLED_BIN} "})
         paths[name] = verify / name
         paths[name].write_text(text)
     paths["destdir"] = destdir
@@ -68,9 +69,41 @@ def test_service_runs_unprivileged_and_sandboxed(units):
     s = unit_settings(units["tessera.service"])
     for key, value in {"User": "tessera", "NoNewPrivileges": "yes", "ProtectSystem": "strict",
                        "PrivateTmp": "yes", "ProtectHome": "yes", "CapabilityBoundingSet": "",
-                       "Requires": "tessera.socket", "ExecReload": "/bin/kill -HUP $MAINPID"}.items():
+                       "Requires": "tessera.socket"}.items():
         assert s.get(key) == [value], f"tessera.service: {key}={s.get(key)}, want {value!r}"
     assert "ReadWritePaths" not in s, "tessera.service writes nowhere: no ReadWritePaths"
+
+
+def exec_reload_check(units, conf):
+    """Returns tessera.service's first ExecReload as an argv for this machine: BIN, config conf."""
+    line = unit_settings(units["tessera.service"])["ExecReload"][0]
+    return shlex.split(render(line, {f"{units['destdir']}{INSTALLED_BIN}": BIN,
+                                     "/etc/tessera/tessera.conf": conf}))
+
+
+def test_reload_runs_check_before_the_signal(units):
+    s = unit_settings(units["tessera.service"])
+    assert s["ExecReload"] == [f"{units['destdir']}{INSTALLED_BIN} -c /etc/tessera/tessera.conf check",
+                               "/bin/kill -HUP $MAINPID"], s["ExecReload"]
+
+
+def test_reload_check_fails_on_a_broken_config_and_passes_on_a_good_one(stack, units):
+    """systemd runs ExecReload as the pool's user: a non-zero exit fails `systemctl reload` before
+    the pool is signalled. A value out of range, or a secret file the user cannot read, fails it."""
+    good = stack.write_variant_config("reload-good")
+    r = run(exec_reload_check(units, good), as_tessera=True)
+    assert r.returncode == 0 and r.stdout.strip() == f"{good}: ok", r.describe()
+    bad = stack.write_variant_config("reload-bad", workers="0")
+    r = run(exec_reload_check(units, bad), as_tessera=True)
+    assert r.returncode == 1 and "workers" in r.stderr, r.describe()
+    if IS_ROOT:
+        secret = stack.dir / "root-only-secret"
+        shutil.copy(stack.secret_file, secret)
+        os.chmod(secret, 0o600)
+        unreadable = stack.write_variant_config("reload-unreadable", secret_file=secret)
+        r = run(exec_reload_check(units, unreadable), as_tessera=True)
+        assert r.returncode == 1 and "secret_file" in r.stderr and "Permission denied" in r.stderr, \
+            r.describe()
 
 
 def test_socket_is_group_www_data_mode_0660(units):

@@ -1,8 +1,9 @@
-/* Fuzzes token_verify and token_csrf_check (the signed cookie and CSRF values) under fixed keys. */
+/* Fuzzes token_verify, token_open and token_csrf_check (the sealed cookie and CSRF values) under fixed keys. */
 #include "fuzz.h"
 
 #include <sodium.h>
 
+#include "proof.h"
 #include "token.h"
 
 /* The same secrets tests/fuzz/corpus/fuzz_token was signed with (see its README). */
@@ -13,7 +14,11 @@ static struct token_keys keys, key_new, key_old;
 
 static const enum token_purpose purposes[] = {
 	TOKEN_SESSION, TOKEN_PRESESSION, TOKEN_CSRF, TOKEN_LOGIN_CSRF,
+	TOKEN_DEVICE,
 };
+
+/* The other sizes of sealed data: the pre-session cookie (nonce, time), a proof. */
+static const size_t sealed_sizes[] = { TOKEN_BYTES + 8, PROOF_BYTES };
 
 /* Prepares libsodium and the keys: the rotated pair, and each alone. */
 int
@@ -43,6 +48,19 @@ canonical(enum token_purpose p, const unsigned char token[TOKEN_BYTES],
 	    (memcmp(a, cookie, size) == 0 || memcmp(b, cookie, size) == 0);
 }
 
+/* Returns 1 if cookie is exactly the sealing of the len bytes at data by one of the two keys. */
+static int
+canonical_sealed(enum token_purpose p, const unsigned char *data, size_t len,
+    const uint8_t *cookie, size_t size)
+{
+	char	 a[TOKEN_SEALED_SIZE(TOKEN_SEALED_MAX)], b[sizeof(a)];
+
+	token_seal(&key_new, p, data, len, a);
+	token_seal(&key_old, p, data, len, b);
+	return size == TOKEN_SEALED_SIZE(len) - 1 &&
+	    (memcmp(a, cookie, size) == 0 || memcmp(b, cookie, size) == 0);
+}
+
 /*
  * Verifies the input as a cookie for every purpose: anything accepted must
  * be a canonical signature (no second encoding of one token verifies).
@@ -52,12 +70,23 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned char	 token[TOKEN_BYTES], fixed[TOKEN_BYTES];
+	unsigned char	 sealed[TOKEN_SEALED_MAX];
+	struct proof	 proof;
 	char		*given;
-	size_t		 i;
+	size_t		 i, j;
 
 	for (i = 0; i < sizeof(purposes) / sizeof(purposes[0]); i++)
 		if (token_verify(&keys, purposes[i], (const char *)data, size, token))
 			FUZZ_ASSERT(canonical(purposes[i], token, data, size));
+	for (i = 0; i < sizeof(purposes) / sizeof(purposes[0]); i++)
+		for (j = 0; j < sizeof(sealed_sizes) / sizeof(sealed_sizes[0]); j++)
+			if (token_open(&keys, purposes[i], (const char *)data,
+			    size, sealed, sealed_sizes[j])) {
+				FUZZ_ASSERT(canonical_sealed(purposes[i], sealed,
+				    sealed_sizes[j], data, size));
+				if (sealed_sizes[j] == PROOF_BYTES)
+					(void)proof_unpack(sealed, &proof);
+			}
 	memset(fixed, 0x5a, sizeof(fixed));
 	given = fuzz_strndup(data, size);
 	for (i = 0; i < sizeof(purposes) / sizeof(purposes[0]); i++)

@@ -5,7 +5,7 @@
 # runs found in build/fuzz/corpus/TARGET; a crashing input lands in build/fuzz/crashes/.
 set -uo pipefail
 
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+cd "$(dirname "${BASH_SOURCE[0]}")/../.." || exit 2
 [ "$#" -ge 2 ] || { echo "usage: $0 SECONDS TARGET..." >&2; exit 2; }
 secs="$1"
 shift

@@ -80,7 +80,9 @@ TEST(defaults)
 
 	config_defaults(&cfg);
 	assert_string_equal(cfg.database, "dbname=tessera");
-	assert_string_equal(cfg.secret_file, "/etc/tessera/secret");
+	assert_string_equal(cfg.secret_file, TESSERA_CONFDIR "/secret");
+	assert_string_equal(cfg.templates, TESSERA_DATADIR "/templates");
+	assert_string_equal(cfg.migrations, TESSERA_DATADIR "/migrations");
 	assert_string_equal(cfg.listen, "");
 	assert_string_equal(cfg.log_file, "");
 	assert_string_equal(cfg.cookie_name, "tessera_session");
@@ -356,15 +358,98 @@ TEST(file_crlf_lines)
 	config_free(&cfg);
 }
 
-TEST(file_later_line_wins)
+TEST(file_key_twice_names_both_lines)
+{
+	load_refused_at("workers = 4\n# more\nworkers = 6\n", 3,
+	    "workers: set twice, on lines 1 and 3");
+	load_refused_at("database = a\ndatabase = a\n", 2, "lines 1 and 2");
+}
+
+TEST(file_comment_after_a_value_is_refused_and_says_so)
+{
+	load_refused_at("workers = 4 # four\n", 1,
+	    "workers: a comment after a value is not allowed");
+	load_refused_at("idle_timeout = 30m\t# half an hour\n", 1,
+	    "idle_timeout: a comment after a value is not allowed");
+	load_refused_at("secret_file = /etc/s #main\n", 1,
+	    "secret_file: a comment after a value is not allowed");
+}
+
+TEST(file_hash_inside_a_value_is_kept)
 {
 	struct config	 cfg;
 	char		 err[256];
 
-	assert_int_equal(load_text(&cfg, "workers = 4\nworkers = 6\n", err,
-	    sizeof(err), NULL), 0);
-	assert_int_equal(cfg.workers, 6);
+	assert_int_equal(load_text(&cfg, "database = password=a#b dbname=t\n",
+	    err, sizeof(err), NULL), 0);
+	assert_string_equal(cfg.database, "password=a#b dbname=t");
 	config_free(&cfg);
+}
+
+TEST(listen_ports_and_paths)
+{
+	struct config	 cfg;
+	char		 longpath[200];
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "listen", "127.0.0.1:1");
+	set_ok(&cfg, "listen", "127.0.0.1:65535");
+	set_ok(&cfg, "listen", "[::1]:9000");
+	set_ok(&cfg, "listen", ":9000");
+	set_ok(&cfg, "listen", "/run/tessera.sock");
+	set_ok(&cfg, "listen", "unix:/run/tessera.sock");
+	set_ok(&cfg, "listen", "");
+	set_refused(&cfg, "listen", "127.0.0.1:99999", "1 to 65535");
+	set_refused(&cfg, "listen", "127.0.0.1:65536", "1 to 65535");
+	set_refused(&cfg, "listen", "127.0.0.1:0", "1 to 65535");
+	set_refused(&cfg, "listen", "127.0.0.1:-1", "1 to 65535");
+	set_refused(&cfg, "listen", "127.0.0.1:http", "1 to 65535");
+	set_refused(&cfg, "listen", "127.0.0.1:", "1 to 65535");
+	set_refused(&cfg, "listen", "localhost", "host:port");
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[0] = '/';
+	longpath[sizeof(longpath) - 1] = '\0';
+	set_refused(&cfg, "listen", longpath, "at most 107 bytes");
+	config_free(&cfg);
+}
+
+TEST(status_allow_every_entry_parsed)
+{
+	struct config	 cfg;
+
+	config_defaults(&cfg);
+	set_ok(&cfg, "status_allow", "10.0.0.0/8, 192.168.1.7 ::1 fd00::/8");
+	set_ok(&cfg, "status_allow", "0.0.0.0/0,::/0");
+	set_ok(&cfg, "status_allow", "");
+	set_refused(&cfg, "status_allow", "banana", "\"banana\": not an IP address");
+	set_refused(&cfg, "status_allow", "10.0.0.0/99", "\"10.0.0.0/99\": an IPv4 prefix length is 0 to 32");
+	set_refused(&cfg, "status_allow", "::1/129", "0 to 128");
+	set_refused(&cfg, "status_allow", "127.0.0.1, 10.0.0.0/", "\"10.0.0.0/\"");
+	set_refused(&cfg, "status_allow", "10.0.0.0/-1", "0 to 32");
+	set_refused(&cfg, "status_allow", "10.0.0.0/+8", "0 to 32");
+	set_refused(&cfg, "status_allow", "127.0.0.1 10.1.2.300", "\"10.1.2.300\"");
+	config_free(&cfg);
+}
+
+TEST(restart_keys_are_named)
+{
+	struct config	 a, b;
+	char		 out[256];
+
+	config_defaults(&a);
+	config_defaults(&b);
+	assert_int_equal(config_restart_keys(&a, &b, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	set_ok(&b, "workers", "7");
+	set_ok(&b, "status_allow", "10.0.0.1");
+	assert_int_equal(config_restart_keys(&a, &b, out, sizeof(out)), 0);
+	set_ok(&b, "listen", "/tmp/x.sock");
+	set_ok(&b, "user", "nobody");
+	set_ok(&b, "socket_mode", "0600");
+	assert_int_equal(config_restart_keys(&a, &b, out, sizeof(out)), 3);
+	assert_string_equal(out, "listen, user, socket_mode");
+	config_free(&a);
+	config_free(&b);
 }
 
 TEST(file_line_without_equals)
@@ -464,16 +549,28 @@ TEST(env_bad_value_names_variable_and_key)
 	config_free(&cfg);
 }
 
-TEST(env_lower_case_name_is_ignored)
+/* Expects the variable name=value to make config_load fail with a message naming it. */
+static void
+env_refused(const char *name, const char *value)
 {
 	struct config	 cfg;
 	char		 err[256];
 
-	setenv("TESSERA_workers", "9", 1);
-	assert_int_equal(config_load(&cfg, NULL, err, sizeof(err)), 0);
-	unsetenv("TESSERA_workers");
-	assert_int_not_equal(cfg.workers, 9);
+	setenv(name, value, 1);
+	assert_int_equal(config_load(&cfg, NULL, err, sizeof(err)), -1);
+	unsetenv(name);
 	config_free(&cfg);
+	if (strncmp(err, name, strlen(name)) != 0 || strstr(err, "no such setting") == NULL)
+		fail_msg("message \"%s\" does not name %s as unknown", err, name);
+}
+
+TEST(env_unknown_variable_is_refused_naming_it)
+{
+	env_refused("TESSERA_WORKRS", "3");
+	env_refused("TESSERA_workers", "9");
+	env_refused("TESSERA_", "1");
+	env_refused("TESSERA_WORKERS_", "1");
+	env_refused("TESSERA_WORKER", "1");
 }
 
 TEST(free_is_safe_twice)
@@ -528,7 +625,12 @@ main(void)
 		cmocka_unit_test(bad_value_message_quotes_the_value),
 		cmocka_unit_test(file_values_with_spaces_and_comments),
 		cmocka_unit_test(file_crlf_lines),
-		cmocka_unit_test(file_later_line_wins),
+		cmocka_unit_test(file_key_twice_names_both_lines),
+		cmocka_unit_test(file_comment_after_a_value_is_refused_and_says_so),
+		cmocka_unit_test(file_hash_inside_a_value_is_kept),
+		cmocka_unit_test(listen_ports_and_paths),
+		cmocka_unit_test(status_allow_every_entry_parsed),
+		cmocka_unit_test(restart_keys_are_named),
 		cmocka_unit_test(file_line_without_equals),
 		cmocka_unit_test(file_unknown_key_names_line_and_key),
 		cmocka_unit_test(file_bad_value_names_line_and_key),
@@ -539,7 +641,7 @@ main(void)
 		cmocka_unit_test(env_overrides_the_file),
 		cmocka_unit_test(env_applies_without_a_file),
 		cmocka_unit_test(env_bad_value_names_variable_and_key),
-		cmocka_unit_test(env_lower_case_name_is_ignored),
+		cmocka_unit_test(env_unknown_variable_is_refused_naming_it),
 		cmocka_unit_test(free_is_safe_twice),
 	};
 

@@ -1,15 +1,16 @@
-"""Issue 3, control 12 (the parameterised half): no SQL text is built at run time. Every libpq call
+#!/usr/bin/env python3
+"""make lint: no SQL text is built at run time (security control 12, the parameterised half). Every libpq call
 in src/ that takes SQL is given literal SQL (string literals and macros made of them), or SQL from
 the const statement table in db.c whose entries are all literal, or - for migrate - the migration
 files. Values then can only travel as parameters. (The least-privilege half, the role the pool
 connects as and its grants, is tested by the roles tests of migration 0003.)
 
-Reads the C source; needs no stack."""
+Reads the C source; needs no stack. Prints one line per finding and exits 1 if there is any.
+usage: tests/lint/sql_literal.py"""
 
 import re
+import sys
 from pathlib import Path
-
-import pytest
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 
@@ -121,40 +122,59 @@ def sql_arguments():
     return found
 
 
-def test_the_checker_finds_the_calls_it_must_check():
+def check_the_calls_are_found():
+    """Yields a finding when the checker no longer sees the calls it must check."""
     functions = {f for _, f, _ in sql_arguments()}
-    assert {"PQexec", "PQexecParams", "PQprepare", "migrate_exec"} <= functions, functions
+    if not {"PQexec", "PQexecParams", "PQprepare", "migrate_exec"} <= functions:
+        yield f"the checker finds only calls of {sorted(functions)}"
 
 
-@pytest.mark.parametrize("where", sorted({f"{n}:{f}" for n, f, _ in sql_arguments()}))
-def test_sql_given_to_libpq_is_never_built_at_run_time(where):
-    name, function = where.split(":")
-    macros = literal_macros(SOURCES[name])
-    trusted = WRAPPERS[function][2] if function in WRAPPERS else {
-        expr: why for (file, expr), why in TRUSTED.items() if file == name}
-    for file, f, arg in sql_arguments():
-        if (file, f) == (name, function):
-            assert is_literal(arg, macros) or arg in trusted, \
-                f"{name}: {function}() is given SQL built at run time: {arg}"
+def check_sql_is_never_built_at_run_time():
+    """Yields each SQL argument that is neither literal nor a trusted expression."""
+    for name, function, arg in sql_arguments():
+        macros = literal_macros(SOURCES[name])
+        trusted = WRAPPERS[function][2] if function in WRAPPERS else {
+            expr: why for (file, expr), why in TRUSTED.items() if file == name}
+        if not (is_literal(arg, macros) or arg in trusted):
+            yield f"src/{name}: {function}() is given SQL built at run time: {arg}"
 
 
-def test_every_statement_in_the_table_is_literal_and_the_table_is_const():
+def check_the_table_is_const_and_literal():
+    """Yields a finding when db_stmts is not a static const table of literal SQL."""
     text = SOURCES["db.c"]
     table = re.search(r"static const struct db_stmt db_stmts\[SQL__MAX\]\s*=\s*\{", text)
-    assert table, "db_stmts is no longer a static const table"
+    if not table:
+        yield "src/db.c: db_stmts is no longer a static const table"
+        return
     body = text[table.end() - 1:balanced(text, table.end() - 1)]
     macros = literal_macros(text)
     entries = re.findall(r"\[(SQL_\w+)\]\s*=\s*", body)
-    assert len(entries) >= 10, entries
-    for m in re.finditer(r"\[(SQL_\w+)\]\s*=\s*\{", body):
-        fields = split_args(body[m.end():balanced(body, m.end() - 1) - 1])
-        assert len(fields) == 4, f"{m.group(1)}: {fields}"
-        assert is_literal(fields[3], macros), f"{m.group(1)}'s SQL is not literal: {fields[3]}"
+    if len(entries) < 10:
+        yield f"src/db.c: only {len(entries)} statements found in db_stmts: {entries}"
+    for m in re.finditer(r"\[(SQL_\w+)\]\s*=\s*DB_STMT\s*\(", body):
+        expr = split_args(body[m.end():balanced(body, m.end() - 1) - 1])[-1]    # the SQL is last
+        if not is_literal(expr, macros):
+            yield f"src/db.c: {m.group(1)}'s SQL is not literal: {expr}"
 
 
-def test_each_trusted_exception_is_a_single_call():
-    """A trusted non-literal stays one known call site: a second use of the same name is new code
-    that must be looked at (and literal, or added here with its reason)."""
+def check_each_trusted_exception_is_a_single_call():
+    """Yields a finding when a trusted non-literal is used at more than one call site: a second use
+    is new code that must be looked at (and literal, or added to TRUSTED with its reason)."""
     seen = [(file, arg) for file, function, arg in sql_arguments() if function in SQL_ARG]
     for key in TRUSTED:
-        assert seen.count(key) == 1, f"{key}: {seen.count(key)} calls"
+        if seen.count(key) != 1:
+            yield f"src/{key[0]}: {key[1]} is given to libpq at {seen.count(key)} call sites, not 1"
+
+
+def main():
+    """Runs every check; returns 1 if any found something, else 0."""
+    findings = [f for check in (check_the_calls_are_found, check_sql_is_never_built_at_run_time,
+                                check_the_table_is_const_and_literal,
+                                check_each_trusted_exception_is_a_single_call) for f in check()]
+    for finding in findings:
+        print(f"sql_literal: {finding}", file=sys.stderr)
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
