@@ -16,6 +16,7 @@
 #define FCGI_BEGIN_REQUEST	1
 #define FCGI_PARAMS		4
 #define FCGI_STDIN		5
+#define FCGI_AUTHORIZER		2	/* Apache mod_authnz_fcgi: PARAMS only, no STDIN follows */
 #define FCGI_ROLE_MAX		3	/* responder, authorizer, filter: the roles libfcgi takes */
 #define FCGI_CHECK_SLACK	4096	/* BEGIN_REQUEST, record headers and padding */
 #define FCGI_CHECK_NAP_MS	2	/* between looks at a request that is arriving in parts */
@@ -149,7 +150,8 @@ fcgi_check_header(const unsigned char *h, enum fcgi_stage stage,
  * request as a web server sends it (BEGIN_REQUEST with a role libfcgi
  * takes, PARAMS whose pairs fit in at most FCGI_PARAMS_MAX bytes, then
  * STDIN), nothing else. Returns 1 when the request is complete up to what
- * the worker will read (an empty STDIN record, or max_body bytes of it),
+ * the worker will read (an empty STDIN record, or max_body bytes of it; for
+ * an AUTHORIZER request, which has no body, the empty PARAMS record),
  * 0 when it is well-formed so far but incomplete, -1 with why when it is
  * malformed.
  */
@@ -160,7 +162,7 @@ fcgi_check_records(struct fcgi_check *c, const unsigned char *data,
 	enum fcgi_stage	 stage = STAGE_BEGIN;
 	const unsigned char *h, *body;
 	size_t		 off = 0, plen = 0, stdin_len = 0, clen;
-	unsigned	 id = 0, role;
+	unsigned	 id = 0, role = 0;
 
 	while (len - off >= FCGI_HEADER_LEN) {
 		h = data + off;
@@ -185,6 +187,8 @@ fcgi_check_records(struct fcgi_check *c, const unsigned char *data,
 			if (clen == 0) {
 				if (fcgi_check_pairs(c->params, plen, why) == -1)
 					return -1;
+				if (role == FCGI_AUTHORIZER)
+					return 1;
 				stage = STAGE_STDIN;
 				break;
 			}

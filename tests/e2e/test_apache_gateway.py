@@ -65,7 +65,7 @@ def apache(stack):
     """The TCP pool, the echo application and Apache, for this module."""
     port = free_port()
     conf = stack.write_variant_config("apache-gateway", listen=f"127.0.0.1:{port}",
-                                      log_file=stack.dir / "apache-gateway.log")
+                                      log_file=stack.run_dir / "apache-gateway.log")
     pool = start_pool_process([*WRAPPER, BIN, "-c", conf, "serve"], ("127.0.0.1", port),
                               stack.dir / "apache-gateway.out",
                               lambda: tail(stack.dir / "apache-gateway.out"))

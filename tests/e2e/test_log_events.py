@@ -26,7 +26,7 @@ def level_table():
 
 
 def logged_events():
-    """Returns every event name src/ passes to log_event, log_event_at or sessions_end."""
+    """Returns every event name src/ passes to log_event, log_event_at, sessions_end or login_log."""
     names = set()
     for path in (REPO / "src").glob("*.c"):
         text = path.read_text()
@@ -35,6 +35,7 @@ def logged_events():
         for first in re.findall(r'log_event_at\([^,]+,([^,]*),', text):
             names |= set(re.findall(r'"(\w+)"', first))
         names |= set(re.findall(r'sessions_end\(c,[^;]*"(\w+)"\);', text))
+        names |= set(re.findall(r'login_log\(c, "(\w+)"', text))
     names |= {"error"}                          # log_errorf
     return names
 

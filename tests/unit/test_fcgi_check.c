@@ -210,6 +210,24 @@ TEST(body_is_needed_only_up_to_max_body)
 	assert_int_equal(check(&r, &why), 1);	/* the worker reads no more */
 }
 
+TEST(authorizer_request_is_whole_at_its_empty_params)
+{
+	struct req	 r;
+	const char	*why;
+
+	r.len = 0;
+	begin(&r, 2);		/* FCGI_AUTHORIZER: mod_authnz_fcgi sends no STDIN */
+	rec(&r, 1, 4, 1, PAIRS, sizeof(PAIRS) - 1, 0);
+	assert_int_equal(check(&r, &why), 0);
+	rec(&r, 1, 4, 1, "", 0, 0);
+	assert_int_equal(check(&r, &why), 1);
+	r.len = 0;
+	begin(&r, 1);		/* a responder still waits for its STDIN */
+	rec(&r, 1, 4, 1, PAIRS, sizeof(PAIRS) - 1, 0);
+	rec(&r, 1, 4, 1, "", 0, 0);
+	assert_int_equal(check(&r, &why), 0);
+}
+
 int
 main(void)
 {
@@ -224,6 +242,7 @@ main(void)
 		cmocka_unit_test(bad_version_role_or_begin_length_is_refused),
 		cmocka_unit_test(parameters_past_the_limit_are_refused),
 		cmocka_unit_test(body_is_needed_only_up_to_max_body),
+		cmocka_unit_test(authorizer_request_is_whole_at_its_empty_params),
 	};
 
 	return cmocka_run_group_tests_name("fcgi_check", tests, NULL, NULL);
