@@ -8,7 +8,7 @@ SYSCONFDIR ?= /etc
 DESTDIR   ?=
 CC        ?= cc
 CXX       ?= c++
-PKGS       = fcgi libpq libsodium libctemplate_nothreads
+PKGS       = fcgi libpq libsodium libctemplate_nothreads jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -159,8 +159,13 @@ rules:
 # BENCH_* variables; BENCH_OUT=file.csv|file.json writes it too). About 10 minutes on 2 cores.
 bench:
 	@deploy/local/deps.sh bench
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all build/bench/floor
 	@tests/bench/bench.sh
+
+# make bench's floor: a bare FastCGI responder doing the dashboard's one write, nothing else.
+build/bench/floor: tests/bench/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS)
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -72,6 +72,7 @@ static const struct conf_key conf_keys[] = {
 	NUM(idle_timeout, CONF_DURATION, "30m", 60, 86400 * 30, 0),
 	NUM(absolute_timeout, CONF_DURATION, "12h", 60, 86400 * 365, 0),
 	NUM(touch_interval, CONF_DURATION, "60s", 0, 86400, 0),
+	NUM(max_sessions_per_user, CONF_INT, "100", 1, 100000, 0),
 	NUM(prune_interval, CONF_DURATION, "15m", 0, 86400 * 7, 0),
 	NUM(login_form_timeout, CONF_DURATION, "1h", 60, 86400, 0),
 	NUM(device_lifetime, CONF_DURATION, "90d", 3600, 86400 * 730, 0),

@@ -37,6 +37,7 @@ struct config {
 	int	 idle_timeout;		/* seconds */
 	int	 absolute_timeout;	/* seconds */
 	int	 touch_interval;	/* seconds between idle-expiry slides */
+	int	 max_sessions_per_user;	/* sign-in ends the least recently used past it */
 	int	 prune_interval;	/* seconds between purges of expired rows; 0: off */
 	int	 login_form_timeout;	/* seconds a sign-in form (pre-session cookie) lives */
 	int	 device_lifetime;	/* seconds a device cookie lives */

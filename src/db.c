@@ -36,16 +36,13 @@ struct db_stmt {
 	name ": more parameters than DB_PARAMS_MAX"); char c; }), ncols, binary, sql }
 
 /*
- * The columns a live session returns, in this order; data comes as
- * hex(key)=hex(value) pairs joined by '&', so no JSON parser is needed.
+ * The columns a live session returns, in this order: nothing formatted or
+ * aggregated in SQL (that cost PostgreSQL more than the write itself);
+ * data as jsonb's own text, the creation time in epoch seconds.
  */
 #define SESSION_COLUMNS \
-	"s.id, s.user_id, u.username, " \
-	"coalesce((SELECT string_agg(encode(convert_to(e.key, 'UTF8'), 'hex') " \
-	"|| '=' || encode(convert_to(e.value, 'UTF8'), 'hex'), '&') " \
-	"FROM jsonb_each_text(s.data) AS e WHERE e.value IS NOT NULL), ''), " \
-	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
-	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"s.id, s.user_id, u.username, s.data, " \
+	"floor(extract(epoch FROM s.created_at))::bigint"
 
 /* Whether the row was last touched more than the touch interval ($2) ago. */
 #define SESSION_STALE	"s.last_seen_at < now() - make_interval(secs => $2::int)"
@@ -60,25 +57,46 @@ struct db_stmt {
 	"AND u.id = s.user_id AND u.disabled_at IS NULL AND s.auth_epoch = u.auth_epoch"
 
 /*
- * Marks the session seen, applies data changes ($3..$6) and returns
- * SESSION_COLUMNS. The idle expiry ($2 from now, never past the absolute
- * one) moves only when it lags by more than the touch interval ($7): an
+ * Marks the session seen, applies data changes and returns
+ * SESSION_COLUMNS, then whether the idle expiry moved (DB_SESSION_SLID).
+ * The idle expiry ($2 from now, never past the absolute one) moves only when it lags by more than the touch interval ($3): an
  * indexed column left alone keeps most updates HOT (no index writes, a
  * third of the WAL), and idle expiry stays exact to that interval.
+ *
+ * The commit does not wait for the disk when nowait is true: the
+ * one-row subquery sets synchronous_commit = off for this statement's
+ * own transaction (SET LOCAL, which a prepared statement cannot carry),
+ * so a crash may lose the last moments of slides and counts, never a
+ * sign-in, sign-out, revocation or password change, which commit as the
+ * server is configured.
  */
+#define SESSION_NOWAIT(nowait) \
+	"(SELECT CASE WHEN " nowait " THEN set_config('synchronous_commit', " \
+	"'off', true) END) AS nowait"
 #define SESSION_NEW_EXPIRY \
 	"least(now() + make_interval(secs => $2::int), s.absolute_expires_at)"
-#define SESSION_TOUCH \
+#define SESSION_TOUCH_SET(data, nowait) \
 	"UPDATE tessera.sessions s SET last_seen_at = now(), " \
 	"expires_at = CASE WHEN s.expires_at < " SESSION_NEW_EXPIRY \
-	" - make_interval(secs => $7::int) THEN " SESSION_NEW_EXPIRY \
-	" ELSE s.expires_at END, " \
-	"data = (s.data - $3::text[]) || jsonb_object($4::text[]) || " \
+	" - make_interval(secs => $3::int) THEN " SESSION_NEW_EXPIRY \
+	" ELSE s.expires_at END, data = " data \
+	" FROM tessera.users u, " SESSION_NOWAIT(nowait) " WHERE " SESSION_LIVE \
+	" RETURNING " SESSION_COLUMNS ", s.expires_at = " SESSION_NEW_EXPIRY
+/*
+ * Any queued changes: $4 keys to unset, $5 key/value pairs, $6 keys to
+ * add $7 to; $8 true when they are only increments (nothing set or unset).
+ */
+#define SESSION_TOUCH \
+	SESSION_TOUCH_SET("(s.data - $4::text[]) || jsonb_object($5::text[]) || " \
 	"coalesce((SELECT jsonb_object_agg(i.k, CASE WHEN " \
 	"jsonb_typeof(s.data -> i.k) = 'number' THEN (s.data ->> i.k)::bigint " \
-	"ELSE 0 END + i.d) FROM unnest($5::text[], $6::bigint[]) AS i(k, d)), " \
-	"'{}') FROM tessera.users u WHERE " SESSION_LIVE \
-	" RETURNING " SESSION_COLUMNS
+	"ELSE 0 END + i.d) FROM unnest($6::text[], $7::bigint[]) AS i(k, d)), " \
+	"'{}')", "$8::boolean")
+/* The one change of a counted view: add $5 to the integer at key $4 (absent or not a number: 0). */
+#define SESSION_TOUCH_INCR \
+	SESSION_TOUCH_SET("jsonb_set(s.data, ARRAY[$4::text], to_jsonb(CASE WHEN " \
+	"jsonb_typeof(s.data -> $4::text) = 'number' THEN " \
+	"(s.data ->> $4::text)::bigint ELSE 0 END + $5::bigint))", "true")
 
 /*
  * What /auth passes on, after a session's other columns: the user's groups
@@ -142,23 +160,36 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SESSION_READ_AUTH] = DB_STMT("session_read_auth", 2, DB_SESSION_IDENTITY + 5, 1u << 0,
 	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE ", " SESSION_IDENTITY
 	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
-	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 7, DB_SESSION_IDENTITY + 5, 1u << 0,
-	    SESSION_TOUCH ", false, " SESSION_IDENTITY),
-	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 7, DB_SESSION__COLUMNS, 1u << 0, SESSION_TOUCH),
-	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 7, DB_SESSION__COLUMNS + 1, 1u << 0,
+	/* the slid flag where SQL_SESSION_READ_AUTH has the stale one */
+	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 8, DB_SESSION_IDENTITY + 5, 1u << 0,
+	    SESSION_TOUCH ", " SESSION_IDENTITY),
+	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 8, DB_SESSION__COLUMNS + 1, 1u << 0, SESSION_TOUCH),
+	[SQL_SESSION_TOUCH_INCR] = DB_STMT("session_touch_incr", 5, DB_SESSION__COLUMNS + 1, 1u << 0,
+	    SESSION_TOUCH_INCR),
+	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 8, DB_SESSION_LIST + 1, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST),
-	/* Only while the user still has the hash verified ($8), the epoch seen ($9) and no disable. */
-	[SQL_SESSION_CREATE] = DB_STMT("session_create", 9, 1, 1u << 0 | 1u << 6,
-	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
+	/*
+	 * Only while the user still has the hash verified ($8), the epoch seen
+	 * ($9) and no disable; then the user keeps at most $10 sessions, this
+	 * new one included (the least recently used others end).
+	 */
+	[SQL_SESSION_CREATE] = DB_STMT("session_create", 10, DB_CREATE__COLUMNS, 1u << 0 | 1u << 6,
+	    "WITH verified AS (SELECT u.id, u.auth_epoch FROM tessera.users u "
+	    "WHERE u.id = $2 AND u.password_hash = $8 AND u.auth_epoch = $9::bigint "
+	    "AND u.disabled_at IS NULL), "
+	    "replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7), "
+	    "evicted AS (DELETE FROM tessera.sessions WHERE id IN (SELECT l.id "
+	    "FROM tessera.sessions l, verified v WHERE l.user_id = v.id AND "
+	    "l.token_hash IS DISTINCT FROM $7 ORDER BY l.last_seen_at DESC, l.id DESC "
+	    "OFFSET $10::int - 1) RETURNING id) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
 	    "absolute_expires_at, remote_addr, user_agent, auth_epoch, "
 	    SESSION_PROOF_COLUMNS ") SELECT $1, "
-	    "u.id, least(now() + make_interval(secs => $3::int), "
+	    "v.id, least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6, u.auth_epoch, "
-	    SESSION_PROOF_PASSWORD " "
-	    "FROM tessera.users u WHERE u.id = $2 AND u.password_hash = $8 "
-	    "AND u.auth_epoch = $9::bigint AND u.disabled_at IS NULL RETURNING id"),
+	    "now() + make_interval(secs => $4::int), $5, $6, v.auth_epoch, "
+	    SESSION_PROOF_PASSWORD " FROM verified v "
+	    "RETURNING id, (SELECT count(*) FROM evicted)"),
 	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
 	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username"),
@@ -556,47 +587,6 @@ db_unhex(const char *hex, size_t len, char *out, size_t size)
 		return -1;
 	out[n] = '\0';
 	return 0;
-}
-
-/* Returns len hex digits at hex decoded into a new string (db_unhex's rules), or NULL. */
-static char *
-db_unhex_dup(const char *hex, size_t len)
-{
-	char	*out;
-
-	if ((out = malloc(len / 2 + 1)) != NULL && db_unhex(hex, len, out,
-	    len / 2 + 1) == -1) {
-		free(out);
-		out = NULL;
-	}
-	return out;
-}
-
-/*
- * Decodes the pair at *cursor in a DB_SESSION_DATA column, as SESSION_COLUMNS
- * encodes it (hex(key)=hex(value), pairs joined by '&'), and moves *cursor
- * past it. Returns 1 with *key and *value new strings for the caller to free,
- * 0 at the end, -1 for a pair that does not decode or out of memory (skipped;
- * *key and *value are NULL).
- */
-int
-db_data_next(const char **cursor, char **key, char **value)
-{
-	const char	*p = *cursor, *amp, *eq;
-
-	*key = *value = NULL;
-	if (*p == '\0')
-		return 0;
-	amp = p + strcspn(p, "&");
-	*cursor = *amp ? amp + 1 : amp;
-	if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL ||
-	    (*key = db_unhex_dup(p, (size_t)(eq - p))) == NULL ||
-	    (*value = db_unhex_dup(eq + 1, (size_t)(amp - eq - 1))) == NULL) {
-		free(*key);
-		*key = NULL;
-		return -1;
-	}
-	return 1;
 }
 
 /*

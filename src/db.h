@@ -16,7 +16,8 @@ enum db_sql {
 	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
-	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces */
+	SQL_SESSION_TOUCH_INCR,	/* slide expiry and add to one integer -> session */
+	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces and the LRU past the cap */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
 	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch */
 	SQL_USER_REHASH,	/* id, new hash, verified hash -> id if it was still that */
@@ -63,14 +64,21 @@ enum db_session_col {
 	DB_SESSION_ID,
 	DB_SESSION_USER_ID,
 	DB_SESSION_USERNAME,
-	DB_SESSION_DATA,	/* hex(key)=hex(value)&...: db_data_next decodes it */
-	DB_SESSION_CREATED,	/* 2026-01-31 23:59 UTC */
-	DB_SESSION_CREATED_ISO,	/* 2026-01-31T23:59:59Z */
+	DB_SESSION_DATA,	/* jsonb's text of a flat object: session.c reads it with jansson */
+	DB_SESSION_CREATED,	/* epoch seconds */
 	DB_SESSION__COLUMNS,
-	DB_SESSION_STALE = DB_SESSION__COLUMNS,	/* SQL_SESSION_READ: 't' if a touch is due */
-	DB_SESSION_LIST = DB_SESSION__COLUMNS,	/* SQL_SESSION_TOUCH_LIST: db_list_next decodes it */
-	/* SQL_SESSION_READ_AUTH, SQL_SESSION_TOUCH_AUTH: after the stale flag (or a placeholder), the identity */
+	DB_SESSION_STALE = DB_SESSION__COLUMNS,	/* SQL_SESSION_READ*: 't' if a touch is due */
+	DB_SESSION_SLID = DB_SESSION__COLUMNS,	/* SQL_SESSION_TOUCH*: 't' if the idle expiry moved */
+	DB_SESSION_LIST,	/* SQL_SESSION_TOUCH_LIST, after the slid flag: db_list_next decodes it */
+	/* SQL_SESSION_READ_AUTH, SQL_SESSION_TOUCH_AUTH: after the stale (or slid) flag, the identity */
 	DB_SESSION_IDENTITY = DB_SESSION__COLUMNS + 1,
+};
+
+/* The columns of SQL_SESSION_CREATE, in order. */
+enum db_create_col {
+	DB_CREATE_ID,		/* the new session's id */
+	DB_CREATE_EVICTED,	/* the user's sessions ended for max_sessions_per_user */
+	DB_CREATE__COLUMNS,
 };
 
 /* The columns of SQL_USER_LOOKUP, in order. */
@@ -115,8 +123,6 @@ PGresult	*db_query(struct db *, enum db_sql, const char *const *values,
 int		 db_unavailable(const struct db *);
 const char	*db_error(const struct db *);
 PGconn		*db_conn(struct db *);
-int		 db_data_next(const char **cursor, char **key, char **value)
-		    __attribute__((warn_unused_result));
 int		 db_list_next(const char **cursor, struct db_list_entry *)
 		    __attribute__((warn_unused_result));
 

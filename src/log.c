@@ -66,6 +66,7 @@ static const struct {
 	{ "serve_start",		LOG_INFO },
 	{ "session_ended",		LOG_INFO },
 	{ "sessions_ended_others",	LOG_INFO },
+	{ "sessions_evicted",		LOG_INFO },
 	{ "sessions_pruned",		LOG_INFO },
 	{ "slow_request",		LOG_WARNING },
 	{ "status_refused",		LOG_WARNING },

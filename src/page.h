@@ -8,9 +8,9 @@
 void	page_login_form(struct ctx *);
 void	page_login(struct ctx *);
 void	page_dashboard(struct ctx *);
+void	page_sessions(struct ctx *);
 void	page_sessions_end(struct ctx *);
 void	page_sessions_end_others(struct ctx *);
-void	page_sessions_list(struct ctx *, struct view_dict *);
 void	page_logout(struct ctx *);
 void	page_static(struct ctx *);
 void	page_favicon(struct ctx *);

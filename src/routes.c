@@ -18,6 +18,7 @@ static const struct route routes[] = {
 	{ "/login",		"POST",	page_login },
 	{ "/dashboard",		"GET",	page_dashboard },
 	{ "/logout",		"POST",	page_logout },
+	{ "/sessions",		"GET",	page_sessions },
 	{ "/sessions/end",	"POST",	page_sessions_end },
 	{ "/sessions/end-others", "POST", page_sessions_end_others },
 	{ "/static/style.css",	"GET",	page_static },

@@ -6,6 +6,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BUILD_PKGS=(gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev libctemplate-dev)
+# Session data comes back from PostgreSQL as jsonb text; jansson reads it.
+BUILD_PKGS+=(libjansson-dev)
 # make run: nginx with njs for the gateway configuration (deploy/nginx/tessera-gateway.conf)
 RUN_PKGS=("${BUILD_PKGS[@]}" postgresql nginx libnginx-mod-http-js spawn-fcgi)
 TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest pgbouncer)
@@ -26,6 +28,10 @@ TEST_PKGS+=(prometheus)
 # make bench: wrk drives nginx, curl signs users in, ps reads worker memory; pgbench and
 # pg_stat_statements come with the PostgreSQL server. tests/bench/profile.sh: valgrind.
 BENCH_PKGS=("${RUN_PKGS[@]}" wrk curl procps valgrind)
+# System calls per request: strace -c.
+BENCH_PKGS+=(strace)
+# The express-session peer (tests/bench/peer): node and npm (the bench skips it without them).
+BENCH_PKGS+=(nodejs npm)
 
 # Prints the usage line and exits 2.
 usage() {
