@@ -379,26 +379,30 @@ static PGresult	*db_send(struct db *, enum db_sql, const char *const *,
 		    const int *);
 
 /*
- * Readies a fresh connection: prepares every statement (unless unnamed
- * ones are wanted), then sets statement_timeout with a statement, not
- * with the startup packet's "options", which pgbouncer refuses. Behind
- * pgbouncer's transaction pooling this reaches one server connection
- * only: there ALTER ROLE ... SET statement_timeout covers the others.
- * Returns 0 or -1.
+ * Readies a fresh connection: sets statement_timeout first, with an
+ * unnamed statement rather than the startup packet's "options", which
+ * pgbouncer refuses (so preparing behind a lock, a migration's say, waits
+ * no longer than any query); then prepares every statement (unless unnamed
+ * ones are wanted). Behind pgbouncer's transaction pooling the timeout
+ * reaches one server connection only: there ALTER ROLE ... SET
+ * statement_timeout covers the others. Returns 0 or -1.
  */
 static int
 db_setup(struct db *db)
 {
 	const char *const timeout[] = { db->statement_timeout };
+	const struct db_stmt *st = &db_stmts[SQL_SET_TIMEOUT];
 	int		 i;
 
+	if (db_setup_result(db, PQexecParams(db->conn, st->sql, st->nparams,
+	    NULL, timeout, NULL, NULL, 0), PGRES_TUPLES_OK, st->name) == -1)
+		return -1;
 	for (i = 0; db->prepared && i < SQL__MAX; i++)
 		if (db_setup_result(db, PQprepare(db->conn, db_stmts[i].name,
 		    db_stmts[i].sql, db_stmts[i].nparams, NULL),
 		    PGRES_COMMAND_OK, db_stmts[i].name) == -1)
 			return -1;
-	return db_setup_result(db, db_send(db, SQL_SET_TIMEOUT, timeout, NULL),
-	    PGRES_TUPLES_OK, db_stmts[SQL_SET_TIMEOUT].name);
+	return 0;
 }
 
 /*
@@ -439,9 +443,10 @@ db_connect(struct db *db)
 	db->down = 0;
 	if (__atomic_exchange_n(db->outage, 0, __ATOMIC_SEQ_CST))
 		log_event("db_available", NULL);
-	if (db_setup(db) == -1) {
+	if (db_setup(db) == -1) {	/* behind a lock past statement_timeout, say */
 		PQfinish(db->conn);
 		db->conn = NULL;
+		db->unavailable = 1;
 		return -1;
 	}
 	return 0;
