@@ -391,11 +391,11 @@ static int
 db_setup(struct db *db)
 {
 	const char *const timeout[] = { db->statement_timeout };
-	const struct db_stmt *st = &db_stmts[SQL_SET_TIMEOUT];
 	int		 i;
 
-	if (db_setup_result(db, PQexecParams(db->conn, st->sql, st->nparams,
-	    NULL, timeout, NULL, NULL, 0), PGRES_TUPLES_OK, st->name) == -1)
+	if (db_setup_result(db, PQexecParams(db->conn,
+	    db_stmts[SQL_SET_TIMEOUT].sql, 1, NULL, timeout, NULL, NULL, 0),
+	    PGRES_TUPLES_OK, db_stmts[SQL_SET_TIMEOUT].name) == -1)
 		return -1;
 	for (i = 0; db->prepared && i < SQL__MAX; i++)
 		if (db_setup_result(db, PQprepare(db->conn, db_stmts[i].name,
