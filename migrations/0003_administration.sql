@@ -1,7 +1,8 @@
 -- Administration: the roles the application and operators connect as, the live-sessions view,
 -- and the functions operators (and `tessera sessions|user ...`) administer sessions with.
 --
--- Two group roles (NOLOGIN), created once per cluster; an operator makes LOGIN roles members:
+-- Two group roles (NOLOGIN), created once per cluster, by a superuser's share/tessera/roles.sql
+-- (or here, when the owner may create roles); an operator makes LOGIN roles members:
 --   CREATE ROLE tessera_web LOGIN PASSWORD '...' IN ROLE tessera_app;       -- the pool's `database`
 --   CREATE ROLE alice LOGIN PASSWORD '...' IN ROLE tessera_operator;        -- a person, or a cron job
 -- tessera_app may do exactly what the pages need and owns nothing; tessera_operator sees the views
@@ -16,8 +17,12 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = r) THEN
             BEGIN
                 EXECUTE format('CREATE ROLE %I NOLOGIN', r);
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN
-                NULL;   -- another database of this cluster created it just now
+            EXCEPTION
+                WHEN duplicate_object OR unique_violation THEN
+                    NULL;   -- another database of this cluster created it just now
+                WHEN insufficient_privilege THEN
+                    RAISE EXCEPTION 'role % is missing and % may not create it: run share/tessera/roles.sql as a superuser first (README, Install)',
+                        r, current_user USING ERRCODE = 'insufficient_privilege';
             END;
         END IF;
     END LOOP;

@@ -77,8 +77,9 @@ $$;
 -- must wait writes nothing, so waiting attempts neither renew a wait nor add rows. Rows whose
 -- last failure is over an hour old count for nothing and are deleted by purge_expired.
 
-DROP FUNCTION tessera.login_attempt(text, text);
-DROP FUNCTION tessera.login_succeeded(text, text);
+-- 0002's login_attempt(text, text) stays beside this one (another signature) for binaries still
+-- running through an upgrade; its login_succeeded(user_key, addr_key) serves both unchanged: it
+-- forgets the first key's failures and takes this attempt off the second's.
 
 -- Claims a sign-in attempt for username (NULL: not a name any account can have), whose keyed
 -- hash is name_key, from address key addr_key, with the device cookie device_key made for
@@ -124,15 +125,6 @@ BEGIN
                         ELSE f.failures + 1 END,
         last_failure = now();
 END
-$$;
-
--- Undoes the count of an attempt that signed in: forget's failures are forgotten (the account's,
--- or the device's), uncount (the address, or NULL) loses the one this attempt added.
-CREATE FUNCTION tessera.login_succeeded(forget text, uncount text)
-RETURNS void LANGUAGE sql AS $$
-    DELETE FROM tessera.login_failures WHERE key = forget;
-    UPDATE tessera.login_failures SET failures = failures - 1
-    WHERE key = uncount AND failures > 0;
 $$;
 
 -- Deletes up to batch rows that are dead: expired sessions first, then failure counts whose last

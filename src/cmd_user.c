@@ -99,20 +99,55 @@ user_read_password(char pw[PASSWD_MAX + 2])
 	return len;
 }
 
-/* `user add NAME` (adding) or `user passwd NAME`. Returns the exit status. */
+/*
+ * Checks that every group named after --group in argv exists (before a
+ * user is added to them). Returns CMD_OK or another exit status after
+ * saying why.
+ */
 static int
-user_set_password(struct config *cfg, const char *name, int adding)
+user_groups_exist(struct config *cfg, int argc, char **argv)
+{
+	char	 v[8];
+	int	 i;
+
+	for (i = 0; i < argc; i += 2) {
+		if (i + 1 == argc || strcmp(argv[i], "--group") != 0) {
+			cmd_fail("usage: tessera [-c FILE] user add NAME "
+			    "[--group GROUP]...");
+			return CMD_USAGE;
+		}
+		if (cmd_db_value(cfg, SQL_ADMIN_GROUP_EXISTS, argv[i + 1], v,
+		    sizeof(v)) < 0)
+			return CMD_FAILED;
+		if (v[0] != 't') {
+			cmd_fail("no group named %s", argv[i + 1]);
+			return CMD_NO_GROUP;
+		}
+	}
+	return CMD_OK;
+}
+
+/*
+ * `user add NAME [--group G]...` (adding; argc, argv: the options after
+ * NAME) or `user passwd NAME`. Returns the exit status.
+ */
+static int
+user_set_password(struct config *cfg, const char *name, int adding,
+    int argc, char **argv)
 {
 	char		 pw[PASSWD_MAX + 2], hash[crypto_pwhash_STRBYTES];
 	const char	*values[2] = { name, hash }, *why;
 	struct db	*db;
 	PGresult	*res;
-	int		 len, rc = CMD_FAILED;
+	int		 len, i, rc;
 
 	if ((why = text_username_problem(name)) != NULL) {
 		cmd_fail("invalid username: %s", why);
 		return CMD_FAILED;
 	}
+	if ((rc = user_groups_exist(cfg, argc, argv)) != CMD_OK)
+		return rc;
+	rc = CMD_FAILED;
 	if ((len = user_read_password(pw)) < 0)
 		return CMD_FAILED;
 	passwd_configure((unsigned long long)cfg->password_opslimit,
@@ -129,6 +164,8 @@ user_set_password(struct config *cfg, const char *name, int adding)
 			printf("%s user %s\n", adding ? "added" : "changed the "
 			    "password of", name);
 			rc = CMD_OK;
+			for (i = 1; i < argc && rc == CMD_OK; i += 2)
+				rc = cmd_user_group(db, name, argv[i], 1);
 		} else {
 			cmd_fail(adding ? "user %s already exists" :
 			    "no user named %s", name);
@@ -239,13 +276,16 @@ int
 cmd_user(struct config *cfg, int argc, char **argv)
 {
 	static const char *const verbs[] = { "add", "passwd", "disable", "enable",
-	    "list", "2fa", "2fa-reset" };
+	    "list", "2fa", "2fa-reset", "groups", "set" };
 	size_t	 i;
+	int	 rc;
 
-	if (argc == 3 && strcmp(argv[1], "add") == 0)
-		return user_set_password(cfg, argv[2], 1);
+	if (argc >= 3 && strcmp(argv[1], "add") == 0)
+		return user_set_password(cfg, argv[2], 1, argc - 3, argv + 3);
 	if (argc == 3 && strcmp(argv[1], "passwd") == 0)
-		return user_set_password(cfg, argv[2], 0);
+		return user_set_password(cfg, argv[2], 0, 0, NULL);
+	if ((rc = cmd_user_profile(cfg, argc, argv)) != -1)
+		return rc;
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return user_list(cfg, 0);
 	if (argc == 3 && strcmp(argv[1], "list") == 0 &&

@@ -30,12 +30,14 @@ struct config {
 	int	 max_requests;		/* recycle a worker after this many; 0: never */
 	int	 shutdown_timeout;	/* seconds in-flight requests get on stop */
 	int	 request_timeout;	/* seconds before a stuck worker is killed; 0: never */
+	int	 request_read_timeout;	/* seconds for a whole request to arrive */
 	int	 slow_log;		/* seconds after which a request is logged; 0: never */
 	int	 crash_limit;		/* crashes within crash_window before backing off */
 	int	 crash_window;		/* seconds */
 	int	 idle_timeout;		/* seconds */
 	int	 absolute_timeout;	/* seconds */
 	int	 touch_interval;	/* seconds between idle-expiry slides */
+	int	 max_sessions_per_user;	/* sign-in ends the least recently used past it */
 	int	 prune_interval;	/* seconds between purges of expired rows; 0: off */
 	int	 login_form_timeout;	/* seconds a sign-in form (pre-session cookie) lives */
 	int	 device_lifetime;	/* seconds a device cookie lives */

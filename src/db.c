@@ -36,19 +36,18 @@ struct db_stmt {
 	name ": more parameters than DB_PARAMS_MAX"); char c; }), ncols, binary, sql }
 
 /*
- * The columns a live session returns, in this order; data comes as
- * hex(key)=hex(value) pairs joined by '&', so no JSON parser is needed.
+ * The columns a live session returns, in this order: nothing formatted or
+ * aggregated in SQL (that cost PostgreSQL more than the write itself);
+ * data as jsonb's own text, the creation time in epoch seconds.
  */
 #define SESSION_COLUMNS \
-	"s.id, s.user_id, u.username, " \
-	"coalesce((SELECT string_agg(encode(convert_to(e.key, 'UTF8'), 'hex') " \
-	"|| '=' || encode(convert_to(e.value, 'UTF8'), 'hex'), '&') " \
-	"FROM jsonb_each_text(s.data) AS e WHERE e.value IS NOT NULL), ''), " \
-	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"'), " \
-	"to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"s.assurance_level, " \
-	"floor(extract(epoch FROM now() - s.authenticated_at))::bigint, " \
+	"s.id, s.user_id, u.username, s.data, " \
+	"floor(extract(epoch FROM s.created_at))::bigint, s.assurance_level, " \
+	"greatest(0, extract(epoch FROM now() - s.authenticated_at))::bigint, " \
 	"coalesce(s.remember_idle, 0)"
+
+/* Whether the row was last touched more than the touch interval ($2) ago. */
+#define SESSION_STALE	"s.last_seen_at < now() - make_interval(secs => $2::int)"
 
 /*
  * A session is live when neither expiry has passed, its user is enabled
@@ -60,26 +59,58 @@ struct db_stmt {
 	"AND u.id = s.user_id AND u.disabled_at IS NULL AND s.auth_epoch = u.auth_epoch"
 
 /*
- * Marks the session seen, applies data changes ($3..$6) and returns
- * SESSION_COLUMNS. The idle expiry ($2 from now, never past the absolute
- * one) moves only when it lags by more than the touch interval ($7): an
+ * Marks the session seen, applies data changes and returns
+ * SESSION_COLUMNS, then whether the idle expiry moved (DB_SESSION_SLID).
+ * The idle expiry ($2 from now, never past the absolute one) moves only when it lags by more than the touch interval ($3): an
  * indexed column left alone keeps most updates HOT (no index writes, a
  * third of the WAL), and idle expiry stays exact to that interval.
+ *
+ * The commit does not wait for the disk when nowait is true: the
+ * one-row subquery sets synchronous_commit = off for this statement's
+ * own transaction (SET LOCAL, which a prepared statement cannot carry),
+ * so a crash may lose the last moments of slides and counts, never a
+ * sign-in, sign-out, revocation or password change, which commit as the
+ * server is configured.
  */
+#define SESSION_NOWAIT(nowait) \
+	"(SELECT CASE WHEN " nowait " THEN set_config('synchronous_commit', " \
+	"'off', true) END) AS nowait"
 #define SESSION_NEW_EXPIRY \
 	"least(now() + make_interval(secs => coalesce(s.remember_idle, $2::int)), " \
 	"s.absolute_expires_at)"
-#define SESSION_TOUCH \
+#define SESSION_TOUCH_SET(data, nowait) \
 	"UPDATE tessera.sessions s SET last_seen_at = now(), " \
 	"expires_at = CASE WHEN s.expires_at < " SESSION_NEW_EXPIRY \
-	" - make_interval(secs => $7::int) THEN " SESSION_NEW_EXPIRY \
-	" ELSE s.expires_at END, " \
-	"data = (s.data - $3::text[]) || jsonb_object($4::text[]) || " \
+	" - make_interval(secs => $3::int) THEN " SESSION_NEW_EXPIRY \
+	" ELSE s.expires_at END, data = " data \
+	" FROM tessera.users u, " SESSION_NOWAIT(nowait) " WHERE " SESSION_LIVE \
+	" RETURNING " SESSION_COLUMNS ", s.expires_at = " SESSION_NEW_EXPIRY
+/*
+ * Any queued changes: $4 keys to unset, $5 key/value pairs, $6 keys to
+ * add $7 to; $8 true when they are only increments (nothing set or unset).
+ */
+#define SESSION_TOUCH \
+	SESSION_TOUCH_SET("(s.data - $4::text[]) || jsonb_object($5::text[]) || " \
 	"coalesce((SELECT jsonb_object_agg(i.k, CASE WHEN " \
 	"jsonb_typeof(s.data -> i.k) = 'number' THEN (s.data ->> i.k)::bigint " \
-	"ELSE 0 END + i.d) FROM unnest($5::text[], $6::bigint[]) AS i(k, d)), " \
-	"'{}') FROM tessera.users u WHERE " SESSION_LIVE \
-	" RETURNING " SESSION_COLUMNS
+	"ELSE 0 END + i.d) FROM unnest($6::text[], $7::bigint[]) AS i(k, d)), " \
+	"'{}')", "$8::boolean")
+/* The one change of a counted view: add $5 to the integer at key $4 (absent or not a number: 0). */
+#define SESSION_TOUCH_INCR \
+	SESSION_TOUCH_SET("jsonb_set(s.data, ARRAY[$4::text], to_jsonb(CASE WHEN " \
+	"jsonb_typeof(s.data -> $4::text) = 'number' THEN " \
+	"(s.data ->> $4::text)::bigint ELSE 0 END + $5::bigint))", "true")
+
+/*
+ * What /auth passes on, after a session's other columns: the user's groups
+ * (sorted bytewise, comma-separated), display name, email ('' when unset);
+ * the assurance level and proof age are among SESSION_COLUMNS. Read on every request: no cache outlives one.
+ */
+#define SESSION_IDENTITY \
+	"(SELECT coalesce(string_agg(g.name, ',' ORDER BY g.name COLLATE \"C\"), '') " \
+	"FROM tessera.group_members m JOIN tessera.groups g ON g.id = m.group_id " \
+	"WHERE m.user_id = u.id), coalesce(u.display_name, ''), " \
+	"coalesce(u.email, '')"
 
 /* A time as ISO 8601 in UTC, like 2026-01-31T23:59:59Z. */
 #define ISO_UTC(col) \
@@ -106,6 +137,13 @@ struct db_stmt {
 	"least(l.expires_at, l.absolute_expires_at) > now() ORDER BY " \
 	SESSION_LIST_ORDER " LIMIT 50) l)"
 
+/*
+ * The proof a new session carries: signed in now, at the assurance level
+ * its sign-in reached ($11: 1 password, 2 with a second factor).
+ */
+#define SESSION_PROOF_COLUMNS	"authenticated_at, assurance_level"
+#define SESSION_PROOF_LEVEL	"now(), $11::smallint"
+
 /* Live sessions for operators (tessera.live_sessions), $1: one user or NULL for all. */
 #define ADMIN_SESSIONS_WHERE \
 	" FROM tessera.live_sessions l WHERE $1::text IS NULL OR l.username = $1"
@@ -118,28 +156,43 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SET_TIMEOUT] = DB_STMT("set_timeout", 1, 1, 0,
 	    "SELECT set_config('statement_timeout', $1, false)"),
 	[SQL_SESSION_READ] = DB_STMT("session_read", 2, DB_SESSION__COLUMNS + 1, 1u << 0,
-	    "SELECT " SESSION_COLUMNS ", "
-	    "s.last_seen_at < now() - make_interval(secs => $2::int) "
-	    "FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
-	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 7, DB_SESSION__COLUMNS, 1u << 0, SESSION_TOUCH),
-	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 7, DB_SESSION__COLUMNS + 1, 1u << 0,
+	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE
+	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	[SQL_SESSION_READ_AUTH] = DB_STMT("session_read_auth", 2, DB_SESSION_IDENTITY + 3, 1u << 0,
+	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE ", " SESSION_IDENTITY
+	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
+	/* the slid flag where SQL_SESSION_READ_AUTH has the stale one */
+	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 8, DB_SESSION_IDENTITY + 3, 1u << 0,
+	    SESSION_TOUCH ", " SESSION_IDENTITY),
+	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 8, DB_SESSION__COLUMNS + 1, 1u << 0, SESSION_TOUCH),
+	[SQL_SESSION_TOUCH_INCR] = DB_STMT("session_touch_incr", 5, DB_SESSION__COLUMNS + 1, 1u << 0,
+	    SESSION_TOUCH_INCR),
+	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 8, DB_SESSION_LIST + 1, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST),
-	/* Only while the user still has the hash verified ($8), the epoch seen ($9) and no disable. */
 	/*
-	 * $10: the assurance level its proof gives (1 password, 2 with a second
-	 * factor); $11: its own idle limit when remembered, else NULL.
+	 * Only while the user still has the hash verified ($8), the epoch seen
+	 * ($9) and no disable; then the user keeps at most $10 sessions, this
+	 * new one included (the least recently used others end). $11: the
+	 * assurance level its proof gives (1 password, 2 with a second factor);
+	 * $12: its own idle limit when remembered, else NULL.
 	 */
-	[SQL_SESSION_CREATE] = DB_STMT("session_create", 11, 1, 1u << 0 | 1u << 6,
-	    "WITH replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7) "
+	[SQL_SESSION_CREATE] = DB_STMT("session_create", 12, DB_CREATE__COLUMNS, 1u << 0 | 1u << 6,
+	    "WITH verified AS (SELECT u.id, u.auth_epoch FROM tessera.users u "
+	    "WHERE u.id = $2 AND u.password_hash = $8 AND u.auth_epoch = $9::bigint "
+	    "AND u.disabled_at IS NULL), "
+	    "replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7), "
+	    "evicted AS (DELETE FROM tessera.sessions WHERE id IN (SELECT l.id "
+	    "FROM tessera.sessions l, verified v WHERE l.user_id = v.id AND "
+	    "l.token_hash IS DISTINCT FROM $7 ORDER BY l.last_seen_at DESC, l.id DESC "
+	    "OFFSET $10::int - 1) RETURNING id) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
 	    "absolute_expires_at, remote_addr, user_agent, auth_epoch, "
-	    "assurance_level, remember_idle) SELECT $1, "
-	    "u.id, least(now() + make_interval(secs => $3::int), "
+	    SESSION_PROOF_COLUMNS ", remember_idle) SELECT $1, "
+	    "v.id, least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
-	    "now() + make_interval(secs => $4::int), $5, $6, u.auth_epoch, "
-	    "$10::smallint, $11::int "
-	    "FROM tessera.users u WHERE u.id = $2 AND u.password_hash = $8 "
-	    "AND u.auth_epoch = $9::bigint AND u.disabled_at IS NULL RETURNING id"),
+	    "now() + make_interval(secs => $4::int), $5, $6, v.auth_epoch, "
+	    SESSION_PROOF_LEVEL ", $12::int FROM verified v "
+	    "RETURNING id, (SELECT count(*) FROM evicted)"),
 	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
 	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username"),
@@ -239,6 +292,38 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "SELECT a.second_factor, a.recovery_codes_left" ADMIN_USERS_WHERE),
 	[SQL_ADMIN_FACTOR_RESET] = DB_STMT("admin_factor_reset", 1, 1, 0,
 	    "SELECT tessera.reset_second_factor($1)"),
+	[SQL_ADMIN_GROUP_ADD] = DB_STMT("admin_group_add", 1, 1, 0,
+	    "SELECT tessera.add_group($1)"),
+	[SQL_ADMIN_GROUP_REMOVE] = DB_STMT("admin_group_remove", 1, 1, 0,
+	    "SELECT tessera.remove_group($1)"),
+	[SQL_ADMIN_GROUPS] = DB_STMT("admin_groups", 0, 3, 0,
+	    "SELECT l.name, " ISO_UTC("l.created_at") ", l.members "
+	    "FROM tessera.group_list l ORDER BY l.name COLLATE \"C\""),
+	[SQL_ADMIN_GROUP_EXISTS] = DB_STMT("admin_group_exists", 1, 1, 0,
+	    "SELECT EXISTS (SELECT 1 FROM tessera.group_list l WHERE l.name = $1)"),
+	[SQL_ADMIN_USER_GROUP_ADD] = DB_STMT("admin_user_group_add", 2, 1, 0,
+	    "SELECT tessera.add_user_group($1, $2)"),
+	[SQL_ADMIN_USER_GROUP_REMOVE] = DB_STMT("admin_user_group_remove", 2, 1, 0,
+	    "SELECT tessera.remove_user_group($1, $2)"),
+	[SQL_ADMIN_USER_PROFILE] = DB_STMT("admin_user_profile", 1, 4, 0,
+	    "SELECT p.username, coalesce(p.display_name, ''), "
+	    "coalesce(p.email, ''), p.groups FROM tessera.user_profiles p "
+	    "WHERE p.username = $1"),
+	[SQL_ADMIN_USER_SET] = DB_STMT("admin_user_set", 3, 1, 0,
+	    "SELECT tessera.set_user_profile($1, $2, $3)"),
+	[SQL_BEARER_AUTH] = DB_STMT("bearer_auth", 3, 5, 1u << 0,
+	    "SELECT b.result, coalesce(b.username, ''), coalesce(b.groups, ''), "
+	    "coalesce(b.display_name, ''), coalesce(b.email, '') "
+	    "FROM tessera.bearer_auth($1, $2, $3::int) b"),
+	[SQL_ADMIN_TOKEN_ADD] = DB_STMT("admin_token_add", 4, 1, 0,
+	    "SELECT tessera.add_token($1, $2, decode($3, 'hex'), $4::int)"),
+	[SQL_ADMIN_TOKENS] = DB_STMT("admin_tokens", 1, 6, 0,
+	    "SELECT l.id, l.username, l.label, " ISO_UTC("l.created_at") ", "
+	    "coalesce(" ISO_UTC("l.expires_at") ", ''), coalesce("
+	    ISO_UTC("l.last_used_at") ", '') FROM tessera.api_token_list l "
+	    "WHERE $1::text IS NULL OR l.username = $1 ORDER BY l.username, l.id"),
+	[SQL_ADMIN_TOKEN_REVOKE] = DB_STMT("admin_token_revoke", 1, 1, 0,
+	    "SELECT tessera.revoke_token($1::bigint)"),
 };
 
 struct db {
@@ -247,8 +332,11 @@ struct db {
 	char	 connect_timeout[16];
 	char	 statement_timeout[16];	/* a set_config value, like "5s" */
 	int	 prepared;	/* 1: named prepared statements; 0: unnamed */
-	int	 unavailable;	/* the last attempt could not reach the server */
-	int	 down;		/* unreachable since the last db_unavailable line */
+	int	 unavailable;	/* the last query could not be served: unreachable, or timed out */
+	int	 down;		/* this handle's last connection attempt failed */
+	volatile int *outage;	/* 1 from a db_unavailable line to its db_available */
+	int	 own_outage;	/* what outage points to unless db_share_outage */
+	const char *path;	/* the request the next queries serve, or NULL */
 	int64_t	 retry_at_ms;	/* no new connection attempt before this */
 	char	 error[256];	/* the last failure, one line */
 };
@@ -274,7 +362,26 @@ db_new(const char *conninfo, int connect_timeout, int statement_timeout,
 	snprintf(db->statement_timeout, sizeof(db->statement_timeout), "%ds",
 	    statement_timeout);
 	db->prepared = prepared;
+	db->outage = &db->own_outage;
 	return db;
+}
+
+/*
+ * Makes the handles of a pool's workers share one outage flag (in the
+ * scoreboard), so an outage is logged once for the pool, by the first
+ * worker that meets it, and its end once, by the first that reconnects.
+ */
+void
+db_share_outage(struct db *db, volatile int *outage)
+{
+	db->outage = outage;
+}
+
+/* Names the request (its path) the next queries serve, for the log; NULL: none. */
+void
+db_set_path(struct db *db, const char *path)
+{
+	db->path = path;
 }
 
 /* Closes the connection and frees the handle; accepts NULL. */
@@ -316,12 +423,13 @@ static PGresult	*db_send(struct db *, enum db_sql, const char *const *,
 		    const int *);
 
 /*
- * Readies a fresh connection: prepares every statement (unless unnamed
- * ones are wanted), then sets statement_timeout with a statement, not
- * with the startup packet's "options", which pgbouncer refuses. Behind
- * pgbouncer's transaction pooling this reaches one server connection
- * only: there ALTER ROLE ... SET statement_timeout covers the others.
- * Returns 0 or -1.
+ * Readies a fresh connection: sets statement_timeout first, with an
+ * unnamed statement rather than the startup packet's "options", which
+ * pgbouncer refuses (so preparing behind a lock, a migration's say, waits
+ * no longer than any query); then prepares every statement (unless unnamed
+ * ones are wanted). Behind pgbouncer's transaction pooling the timeout
+ * reaches one server connection only: there ALTER ROLE ... SET
+ * statement_timeout covers the others. Returns 0 or -1.
  */
 static int
 db_setup(struct db *db)
@@ -329,20 +437,24 @@ db_setup(struct db *db)
 	const char *const timeout[] = { db->statement_timeout };
 	int		 i;
 
+	if (db_setup_result(db, PQexecParams(db->conn,
+	    db_stmts[SQL_SET_TIMEOUT].sql, 1, NULL, timeout, NULL, NULL, 0),
+	    PGRES_TUPLES_OK, db_stmts[SQL_SET_TIMEOUT].name) == -1)
+		return -1;
 	for (i = 0; db->prepared && i < SQL__MAX; i++)
 		if (db_setup_result(db, PQprepare(db->conn, db_stmts[i].name,
 		    db_stmts[i].sql, db_stmts[i].nparams, NULL),
 		    PGRES_COMMAND_OK, db_stmts[i].name) == -1)
 			return -1;
-	return db_setup_result(db, db_send(db, SQL_SET_TIMEOUT, timeout, NULL),
-	    PGRES_TUPLES_OK, db_stmts[SQL_SET_TIMEOUT].name);
+	return 0;
 }
 
 /*
  * (Re)connects: defaults first, then the operator's conninfo, whose keys
  * win. After a failure, further attempts wait DB_RETRY_MS, so requests
  * answer 503 at once instead of each waiting for connect_timeout; the
- * outage is logged once when it starts and once when it ends. Returns 0,
+ * outage is logged once when it starts and once when it ends, for all the
+ * handles that share its flag (db_share_outage). Returns 0,
  * or -1 with db_unavailable() set when the server cannot be reached.
  */
 int
@@ -362,7 +474,8 @@ db_connect(struct db *db)
 	if (db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK) {
 		db_set_error(db, db->conn ? PQerrorMessage(db->conn) :
 		    "out of memory");
-		if (!db->down)
+		if (!db->down && !__atomic_exchange_n(db->outage, 1,
+		    __ATOMIC_SEQ_CST))
 			log_event("db_unavailable", "error", db->error, NULL);
 		PQfinish(db->conn);
 		db->conn = NULL;
@@ -371,12 +484,13 @@ db_connect(struct db *db)
 		return -1;
 	}
 	db->unavailable = 0;
-	if (db->down)
-		log_event("db_available", NULL);
 	db->down = 0;
-	if (db_setup(db) == -1) {
+	if (__atomic_exchange_n(db->outage, 0, __ATOMIC_SEQ_CST))
+		log_event("db_available", NULL);
+	if (db_setup(db) == -1) {	/* behind a lock past statement_timeout, say */
 		PQfinish(db->conn);
 		db->conn = NULL;
+		db->unavailable = 1;
 		return -1;
 	}
 	return 0;
@@ -401,14 +515,25 @@ db_send(struct db *db, enum db_sql id, const char *const *values,
 	    lengths, formats, 0);
 }
 
-/* Returns the counter a failed result belongs to: statement_timeout, or any other error. */
-static enum score_counter
-db_error_counter(const PGresult *res)
+/*
+ * Keeps, counts and logs the error of a failed statement: db_timeout when
+ * it ran past statement_timeout (or was cancelled), which counts as the
+ * database being unavailable for this request, else db_error. The path of
+ * the request is named when there is one.
+ */
+static void
+db_log_failure(struct db *db, enum db_sql id, const PGresult *res)
 {
 	const char	*state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	int		 cancelled = state != NULL &&
+			    strcmp(state, DB_QUERY_CANCELED) == 0;
 
-	return state != NULL && strcmp(state, DB_QUERY_CANCELED) == 0 ?
-	    SC_DB_TIMEOUT : SC_DB_OTHER;
+	score_count(cancelled ? SC_DB_TIMEOUT : SC_DB_OTHER);
+	db_set_error(db, PQresultErrorMessage(res));
+	db->unavailable = cancelled;
+	log_event(cancelled ? "db_timeout" : "db_error", "statement",
+	    db_stmts[id].name, "error", db->error, db->path ? "path" : NULL,
+	    db->path, NULL);
 }
 
 /*
@@ -424,7 +549,7 @@ db_check_columns(struct db *db, enum db_sql id, PGresult *res)
 	snprintf(db->error, sizeof(db->error), "returned %d columns where "
 	    "db.c declares %d", PQnfields(res), db_stmts[id].ncols);
 	log_event("db_error", "statement", db_stmts[id].name, "error",
-	    db->error, NULL);
+	    db->error, db->path ? "path" : NULL, db->path, NULL);
 	PQclear(res);
 	return NULL;
 }
@@ -433,9 +558,10 @@ db_check_columns(struct db *db, enum db_sql id, PGresult *res)
  * Runs statement id with its parameters (lengths matter for binary ones),
  * connecting first if needed and retrying once on a connection that broke
  * since the last request (a restarted server). Returns the result, to be
- * PQclear'ed, or NULL: then db_unavailable() says whether the server could
- * not be reached (else the statement failed, or returned other columns than
- * its row in db_stmts declares, and was logged).
+ * PQclear'ed, or NULL: then db_unavailable() says whether the database
+ * could not serve it (unreachable, or past statement_timeout), else the
+ * statement failed, or returned other columns than its row in db_stmts
+ * declares; either way it was logged.
  */
 PGresult *
 db_query(struct db *db, enum db_sql id, const char *const *values,
@@ -465,16 +591,13 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 	if (res == NULL)
 		score_count(SC_DB_UNAVAILABLE);
 	else {
-		score_count(db_error_counter(res));
-		db_set_error(db, PQresultErrorMessage(res));
-		log_event("db_error", "statement", db_stmts[id].name, "error",
-		    db->error, NULL);
+		db_log_failure(db, id, res);
 		PQclear(res);
 	}
 	return NULL;
 }
 
-/* Returns 1 if the last query failed because the server could not be reached. */
+/* Returns 1 if the last query failed because the database could not serve it: unreachable, or past statement_timeout. */
 int
 db_unavailable(const struct db *db)
 {
@@ -513,47 +636,6 @@ db_unhex(const char *hex, size_t len, char *out, size_t size)
 		return -1;
 	out[n] = '\0';
 	return 0;
-}
-
-/* Returns len hex digits at hex decoded into a new string (db_unhex's rules), or NULL. */
-static char *
-db_unhex_dup(const char *hex, size_t len)
-{
-	char	*out;
-
-	if ((out = malloc(len / 2 + 1)) != NULL && db_unhex(hex, len, out,
-	    len / 2 + 1) == -1) {
-		free(out);
-		out = NULL;
-	}
-	return out;
-}
-
-/*
- * Decodes the pair at *cursor in a DB_SESSION_DATA column, as SESSION_COLUMNS
- * encodes it (hex(key)=hex(value), pairs joined by '&'), and moves *cursor
- * past it. Returns 1 with *key and *value new strings for the caller to free,
- * 0 at the end, -1 for a pair that does not decode or out of memory (skipped;
- * *key and *value are NULL).
- */
-int
-db_data_next(const char **cursor, char **key, char **value)
-{
-	const char	*p = *cursor, *amp, *eq;
-
-	*key = *value = NULL;
-	if (*p == '\0')
-		return 0;
-	amp = p + strcspn(p, "&");
-	*cursor = *amp ? amp + 1 : amp;
-	if ((eq = memchr(p, '=', (size_t)(amp - p))) == NULL ||
-	    (*key = db_unhex_dup(p, (size_t)(eq - p))) == NULL ||
-	    (*value = db_unhex_dup(eq + 1, (size_t)(amp - eq - 1))) == NULL) {
-		free(*key);
-		*key = NULL;
-		return -1;
-	}
-	return 1;
 }
 
 /*

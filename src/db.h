@@ -16,7 +16,8 @@ enum db_sql {
 	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
-	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces */
+	SQL_SESSION_TOUCH_INCR,	/* slide expiry and add to one integer -> session */
+	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces and the LRU past the cap */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
 	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch, second factor? */
 	SQL_USER_REHASH,	/* id, new hash, verified hash -> id if it was still that */
@@ -48,6 +49,20 @@ enum db_sql {
 	SQL_PASSWORD_CHANGE,	/* user id, verified hash, new hash -> new epoch, NULL if raced */
 	SQL_ADMIN_FACTOR,	/* username -> second factor state, recovery codes left */
 	SQL_ADMIN_FACTOR_RESET,	/* username -> sessions ended, NULL: no user */
+	SQL_SESSION_READ_AUTH,	/* as SQL_SESSION_READ, + the identity /auth passes on */
+	SQL_SESSION_TOUCH_AUTH,	/* as SQL_SESSION_TOUCH, + the identity /auth passes on */
+	SQL_ADMIN_GROUP_ADD,	/* group name -> created? */
+	SQL_ADMIN_GROUP_REMOVE,	/* group name -> removed? */
+	SQL_ADMIN_GROUPS,	/* -> every group with its members */
+	SQL_ADMIN_GROUP_EXISTS,	/* group name -> exists? */
+	SQL_ADMIN_USER_GROUP_ADD, /* username, group -> 0 done, 1 no user, 2 no group */
+	SQL_ADMIN_USER_GROUP_REMOVE, /* username, group -> as SQL_ADMIN_USER_GROUP_ADD */
+	SQL_ADMIN_USER_PROFILE,	/* username -> name, email, groups */
+	SQL_ADMIN_USER_SET,	/* username, email or NULL, name or NULL -> found? */
+	SQL_BEARER_AUTH,	/* token hash, address key, touch interval -> result, identity */
+	SQL_ADMIN_TOKEN_ADD,	/* username, label, hex hash, seconds or NULL -> id, NULL: no user */
+	SQL_ADMIN_TOKENS,	/* username or NULL -> tokens */
+	SQL_ADMIN_TOKEN_REVOKE,	/* token id -> revoked? */
 	SQL__MAX
 };
 
@@ -59,15 +74,24 @@ enum db_session_col {
 	DB_SESSION_ID,
 	DB_SESSION_USER_ID,
 	DB_SESSION_USERNAME,
-	DB_SESSION_DATA,	/* hex(key)=hex(value)&...: db_data_next decodes it */
-	DB_SESSION_CREATED,	/* 2026-01-31 23:59 UTC */
-	DB_SESSION_CREATED_ISO,	/* 2026-01-31T23:59:59Z */
+	DB_SESSION_DATA,	/* jsonb's text of a flat object: session.c reads it with jansson */
+	DB_SESSION_CREATED,	/* epoch seconds */
 	DB_SESSION_ASSURANCE,	/* 1: password; 2: with a second factor */
 	DB_SESSION_PROOF_AGE,	/* seconds since authenticated_at */
 	DB_SESSION_REMEMBER_IDLE, /* its idle limit in seconds when remembered, else 0 */
 	DB_SESSION__COLUMNS,
-	DB_SESSION_STALE = DB_SESSION__COLUMNS,	/* SQL_SESSION_READ: 't' if a touch is due */
-	DB_SESSION_LIST = DB_SESSION__COLUMNS,	/* SQL_SESSION_TOUCH_LIST: db_list_next decodes it */
+	DB_SESSION_STALE = DB_SESSION__COLUMNS,	/* SQL_SESSION_READ*: 't' if a touch is due */
+	DB_SESSION_SLID = DB_SESSION__COLUMNS,	/* SQL_SESSION_TOUCH*: 't' if the idle expiry moved */
+	DB_SESSION_LIST,	/* SQL_SESSION_TOUCH_LIST, after the slid flag: db_list_next decodes it */
+	/* SQL_SESSION_READ_AUTH, SQL_SESSION_TOUCH_AUTH: after the stale (or slid) flag, the identity */
+	DB_SESSION_IDENTITY = DB_SESSION__COLUMNS + 1,
+};
+
+/* The columns of SQL_SESSION_CREATE, in order. */
+enum db_create_col {
+	DB_CREATE_ID,		/* the new session's id */
+	DB_CREATE_EVICTED,	/* the user's sessions ended for max_sessions_per_user */
+	DB_CREATE__COLUMNS,
 };
 
 /* The columns of SQL_USER_LOOKUP, in order. */
@@ -116,14 +140,14 @@ struct db;
 struct db	*db_new(const char *conninfo, int connect_timeout,
 		    int statement_timeout, int prepared);
 void		 db_free(struct db *);
+void		 db_share_outage(struct db *, volatile int *outage);
+void		 db_set_path(struct db *, const char *path);
 int		 db_connect(struct db *) __attribute__((warn_unused_result));
 PGresult	*db_query(struct db *, enum db_sql, const char *const *values,
 		    const int *lengths) __attribute__((warn_unused_result));
 int		 db_unavailable(const struct db *);
 const char	*db_error(const struct db *);
 PGconn		*db_conn(struct db *);
-int		 db_data_next(const char **cursor, char **key, char **value)
-		    __attribute__((warn_unused_result));
 int		 db_list_next(const char **cursor, struct db_list_entry *)
 		    __attribute__((warn_unused_result));
 

@@ -44,6 +44,8 @@ http_request_init(struct http_request *req, FCGX_ParamArray envp)
 	port = strtol(http_param(envp, "SERVER_PORT", ""), &end, 10);
 	req->server_port = *end == '\0' && port > 0 && port <= 65535 ?
 	    (int)port : 0;
+	req->require = http_param(envp, "TESSERA_REQUIRE", "");
+	req->authorization = http_param(envp, "HTTP_AUTHORIZATION", NULL);
 	https = http_param(envp, "HTTPS", "");
 	req->https = strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0;
 	req->head = strcmp(req->method, "HEAD") == 0;
@@ -265,6 +267,28 @@ http_header(struct http_response *resp, const char *name, const char *value)
 	if (strpbrk(value, "\r\n") != NULL)
 		return;
 	buf_printf(&resp->head, "%s: %s\r\n", name, value);
+}
+
+/*
+ * Adds a header line whose value is stored text (a name, an email): bytes
+ * outside printable ASCII, and '%', are percent-encoded (%XX, as in a URI),
+ * so the line can neither be split nor carry bytes an application
+ * misreads. Printable ASCII without '%' passes unchanged.
+ */
+void
+http_header_encoded(struct http_response *resp, const char *name,
+    const char *value)
+{
+	const unsigned char *p;
+
+	buf_printf(&resp->head, "%s: ", name);
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (*p < 0x20 || *p >= 0x7f || *p == '%')
+			buf_printf(&resp->head, "%%%02X", *p);
+		else
+			buf_append(&resp->head, (const char *)p, 1);
+	}
+	buf_puts(&resp->head, "\r\n");
 }
 
 /*

@@ -23,6 +23,8 @@ struct http_request {
 	const char	*referer;	/* NULL when absent */
 	const char	*host;		/* HTTP_HOST: a host name, perhaps with a port */
 	int		 server_port;	/* SERVER_PORT, 0 when absent or not a number */
+	const char	*require;	/* TESSERA_REQUIRE from the server's config, or "" */
+	const char	*authorization;	/* the Authorization header, or NULL */
 	int		 https;
 	int		 head;		/* HEAD: answer as GET, send no body */
 	struct buf	 body;
@@ -51,6 +53,8 @@ void	http_response_init(struct http_response *);
 void	http_response_reset(struct http_response *);
 void	http_response_free(struct http_response *);
 void	http_header(struct http_response *, const char *name, const char *value);
+void	http_header_encoded(struct http_response *, const char *name,
+	    const char *value);
 void	http_set_cookie(struct http_response *, const char *name,
 	    const char *value, long max_age, int secure);
 void	http_redirect(struct http_response *, const char *location);

@@ -9,8 +9,81 @@
 #include <time.h>
 #include <unistd.h>
 
+#define LOG_LEVEL_ROOM	24	/* " level=warning" and the newline, kept free */
+
 static char	log_path[4096];	/* empty: standard error */
 static int	log_fd = STDERR_FILENO;
+
+static const char *const log_level_names[LOG__MAX] = {
+	[LOG_INFO] = "info",
+	[LOG_WARNING] = "warning",
+	[LOG_ERROR] = "error",
+	[LOG_ALERT] = "alert",
+};
+
+/*
+ * Every event tessera logs and its level: info (the normal course of
+ * things), warning (a refusal or a slowness worth a look), error (a failure
+ * that lost a request or a connection), alert (needs an operator now). The
+ * README's table of log events and tessera(8) list the same.
+ */
+static const struct {
+	const char	*event;
+	enum log_level	 level;
+} log_levels[] = {
+	{ "ALERT_workers_crashing",	LOG_ALERT },
+	{ "backoff_ended",		LOG_INFO },
+	{ "bearer_rejected",		LOG_WARNING },
+	{ "cookie_rejected",		LOG_WARNING },
+	{ "csrf_rejected",		LOG_WARNING },
+	{ "db_available",		LOG_INFO },
+	{ "db_error",			LOG_ERROR },
+	{ "db_setup_failed",		LOG_ERROR },
+	{ "db_timeout",			LOG_WARNING },
+	{ "db_unavailable",		LOG_ERROR },
+	{ "error",			LOG_ERROR },
+	{ "login_busy",			LOG_WARNING },
+	{ "login_failed",		LOG_WARNING },
+	{ "login_ok",			LOG_INFO },
+	{ "login_password_ok",		LOG_INFO },
+	{ "login_raced",		LOG_WARNING },
+	{ "login_throttled",		LOG_WARNING },
+	{ "logout",			LOG_INFO },
+	{ "migration_applied",		LOG_INFO },
+	{ "origin_rejected",		LOG_WARNING },
+	{ "password_change_refused",	LOG_WARNING },
+	{ "password_changed",		LOG_INFO },
+	{ "password_rehashed",		LOG_INFO },
+	{ "pool_started",		LOG_INFO },
+	{ "pool_stopped",		LOG_INFO },
+	{ "pool_stopping",		LOG_INFO },
+	{ "qr_failed",			LOG_ERROR },
+	{ "reauth_failed",		LOG_WARNING },
+	{ "reauthenticated",		LOG_INFO },
+	{ "reload_done",		LOG_INFO },
+	{ "reload_partial",		LOG_WARNING },
+	{ "reload_refused",		LOG_ERROR },
+	{ "render_failed",		LOG_ERROR },
+	{ "request_refused",		LOG_WARNING },
+	{ "request_timeout",		LOG_ERROR },
+	{ "response_failed",		LOG_WARNING },
+	{ "rule_invalid",		LOG_ERROR },
+	{ "schema_unchecked",		LOG_WARNING },
+	{ "second_factor_begun",	LOG_INFO },
+	{ "second_factor_enrolled",	LOG_INFO },
+	{ "second_factor_refused",	LOG_WARNING },
+	{ "second_factor_removed",	LOG_INFO },
+	{ "second_factor_unreadable",	LOG_ERROR },
+	{ "serve_start",		LOG_INFO },
+	{ "session_ended",		LOG_INFO },
+	{ "sessions_ended_others",	LOG_INFO },
+	{ "sessions_evicted",		LOG_INFO },
+	{ "sessions_pruned",		LOG_INFO },
+	{ "slow_request",		LOG_WARNING },
+	{ "status_refused",		LOG_WARNING },
+	{ "worker_exited",		LOG_INFO },	/* a crash: error (pool.c) */
+	{ "worker_started",		LOG_INFO },
+};
 
 /*
  * Sends events to path (appended, created 0640), or to standard error when
@@ -107,6 +180,18 @@ log_write_line(char *line, size_t len, size_t size)
 	failing = 1;
 }
 
+/* Returns the level of event in log_levels[]; an event missing there is a warning. */
+static enum log_level
+log_level_of(const char *event)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(log_levels) / sizeof(log_levels[0]); i++)
+		if (strcmp(log_levels[i].event, event) == 0)
+			return log_levels[i].level;
+	return LOG_WARNING;
+}
+
 /* Starts a line with the UTC time, the pid and the event name. Returns its length. */
 static size_t
 log_begin(char *line, size_t size, const char *event)
@@ -124,30 +209,54 @@ log_begin(char *line, size_t size, const char *event)
 }
 
 /*
- * Logs an event followed by key, value string pairs ending with NULL:
+ * Writes event with the key, value pairs of ap (ending with NULL), then its
+ * level last (room kept for it), so that "event key=value" reads as before.
+ */
+static void
+log_vevent(enum log_level level, const char *event, va_list ap)
+{
+	char		 line[2048];
+	size_t		 len, room = sizeof(line) - LOG_LEVEL_ROOM;
+	const char	*key, *val;
+
+	len = log_begin(line, room, event);
+	while ((key = va_arg(ap, const char *)) != NULL) {
+		val = va_arg(ap, const char *);
+		if (len + strlen(key) + 3 >= room)
+			break;
+		len += (size_t)snprintf(line + len, room - len, " %s=", key);
+		log_put_value(line, room, &len, val ? val : "");
+	}
+	len += (size_t)snprintf(line + len, sizeof(line) - len, " level=%s",
+	    log_level_names[level]);
+	log_write_line(line, len, sizeof(line));
+}
+
+/*
+ * Logs an event at its level in log_levels[], followed by key, value
+ * string pairs ending with NULL:
  * log_event("login_ok", "user", name, "addr", addr, NULL).
  * Values are quoted and escaped, so no input can forge a line.
  */
 void
 log_event(const char *event, ...)
 {
-	char		 line[2048];
-	size_t		 len;
-	va_list		 ap;
-	const char	*key, *val;
+	va_list	 ap;
 
-	len = log_begin(line, sizeof(line), event);
 	va_start(ap, event);
-	while ((key = va_arg(ap, const char *)) != NULL) {
-		val = va_arg(ap, const char *);
-		if (len + strlen(key) + 3 >= sizeof(line))
-			break;
-		len += (size_t)snprintf(line + len, sizeof(line) - len,
-		    " %s=", key);
-		log_put_value(line, sizeof(line), &len, val ? val : "");
-	}
+	log_vevent(log_level_of(event), event, ap);
 	va_end(ap);
-	log_write_line(line, len, sizeof(line));
+}
+
+/* Logs an event like log_event, but at level instead of the event's usual one. */
+void
+log_event_at(enum log_level level, const char *event, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, event);
+	log_vevent(level, event, ap);
+	va_end(ap);
 }
 
 /* Logs an "error" event with a formatted message (for start-up and internal faults). */

@@ -1,4 +1,4 @@
-/* tessera's command line: options, help, then serve, check, migrate, user, sessions. */
+/* tessera's command line: options, help, then serve, check, migrate, user, group, token, rule, sessions. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,13 +80,25 @@ usage(FILE *fp)
 	    "  check                   check the configuration, secrets, templates and\n"
 	    "                          database schema as serve would (also -t)\n"
 	    "  migrate                 apply database migrations\n"
-	    "  user add NAME           create a user (password on stdin)\n"
+	    "  user add NAME [--group GROUP]...\n"
+	    "                          create a user (password on stdin), in groups\n"
 	    "  user passwd NAME        change a user's password, ending their sessions\n"
 	    "  user list [--json]      every user: created, disabled, live sessions\n"
 	    "  user disable NAME       refuse the user's sign-ins, end their sessions\n"
 	    "  user enable NAME        let a disabled user sign in again\n"
 	    "  user 2fa NAME           whether the user has a second factor, codes left\n"
 	    "  user 2fa-reset NAME     remove the user's second factor, end their sessions\n"
+	    "  user groups NAME [--add GROUP]... [--remove GROUP]...\n"
+	    "                          change and show a user's groups\n"
+	    "  user set NAME [--email ADDRESS] [--name TEXT]\n"
+	    "                          set (\"\": clear) a user's email and display name\n"
+	    "  group add|remove NAME   create a group, or remove it and its memberships\n"
+	    "  group list              every group and its members\n"
+	    "  token add NAME --label LABEL [--expires DURATION]\n"
+	    "                          a bearer token for NAME, printed once\n"
+	    "  token list [--user NAME] tokens: id, user, label, created, expiry, last use\n"
+	    "  token revoke ID         refuse a token from its next use on\n"
+	    "  rule check RULE...      check TESSERA_REQUIRE values as /auth reads them\n"
 	    "  sessions list [--user NAME] [--json]\n"
 	    "                          live sessions (all of them, or one user's)\n"
 	    "  sessions revoke ID      end one session (its id from sessions list)\n"
@@ -98,7 +110,8 @@ usage(FILE *fp)
 	    "  COMMAND --help          how to call that command\n"
 	    "options: -c FILE (default " CONFIG_DEFAULT_PATH "), -h/--help, --version\n"
 	    "exit status: 0 done, 1 failed (database, system, a problem check found),\n"
-	    "  2 usage, 3 no user has that name, 4 no session has that id\n");
+	    "  2 usage, 3 no user has that name, 4 no session has that id,\n"
+	    "  5 no group has that name, 6 no token has that id\n");
 }
 
 /* The commands: name and usage line, in the order of usage(). */
@@ -110,6 +123,9 @@ static const struct command {
 	{ "check", CMD_USAGE_CHECK },
 	{ "migrate", CMD_USAGE_MIGRATE },
 	{ "user", CMD_USAGE_USER },
+	{ "group", CMD_USAGE_GROUP },
+	{ "token", CMD_USAGE_TOKEN },
+	{ "rule", CMD_USAGE_RULE },
 	{ "sessions", CMD_USAGE_SESSIONS },
 };
 
@@ -235,6 +251,12 @@ main(int argc, char **argv)
 		rc = cmd_migrate(&cfg, argc, argv);
 	else if (strcmp(cmd->name, "user") == 0)
 		rc = cmd_user(&cfg, argc, argv);
+	else if (strcmp(cmd->name, "group") == 0)
+		rc = cmd_group(&cfg, argc, argv);
+	else if (strcmp(cmd->name, "token") == 0)
+		rc = cmd_token(&cfg, argc, argv);
+	else if (strcmp(cmd->name, "rule") == 0)
+		rc = cmd_rule(&cfg, argc, argv);
 	else
 		rc = cmd_sessions(&cfg, argc, argv);
 	config_free(&cfg);

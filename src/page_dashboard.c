@@ -1,4 +1,4 @@
-/* The signed-in page: who you are, how often you saw it this session, since when, where else; sign-out. */
+/* The signed-in page: who you are, how often you saw it this session, since when; sign-out. */
 #include "page.h"
 
 #include "log.h"
@@ -15,7 +15,6 @@ page_dashboard(struct ctx *c)
 		page_error(c, 500, "Something went wrong on our side.");
 		return;
 	}
-	c->sess.want_list = !c->req->head;	/* in the same statement */
 	switch (sess_load(c)) {
 	case -1:
 		page_db_error(c);
@@ -39,7 +38,6 @@ page_dashboard(struct ctx *c)
 	view_set(dict, "ASSURANCE", c->sess.assurance == 2 ?
 	    "this session was signed in with a second factor" :
 	    "this session was signed in with a password only");
-	page_sessions_list(c, dict);
 	c->resp->no_store = 1;
 	page_render(c, "dashboard", "Dashboard", dict);
 	view_dict_free(dict);

@@ -38,6 +38,8 @@ static const struct metrics_counter metrics_counters[SC__MAX] = {
 	    "allowed", "Gateway requests (GET /auth) by result." },
 	[SC_AUTH_DENIED] = { "tessera_auth_requests_total", "result", "denied",
 	    NULL },
+	[SC_AUTH_FORBIDDEN] = { "tessera_auth_requests_total", "result",
+	    "forbidden", NULL },
 	[SC_DB_UNAVAILABLE] = { "tessera_database_errors_total", "kind",
 	    "unavailable", "Failed database statements, by kind." },
 	[SC_DB_TIMEOUT] = { "tessera_database_errors_total", "kind", "timeout",

@@ -1,4 +1,4 @@
-/* The user's own sessions: the list on the dashboard, ending one other, ending all others. */
+/* The user's own sessions: their page (GET /sessions), ending one other, ending all others. */
 #include "page.h"
 
 #include <stdio.h>
@@ -28,8 +28,8 @@ sessions_set_time(struct view_dict *d, const char *name, const char *iso)
  * each, THIS in the current one, OTHER in the others, and OTHERS once
  * when there is any other. The forms take CSRF from dict.
  */
-void
-page_sessions_list(struct ctx *c, struct view_dict *dict)
+static void
+sessions_list(struct ctx *c, struct view_dict *dict)
 {
 	struct db_list_entry	 e;
 	struct view_dict	*row;
@@ -59,9 +59,42 @@ page_sessions_list(struct ctx *c, struct view_dict *dict)
 }
 
 /*
+ * GET /sessions: the user's live sessions (at most 50, this one first,
+ * then by last use), read in the same statement that touches this one;
+ * 303 to / when not signed in. The dashboard only links here, so its own
+ * statement stays one row's update.
+ */
+void
+page_sessions(struct ctx *c)
+{
+	struct view_dict *dict;
+	char		 csrf[TOKEN_CSRF_SIZE];
+
+	c->sess.want_list = 1;
+	switch (sess_load(c)) {
+	case -1:
+		page_db_error(c);
+		return;
+	case 0:
+		http_redirect(c->resp, "/");
+		return;
+	}
+	if ((dict = view_dict_new()) == NULL) {
+		page_error(c, 500, "Out of memory.");
+		return;
+	}
+	sess_csrf(c, csrf);
+	view_set(dict, "CSRF", csrf);
+	sessions_list(c, dict);
+	c->resp->no_store = 1;
+	page_render(c, "sessions", "Where you are signed in", dict);
+	view_dict_free(dict);
+}
+
+/*
  * Runs statement stmt (END or END_OTHERS) with session id sid and the
  * signed-in user's id, logs event with how many sessions ended, and
- * answers 303 to /dashboard (or the database error).
+ * answers 303 to /sessions (or the database error).
  */
 static void
 sessions_end(struct ctx *c, enum db_sql stmt, const char *sid,
@@ -81,10 +114,10 @@ sessions_end(struct ctx *c, enum db_sql stmt, const char *sid,
 	log_event(event, "user", c->sess.username, "addr", c->req->remote_addr,
 	    "id", sid, "ended", PQcmdTuples(res), NULL);
 	PQclear(res);
-	http_redirect(c->resp, "/dashboard");
+	http_redirect(c->resp, "/sessions");
 }
 
-/* POST /sessions/end (csrf, id): ends that session if it is one of the user's; 303 to /dashboard. */
+/* POST /sessions/end (csrf, id): ends that session if it is one of the user's; 303 to /sessions. */
 void
 page_sessions_end(struct ctx *c)
 {
@@ -100,7 +133,7 @@ page_sessions_end(struct ctx *c)
 	sessions_end(c, SQL_SESSION_END, id, "session_ended");
 }
 
-/* POST /sessions/end-others (csrf): ends every session of the user but this one; 303 to /dashboard. */
+/* POST /sessions/end-others (csrf): ends every session of the user but this one; 303 to /sessions. */
 void
 page_sessions_end_others(struct ctx *c)
 {

@@ -198,7 +198,7 @@ page_status(struct ctx *c)
 	    (long long)(now - sb->started), (unsigned long long)t.requests,
 	    (unsigned long long)t.requests, sb->listen_queue,
 	    sb->listen_queue_peak, sb->listen_queue_max,
-	    t.idle + t.accepting, t.busy, t.total, sb->busy_peak,
+	    t.idle, t.busy + t.accepting, t.total, sb->busy_peak,
 	    (unsigned long long)score_get(sb, SC_MAX_WORKERS_REACHED),
 	    (unsigned long long)score_get(sb, SC_SLOW_REQUESTS), sb->workers);
 	status_workers(b, sb, status_full(c));

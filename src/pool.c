@@ -53,6 +53,7 @@ struct pool {
 	time_t			 window_start;		/* crash counting */
 	int			 window_crashes;
 	int			 backoff;		/* seconds; 0 = none */
+	int			 deferred;		/* respawns wait for the back-off */
 	int64_t			 respawn_at_ms;
 	int			 fork_failures;		/* failed forks in a row */
 	int64_t			 fork_at_ms;		/* no fork before this */
@@ -283,8 +284,11 @@ pool_user_ids(const struct config *cfg, uid_t *uid, gid_t *gid, char *err,
 
 /*
  * Started as root, becomes the configured user and group and checks that
- * root cannot be regained; refuses to stay root. Not root: nothing to do.
- * Returns 0, or -1 with a one-line reason in err.
+ * root cannot be regained; refuses to stay root. Then the process may dump
+ * core again (the kernel forbids it after a change of user), as it would
+ * started as that user: RLIMIT_CORE (ulimit -c, systemd's LimitCORE)
+ * decides. Not root: nothing to do. Returns 0, or -1 with a one-line
+ * reason in err.
  */
 int
 pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
@@ -299,6 +303,11 @@ pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
 	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
 	    setuid(uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
 		snprintf(err, errsz, "user: cannot become %s: %s", cfg->user,
+		    strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_DUMPABLE, 1) == -1) {
+		snprintf(err, errsz, "user: cannot allow core dumps: %s",
 		    strerror(errno));
 		return -1;
 	}
@@ -405,6 +414,7 @@ pool_spawn(struct pool *p, int i)
 	struct score_slot *slot = &p->sb->slot[i];
 	sigset_t	 none;
 	pid_t		 pid;
+	char		 num[16];
 
 	memset(slot, 0, sizeof(*slot));
 	slot->state = SCORE_STARTING;
@@ -435,30 +445,49 @@ pool_spawn(struct pool *p, int i)
 	}
 	p->fork_failures = 0;
 	slot->pid = pid;
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	log_event("worker_started", "pid", num, NULL);
 	return pid;
 }
 
-/* Describes how a worker ended, for the log. Returns 1 if it crashed (signal or failure). */
+/*
+ * Logs how the worker in slot i ended: its exit status or the name of the
+ * signal, its age and how many requests it answered, and the path it was
+ * answering (or ""). A crash is an error, any other end information.
+ * Returns 1 if it crashed (a signal or a failure).
+ */
 static int
-pool_log_exit(pid_t pid, int status, const char *path)
+pool_log_exit(const struct pool *p, int i, int status, const char *path)
 {
-	char	 p[16], how[64];
+	const struct score_slot *slot = &p->sb->slot[i];
+	const char	*sig;
+	char		 pid[16], how[64], age[32], requests[24];
+	int		 crashed = WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
 
-	snprintf(p, sizeof(p), "%d", (int)pid);
-	if (WIFSIGNALED(status))
+	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
+	if (WIFSIGNALED(status) && (sig = sigabbrev_np(WTERMSIG(status))))
+		snprintf(how, sizeof(how), "SIG%s", sig);
+	else if (WIFSIGNALED(status))
 		snprintf(how, sizeof(how), "signal %d", WTERMSIG(status));
 	else
 		snprintf(how, sizeof(how), "exit %d", WEXITSTATUS(status));
-	log_event("worker_exited", "pid", p, "how", how, "path", path, NULL);
-	return WIFSIGNALED(status) || WEXITSTATUS(status) != 0;
+	snprintf(age, sizeof(age), "%llds",
+	    (long long)(time(NULL) - slot->started));
+	snprintf(requests, sizeof(requests), "%llu",
+	    (unsigned long long)slot->requests);
+	log_event_at(crashed ? LOG_ERROR : LOG_INFO, "worker_exited", "pid",
+	    pid, "how", how, "age", age, "requests", requests, "path", path,
+	    NULL);
+	return crashed;
 }
 
 /*
- * Counts a crash toward the back-off: past crash_limit within crash_window,
- * respawns are delayed and the supervisor says so loudly.
+ * Counts a crash: past crash_limit within crash_window the supervisor says
+ * so loudly and, when slow_down, delays respawns more and more. A crash
+ * that does not slow the pool down is alerted once per window.
  */
 static void
-pool_count_crash(struct pool *p)
+pool_count_crash(struct pool *p, int slow_down)
 {
 	time_t	 now = time(NULL);
 	char	 n[16], backoff[16];
@@ -470,14 +499,19 @@ pool_count_crash(struct pool *p)
 	}
 	if (++p->window_crashes <= p->cfg->crash_limit)
 		return;
-	p->backoff = p->backoff ? p->backoff * 2 : 1;
-	if (p->backoff > BACKOFF_MAX)
-		p->backoff = BACKOFF_MAX;
-	p->respawn_at_ms = clock_ms() + p->backoff * 1000;
+	if (slow_down) {
+		p->backoff = p->backoff ? p->backoff * 2 : 1;
+		if (p->backoff > BACKOFF_MAX)
+			p->backoff = BACKOFF_MAX;
+		p->respawn_at_ms = clock_ms() + p->backoff * 1000;
+	} else if (p->window_crashes != p->cfg->crash_limit + 1)
+		return;
 	snprintf(n, sizeof(n), "%d", p->window_crashes);
-	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	snprintf(backoff, sizeof(backoff), "%ds", slow_down ? p->backoff : 0);
 	log_event("ALERT_workers_crashing", "crashes", n, "backoff", backoff,
-	    "msg", "workers keep dying; respawning slowly until they stop", NULL);
+	    "msg", slow_down ? "workers keep dying; respawning slowly until "
+	    "they stop" : "workers keep dying while reading requests; "
+	    "respawning at once", NULL);
 }
 
 /*
@@ -513,7 +547,7 @@ pool_reap(struct pool *p)
 			continue;
 		slot = &p->sb->slot[i];
 		state = slot->state;
-		crashed = pool_log_exit(pid, status,
+		crashed = pool_log_exit(p, i, status,
 		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
@@ -521,16 +555,17 @@ pool_reap(struct pool *p)
 			pool_count_exit(p, i, crashed);
 		/*
 		 * A worker killed by what a client sent before its request was
-		 * complete (libfcgi aborts on some records) must not slow the
-		 * whole pool down: such crashes are counted, not backed off.
+		 * complete must not slow the whole pool down: such crashes are
+		 * counted and alerted, not backed off.
 		 */
-		if (crashed && state != SCORE_ACCEPTING)
-			pool_count_crash(p);
+		if (crashed)
+			pool_count_crash(p, state != SCORE_ACCEPTING);
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;
-		if ((crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms) ||
-		    clock_ms() < p->fork_at_ms)
+		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
+			p->pending[i] = p->deferred = 1;
+		else if (clock_ms() < p->fork_at_ms)
 			p->pending[i] = 1;
 		else
 			pool_spawn(p, i);
@@ -557,6 +592,29 @@ pool_slow_log(struct pool *p, int i, int64_t now)
 }
 
 /*
+ * Forks the workers whose respawn waited (for the end of a crash back-off,
+ * or of a fork failure's pause), and says so when a crash back-off ended.
+ */
+static void
+pool_end_backoff(struct pool *p, int64_t now)
+{
+	char	 n[16], backoff[16];
+	int	 i, respawned = 0;
+
+	if (now < p->respawn_at_ms || now < p->fork_at_ms)
+		return;
+	for (i = 0; i < SCORE_MAX_WORKERS; i++)
+		if (p->pending[i] && pool_spawn(p, i) > 0)
+			respawned++;
+	if (respawned == 0 || !p->deferred)
+		return;
+	p->deferred = 0;
+	snprintf(n, sizeof(n), "%d", respawned);
+	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	log_event("backoff_ended", "respawned", n, "backoff", backoff, NULL);
+}
+
+/*
  * Samples the listening socket's queue and the workers' states for the
  * metrics: the queue, its limit and peak, the most workers busy at once,
  * and each tick that finds every worker busy while connections wait.
@@ -569,9 +627,7 @@ pool_sample(struct pool *p)
 
 	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		busy += sb->slot[i].pid > 0 && sb->slot[i].state == SCORE_BUSY;
-		waiting += sb->slot[i].pid > 0 &&
-		    (sb->slot[i].state == SCORE_IDLE ||
-		    sb->slot[i].state == SCORE_ACCEPTING);
+		waiting += sb->slot[i].pid > 0 && sb->slot[i].state == SCORE_IDLE;
 	}
 	if (busy > sb->busy_peak)
 		sb->busy_peak = busy;
@@ -587,7 +643,7 @@ pool_sample(struct pool *p)
 		score_count(SC_MAX_WORKERS_REACHED);
 }
 
-/* Every tick: logs slow requests, kills workers stuck past request_timeout, respawns delayed ones, samples the metrics. */
+/* Every tick: respawns delayed workers, logs slow requests, kills workers stuck past request_timeout, samples the metrics. */
 static void
 pool_on_tick(struct pool *p)
 {
@@ -596,11 +652,9 @@ pool_on_tick(struct pool *p)
 	char	 pid[16], ms[24];
 	int	 i;
 
+	pool_end_backoff(p, now);
 	for (i = 0; i < SCORE_MAX_WORKERS; i++) {
 		slot = &p->sb->slot[i];
-		if (p->pending[i] && now >= p->respawn_at_ms &&
-		    now >= p->fork_at_ms)
-			pool_spawn(p, i);
 		if (slot->pid <= 0)
 			continue;
 		pool_slow_log(p, i, now);

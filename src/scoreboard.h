@@ -21,7 +21,7 @@ enum score_state {
 	SCORE_EMPTY,		/* no worker in this slot */
 	SCORE_STARTING,		/* forked, not yet accepting */
 	SCORE_IDLE,		/* waiting for a connection */
-	SCORE_ACCEPTING,	/* reading a request's first records (libfcgi) */
+	SCORE_ACCEPTING,	/* holding a connection whose request is arriving (fcgi_check) */
 	SCORE_BUSY,		/* answering a request */
 };
 
@@ -40,6 +40,7 @@ enum score_counter {
 	SC_SESSIONS_EXPIRED_PRUNED,
 	SC_AUTH_ALLOWED,
 	SC_AUTH_DENIED,
+	SC_AUTH_FORBIDDEN,
 	SC_DB_UNAVAILABLE,
 	SC_DB_TIMEOUT,
 	SC_DB_OTHER,
@@ -73,6 +74,7 @@ struct scoreboard {
 	time_t			 started;	/* wall clock, for uptime */
 	volatile uint64_t	 requests;	/* by workers that have exited */
 	volatile int		 workers;	/* configured */
+	volatile int		 db_outage;	/* 1 while a logged outage lasts (db_share_outage) */
 	/* sampled by the supervisor every tick; -1: cannot be read */
 	volatile int		 listen_queue;		/* connections waiting to be accepted */
 	volatile int		 listen_queue_max;	/* the socket's backlog */

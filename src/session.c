@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
 #include <sodium.h>
 
 #include "app.h"
@@ -106,22 +107,73 @@ sess_free(struct sess *s)
 		free(s->data[i].value);
 	}
 	free(s->list);
+	free(s->identity.groups);
+	free(s->identity.display_name);
+	free(s->identity.email);
 	sodium_memzero(s, sizeof(*s));
 }
 
-/* Decodes the row's data column into s->data (at most SESS_MAX_DATA pairs; one that does not decode is skipped). */
-static void
-sess_parse_data(struct sess *s, const char *data)
+/*
+ * Returns a new string of a data value: a JSON string's text or an
+ * integer's digits; NULL for other kinds (null, objects, ...), a string
+ * holding NUL, or no memory.
+ */
+static char *
+sess_data_value(const json_t *v)
 {
-	char	*key, *value;
-	int	 rc;
+	char	 digits[24];
 
-	while (s->ndata < SESS_MAX_DATA &&
-	    (rc = db_data_next(&data, &key, &value)) != 0)
-		if (rc == 1) {
-			s->data[s->ndata].key = key;
-			s->data[s->ndata++].value = value;
+	if (json_is_integer(v)) {
+		snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		return strdup(digits);
+	}
+	if (!json_is_string(v) || memchr(json_string_value(v), '\0',
+	    json_string_length(v)) != NULL)
+		return NULL;
+	return strdup(json_string_value(v));
+}
+
+/* Reads the row's data column (jsonb's text of a flat object) into s->data. */
+static void
+sess_parse_data(struct sess *s, const char *text, size_t len)
+{
+	json_t		*obj, *v;
+	const char	*key;
+	size_t		 key_len;
+
+	if ((obj = json_loadb(text, len, JSON_ALLOW_NUL, NULL)) == NULL)
+		return;
+	json_object_keylen_foreach(obj, key, key_len, v) {
+		if (s->ndata == SESS_MAX_DATA)
+			break;
+		if (memchr(key, '\0', key_len) != NULL)
+			continue;	/* no C string can name it */
+		s->data[s->ndata].value = sess_data_value(v);
+		if (s->data[s->ndata].value == NULL)
+			continue;
+		if ((s->data[s->ndata].key = strdup(key)) == NULL) {
+			free(s->data[s->ndata].value);
+			continue;
 		}
+		s->ndata++;
+	}
+	json_decref(obj);
+}
+
+/* Writes epoch seconds as shown on pages ("2026-01-31 23:59 UTC") and as ISO 8601 UTC. */
+static void
+sess_format_time(long long epoch, char shown[32], char iso[32])
+{
+	time_t		 t = (time_t)epoch;
+	struct tm	 tm;
+
+	if (gmtime_r(&t, &tm) == NULL) {
+		shown[0] = iso[0] = '\0';
+		return;
+	}
+	strftime(shown, 32, "%Y-%m-%d %H:%M UTC", &tm);
+	strftime(iso, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
 /* Copies a live session row (enum db_session_col) into the session. */
@@ -133,15 +185,29 @@ sess_from_row(struct sess *s, PGresult *res)
 	s->user_id = strtoll(PQgetvalue(res, 0, DB_SESSION_USER_ID), NULL, 10);
 	snprintf(s->username, sizeof(s->username), "%s",
 	    PQgetvalue(res, 0, DB_SESSION_USERNAME));
-	sess_parse_data(s, PQgetvalue(res, 0, DB_SESSION_DATA));
-	snprintf(s->created, sizeof(s->created), "%s",
-	    PQgetvalue(res, 0, DB_SESSION_CREATED));
-	snprintf(s->created_iso, sizeof(s->created_iso), "%s",
-	    PQgetvalue(res, 0, DB_SESSION_CREATED_ISO));
+	sess_parse_data(s, PQgetvalue(res, 0, DB_SESSION_DATA),
+	    (size_t)PQgetlength(res, 0, DB_SESSION_DATA));
+	sess_format_time(strtoll(PQgetvalue(res, 0, DB_SESSION_CREATED), NULL, 10),
+	    s->created, s->created_iso);
 	s->assurance = (int)strtol(PQgetvalue(res, 0, DB_SESSION_ASSURANCE), NULL, 10);
 	s->proof_age = strtoll(PQgetvalue(res, 0, DB_SESSION_PROOF_AGE), NULL, 10);
 	s->remember_idle = (int)strtol(PQgetvalue(res, 0, DB_SESSION_REMEMBER_IDLE),
 	    NULL, 10);
+}
+
+/*
+ * Copies the identity columns, which start at col of the row, into the
+ * session. Returns 1, or -1 when out of memory.
+ */
+static int
+sess_identity_from_row(struct sess *s, PGresult *res, int col)
+{
+	struct sess_identity *id = &s->identity;
+
+	id->groups = strdup(PQgetvalue(res, 0, col));
+	id->display_name = strdup(PQgetvalue(res, 0, col + 1));
+	id->email = strdup(PQgetvalue(res, 0, col + 2));
+	return id->groups && id->display_name && id->email ? 1 : -1;
 }
 
 /* Appends one element to a PostgreSQL array literal, quoted and escaped. */
@@ -158,20 +224,14 @@ sess_array_add(struct buf *b, const char *elem)
 }
 
 /*
- * Slides the idle expiry (when it lags by more than touch_interval) and
- * applies the queued data changes in one statement. Returns 1 if the session is live, 0 if not, -1 on a database
- * failure.
+ * Writes the queued changes as the four array literals of SESSION_TOUCH
+ * (unset keys, set pairs, incr keys, deltas) into arr, initialised here.
+ * Returns 0, or -1 if one did not fit (arr still to be freed).
  */
 static int
-sess_touch(struct ctx *c)
+sess_change_arrays(const struct sess *s, struct buf arr[4])
 {
-	struct sess	*s = &c->sess;
-	struct buf	 arr[4];	/* unset keys, set pairs, incr keys, deltas */
-	char		 idle[16], touch[16];
-	const char	*values[7];
-	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0 };
-	PGresult	*res;
-	int		 i, rc = -1;
+	int	 i;
 
 	for (i = 0; i < 4; i++) {
 		buf_init(&arr[i], 16 * 1024);
@@ -191,30 +251,72 @@ sess_touch(struct ctx *c)
 	}
 	for (i = 0; i < 4; i++)
 		buf_puts(&arr[i], "}");
+	return arr[0].failed || arr[1].failed || arr[2].failed ||
+	    arr[3].failed ? -1 : 0;
+}
+
+/*
+ * Slides the idle expiry (when it lags by more than touch_interval) and
+ * the persistent cookie's with it (no Set-Cookie, no MAC otherwise), and
+ * applies the queued data changes in one statement: a lone increment (a
+ * counted view) has a statement of its own, cheaper than the general one.
+ * A touch that only slides and counts commits without waiting for the
+ * disk; one that sets or unsets a value waits (db.c SESSION_NOWAIT).
+ * Returns 1 if the session is live, 0 if not, -1 on a database failure.
+ */
+static int
+sess_touch(struct ctx *c)
+{
+	struct sess	*s = &c->sess;
+	struct buf	 arr[4];
+	char		 idle[16], touch[16];
+	const char	*values[8];
+	int		 lengths[8] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0, 0 };
+	int		 incr = !s->want_list && !s->want_identity &&
+			    s->nchange == 1 && s->change[0].kind == SESS_INCR;
+	int		 counts_only = 1;
+	enum db_sql	 stmt = SQL_SESSION_TOUCH_INCR;
+	PGresult	*res;
+	int		 i, rc = -1;
+
 	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
 	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = idle;
-	for (i = 0; i < 4; i++)
-		values[2 + i] = buf_str(&arr[i]);
-	values[6] = touch;
-	if (arr[0].failed || arr[1].failed || arr[2].failed || arr[3].failed)
-		goto out;
-	if ((res = db_query(c->app->db, s->want_list ? SQL_SESSION_TOUCH_LIST :
-	    SQL_SESSION_TOUCH, values, lengths)) == NULL)
+	values[2] = touch;
+	if (incr) {
+		values[3] = s->change[0].key;
+		values[4] = s->change[0].value;
+	} else {
+		stmt = s->want_list ? SQL_SESSION_TOUCH_LIST : s->want_identity ?
+		    SQL_SESSION_TOUCH_AUTH : SQL_SESSION_TOUCH;
+		if (sess_change_arrays(s, arr) == -1)
+			goto out;
+		for (i = 0; i < 4; i++)
+			values[3 + i] = buf_str(&arr[i]);
+		for (i = 0; i < s->nchange; i++)
+			if (s->change[i].kind != SESS_INCR)
+				counts_only = 0;
+		values[7] = counts_only ? "t" : "f";	/* may skip the disk wait */
+	}
+	if ((res = db_query(c->app->db, stmt, values, lengths)) == NULL)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
 		if (s->want_list && (s->list = strdup(PQgetvalue(res, 0,
 		    DB_SESSION_LIST))) == NULL)
 			rc = -1;
-		if (c->app->cfg->cookie_persistent || s->remember_idle > 0)
+		if (s->want_identity && !s->want_list)
+			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
+		if ((c->app->cfg->cookie_persistent || s->remember_idle > 0) &&
+		    PQgetvalue(res, 0, DB_SESSION_SLID)[0] == 't')
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
 	PQclear(res);
 out:
-	for (i = 0; i < 4; i++)
-		buf_free(&arr[i]);
+	if (!incr)
+		for (i = 0; i < 4; i++)
+			buf_free(&arr[i]);
 	return rc;
 }
 
@@ -233,7 +335,7 @@ sess_load(struct ctx *c)
 	const char	*values[2];
 	int		 lengths[2] = { TOKEN_BYTES, 0 };
 	PGresult	*res;
-	int		 stale;
+	int		 stale, rc = 1;
 
 	if (!s->has_token)
 		return 0;
@@ -242,17 +344,21 @@ sess_load(struct ctx *c)
 	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = touch;
-	if ((res = db_query(c->app->db, SQL_SESSION_READ, values, lengths)) == NULL)
+	if ((res = db_query(c->app->db, s->want_identity ? SQL_SESSION_READ_AUTH :
+	    SQL_SESSION_READ, values, lengths)) == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);
 		return 0;
 	}
 	stale = PQgetvalue(res, 0, DB_SESSION_STALE)[0] == 't';
-	if (!stale)
+	if (!stale) {
 		sess_from_row(s, res);
+		if (s->want_identity)
+			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
+	}
 	PQclear(res);
-	return stale ? sess_touch(c) : 1;
+	return stale ? sess_touch(c) : rc;
 }
 
 /* Queues one change; returns 0, or -1 if too many are queued or the key is too long. */
@@ -328,10 +434,12 @@ sess_storable_len(const char *s, size_t max)
 
 /*
  * Signs the user v verified in: a fresh token, a new row (the session the
- * cookie named, if any, is deleted in the same statement), the cookie, and
- * the end of the pre-session cookie. The row is made only while the user
- * still has the verified hash, the epoch seen and no disable. Returns 0,
- * 1 if the account changed since (no session), or -1 on a database failure.
+ * cookie named, if any, and the user's least recently used ones past
+ * max_sessions_per_user are deleted in the same statement), the cookie,
+ * and the end of the pre-session cookie. The row is made only while the
+ * user still has the verified hash, the epoch seen and no disable.
+ * Returns 0, 1 if the account changed since (no session), or -1 on a
+ * database failure.
  */
 int
 sess_create(struct ctx *c, const struct sess_verified *v)
@@ -339,9 +447,9 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
 	char		 uid[24], idle[16], absolute[16], ua[DB_USER_AGENT_MAX + 1];
-	char		 pre[COOKIE_NAME_MAX], epoch[24], level[4];
-	const char	*values[11];
-	int		 lengths[11] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0, 0 };
+	char		 pre[COOKIE_NAME_MAX], epoch[24], cap[16], level[4];
+	const char	*values[12];
+	int		 lengths[12] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0, 0, 0 };
 	int		 remember = (v->proof.factors & PROOF_REMEMBER) != 0;
 	int		 had = s->has_token, ualen, made;
 	PGresult	*res;
@@ -366,16 +474,22 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	values[6] = had ? (const char *)old : NULL;
 	values[7] = v->password_hash;
 	values[8] = epoch;
+	snprintf(cap, sizeof(cap), "%d", c->app->cfg->max_sessions_per_user);
+	values[9] = cap;
 	snprintf(level, sizeof(level), "%d", PROOF_LEVEL(v->proof.factors));
-	values[9] = level;
-	values[10] = remember ? idle : NULL;
+	values[10] = level;
+	values[11] = remember ? idle : NULL;
 	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
 		return -1;
 	made = PQntuples(res) == 1;
-	if (made)
-		s->id = strtoll(PQgetvalue(res, 0, DB_ONLY_COLUMN), NULL, 10);
+	if (made) {
+		s->id = strtoll(PQgetvalue(res, 0, DB_CREATE_ID), NULL, 10);
+		if (strcmp(PQgetvalue(res, 0, DB_CREATE_EVICTED), "0") != 0)
+			log_event("sessions_evicted", "user_id", uid, "ended",
+			    PQgetvalue(res, 0, DB_CREATE_EVICTED), "max", cap, NULL);
+	}
 	PQclear(res);
 	if (!made) {
 		s->has_token = 0;

@@ -31,6 +31,13 @@ struct sess_verified {
 	int		 second_factor;	/* the user must still give a code: no session yet */
 };
 
+/* Who the user is, for the gateway (db.c SESSION_IDENTITY); how they proved it is in struct sess. */
+struct sess_identity {
+	char		*groups;	/* comma-separated, sorted; "" for none */
+	char		*display_name;	/* "" when unset */
+	char		*email;		/* "" when unset */
+};
+
 struct sess {
 	int			 has_token;	/* a validly signed cookie came in */
 	int			 live;		/* its row is live (after sess_load) */
@@ -42,7 +49,7 @@ struct sess {
 	char			 created[32];
 	char			 created_iso[32];
 	int			 assurance;	/* 1: password; 2: with a second factor */
-	long long		 proof_age;	/* seconds since its user last proved who they are */
+	long long		 proof_age;	/* seconds since its user last proved who they are; -1: never (a bearer token) */
 	int			 remember_idle;	/* remembered: its idle limit (seconds); else 0 */
 	struct sess_kv		 data[SESS_MAX_DATA];
 	int			 ndata;
@@ -50,6 +57,8 @@ struct sess {
 	int			 nchange;
 	int			 want_list;	/* sess_load fetches list too (a touch) */
 	char			*list;		/* the user's live sessions (db.c SESSION_LIST) */
+	int			 want_identity;	/* sess_load fetches identity too */
+	struct sess_identity	 identity;
 };
 
 void		 sess_read_cookie(struct ctx *);

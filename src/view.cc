@@ -26,7 +26,7 @@ struct view_dict {
 
 namespace {
 
-const char *const kPages[] = { "layout", "login", "dashboard", "error" };
+const char *const kPages[] = { "layout", "login", "dashboard", "sessions", "error" };
 const char *const kAutoescape = "{{%AUTOESCAPE context=\"HTML\"}}";
 std::string	 template_dir;
 std::string	 stylesheet;

@@ -2,15 +2,21 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include <fastcgi.h>
 #include <fcgiapp.h>
 
+#include "fcgi_check.h"
 #include "log.h"
 #include "page.h"
 #include "prune.h"
@@ -18,6 +24,15 @@
 #include "scoreboard.h"
 
 static volatile sig_atomic_t worker_stopping, worker_draining, worker_reopen;
+
+/* What one worker holds for its whole life. */
+struct worker {
+	struct app		*app;
+	int			 listen_fd;
+	FCGX_Request		 fr;		/* the request in hand (libfcgi's) */
+	struct http_response	 resp;
+	struct fcgi_check	*check;		/* admits requests before libfcgi reads them */
+};
 
 /*
  * SIGTERM/SIGINT: finish the request in hand, then leave. SIGUSR2 (the
@@ -30,13 +45,6 @@ worker_on_stop(int sig)
 	worker_stopping = 1;
 	if (sig == SIGUSR2)
 		worker_draining = 1;
-}
-
-/* SIGALRM: only interrupts a read that a client stalled (see worker_accept). */
-static void
-worker_on_alarm(int sig)
-{
-	(void)sig;
 }
 
 /* SIGUSR1: reopen the log file between requests. */
@@ -64,8 +72,6 @@ worker_signals(void)
 	rc |= sigaction(SIGTERM, &sa, NULL);
 	rc |= sigaction(SIGINT, &sa, NULL);
 	rc |= sigaction(SIGUSR2, &sa, NULL);
-	sa.sa_handler = worker_on_alarm;
-	rc |= sigaction(SIGALRM, &sa, NULL);
 	sa.sa_handler = worker_on_reopen;
 	rc |= sigaction(SIGUSR1, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
@@ -78,7 +84,7 @@ worker_signals(void)
 	return rc == 0 ? 0 : -1;
 }
 
-/* Routes one request to its handler, or to the error page that fits. */
+/* Routes one request to its handler (an AUTHORIZER one to the gateway), or to the error page that fits. */
 static void
 worker_dispatch(struct ctx *c, FCGX_Request *fr)
 {
@@ -88,6 +94,12 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 
 	if ((status = http_request_init(c->req, fr->envp)) != 0) {
 		page_error(c, status, "The request could not be understood.");
+		return;
+	}
+	if (fr->role == FCGI_AUTHORIZER) {	/* Apache asks about its request */
+		sess_read_cookie(c);
+		page_authorizer(c, FCGX_GetParam("REQUEST_URI", fr->envp) ?
+		    FCGX_GetParam("REQUEST_URI", fr->envp) : c->req->path);
 		return;
 	}
 	status = route_find(c->req->path, c->req->method, &handler, allow,
@@ -122,137 +134,175 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 
 /* Answers one accepted request and releases everything it held. */
 static void
-worker_handle(struct app *app, FCGX_Request *fr, struct http_response *resp)
+worker_handle(struct worker *w)
 {
 	struct http_request req;
 	struct ctx	 c;
-	const char	*uri = FCGX_GetParam("REQUEST_URI", fr->envp);
+	const char	*uri = FCGX_GetParam("REQUEST_URI", w->fr.envp);
 	char		 path[SCORE_PATH_MAX];
 	int64_t		 began = clock_us();
 
 	snprintf(path, sizeof(path), "%.*s", uri ? (int)strcspn(uri, "?") : 0,
 	    uri ? uri : "");
-	score_request_begin(app->slot, path);
+	score_request_begin(w->app->slot, path);
+	db_set_path(w->app->db, path);
 	memset(&c, 0, sizeof(c));
-	c.app = app;
+	c.app = w->app;
 	c.req = &req;
-	c.resp = resp;
-	worker_dispatch(&c, fr);
-	if (http_response_send(fr->out, resp, &req) == -1)
+	c.resp = &w->resp;
+	worker_dispatch(&c, &w->fr);
+	if (http_response_send(w->fr.out, &w->resp, &req) == -1)
 		log_event("response_failed", "path", req.path, NULL);
-	score_request_end(app->slot, route_id(req.path), resp->status,
+	score_request_end(w->app->slot, route_id(req.path), w->resp.status,
 	    clock_us() - began);
 	sess_free(&c.sess);
 	http_request_free(&req);
-	http_response_reset(resp);
+	http_response_reset(&w->resp);
+	db_set_path(w->app->db, NULL);
+	FCGX_Finish_r(&w->fr);
 }
 
 /*
- * Accepts one connection and reads its request's first records, with an
- * alarm after timeout seconds (0: none), so a client that stalls before its
- * request is complete is dropped instead of pinning the worker (libfcgi
- * closes that connection and accepts again). Returns libfcgi's result.
+ * Admits the connection in w->fr.ipcFd: its request must arrive whole and
+ * well-formed within request_read_timeout (fcgi_check.c), else it is
+ * closed unread. Returns 0 with libfcgi holding the request, -1 if refused.
  */
 static int
-worker_accept_one(struct app *app, FCGX_Request *fr, unsigned timeout)
+worker_admit(struct worker *w)
 {
-	int	 rc;
+	const char	*why;
+	int		 rc;
 
-	score_worker_state(app->slot, SCORE_ACCEPTING);
-	alarm(timeout);
-	rc = FCGX_Accept_r(fr);
-	alarm(0);
-	score_worker_state(app->slot, SCORE_IDLE);
-	return rc;
+	score_worker_state(w->app->slot, SCORE_ACCEPTING);
+	if (fcgi_check_wait(w->check, w->fr.ipcFd,
+	    w->app->cfg->request_read_timeout * 1000, &why) == -1) {
+		log_event("request_refused", "reason", why, NULL);
+		close(w->fr.ipcFd);
+		w->fr.ipcFd = -1;
+		score_worker_state(w->app->slot, SCORE_IDLE);
+		return -1;
+	}
+	/* FCGX_Accept_r first finishes the last request: it must not close this one */
+	w->fr.keepConnection = 1;
+	rc = FCGX_Accept_r(&w->fr);
+	score_worker_state(w->app->slot, SCORE_IDLE);
+	return rc >= 0 ? 0 : -1;
 }
 
 /*
- * Waits for the next request. Returns 0 with one accepted, -1 when the
- * worker must stop.
+ * Takes a connection queued on the listening socket into fr->ipcFd.
+ * Returns 1 with one, 0 if there was none to take (another worker was
+ * quicker, or a signal came), -1 on a failure that must stop the worker.
  */
 static int
-worker_accept(struct app *app, FCGX_Request *fr, int listen_fd)
+worker_take(struct worker *w)
 {
-	struct pollfd	 pfd = { .fd = listen_fd, .events = POLLIN };
+	struct sockaddr_storage sa = { 0 };
+	socklen_t	 len = sizeof(sa);
+	int		 fd, one = 1;
+
+	if ((fd = accept4(w->listen_fd, (struct sockaddr *)&sa, &len,
+	    SOCK_CLOEXEC)) == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ||
+		    errno == ECONNABORTED)
+			return 0;
+		log_errorf("worker: accept: %s", strerror(errno));
+		return -1;
+	}
+	/* no replies to wait for: libfcgi did the same */
+	if ((sa.ss_family == AF_INET || sa.ss_family == AF_INET6) &&
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) == -1)
+		log_errorf("worker: TCP_NODELAY: %s", strerror(errno));
+	w->fr.ipcFd = fd;
+	return 1;
+}
+
+/*
+ * Waits for the next well-formed request: on the connection libfcgi kept
+ * (FCGI_KEEP_CONN), else on the listening socket; until a signal says
+ * stop when block, else only among the connections already queued (the
+ * drain at shutdown). Returns 0 with one accepted, -1 when none comes.
+ */
+static int
+worker_next(struct worker *w, int block)
+{
+	struct pollfd	 pfd = { .fd = w->listen_fd, .events = POLLIN };
 	int		 rc;
 
 	for (;;) {
-		if (worker_reopen) {
+		if (block && worker_reopen) {
 			worker_reopen = 0;
 			if (log_reopen() == -1)
 				log_errorf("log_file: cannot reopen it: %s",
 				    strerror(errno));
 		}
-		if (worker_stopping)
+		if (block && worker_stopping)
 			return -1;
-		if (poll(&pfd, 1, -1) == -1) {
-			if (errno == EINTR)
+		if (w->fr.ipcFd < 0) {
+			if ((rc = poll(&pfd, 1, block ? -1 : 0)) == -1 &&
+			    errno != EINTR)
+				return -1;
+			if (rc == 0 && !block)
+				return -1;
+			if (rc <= 0 || (rc = worker_take(w)) == 0)
 				continue;
-			return -1;
+			if (rc == -1)
+				return -1;
 		}
-		rc = worker_accept_one(app, fr,
-		    (unsigned)app->cfg->request_timeout);
-		if (rc >= 0)
+		if (worker_admit(w) == 0)
 			return 0;
-		if (rc != -EINTR)
-			return -1;
-	}
-}
-
-/* At shutdown, answers the connections already queued on the (unlinked) socket. */
-static void
-worker_drain(struct app *app, FCGX_Request *fr, int listen_fd,
-    struct http_response *resp)
-{
-	struct pollfd	 pfd = { .fd = listen_fd, .events = POLLIN };
-
-	while (poll(&pfd, 1, 0) == 1 && worker_accept_one(app, fr, 1) >= 0) {
-		worker_handle(app, fr, resp);
-		FCGX_Finish_r(fr);
 	}
 }
 
 /*
- * The worker's life: its own database connection, then accept and answer
- * until told to stop. Never returns.
+ * The worker's life: accept and answer until told to stop. Its database
+ * connection is made by the first request that needs one, so that a
+ * worker forked to replace a crashed one costs only the fork. Never
+ * returns.
  */
 void
 worker_run(struct app *app, int listen_fd)
 {
-	FCGX_Request		 fr;
-	struct http_response	 resp;
+	struct worker		 w = { .app = app, .listen_fd = listen_fd };
 	const struct config	*cfg = app->cfg;
+	int			 flags;
 
 	if (worker_signals() == -1) {
 		log_errorf("worker: cannot set up its signals: %s", strerror(errno));
 		_exit(1);
 	}
 	if (FCGX_Init() != 0 ||
-	    FCGX_InitRequest(&fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
+	    FCGX_InitRequest(&w.fr, listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0) {
 		log_errorf("worker: cannot initialise FastCGI");
+		_exit(1);
+	}
+	/* several workers poll one socket: accept must not wait for the next connection */
+	if ((flags = fcntl(listen_fd, F_GETFL)) == -1 ||
+	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		log_errorf("worker: listening socket: %s", strerror(errno));
 		_exit(1);
 	}
 	app->db = db_new(cfg->database, cfg->connect_timeout,
 	    cfg->statement_timeout, cfg->db_prepared);
-	if (app->db == NULL) {
+	w.check = fcgi_check_new((size_t)cfg->max_body);
+	if (app->db == NULL || w.check == NULL) {
 		log_errorf("worker: out of memory");
 		_exit(1);
 	}
-	if (db_connect(app->db) == -1)
-		log_event("worker_db_deferred", NULL);
-	http_response_init(&resp);
+	db_share_outage(app->db, &app->score->db_outage);
+	http_response_init(&w.resp);
 	score_worker_state(app->slot, SCORE_IDLE);
-	while (worker_accept(app, &fr, listen_fd) == 0) {
-		worker_handle(app, &fr, &resp);
-		FCGX_Finish_r(&fr);
+	while (worker_next(&w, 1) == 0) {
+		worker_handle(&w);
 		prune_tick(app);
 		if (cfg->max_requests > 0 &&
 		    app->slot->requests >= (uint64_t)cfg->max_requests)
 			break;	/* recycled: the supervisor forks a fresh one */
 	}
-	if (worker_draining)
-		worker_drain(app, &fr, listen_fd, &resp);
-	http_response_free(&resp);
+	while (worker_draining && worker_next(&w, 0) == 0)
+		worker_handle(&w);
+	http_response_free(&w.resp);
+	fcgi_check_free(w.check);
 	db_free(app->db);
 	_exit(0);
 }

@@ -8,7 +8,10 @@ set -euo pipefail
 BUILD_PKGS=(gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev libctemplate-dev)
 # The second factor: TOTP codes (liboath) and the enrolment QR code (libqrencode).
 BUILD_PKGS+=(liboath-dev libqrencode-dev)
-RUN_PKGS=("${BUILD_PKGS[@]}" postgresql nginx spawn-fcgi)
+# Session data comes back from PostgreSQL as jsonb text; jansson reads it.
+BUILD_PKGS+=(libjansson-dev)
+# make run: nginx with njs for the gateway configuration (deploy/nginx/tessera-gateway.conf)
+RUN_PKGS=("${BUILD_PKGS[@]}" postgresql nginx libnginx-mod-http-js spawn-fcgi)
 TEST_PKGS=("${RUN_PKGS[@]}" libcmocka-dev python3-pytest pgbouncer)
 # tests/browser: Debian's Chromium (never a downloaded browser), a font for its screenshots,
 # and node + npm for playwright-core (which needs node >= 20: Debian 12's own nodejs is 18).
@@ -20,11 +23,17 @@ TEST_PKGS+=(shellcheck)
 # tests/e2e deployment tests: Apache (mod_proxy_fcgi), njs for the nginx gateway, man pages
 # (man-db renders, mandoc lints), systemd-analyze and systemd-socket-activate, openssl for certificates.
 TEST_PKGS+=(apache2 libnginx-mod-http-js man-db mandoc systemd openssl)
+# tests/e2e/test_logrotate.py runs deploy/logrotate/tessera through the real logrotate.
+TEST_PKGS+=(logrotate)
 # make rules and tests/e2e/test_prometheus.py: Prometheus and promtool.
 TEST_PKGS+=(prometheus)
 # make bench: wrk drives nginx, curl signs users in, ps reads worker memory; pgbench and
 # pg_stat_statements come with the PostgreSQL server. tests/bench/profile.sh: valgrind.
 BENCH_PKGS=("${RUN_PKGS[@]}" wrk curl procps valgrind)
+# System calls per request: strace -c.
+BENCH_PKGS+=(strace)
+# The express-session peer (tests/bench/peer): node and npm (the bench skips it without them).
+BENCH_PKGS+=(nodejs npm)
 
 # Prints the usage line and exits 2.
 usage() {

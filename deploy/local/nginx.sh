@@ -23,9 +23,9 @@ usage() {
     exit 2
 }
 
-# Runs nginx on the rendered config (extra arguments appended).
+# Runs nginx on the rendered config (extra arguments appended); the logs it creates are 0640.
 run_nginx() {
-    nginx -p "$OUTDIR" -c "$OUTDIR/nginx.conf" -e "$OUTDIR/error.log" "$@"
+    (umask 027 && nginx -p "$OUTDIR" -c "$OUTDIR/nginx.conf" -e "$OUTDIR/error.log" "$@")
 }
 
 # Escapes a string for the replacement side of a sed s|||.

@@ -2,8 +2,13 @@
 # `make run`: PostgreSQL, the pool under spawn-fcgi and nginx on 127.0.0.1:$PORT, in the foreground until Ctrl-C.
 #
 # State lives in var/ and survives runs (users, sessions): var/pg (cluster), var/secret,
-# var/tessera.conf (written once, edit freely), var/run (socket, pid), var/nginx, var/log.
-# Env: PORT (default 8080); TESSERA_<KEY> overrides a config key (e.g. TESSERA_WORKERS=2).
+# var/tessera.conf (the pool's, connecting as tessera_web) and var/admin.conf (the owner's, for
+# migrate and the user commands), both written once: edit freely; var/run (socket, pid),
+# var/nginx, var/log (logs 0640: readable by the owner's group, never by everyone). The roles are
+# those of a real install (deploy/postgresql/roles.sql); the cluster's superuser is the owner here.
+# nginx is the gateway configuration (tessera-gateway.conf): clients asking for /auth get 404.
+# Env: PORT (default 8080); VAR_DIR (default var/ of the checkout: where all of that lives);
+# TESSERA_<KEY> overrides a config key (e.g. TESSERA_WORKERS=2).
 # shellcheck disable=SC2317  # the trap handlers only look unreachable to shellcheck
 set -euo pipefail
 
@@ -11,9 +16,11 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PORT="${PORT:-8080}"
-VAR="$TESSERA_REPO/var"
+VAR="${VAR_DIR:-$TESSERA_REPO/var}"
 BIN="$TESSERA_REPO/bin/tessera"
 CONF="$VAR/tessera.conf"
+ADMIN_CONF="$VAR/admin.conf"
+ROLES_SQL="$TESSERA_REPO/deploy/postgresql/roles.sql"
 SECRET="$VAR/secret"
 SOCKET="$VAR/run/tessera.sock"
 POOL_PIDFILE="$VAR/run/tessera.pid"
@@ -24,9 +31,9 @@ NGINX_SH="$TESSERA_REPO/deploy/local/nginx.sh"
 POOL_PID=""
 STOPPED=0
 
-# Runs bin/tessera with our config (fd 9, the instance lock, closed so no child keeps it).
+# Runs bin/tessera as the owner (fd 9, the instance lock, closed so no child keeps it).
 tessera() {
-    "$BIN" -c "$CONF" "$@" 9>&-
+    "$BIN" -c "$ADMIN_CONF" "$@" 9>&-
 }
 
 # Creates var/ and its subdirectories, owned by tessera when root.
@@ -36,6 +43,22 @@ make_var() {
     ln -sfn ../pg/postgresql.log "$VAR/log/postgresql.log"
     ln -sfn ../nginx/error.log "$VAR/log/nginx-error.log"
     ln -sfn ../nginx/access.log "$VAR/log/nginx-access.log"
+}
+
+# Creates the pool's log file 0640 (the shell opens it for spawn-fcgi), or makes an old one so.
+make_pool_log() {
+    touch "$VAR/log/tessera.log"
+    chmod 0640 "$VAR/log/tessera.log"
+}
+
+# Adds the gateway to the rendered nginx: tessera-gateway.conf with its snippets from the repository
+# (the njs module, Debian libnginx-mod-http-js), so /auth is internal as in production.
+add_gateway() {
+    local out="$VAR/nginx"
+    mkdir -p "$out/main.d" "$out/server.d"
+    printf 'load_module /usr/lib/nginx/modules/ngx_http_js_module.so;\n' >"$out/main.d/js.conf"
+    sed "s|/etc/nginx/snippets/|$TESSERA_REPO/deploy/nginx/|g" \
+        "$TESSERA_REPO/deploy/nginx/tessera-gateway.conf" >"$out/server.d/tessera-gateway.conf"
 }
 
 # Takes an exclusive lock on var/ so two `make run` never share one cluster and socket.
@@ -64,12 +87,13 @@ make_secret() {
     mv "$SECRET.tmp" "$SECRET"
 }
 
-# Writes var/tessera.conf once (later runs keep local edits).
-make_conf() {
-    [ -f "$CONF" ] && return 0
+# Writes config file $1 once (later runs keep local edits): database $2 and the shared keys.
+write_conf() {
+    local file="$1" database="$2"
+    [ -f "$file" ] && return 0
     {
         printf '# tessera for "make run", written once by deploy/local/run.sh: edit freely.\n'
-        printf 'database = %s\n' "$("$PG_SH" conninfo "$VAR/pg")"
+        printf 'database = %s\n' "$database"
         printf 'secret_file = %s\n' "$SECRET"
         printf 'templates = %s\n' "$TESSERA_REPO/templates"
         printf 'migrations = %s\n' "$TESSERA_REPO/migrations"
@@ -77,9 +101,23 @@ make_conf() {
         if is_root; then
             printf 'user = %s\ngroup = %s\n' "$TESSERA_USER" "$TESSERA_USER"
         fi
-    } >"$CONF.tmp"
-    chmod 0644 "$CONF.tmp"
-    mv "$CONF.tmp" "$CONF"
+    } >"$file.tmp"
+    chmod 0644 "$file.tmp"
+    mv "$file.tmp" "$file"
+}
+
+# Writes the owner's config and the pool's, which connects as tessera_web (least privilege).
+make_conf() {
+    local owner
+    owner="$("$PG_SH" conninfo "$VAR/pg")"
+    write_conf "$ADMIN_CONF" "$owner"
+    write_conf "$CONF" "${owner% user=tessera} user=tessera_web"
+}
+
+# The superuser's step of an install: the roles (and grants) of deploy/postgresql/roles.sql.
+make_roles() {
+    as_tessera psql -X -q -v ON_ERROR_STOP=1 -h "$VAR/pg" -U tessera -d postgres \
+        -f "$ROLES_SQL" 9>&- >/dev/null
 }
 
 # First run only: creates user demo with a random password, printed once and stored nowhere.
@@ -93,7 +131,7 @@ make_demo_user() {
     printf '\n==================================================================\n'
     printf '  First run: created user "demo", password: %s\n' "$password"
     printf '  Shown only this once and stored nowhere. To change it:\n'
-    printf '    bin/tessera -c var/tessera.conf user passwd demo\n'
+    printf '    bin/tessera -c %s user passwd demo\n' "$ADMIN_CONF"
     printf '==================================================================\n\n'
 }
 
@@ -196,12 +234,15 @@ main() {
     "$PG_SH" init "$VAR/pg" 9>&-
     "$PG_SH" start "$VAR/pg" 9>&-
     make_secret
+    make_roles
     make_conf
     tessera migrate
     make_demo_user
 
+    make_pool_log
     start_pool
     "$NGINX_SH" render "$VAR/nginx" "$PORT" "$SOCKET"
+    add_gateway
     "$NGINX_SH" start "$VAR/nginx" 9>&-
 
     printf 'tessera is running at http://127.0.0.1:%s/ — Ctrl-C stops it (logs: var/log/)\n' "$PORT"

@@ -15,6 +15,10 @@
 #   BENCH_OUT [none]                also write the table to this .csv or .json file
 #   BENCH_PORT [18080]              first port tried for nginx; BENCH_KEEP=1 keeps the directory
 #   BENCH_PG_FAST [0]               1: fsync and synchronous_commit off (the e2e tests' cluster)
+#   BENCH_SKIP [none]               steps left out, among: floor peer crowd syscalls unprepared wide read
+#                                   many memory
+#   BENCH_TRACE_REQUESTS [4000]     dashboard requests whose system calls strace counts
+#   BENCH_WARMUP [5]                seconds of each warm-up run
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -32,13 +36,17 @@ BENCH_PURGE_ROWS="${BENCH_PURGE_ROWS:-1000000}"
 BENCH_REQUESTS="${BENCH_REQUESTS:-1000000}"
 BENCH_OUT="${BENCH_OUT:-}"
 BENCH_PG_FAST="${BENCH_PG_FAST:-0}"
-WARMUP_SECONDS=5
+BENCH_SKIP="${BENCH_SKIP:-}"
+BENCH_TRACE_REQUESTS="${BENCH_TRACE_REQUESTS:-4000}"
+WARMUP_SECONDS="${BENCH_WARMUP:-5}"
 PURGE_BATCH="${BENCH_PURGE_BATCH:-1000}"
 PURGE_PAUSE="${BENCH_PURGE_PAUSE:-20}"
 
 CORES="$(nproc)"
 WORKERS=$(( 2 * CORES ))    # the default pool: config workers
 PASSWORD="bench-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+PEER_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+FLOOR_COMMIT=off    # the floor commits as the pool's dashboard touch does (synchronous_commit)
 OUT=""          # $STACK_DIR/out: cookies, raw wrk and pgbench output, scripts
 COOKIES=""      # one "name=value" line per signed-in user
 READ_PATH=""    # /auth when this build has it, else / (which answers 303 to a signed-in visitor)
@@ -108,7 +116,8 @@ cpu_begin() {
 
 # Notes where the CPU went during the run since cpu_begin, per unit of work (COUNT of them): in
 # PostgreSQL, the pool, nginx and the load generator GEN (its CPU seconds in file GENCPU). Sets
-# CPU_US (their sum: what one unit costs the machine, whoever else runs on it) and CPU_OTHER (the
+# CPU_US (their sum: what one unit costs the machine, whoever else runs on it), CPU_PG, CPU_POOL
+# and CPU_NGINX (each part's, in microseconds) and CPU_OTHER (the
 # percentage of the machine other programs took meanwhile: the noise in the throughput figures).
 cpu_note() {
     local label="$1" unit="$2" count="$3" gen="$4" gen_ticks busy pg pool nginx ms
@@ -117,16 +126,19 @@ cpu_note() {
     ms=$(( $(now_ms) - CPU_T0 ))
     busy=$(( busy - CPU_BUSY0 )) pg=$(( pg - CPU_PG0 )) pool=$(( pool - CPU_POOL0 )) nginx=$(( nginx - CPU_NGINX0 ))
     CPU_US="$(calc 0 "($pg + $pool + $nginx + $gen_ticks) * 10000 / $count")"
+    CPU_PG="$(calc 0 "$pg * 10000 / $count")" CPU_POOL="$(calc 0 "$pool * 10000 / $count")"
+    CPU_NGINX="$(calc 0 "$nginx * 10000 / $count")"
     CPU_OTHER="$(calc 0 "100 * ($busy - $pg - $pool - $nginx - $gen_ticks) / ($ms / 10 * $CORES)")"
     [ "$CPU_OTHER" -ge 0 ] || CPU_OTHER=0
     OTHER_SUM=$(( ${OTHER_SUM:-0} + CPU_OTHER )) OTHER_RUNS=$(( ${OTHER_RUNS:-0} + 1 ))
     note "$label: CPU per $unit $CPU_US µs = postgres $(calc 0 "$pg * 10000 / $count")$(
-        [ "$pool" -gt 0 ] && printf ' + tessera %s' "$(calc 0 "$pool * 10000 / $count")")$(
+        [ "$pool" -gt 0 ] && printf ' + %s %s' "${APP_NAME:-tessera}" "$(calc 0 "$pool * 10000 / $count")")$(
         [ "$nginx" -gt 0 ] && printf ' + nginx %s' "$(calc 0 "$nginx * 10000 / $count")") + $gen $(
         calc 0 "$gen_ticks * 10000 / $count"); other programs took $CPU_OTHER% of the machine."
 }
 
-# Drives PATH through nginx with wrk: wrk_run NAME PATH STATUS COOKIES SECONDS [QUOTA [UNTIL]].
+# Drives PATH through nginx with wrk: wrk_run NAME PATH STATUS COOKIES SECONDS [QUOTA [UNTIL]]
+# (nginx's port WRK_PORT, when set, rather than the pool's).
 # With QUOTA (not 0), each thread stops after QUOTA answers, and wrk is interrupted once all have;
 # with UNTIL, a process id, wrk is interrupted once that process has ended.
 # Writes $OUT/NAME.wrk and sets W_RPS W_REQ W_BAD W_P50 W_P90 W_P99 W_P999 W_MAX (ms).
@@ -136,7 +148,7 @@ wrk_run() {
     rm -f "$marks"*
     cpu_begin
     gen_start "$file" wrk -t "$CORES" -c "$BENCH_CONNECTIONS" -d "${seconds}s" --latency --timeout 10s \
-        -s "$HERE/wrk.lua" "http://127.0.0.1:$PORT$path" -- "$cookies" "$path" "$status" "$quota" "$marks"
+        -s "$HERE/wrk.lua" "http://127.0.0.1:${WRK_PORT:-$PORT}$path" -- "$cookies" "$path" "$status" "$quota" "$marks"
     while [ "$quota" -gt 0 ] || [ -n "$until" ]; do
         pid_alive "$GEN_PID" || break
         if { [ "$quota" -gt 0 ] && [ "$(find "$OUT" -maxdepth 1 -name "$name.done.*" | wc -l)" -ge "$CORES" ]; } ||
@@ -210,10 +222,12 @@ SQL
     sign_in_all
 }
 
-# Signs every bench user in with curl (as many at once as there are cores, the pool's hash slots),
-# retrying the few a busy slot turned away; writes $COOKIES and sets SIGNIN_RPS.
+# Signs in with curl (as many at once as there are cores, the pool's hash slots), retrying the few
+# a busy slot turned away: sign_in_all [COUNT USER COOKIES]. By default every bench user once,
+# into $COOKIES, setting SIGNIN_RPS; with arguments, USER COUNT times, into file COOKIES.
 sign_in_all() {
-    local pre csrf form="$OUT/form.html" hdr="$OUT/pre.hdr" dir="$OUT/signin" t0 t1 i round todo first
+    local count="${1:-$BENCH_USERS}" fixed="${2:-}" cookies="${3:-$COOKIES}"
+    local pre csrf form="$OUT/form.html" hdr="$OUT/pre.hdr" dir="$OUT/signin${2:+-$2}" t0 t1 i round todo first
     curl -s -D "$hdr" -o "$form" "http://127.0.0.1:$PORT/"
     pre="$(sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*_pre=[^;]*\);.*/\1/p' "$hdr" | head -n 1)"
     csrf="$(sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' "$form" | head -n 1)"
@@ -221,7 +235,7 @@ sign_in_all() {
         die "GET / gave no pre-session cookie or csrf value"
     fi
     mkdir -p "$dir"
-    seq 1 "$BENCH_USERS" >"$OUT/signin.todo"
+    seq 1 "$count" >"$OUT/signin.todo"
     printf '0\n' >"$OUT/signin.cpu"
     cpu_begin
     t0="$(now_ms)"
@@ -233,7 +247,7 @@ sign_in_all() {
         while read -r i; do
             [ "$i" = "$first" ] || printf 'next\n'
             printf 'url = "http://127.0.0.1:%s/login"\n' "$PORT"
-            printf 'data = "username=bench%s&password=%s&csrf=%s"\n' "$i" "$PASSWORD" "$csrf"
+            printf 'data = "username=%s&password=%s&csrf=%s"\n' "${fixed:-bench$i}" "$PASSWORD" "$csrf"
             printf 'header = "Cookie: %s"\n' "$pre"
             printf 'output = "/dev/null"\ndump-header = "%s/%s"\n' "$dir" "$i"
         done <"$OUT/signin.todo" >"$OUT/signin.curl"
@@ -248,10 +262,11 @@ sign_in_all() {
         mv "$OUT/signin.left" "$OUT/signin.todo"
     done
     t1="$(now_ms)"
-    cpu_note sign-in sign-in "$BENCH_USERS" curl "$OUT/signin.cpu"
-    [ ! -s "$OUT/signin.todo" ] || die "$(wc -l <"$OUT/signin.todo") users could not sign in (see $dir)"
-    cat "$dir"/* | sed -n 's/^[Ss]et-[Cc]ookie: \(tessera_session=[^;]*\);.*/\1/p' >"$COOKIES"
-    [ "$(wc -l <"$COOKIES")" = "$BENCH_USERS" ] || die "expected $BENCH_USERS session cookies"
+    cpu_note sign-in sign-in "$count" curl "$OUT/signin.cpu"
+    [ ! -s "$OUT/signin.todo" ] || die "$(wc -l <"$OUT/signin.todo") sign-ins failed (see $dir)"
+    cat "$dir"/* | sed -n 's/^[Ss]et-[Cc]ookie: \(tessera_session=[^;]*\);.*/\1/p' >"$cookies"
+    [ "$(wc -l <"$cookies")" = "$count" ] || die "expected $count session cookies"
+    [ -z "$fixed" ] || return 0
     SIGNIN_RPS="$(calc 1 "$BENCH_USERS * 1000 / ($t1 - $t0)")"
     say "signed in $BENCH_USERS users: $SIGNIN_RPS sign-ins/s (one hash: $HASH_MS ms, $CORES cores)"
 }
@@ -349,15 +364,36 @@ bench_dashboard() {
     stats_reset
     wrk_run dashboard /dashboard 200 "$COOKIES" "$BENCH_DURATION"
     read -r requests calls writes < <(stats_calls)
-    DASH_RPS="$W_RPS" DASH_P99="$W_P99" DASH_CPU="$CPU_US"
+    DASH_RPS="$W_RPS" DASH_P99="$W_P99" DASH_CPU="$CPU_US" DASH_CPU_PG="$CPU_PG"
     wrk_rows "GET /dashboard, $BENCH_USERS sessions"
+    row "GET /dashboard: CPU per request, postgres / pool / nginx" "$CPU_PG / $CPU_POOL / $CPU_NGINX" "µs"
+    row "  their sum" "$(( CPU_PG + CPU_POOL + CPU_NGINX ))" "µs" "<= 250" \
+        "$(verdict "$(( CPU_PG + CPU_POOL + CPU_NGINX ))" '<=' 250)"
     row "GET /dashboard: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
     row "GET /dashboard: statements per request" "$(calc 3 "$calls / $requests")" "calls" "1 (one round trip)" \
         "$(verdict "$(calc 3 "$calls / $requests")" == 1)"
     pgbench_run dashboard
-    DASH_PGB_TPS="$PGB_TPS" DASH_PGB_CPU="$CPU_US"
+    DASH_PGB_TPS="$PGB_TPS" DASH_PGB_CPU="$CPU_US" DASH_PGB_PG="$CPU_PG"
     row "pgbench, the dashboard's statement(s)" "$PGB_TPS" "tps"
     compare_rows "GET /dashboard / pgbench" 0.6 "$DASH_RPS" "$PGB_TPS" "$DASH_CPU" "$CPU_US"
+    row "  postgres CPU per request: dashboard / pgbench" "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" "ratio" \
+        "<= 1.3" "$(verdict "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" '<=' 1.3)"
+    bare_statement
+    PGOPTIONS="-c synchronous_commit=$FLOOR_COMMIT" pgbench_run bare
+    row "pgbench, a bare UPDATE ... RETURNING of one row" "$PGB_TPS" "tps"
+    row "  postgres CPU: dashboard's statement / bare one" "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" "ratio" \
+        "<= 1.5" "$(verdict "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" '<=' 1.5)"
+}
+
+# Writes $OUT/bare.sql and $OUT/bare.vars: the floor's statement (one row's UPDATE ... RETURNING, by
+# token hash) as a pgbench script; PGOPTIONS gives it the floor's commit mode.
+bare_statement() {
+    {
+        printf '\\set i random(1, %s)\n' "$BENCH_USERS"
+        printf 'UPDATE tessera.sessions SET last_seen_at = now() WHERE token_hash = '
+        printf '(SELECT h FROM bench.tokens WHERE i = :i) RETURNING id;\n'
+    } >"$OUT/bare.sql"
+    : >"$OUT/bare.vars"
 }
 
 # Runs the dashboard again, same cookies and wrk settings, from a pool restarted with the VAR=VALUE
@@ -395,6 +431,110 @@ bench_wider_pool() {
     bench_pool_variant "GET /dashboard, $workers workers" wide TESSERA_WORKERS="$workers"
     compare_rows "  it / with $WORKERS workers" "" "$W_RPS" "$DASH_RPS" "$CPU_US" "$DASH_CPU"
     compare_rows "  it / pgbench" 0.6 "$W_RPS" "$DASH_PGB_TPS" "$CPU_US" "$DASH_PGB_CPU"
+}
+
+# Returns 0 if step $1 is not in BENCH_SKIP.
+step_wanted() {
+    case " $BENCH_SKIP " in
+        *" $1 "*) return 1 ;;
+    esac
+}
+
+# Step 3d: the floor, a bare FastCGI responder doing only the dashboard's write (tests/bench/floor.c),
+# with the pool's worker count and commit mode behind the same nginx, with the same cookies.
+bench_floor() {
+    stack_floor "$FLOOR_COMMIT"
+    APP_NAME=floor APP_PID="$FLOOR_PID" WRK_PORT="$FLOOR_PORT" wrk_run warmup-floor /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
+    APP_NAME=floor APP_PID="$FLOOR_PID" WRK_PORT="$FLOOR_PORT" wrk_run floor /dashboard 200 "$COOKIES" "$BENCH_DURATION"
+    stack_stop_floor
+    FLOOR_RPS="$W_RPS" FLOOR_CPU="$CPU_US"
+    wrk_rows "floor: bare responder, $WORKERS workers, commit $FLOOR_COMMIT"
+    row "floor: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    compare_rows "GET /dashboard / floor" 0.9 "$DASH_RPS" "$FLOOR_RPS" "$DASH_CPU" "$FLOOR_CPU"
+}
+
+# Step 3e: the peer, express 5 + express-session + connect-pg-simple (tests/bench/peer), one node
+# process per core behind the same nginx, on the same PostgreSQL, its own session per bench user.
+bench_peer() {
+    local cookies="$OUT/peer.cookies"
+    if ! stack_peer_install; then
+        row "express-session peer" "skipped" "" "" "node/npm missing"
+        return 0
+    fi
+    (peer_env node seed.js "$BENCH_USERS") >"$cookies" || die "the peer's sessions could not be stored"
+    stack_peer
+    APP_NAME=node APP_PID="$PEER_PID" WRK_PORT="$PEER_PORT" wrk_run warmup-peer /dashboard 200 "$cookies" "$WARMUP_SECONDS"
+    APP_NAME=node APP_PID="$PEER_PID" WRK_PORT="$PEER_PORT" wrk_run peer /dashboard 200 "$cookies" "$BENCH_DURATION"
+    stack_stop_peer
+    wrk_rows "peer: express-session, $CORES node processes"
+    row "peer: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    compare_rows "GET /dashboard / peer" 3.5 "$DASH_RPS" "$W_RPS" "$DASH_CPU" "$CPU_US"
+    row "GET /dashboard / pgbench (as above), by throughput" "$(calc 2 "$DASH_RPS / $DASH_PGB_TPS")" "ratio"
+}
+
+# Step 3f: one user's 100 sessions (max_sessions_per_user's default) against 100 users' one each:
+# the same number of rows and cookies, so only the sessions per user differ.
+bench_crowd() {
+    local crowd=100 one="$OUT/crowd.one" many="$OUT/crowd.many"
+    if [ "$BENCH_USERS" -lt $(( crowd + 1 )) ]; then
+        row "100 sessions of one user" "skipped" "" "" "BENCH_USERS < 101"
+        return 0
+    fi
+    tail -n "$crowd" "$COOKIES" >"$one"     # not bench1's: users with one session each
+    sign_in_all $(( crowd - 1 )) bench1 "$many"
+    head -n 1 "$COOKIES" >>"$many"          # bench1's first session: 100 in all, none evicted
+    wrk_run warmup-crowd /dashboard 200 "$one" "$WARMUP_SECONDS"
+    wrk_run crowd-one /dashboard 200 "$one" "$BENCH_DURATION"
+    local rps_one="$W_RPS" cpu_one="$CPU_US"
+    row "GET /dashboard, 100 users with 1 session each" "$W_RPS" "req/s"
+    wrk_run crowd-many /dashboard 200 "$many" "$BENCH_DURATION"
+    row "GET /dashboard, 1 user with 100 sessions" "$W_RPS" "req/s"
+    row "  its errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    compare_rows "  100 sessions of one user / one each" 0.9 "$W_RPS" "$rps_one" "$CPU_US" "$cpu_one"
+}
+
+# Starts strace -c on every child of process PARENT (the pool's workers, nginx's), summary to FILE;
+# sets TRACE_PID.
+trace_children() {
+    local -a args=()
+    local pid
+    for pid in $(ps -o pid= --ppid "$1"); do
+        args+=(-p "$pid")
+    done
+    strace -c -f -qq -o "$2" "${args[@]}" &
+    TRACE_PID=$!
+}
+
+# Prints the calls on the total line of an strace -c summary.
+trace_total() {
+    awk '$NF == "total" { print $4 }' "$1"
+}
+
+# Prints an strace -c summary's five most frequent calls as "name count, ...".
+trace_top() {
+    awk '$1 ~ /^[0-9.]+$/ && $NF != "total" { print $4, $NF }' "$1" | sort -rn | head -n 5 |
+        awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1 }'
+}
+
+# Step 3g: system calls per dashboard request in the pool's workers and in nginx's, counted with
+# strace -c over BENCH_TRACE_REQUESTS requests (strace slows them: only the counts are kept).
+bench_syscalls() {
+    local pool_trace pool_file="$OUT/strace.pool" nginx_file="$OUT/strace.nginx" nginx_trace
+    if ! command -v strace >/dev/null; then
+        row "system calls per request" "skipped" "" "" "strace missing"
+        return 0
+    fi
+    trace_children "$POOL_PID" "$pool_file"
+    pool_trace="$TRACE_PID"
+    trace_children "$(cat "$NGINX_DIR/nginx.pid")" "$nginx_file"
+    nginx_trace="$TRACE_PID"
+    sleep 1
+    wrk_run syscalls /dashboard 200 "$COOKIES" 3600 $(( BENCH_TRACE_REQUESTS / CORES ))
+    kill -INT "$pool_trace" "$nginx_trace" 2>/dev/null || true
+    wait "$pool_trace" "$nginx_trace" 2>/dev/null || true
+    row "system calls per dashboard request: pool" "$(calc 1 "$(trace_total "$pool_file") / $W_REQ")" "calls"
+    row "system calls per dashboard request: nginx" "$(calc 1 "$(trace_total "$nginx_file") / $W_REQ")" "calls"
+    note "Most frequent system calls over $W_REQ dashboard requests: pool $(trace_top "$pool_file"); nginx $(trace_top "$nginx_file")."
 }
 
 # Step 4: the read-mostly path (/auth, or / for a signed-in visitor before /auth existed) and nginx alone.
@@ -504,12 +644,12 @@ describe_machine() {
     mem="$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
     REPORT_DATE="$(date -u +%Y-%m-%d)"
     REPORT_MACHINE="$CORES cores ($cpu), $mem RAM, Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), PostgreSQL $(pgbench --version | awk '{ print $NF }'), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
-    REPORT_TITLE="tessera make bench, $REPORT_DATE: $REPORT_MACHINE; pool of $WORKERS workers, $BENCH_CONNECTIONS connections, ${BENCH_DURATION} s per run, commits $([ "$BENCH_PG_FAST" = 1 ] && echo 'not durable (fsync off)' || echo 'durable')"
+    REPORT_TITLE="tessera make bench, $REPORT_DATE: $REPORT_MACHINE; pool of $WORKERS workers, $BENCH_CONNECTIONS connections, ${BENCH_DURATION} s per run, commits $([ "$BENCH_PG_FAST" = 1 ] && echo 'not durable (fsync off)' || echo 'durable, touches asynchronous')"
 }
 
 # Entry point: check, start the stack, run every step, print (and maybe write) the table.
 main() {
-    require_counts BENCH_USERS BENCH_CONNECTIONS BENCH_DURATION BENCH_EXTRA_SESSIONS BENCH_EXPIRED_PCT \
+    require_counts BENCH_USERS BENCH_TRACE_REQUESTS BENCH_CONNECTIONS BENCH_DURATION BENCH_EXTRA_SESSIONS BENCH_EXPIRED_PCT \
         BENCH_PURGE_ROWS BENCH_REQUESTS PURGE_BATCH PURGE_PAUSE
     require_tools
     [ "$BENCH_USERS" -ge 1 ] || die "BENCH_USERS must be at least 1"
@@ -534,13 +674,19 @@ main() {
     read -r RSS_WARM RSS_WARM_ALL < <(rss_line)
     bench_dashboard
     # shellcheck source=tests/bench/scrape.sh
-    . "$HERE/scrape.sh" && scrape_bench     # /metrics read once a second: what it costs the dashboard
-    bench_unprepared
-    bench_wider_pool
-    bench_pool_back
-    bench_read_path
-    bench_many_sessions
-    bench_memory
+    step_wanted scrape && . "$HERE/scrape.sh" && scrape_bench     # /metrics read once a second: what it costs the dashboard
+    step_wanted floor && bench_floor
+    step_wanted peer && bench_peer
+    step_wanted crowd && bench_crowd
+    step_wanted syscalls && bench_syscalls
+    step_wanted unprepared && bench_unprepared
+    step_wanted wide && bench_wider_pool
+    if step_wanted unprepared || step_wanted wide; then
+        bench_pool_back
+    fi
+    step_wanted read && bench_read_path
+    step_wanted many && bench_many_sessions
+    step_wanted memory && bench_memory
 
     sleep 1     # backends report table statistics about once a second
     row "session UPDATEs that were HOT (whole run)" "$(bench_psql -c "SELECT round(100.0 * n_tup_hot_upd /

@@ -17,6 +17,15 @@ CONF=""
 SOCKET=""
 PORT=""
 POOL_PID=""
+APP_PID=""      # whose CPU stack_ticks counts as the application's: the pool unless the floor or peer runs
+AS_POOL_USER=() # a prefix that runs a program as the pool's user (when root); it execs, so $! stays right
+FLOOR_BIN="$TESSERA_REPO/build/bench/floor"
+FLOOR_PID=""
+FLOOR_PORT=""   # nginx in front of the floor (tests/bench/floor.c)
+PEER_DIR=""     # the peer (tests/bench/peer) with its node_modules, installed by stack_peer_install
+PEER_PID=""
+PEER_PORT=""    # nginx in front of the peer
+PEER_BACKEND="" # the peer's own port
 POOL_WRAPPER=()         # a command the pool runs under (tests/bench/profile.sh: valgrind)
 POOL_START_SECONDS=10
 PG_STARTED=0
@@ -52,6 +61,9 @@ stack_dirs() {
     SOCKET="$RUN_DIR/tessera.sock"
     mkdir -p "$RUN_DIR" "$STACK_DIR/out"
     chown_tessera "$RUN_DIR"
+    if is_root; then
+        AS_POOL_USER=(setpriv --reuid="$TESSERA_USER" --regid="$TESSERA_USER" --init-groups --)
+    fi
 }
 
 # Writes a fresh secret (readable by the pool's group only) and the pool's config.
@@ -107,12 +119,53 @@ stack_pool() {
     done
 }
 
+# Writes nginx's drop-in for the floor and the peer: each behind its own port of the same nginx,
+# the floor over a unix socket like the pool, the peer over HTTP with kept-alive upstream
+# connections (how node servers are deployed behind nginx).
+stack_nginx_bench_servers() {
+    FLOOR_PORT="$(free_port_from $(( PORT + 1 )))"
+    PEER_PORT="$(free_port_from $(( FLOOR_PORT + 1 )))"
+    PEER_BACKEND="$(free_port_from $(( PEER_PORT + 1 )))"
+    mkdir -p "$NGINX_DIR/http.d"
+    cat >"$NGINX_DIR/http.d/bench.conf" <<CONF
+# make bench: the floor and the peer behind the same nginx (written by tests/bench/stack.sh)
+upstream bench_floor {
+    server "unix:$RUN_DIR/floor.sock";
+}
+upstream bench_peer {
+    server 127.0.0.1:$PEER_BACKEND;
+    keepalive 32;
+}
+server {
+    listen 127.0.0.1:$FLOOR_PORT;
+    access_log off;
+    location / {
+        fastcgi_pass bench_floor;
+        include /etc/nginx/fastcgi_params;
+    }
+}
+server {
+    listen 127.0.0.1:$PEER_PORT;
+    access_log off;
+    location / {
+        proxy_pass http://bench_peer;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host \$host;
+        proxy_set_header X-Forwarded-For \$remote_addr;
+    }
+}
+CONF
+}
+
 # Renders nginx's config with deploy/local/nginx.sh, then makes it the bench's own: no access log
-# (it would only measure the disk), a fixed 200 with no backend for nginx's own ceiling, and
-# stub_status, whose request counter says how many requests reached the pool in a run.
+# (it would only measure the disk), a fixed 200 with no backend for nginx's own ceiling,
+# stub_status, whose request counter says how many requests reached the pool in a run, and the
+# servers of the floor and the peer.
 stack_nginx() {
     PORT="$(free_port_from "${BENCH_PORT:-18080}")"
     NGINX_WORKERS="$CORES" "$NGINX_SH" render "$NGINX_DIR" "$PORT" "$SOCKET"
+    stack_nginx_bench_servers
     sed -i -e 's|^\( *\)access_log .*|\1access_log off;|' \
         -e 's|^\( *\)server_name localhost;|&\n\1location = /bench-static { return 200 "ok"; }|' \
         -e 's|^\( *\)server_name localhost;|&\n\1location = /bench-status { stub_status; }|' \
@@ -155,12 +208,90 @@ stack_restart_pool() {
     stack_pool "$@"
 }
 
-# Stops nginx, the pool and PostgreSQL (each only if started), then removes the directory unless BENCH_KEEP=1.
+# Waits until process $2 listens on $1 (a unix socket path, or a TCP port on 127.0.0.1), 10 s at
+# most; fails with the end of log $3 if it ends or does not.
+wait_listening() {
+    local tenths=100
+    until { [ -S "$1" ] || { [[ "$1" =~ ^[0-9]+$ ]] && port_open "$1"; }; }; do
+        if ! pid_alive "$2" || [ "$tenths" -le 0 ]; then
+            tail -n 5 "$3" >&2 2>/dev/null || true
+            die "nothing listened on $1 (see $3)"
+        fi
+        tenths=$(( tenths - 1 ))
+        sleep 0.1
+    done
+}
+
+# Stops process group $1 (a program started under setsid) and waits for its leader.
+stop_group() {
+    [ -n "$1" ] || return 0
+    kill -TERM -- "-$1" 2>/dev/null || true
+    wait_pid_gone "$1" 10 || kill -KILL -- "-$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# Starts the floor as the pool's user: the pool's worker count, synchronous_commit $1 (on or off).
+stack_floor() {
+    rm -f "$RUN_DIR/floor.sock"
+    setsid "${AS_POOL_USER[@]}" "$FLOOR_BIN" "$RUN_DIR/floor.sock" "$WORKERS" \
+        "$("$PG_SH" conninfo "$PG_DIR")" "$1" >>"$RUN_DIR/floor.out" 2>&1 </dev/null &
+    FLOOR_PID=$!
+    wait_listening "$RUN_DIR/floor.sock" "$FLOOR_PID" "$RUN_DIR/floor.out"
+}
+
+# Stops the floor and its responders.
+stack_stop_floor() {
+    stop_group "$FLOOR_PID"
+    FLOOR_PID=""
+}
+
+# Copies the peer (tests/bench/peer) to the stack's directory and installs its locked dependencies
+# there (npm ci). Returns 1, saying why, when node or npm is missing or the install fails.
+stack_peer_install() {
+    local src="$TESSERA_REPO/tests/bench/peer"
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        say "node or npm missing: the express-session peer is skipped (deploy/local/deps.sh bench installs them)"
+        return 1
+    fi
+    PEER_DIR="$STACK_DIR/peer"
+    mkdir -p "$PEER_DIR"
+    cp "$src/package.json" "$src/package-lock.json" "$src/server.js" "$src/seed.js" "$PEER_DIR/"
+    if ! (cd "$PEER_DIR" && npm ci --no-audit --no-fund --loglevel=error >"$STACK_DIR/out/npm.out" 2>&1); then
+        tail -n 5 "$STACK_DIR/out/npm.out" >&2
+        say "npm ci failed: the express-session peer is skipped"
+        return 1
+    fi
+}
+
+# Runs a command in the peer's directory with its environment: the bench's PostgreSQL, cookie
+# secret PEER_SECRET, the backend port. The subshell execs it, so a background one's $! is its pid.
+peer_env() {
+    cd "$PEER_DIR" && exec env PGHOST="$PG_DIR" PGUSER=tessera PGDATABASE=tessera \
+        PEER_SECRET="$PEER_SECRET" PEER_PORT="$PEER_BACKEND" PEER_WORKERS="$CORES" "$@"
+}
+
+# Starts the peer (one node process per core) as the pool's user.
+stack_peer() {
+    (peer_env setsid "${AS_POOL_USER[@]}" node server.js) >>"$RUN_DIR/peer.out" 2>&1 </dev/null &
+    PEER_PID=$!
+    wait_listening "$PEER_BACKEND" "$PEER_PID" "$RUN_DIR/peer.out"
+}
+
+# Stops the peer and its processes.
+stack_stop_peer() {
+    stop_group "$PEER_PID"
+    PEER_PID=""
+}
+
+# Stops nginx, the floor, the peer, the pool and PostgreSQL (each only if started), then removes
+# the directory unless BENCH_KEEP=1.
 stack_stop() {
     if [ "$NGINX_STARTED" = 1 ]; then
         "$NGINX_SH" stop "$NGINX_DIR" || true
         NGINX_STARTED=0
     fi
+    stack_stop_floor
+    stack_stop_peer
     stack_stop_pool
     if [ "$PG_STARTED" = 1 ]; then
         "$PG_SH" stop "$PG_DIR" || true
@@ -202,6 +333,6 @@ ticks_tree() {
 # the stack's three parts, each with its children.
 stack_ticks() {
     printf '%s %s %s %s\n' "$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat)" \
-        "$(ticks_tree "$(head -n 1 "$PG_DIR/postmaster.pid")")" "$(ticks_tree "$POOL_PID")" \
+        "$(ticks_tree "$(head -n 1 "$PG_DIR/postmaster.pid")")" "$(ticks_tree "${APP_PID:-$POOL_PID}")" \
         "$(ticks_tree "$(cat "$NGINX_DIR/nginx.pid")")"
 }

@@ -1,6 +1,7 @@
 """Shared helpers for the end-to-end tests: a throwaway tessera stack and a cookie-keeping HTTP client."""
 
 import base64
+import concurrent.futures
 import csv
 import email.utils
 import hashlib
@@ -14,6 +15,7 @@ import os
 import pwd
 import grp
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -48,6 +50,10 @@ BAD_LOGIN = "Invalid username or password."
 
 IS_ROOT = os.geteuid() == 0
 RUN_USER = "tessera"            # PostgreSQL and the pool run as this user when we are root
+
+# A crashed process leaves a core (for gdb) in its working directory (a pool: its run_dir) when
+# the kernel's core_pattern is a plain name, as on Debian without systemd-coredump.
+resource.setrlimit(resource.RLIMIT_CORE, (resource.getrlimit(resource.RLIMIT_CORE)[1],) * 2)
 
 START_TIMEOUT = 20.0            # seconds for any one part of the stack to become ready
 HTTP_TIMEOUT = 10.0             # seconds for one HTTP request
@@ -128,6 +134,13 @@ def tail(path, lines=30):
     except OSError as e:
         return f"({path}: {e.strerror})\n"
     return f"--- last {lines} lines of {path}\n" + "\n".join(text.splitlines()[-lines:]) + "\n"
+
+
+def socket_fds(pid):
+    """Returns how many sockets process pid holds open (a worker: its listening socket, then its
+    database connection and the connection it answers, when it has them)."""
+    return sum(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
+               for fd in os.listdir(f"/proc/{pid}/fd"))
 
 
 def free_port():
@@ -570,7 +583,7 @@ class Stack:
         if self.pool is not None:
             raise StackError("pool already running")
         self.pool = start_pool_process([*WRAPPER, self.binary, "-c", self.conf, "serve"], self.socket,
-                                       self.serve_out, self.logs)
+                                       self.serve_out, self.logs, cwd=self.run_dir)
 
     def pool_pids(self):
         """Returns the pids of live processes whose command line names this stack's config file."""
@@ -620,6 +633,16 @@ class Stack:
             if w["state"] == "busy" and w.get("path") == path and w["busy_ms"] >= at_least_ms:
                 return w["pid"]
         return None
+
+    def connect_workers(self, timeout=10.0):
+        """Sends /status (it runs SELECT 1) from a few threads until every worker holds its database
+        connection, which a worker makes at its first request that needs one. Returns the pids."""
+        def connected():
+            with concurrent.futures.ThreadPoolExecutor(4) as ex:
+                list(ex.map(lambda _: Browser(self).get("/status"), range(4)))
+            pids = self.worker_pids()
+            return pids if pids and all(socket_fds(pid) > 1 for pid in pids) else None
+        return wait_for("every worker connected to PostgreSQL", connected, timeout, self.logs)
 
     def wait_workers(self, count, replaced=(), timeout=10.0):
         """Waits until the pool runs count workers, none of them in replaced. Returns their pids."""
@@ -1212,20 +1235,24 @@ APACHE_MODULES = ("mpm_event", "authz_core", "headers", "proxy", "proxy_fcgi", "
                   "socache_shmcb", "alias")
 
 
-def start_pool_process(argv, sock, out_path, diagnose=lambda: "", **popen_kw):
+def start_pool_process(argv, sock, out_path, diagnose=lambda: "", cwd=REPO, **popen_kw):
     """Starts a pool (argv: serve, or a launcher that ends up exec'ing it) in its own process group,
-    output appended to out_path, and waits until unix socket sock accepts a connection.
+    in directory cwd, output appended to out_path, and waits until sock (a unix socket path, or a
+    (host, port) TCP address) accepts a connection.
 
     Returns the Popen; on failure kills the process group and raises StackError.
     """
     with open(out_path, "ab") as out:
         proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True,
-                                env=popen_kw.pop("env", clean_env()), cwd=str(REPO), **popen_kw)
+                                env=popen_kw.pop("env", clean_env()), cwd=str(cwd), **popen_kw)
 
     def accepting():
         if proc.poll() is not None:
             return "exited"
+        if isinstance(sock, tuple):
+            socket.create_connection(sock, timeout=1).close()
+            return "accepting"
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(1)
             s.connect(str(sock))

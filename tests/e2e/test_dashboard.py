@@ -55,3 +55,24 @@ def test_username_with_markup_is_escaped_on_dashboard(stack, browser):
     assert "Welcome back, <script>alert(1)</script>" in r.text, r.describe()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.body, r.describe()
     assert "<script>alert(1)" not in r.body, r.describe()
+
+
+def test_signed_in_since_is_the_rows_creation_time_in_utc(stack, signed_in, user):
+    """The row's time comes back as epoch seconds and is formatted in C: it must say the same."""
+    r = signed_in.dashboard()
+    iso = stack.scalar("SELECT to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                       "FROM tessera.sessions s JOIN tessera.users u ON u.id = s.user_id "
+                       f"WHERE u.username = '{user.name}'")
+    assert f'<time datetime="{iso}">{iso[:10]} {iso[11:16]} UTC</time>' in r.body, r.body
+
+
+def test_odd_session_data_breaks_neither_the_page_nor_the_counter(stack, signed_in, user):
+    """data is read back as jsonb text: values of other kinds are skipped, escapes decoded."""
+    where = f"user_id = (SELECT id FROM tessera.users WHERE username = '{user.name}')"
+    stack.psql("UPDATE tessera.sessions SET data = "
+               "'{\"views\": 41, \"nested\": {\"k\": [1, null]}, "
+               "\"s\": \"\\u00e9\\\"\\\\\\n\", \"n\": null, \"f\": 1.5}'::jsonb WHERE " + where)
+    assert view_count(signed_in.dashboard()) == 42
+    stack.psql("UPDATE tessera.sessions SET data = '{\"views\": \"many\"}'::jsonb WHERE " + where)
+    assert view_count(signed_in.dashboard()) == 1
+    assert stack.scalar(f"SELECT data ->> 'views' FROM tessera.sessions WHERE {where}") == "1"

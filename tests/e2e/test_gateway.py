@@ -1,6 +1,7 @@
-"""The nginx auth_request gateway (deploy/nginx/tessera-gateway.conf, tessera-private.conf): tessera's
-sessions protect /private/ of another application, the sign-in page sends visitors back there, and
-`next` never leads off the site. Runs its own nginx in front of the shared stack's pool."""
+"""The nginx auth_request gateway (deploy/nginx/tessera-gateway.conf, tessera-private.conf and the
+snippets they include): tessera's sessions protect /private/ and /admin/ of another application,
+the sign-in page sends visitors back there, and `next` never leads off the site. Runs its own nginx
+in front of the shared stack's pool."""
 
 import re
 import urllib.parse
@@ -19,25 +20,38 @@ upstream private_app {
 server {
     listen "unix:@OUTDIR@/private.sock";
     root "@OUTDIR@/www";
-    add_header X-Seen-User $http_x_remote_user always;
+    add_header X-Seen-User $http_remote_user always;
 }
 """
+
+
+def snippet(name):
+    """Returns deploy/nginx/NAME with the snippets it includes at their paths in this checkout."""
+    return render((DEPLOY / "nginx" / name).read_text(),
+                  {"/etc/nginx/snippets/": f"{DEPLOY}/nginx/"})
+
+
+def gateway_front(stack, name, dropins):
+    """nginx with tessera-fastcgi.conf, tessera-gateway.conf and the server.d dropins in one server,
+    njs loaded, in front of the shared stack's pool."""
+    return nginx_front(name, stack.socket, {
+        "main.d/js.conf": "load_module /usr/lib/nginx/modules/ngx_http_js_module.so;\n",
+        "server.d/1-tessera-gateway.conf": snippet("tessera-gateway.conf"),
+        **dropins,
+    })
 
 
 @pytest.fixture(scope="module")
 def gateway(stack):
     """nginx with tessera-fastcgi.conf, tessera-gateway.conf and tessera-private.conf in one server."""
-    snippet = render((DEPLOY / "nginx" / "tessera-gateway.conf").read_text(), {
-        "/etc/nginx/snippets/tessera-gateway.js": DEPLOY / "nginx" / "tessera-gateway.js"})
-    front = nginx_front("gateway", stack.socket, {
-        "main.d/js.conf": "load_module /usr/lib/nginx/modules/ngx_http_js_module.so;\n",
+    front = gateway_front(stack, "gateway", {
         "http.d/private-app.conf": PRIVATE_APP,
-        "server.d/1-tessera-gateway.conf": snippet,
-        "server.d/2-tessera-private.conf": f'include "{DEPLOY}/nginx/tessera-private.conf";\n',
+        "server.d/2-tessera-private.conf": snippet("tessera-private.conf"),
     })
-    www = front.nginx_dir / "www" / "private"
-    www.mkdir(parents=True)
-    (www / "x").write_text(PRIVATE_BODY)
+    for d in ("private", "admin"):
+        www = front.nginx_dir / "www" / d
+        www.mkdir(parents=True)
+        (www / "x").write_text(PRIVATE_BODY)
     yield front
     front.stop()
 
@@ -81,13 +95,28 @@ def test_sign_in_returns_to_next_and_the_app_sees_the_user(gateway, user):
 
 
 def test_a_client_cannot_forge_the_user_header(gateway, user):
-    forged = {"X-Remote-User": "admin", "X-Tessera-User": "admin"}
+    forged = {"Remote-User": "admin", "X-Tessera-User": "admin"}
     r = gateway.browser().get("/private/x", headers=forged)
     assert r.status == 303, r.describe()
     b = gateway.browser()
     assert b.login(user.name, user.password).status == 303
     r = b.get("/private/x", headers=forged)
     assert r.status == 200 and r.header("X-Seen-User") == user.name, r.describe()
+
+
+def test_the_example_admin_location_asks_for_a_group_then_a_second_factor(stack, gateway, user):
+    b = gateway.browser()
+    assert b.login(user.name, user.password).status == 303
+    r = b.get("/admin/x")
+    assert r.status == 403 and "not allowed" in r.body, r.describe() + gateway.logs()
+    assert stack.tessera("group", "add", "ops").returncode in (0, 1)
+    assert stack.tessera("user", "groups", user.name, "--add", "ops").returncode == 0
+    try:
+        r = b.get("/admin/x")
+        assert r.status == 403 and "second factor" in r.body, r.describe()
+        assert PRIVATE_BODY not in r.body
+    finally:
+        assert stack.tessera("user", "groups", user.name, "--remove", "ops").returncode == 0
 
 
 def test_signed_out_visitor_is_refused_again(gateway, user):

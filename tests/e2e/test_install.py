@@ -84,7 +84,8 @@ def destdir():
 def expected_files():
     """Returns the paths (relative to DESTDIR) `make install` must create with PREFIX=/usr/local."""
     files = {"usr/local/sbin/tessera", "usr/local/share/man/man8/tessera.8",
-             "usr/local/share/man/man5/tessera.conf.5", "etc/tessera/tessera.conf.example"}
+             "usr/local/share/man/man5/tessera.conf.5", "etc/tessera/tessera.conf.example",
+             "usr/local/share/tessera/roles.sql", "usr/local/share/doc/tessera/examples/logrotate/tessera"}
     files |= {f"usr/local/lib/systemd/system/{u.name}" for u in (DEPLOY / "systemd").iterdir()}
     files |= {f"usr/local/share/tessera/templates/{t.name}" for t in (REPO / "templates").iterdir()}
     files |= {f"usr/local/share/tessera/migrations/{m.name}" for m in (REPO / "migrations").glob("*.sql")}
@@ -212,13 +213,14 @@ def test_tessera_8_lists_every_exit_status_and_no_other():
         assert re.search(rf"\b{value} [a-z]", usage), f"--help does not explain exit status {value}"
 
 
-def test_tessera_8_examples_run_as_the_tessera_user():
+def test_tessera_8_examples_run_as_the_tessera_user_or_the_owner():
     text = MAN8.read_text()
     examples = text[text.index(".Sh EXAMPLES"):text.index(".Sh SEE ALSO")]
     commands = [ln for ln in examples.splitlines() if ln.startswith(("$ ", "# "))]
     assert commands, "no example command in tessera(8)"
-    for line in commands:
-        assert line.startswith("$ sudo -u tessera tessera "), f"tessera(8) example not as tessera: {line}"
+    for line in commands:       # root only with the owner's config, which has no `user` to drop to
+        assert line.startswith(("$ sudo -u tessera tessera ", "$ sudo tessera -c /etc/tessera/owner.conf ")), \
+            f"tessera(8) example neither as tessera nor as the owner: {line}"
 
 
 def test_the_man_page_names_no_unknown_key():

@@ -78,8 +78,7 @@ def test_signin_sessions_and_gateway_are_counted_by_result(stack, pool):
     assert b.get("/auth").status == 204
     other = pool.browser()
     assert other.login(user.name, user.password).status == 303
-    r = b.dashboard()
-    end = r.form("/sessions/end-others")
+    end = b.get("/sessions").form("/sessions/end-others")
     assert b.post("/sessions/end-others", {"csrf": end["csrf"]}).status == 303
     assert b.logout().status == 303
     assert stack.tessera("user", "disable", victim.name).returncode == 0

@@ -74,6 +74,7 @@ def test_sigterm_under_load_drops_no_accepted_request(private_pool, pool_cookies
 
 def test_sigterm_lets_a_slow_request_in_flight_finish(stack, private_pool, pool_cookies):
     pool = restarted(private_pool)
+    pool.connect_workers()                  # a first connection prepares statements: the lock would stop it
     with concurrent.futures.ThreadPoolExecutor(1) as ex, Load(pool, paths=["/ping"], threads=2) as load:
         with TableLock(stack, "tessera.sessions"):
             slow = ex.submit(pool.browser(timeout=30).get, "/dashboard", cookies=pool_cookies)

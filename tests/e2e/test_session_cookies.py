@@ -104,3 +104,16 @@ def test_anonymous_visit_creates_no_session_row(stack, user, visit):
     before = stack.session_count()
     visit(stack, user)
     assert stack.session_count() == before
+
+
+def test_the_cookie_is_sent_again_only_when_the_idle_expiry_slides(stack, signed_in, user):
+    """Within touch_interval the row's idle expiry stays, so the cookie's Max-Age would say nothing
+    new: no Set-Cookie (and no MAC to make). Once the expiry lags, both slide together."""
+    r = signed_in.dashboard()
+    assert r.status == 200 and COOKIE not in r.set_cookies, r.describe()
+    stack.psql("UPDATE tessera.sessions SET expires_at = expires_at - interval '5 minutes' "
+               f"WHERE user_id = (SELECT id FROM tessera.users WHERE username = {sql_literal(user.name)})")
+    r = signed_in.dashboard()
+    assert r.status == 200 and COOKIE in r.set_cookies, r.describe()
+    assert r.set_cookies[COOKIE].attrs.get("max-age"), r.set_cookies[COOKIE]
+    assert signed_in.dashboard().status == 200

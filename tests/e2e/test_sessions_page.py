@@ -1,4 +1,4 @@
-"""The dashboard's list of the user's sessions: this one marked, each other endable, or all at once."""
+"""The page of the user's sessions (/sessions): this one marked, each other endable, or all at once."""
 
 import re
 
@@ -16,7 +16,7 @@ ITEM = re.compile(r'<li class="session( this)?" data-id="(\d+)">(.*?)</li>', re.
 
 
 def listed(response):
-    """Returns the dashboard's session list: {id: {"this", "text", "endable"}}."""
+    """Returns the session list of a /sessions page: {id: {"this", "text", "endable"}}."""
     assert response.status == 200, response.describe()
     return {int(m.group(2)): {"this": bool(m.group(1)),
                               "text": " ".join(re.sub(r"<[^>]*>", " ", m.group(3)).split()),
@@ -32,7 +32,7 @@ def csrf_of(browser):
 def test_this_session_is_listed_marked_with_browser_address_and_times(stack, user):
     b = stack.signed_in_browser(user, FIREFOX_LINUX)
     (sid,) = stack.session_ids(user.name)
-    entries = listed(b.dashboard())
+    entries = listed(b.get("/sessions"))
     assert list(entries) == [sid], entries
     entry = entries[sid]
     assert entry["this"] and "(this session)" in entry["text"], entry
@@ -46,7 +46,7 @@ def test_other_sessions_are_listed_each_with_an_end_button(stack, user):
     this = stack.signed_in_browser(user, FIREFOX_LINUX)
     stack.signed_in_browser(user, CHROME_ANDROID)
     stack.signed_in_browser(user, SAFARI_IPHONE)
-    r = this.dashboard()
+    r = this.get("/sessions")
     entries = listed(r)
     assert sorted(entries) == stack.session_ids(user.name)
     others = [e for e in entries.values() if not e["this"]]
@@ -57,7 +57,7 @@ def test_other_sessions_are_listed_each_with_an_end_button(stack, user):
 
 
 def test_alone_there_is_no_sign_out_everywhere_else(signed_in):
-    r = signed_in.dashboard()
+    r = signed_in.get("/sessions")
     assert r.form("/sessions/end-others") is None, r.describe()
 
 
@@ -66,7 +66,7 @@ def test_expired_sessions_are_not_listed(stack, user):
     stack.signed_in_browser(user, CHROME_ANDROID)
     stack.psql(f"UPDATE tessera.sessions SET expires_at = now() - interval '1 second' "
                f"WHERE id = {max(stack.session_ids(user.name))}")
-    assert len(listed(this.dashboard())) == 1
+    assert len(listed(this.get("/sessions"))) == 1
 
 
 def test_ending_another_session_signs_it_out_and_keeps_this_one(stack, user):
@@ -74,21 +74,21 @@ def test_ending_another_session_signs_it_out_and_keeps_this_one(stack, user):
     other = stack.signed_in_browser(user, CHROME_ANDROID)
     other_id = max(stack.session_ids(user.name))
     r = this.post("/sessions/end", {"csrf": csrf_of(this), "id": other_id})
-    assert r.status == 303 and r.location == "/dashboard", r.describe()
+    assert r.status == 303 and r.location == "/sessions", r.describe()
     assert signed_out(other.dashboard())
-    assert list(listed(this.dashboard())) == stack.session_ids(user.name)
+    assert list(listed(this.get("/sessions"))) == stack.session_ids(user.name)
     assert other_id not in stack.session_ids(user.name)
 
 
 def test_sign_out_everywhere_else_ends_every_other_session(stack, user):
     this = stack.signed_in_browser(user, FIREFOX_LINUX)
     others = [stack.signed_in_browser(user, agent) for agent in (CHROME_ANDROID, SAFARI_IPHONE)]
-    (mine,) = [sid for sid, e in listed(this.dashboard()).items() if e["this"]]
+    (mine,) = [sid for sid, e in listed(this.get("/sessions")).items() if e["this"]]
     r = this.post("/sessions/end-others", {"csrf": csrf_of(this)})
-    assert r.status == 303 and r.location == "/dashboard", r.describe()
+    assert r.status == 303 and r.location == "/sessions", r.describe()
     assert all(signed_out(b.dashboard()) for b in others)
     assert stack.session_ids(user.name) == [mine]
-    assert list(listed(this.dashboard())) == [mine]
+    assert list(listed(this.get("/sessions"))) == [mine]
 
 
 def test_a_user_cannot_end_another_users_session(stack, user):
@@ -143,13 +143,31 @@ def test_get_on_the_ending_routes_is_405(signed_in, path):
     assert signed_in.get(path).status == 405
 
 
-def test_the_list_comes_in_the_one_statement_that_touches_the_session(stack, signed_in):
-    """Issue 7's budget: one round trip per signed-in request, the session list included."""
-    signed_in.dashboard()
+def test_the_dashboard_links_to_the_list_and_does_not_read_it(stack, user):
+    """The dashboard's statement is one row's update: the list is on its own page."""
+    this = stack.signed_in_browser(user, FIREFOX_LINUX)
+    stack.signed_in_browser(user, CHROME_ANDROID)
+    r = this.dashboard()
+    assert r.status == 200 and 'href="/sessions"' in r.body, r.describe()
+    assert listed(r) == {} and "Chrome on Android" not in r.body, r.body
     stack.psql("SELECT pg_stat_statements_reset()")
-    r = signed_in.dashboard()
+    this.dashboard()
+    rows = stack.psql("SELECT query FROM pg_stat_statements "
+                      f"WHERE userid = '{APP_ROLE}'::regrole AND calls > 0")
+    assert len(rows) == 1 and "tessera.sessions l" not in rows[0][0], rows
+
+
+def test_the_list_comes_in_the_one_statement_that_touches_the_session(stack, signed_in):
+    """One round trip per signed-in request, the session list included."""
+    signed_in.get("/sessions")
+    stack.psql("SELECT pg_stat_statements_reset()")
+    r = signed_in.get("/sessions")
     rows = stack.psql("SELECT calls, query FROM pg_stat_statements "
                       f"WHERE userid = '{APP_ROLE}'::regrole AND calls > 0")
     assert len(listed(r)) == 1
     assert len(rows) == 1 and rows[0][0] == "1", rows
     assert rows[0][1].startswith("UPDATE tessera.sessions"), rows
+
+
+def test_the_list_page_when_signed_out_goes_to_sign_in(browser):
+    assert signed_out(browser.get("/sessions"))

@@ -1,62 +1,10 @@
-/* Unit tests for db.c's decoders of the two text formats its statements return (session data, session list). */
+/* Unit tests for db.c's decoder of the session list its statements return (SESSION_LIST's text format). */
 #include "unit.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "db.h"
-
-/* Returns the next data pair at *cursor as "key=value" in out ("" at the end, "!" for a skipped pair). */
-static const char *
-next_pair(const char **cursor, char *out, size_t size)
-{
-	char	*key, *value;
-	int	 rc = db_data_next(cursor, &key, &value);
-
-	if (rc == 1)
-		snprintf(out, size, "%s=%s", key, value);
-	else {
-		assert_null(key);
-		assert_null(value);
-		snprintf(out, size, "%s", rc == 0 ? "" : "!");
-	}
-	free(key);
-	free(value);
-	return out;
-}
-
-TEST(empty_data_has_no_pair)
-{
-	const char	*cursor = "";
-	char		 out[64];
-
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "");
-}
-
-TEST(data_pairs_decode_in_order)
-{
-	/* views=3, "a b"="é", ""="" as SESSION_COLUMNS encodes them */
-	const char	*cursor = "7669657773=33&612062=c3a9&=";
-	char		 out[64];
-
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "views=3");
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "a b=\xc3\xa9");
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "=");
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "");
-}
-
-TEST(a_bad_data_pair_is_skipped_and_the_next_one_read)
-{
-	const char	*cursor = "6=61&61=00&6161&zz=61&61=61";
-	char		 out[64];
-
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "!");	/* odd hex */
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "!");	/* a NUL byte */
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "!");	/* no '=' */
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "!");	/* not hex */
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "a=a");
-	assert_string_equal(next_pair(&cursor, out, sizeof(out)), "");
-}
 
 TEST(a_list_entry_decodes_every_field)
 {
@@ -126,9 +74,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(empty_data_has_no_pair),
-		cmocka_unit_test(data_pairs_decode_in_order),
-		cmocka_unit_test(a_bad_data_pair_is_skipped_and_the_next_one_read),
 		cmocka_unit_test(a_list_entry_decodes_every_field),
 		cmocka_unit_test(a_list_entry_short_of_a_field_is_skipped),
 		cmocka_unit_test(a_list_entry_with_bad_hex_or_a_nul_is_skipped),
