@@ -20,11 +20,15 @@ page_render(struct ctx *c, const char *page, const char *title,
 	c->resp->status = 500;
 }
 
-/* Answers with the rendered error page for status, saying message. */
+/*
+ * Answers with the rendered error page for status, saying message, and
+ * when href is not NULL a link to it (text) to the step that would help.
+ */
 void
-page_error(struct ctx *c, int status, const char *message)
+page_error_step(struct ctx *c, int status, const char *message,
+    const char *href, const char *text)
 {
-	struct view_dict *dict;
+	struct view_dict *dict, *step;
 
 	c->resp->status = status;
 	c->resp->no_store = 1;
@@ -37,9 +41,21 @@ page_error(struct ctx *c, int status, const char *message)
 	view_set_int(dict, "STATUS", status);
 	view_set(dict, "REASON", http_status_text(status));
 	view_set(dict, "MESSAGE", message);
+	if (href != NULL) {
+		step = view_section_add(dict, "STEP");
+		view_set(step, "HREF", href);
+		view_set(step, "TEXT", text);
+	}
 	page_render(c, "error", http_status_text(status), dict);
 	view_dict_free(dict);
 	c->resp->status = status;
+}
+
+/* Answers with the rendered error page for status, saying message. */
+void
+page_error(struct ctx *c, int status, const char *message)
+{
+	page_error_step(c, status, message, NULL, NULL);
 }
 
 /* Answers a failed database call: 503 when the server is unreachable, else 500. */

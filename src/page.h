@@ -17,6 +17,8 @@ void	page_account_password_form(struct ctx *);
 void	page_account_password(struct ctx *);
 void	page_account_2fa_form(struct ctx *);
 void	page_account_2fa(struct ctx *);
+void	page_account_confirm_form(struct ctx *);
+void	page_account_confirm(struct ctx *);
 void	page_dashboard(struct ctx *);
 void	page_sessions(struct ctx *);
 void	page_sessions_end(struct ctx *);
@@ -40,6 +42,8 @@ void	page_test_hang(struct ctx *);	/* tests/hooks/page_test.c */
 void	page_render(struct ctx *, const char *page, const char *title,
 	    struct view_dict *);
 void	page_error(struct ctx *, int status, const char *message);
+void	page_error_step(struct ctx *, int status, const char *message,
+	    const char *href, const char *text);
 void	page_db_error(struct ctx *);
 int	page_csrf_ok(struct ctx *) __attribute__((warn_unused_result));
 int	page_session_post(struct ctx *) __attribute__((warn_unused_result));

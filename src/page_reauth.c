@@ -7,11 +7,17 @@
 #include "log.h"
 
 #define REAUTH_FAILED	"That did not match. Please try again."
+#define REAUTH_PATH	"/account/confirm"
+#define REAUTH_WHAT	"go on to the page you asked for"
 
-/* Renders the confirm page for action (a form value) and what (the words), with status and an optional message. */
+/*
+ * Renders the confirm page for action (a form value) and what (the words),
+ * with status and an optional message; next (or NULL) is carried as a form
+ * value.
+ */
 static void
 reauth_render(struct ctx *c, int status, const char *action, const char *what,
-    int enrolled, const char *message)
+    int enrolled, const char *message, const char *next)
 {
 	struct view_dict *dict;
 
@@ -21,6 +27,8 @@ reauth_render(struct ctx *c, int status, const char *action, const char *what,
 	view_set(dict, "WHAT", what);
 	if (action != NULL)
 		view_set(view_section_add(dict, "ACTION"), "VALUE", action);
+	if (next != NULL)
+		view_set(view_section_add(dict, "NEXT"), "VALUE", next);
 	if (enrolled)
 		view_section_add(dict, "CODE");
 	if (message != NULL)
@@ -93,9 +101,55 @@ page_reauth(struct ctx *c, const char *action, const char *what)
 		return 0;
 	rc = 0;
 	if (form_get(&c->req->form, "password") == NULL)
-		reauth_render(c, 200, action, what, a.enrolled, NULL);
+		reauth_render(c, 200, action, what, a.enrolled, NULL, NULL);
 	else if ((rc = reauth_check(c, &a)) == 0)
-		reauth_render(c, 401, action, what, a.enrolled, REAUTH_FAILED);
+		reauth_render(c, 401, action, what, a.enrolled, REAUTH_FAILED,
+		    NULL);
 	account_wipe(&a);
 	return rc == 1;
+}
+
+/*
+ * GET /account/confirm?next=PATH: the confirm page on its own, however
+ * recent the session's proof (a location's fresh= may ask for a more recent
+ * one than reauth_window); not signed in: 303 to the sign-in form.
+ */
+void
+page_account_confirm_form(struct ctx *c)
+{
+	struct account	 a;
+	struct form	 query;
+	const char	*next = NULL;
+
+	if (!account_open(c, &a, REAUTH_PATH))
+		return;
+	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
+		next = page_login_next(form_get(&query, "next"));
+	reauth_render(c, 200, NULL, REAUTH_WHAT, a.enrolled, NULL, next);
+	form_free(&query);
+	account_wipe(&a);
+}
+
+/*
+ * POST /account/confirm: the password (and code) renew the session's
+ * proof, then 303 to next when it is a local path, else to /dashboard;
+ * wrong: 401 and the page again.
+ */
+void
+page_account_confirm(struct ctx *c)
+{
+	struct account	 a;
+	const char	*next = page_login_next(form_get(&c->req->form, "next"));
+	int		 rc;
+
+	if (!page_session_post(c) || !account_of_session(c, &a))
+		return;
+	if (form_get(&c->req->form, "password") == NULL)
+		reauth_render(c, 200, NULL, REAUTH_WHAT, a.enrolled, NULL, next);
+	else if ((rc = reauth_check(c, &a)) == 1)
+		http_redirect(c->resp, next != NULL ? next : "/dashboard");
+	else if (rc == 0)
+		reauth_render(c, 401, NULL, REAUTH_WHAT, a.enrolled,
+		    REAUTH_FAILED, next);
+	account_wipe(&a);
 }

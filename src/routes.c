@@ -22,6 +22,8 @@ static const struct route routes[] = {
 	{ "/account/password",	"POST",	page_account_password },
 	{ "/account/2fa",	"GET",	page_account_2fa_form },
 	{ "/account/2fa",	"POST",	page_account_2fa },
+	{ "/account/confirm",	"GET",	page_account_confirm_form },
+	{ "/account/confirm",	"POST",	page_account_confirm },
 	{ "/dashboard",		"GET",	page_dashboard },
 	{ "/logout",		"POST",	page_logout },
 	{ "/sessions",		"GET",	page_sessions },

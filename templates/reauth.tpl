@@ -6,6 +6,7 @@
 <form method="post" action="{{PATH}}">
 <input type="hidden" name="csrf" value="{{CSRF}}">
 {{#ACTION}}<input type="hidden" name="action" value="{{VALUE}}">{{/ACTION}}
+{{#NEXT}}<input type="hidden" name="next" value="{{VALUE}}">{{/NEXT}}
 <p><label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required autofocus></p>
 {{#CODE}}<p><label for="code">Code from your authenticator app</label>
