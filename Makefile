@@ -8,7 +8,7 @@ SYSCONFDIR ?= /etc
 DESTDIR   ?=
 CC        ?= cc
 CXX       ?= c++
-PKGS       = fcgi libpq libsodium libctemplate_nothreads jansson
+PKGS       = fcgi libpq libsodium libctemplate_nothreads jansson liboath libqrencode
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -52,9 +52,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) $(PATH_DEFS) $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
-FUZZ_MODULES = bearer buf clock config fcgi_check form http netlist proof rule text token
+FUZZ_MODULES = base32 bearer buf clock config fcgi_check form http netlist proof recovery rule text token totp
 FUZZ_A       = build/fuzz/libfuzzed.a
-FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium 2>/dev/null)
+FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium liboath 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 
 .PHONY: all deps run test unit rules e2e fuzz valgrind lint bench clean FORCE

@@ -20,7 +20,7 @@ enum cmd_exit {
 #define CMD_USAGE_SERVE		"usage: tessera [-c FILE] serve [--listen ADDR]"
 #define CMD_USAGE_CHECK		"usage: tessera [-c FILE] check"
 #define CMD_USAGE_MIGRATE	"usage: tessera [-c FILE] migrate"
-#define CMD_USAGE_USER		"usage: tessera [-c FILE] user add|passwd|disable|enable NAME | " \
+#define CMD_USAGE_USER		"usage: tessera [-c FILE] user add|passwd|disable|enable|2fa|2fa-reset NAME | " \
 				"user add NAME --group GROUP... | user list [--json] | " \
 				"user groups NAME [--add GROUP]... [--remove GROUP]... | " \
 				"user set NAME [--email ADDRESS] [--name TEXT]"

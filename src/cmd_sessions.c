@@ -46,7 +46,8 @@ static int
 sessions_list(struct config *cfg, const char *user, int json)
 {
 	static const char *const headers[] = { "ID", "USER", "CREATED",
-	    "LAST SEEN", "IDLE EXPIRY", "ABSOLUTE EXPIRY", "ADDRESS", "BROWSER" };
+	    "LAST SEEN", "IDLE EXPIRY", "ABSOLUTE EXPIRY", "PROOF", "ADDRESS",
+	    "BROWSER" };
 	const char	*values[1] = { user };
 	struct db	*db;
 	PGresult	*res;

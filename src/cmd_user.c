@@ -225,12 +225,58 @@ user_set_disabled(struct config *cfg, const char *name, int disable)
 	return CMD_OK;
 }
 
-/* `tessera user add|passwd|disable|enable NAME` or `user list [--json]`. Returns the exit status. */
+/* `user 2fa NAME`: whether the user has a second factor (on, being set up, off) and recovery codes left. Returns the exit status. */
+static int
+user_factor(struct config *cfg, const char *name)
+{
+	const char	*values[1] = { name };
+	struct db	*db;
+	PGresult	*res;
+	int		 rc = CMD_FAILED;
+
+	if ((db = cmd_db_open(cfg)) != NULL &&
+	    (res = cmd_db_query(db, SQL_ADMIN_FACTOR, values)) != NULL) {
+		if (PQntuples(res) != 1) {
+			cmd_fail("no user named %s", name);
+			rc = CMD_NO_USER;
+		} else {
+			printf("%s: second factor %s, %s recovery code%s left\n", name,
+			    strcmp(PQgetvalue(res, 0, 0), "totp") == 0 ? "on (TOTP)" :
+			    strcmp(PQgetvalue(res, 0, 0), "pending") == 0 ?
+			    "being set up" : "off", PQgetvalue(res, 0, 1),
+			    strcmp(PQgetvalue(res, 0, 1), "1") ? "s" : "");
+			rc = CMD_OK;
+		}
+		PQclear(res);
+	}
+	db_free(db);
+	return rc;
+}
+
+/* `user 2fa-reset NAME`: removes the user's second factor and recovery codes and ends their sessions. Returns the exit status. */
+static int
+user_factor_reset(struct config *cfg, const char *name)
+{
+	char	 v[24];
+	int	 rc;
+
+	if ((rc = cmd_db_value(cfg, SQL_ADMIN_FACTOR_RESET, name, v, sizeof(v))) < 0)
+		return CMD_FAILED;
+	if (rc == 0) {
+		cmd_fail("no user named %s", name);
+		return CMD_NO_USER;
+	}
+	printf("removed the second factor of %s, ended %s session%s\n", name, v,
+	    strcmp(v, "1") ? "s" : "");
+	return CMD_OK;
+}
+
+/* `tessera user add|passwd|disable|enable|2fa|2fa-reset NAME` or `user list [--json]`. Returns the exit status. */
 int
 cmd_user(struct config *cfg, int argc, char **argv)
 {
 	static const char *const verbs[] = { "add", "passwd", "disable", "enable",
-	    "list", "groups", "set" };
+	    "list", "2fa", "2fa-reset", "groups", "set" };
 	size_t	 i;
 	int	 rc;
 
@@ -249,6 +295,10 @@ cmd_user(struct config *cfg, int argc, char **argv)
 		return user_set_disabled(cfg, argv[2], 1);
 	if (argc == 3 && strcmp(argv[1], "enable") == 0)
 		return user_set_disabled(cfg, argv[2], 0);
+	if (argc == 3 && strcmp(argv[1], "2fa") == 0)
+		return user_factor(cfg, argv[2]);
+	if (argc == 3 && strcmp(argv[1], "2fa-reset") == 0)
+		return user_factor_reset(cfg, argv[2]);
 	if (argc < 2)
 		return cmd_usage_error(CMD_USAGE_USER, "user command", NULL);
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)

@@ -41,6 +41,9 @@ struct config {
 	int	 prune_interval;	/* seconds between purges of expired rows; 0: off */
 	int	 login_form_timeout;	/* seconds a sign-in form (pre-session cookie) lives */
 	int	 device_lifetime;	/* seconds a device cookie lives */
+	int	 reauth_window;		/* seconds a proof of identity counts for sensitive actions */
+	int	 remember_timeout;	/* absolute lifetime of a remembered session, seconds */
+	int	 remember_idle_timeout;	/* idle limit of a remembered session, seconds */
 	int	 max_body;		/* bytes */
 	int	 cookie_secure;		/* enum cookie_secure */
 	int	 cookie_persistent;	/* 1: Max-Age; 0: browser-session cookie */

@@ -42,7 +42,9 @@ struct db_stmt {
  */
 #define SESSION_COLUMNS \
 	"s.id, s.user_id, u.username, s.data, " \
-	"floor(extract(epoch FROM s.created_at))::bigint"
+	"floor(extract(epoch FROM s.created_at))::bigint, s.assurance_level, " \
+	"greatest(0, extract(epoch FROM now() - s.authenticated_at))::bigint, " \
+	"coalesce(s.remember_idle, 0)"
 
 /* Whether the row was last touched more than the touch interval ($2) ago. */
 #define SESSION_STALE	"s.last_seen_at < now() - make_interval(secs => $2::int)"
@@ -74,7 +76,8 @@ struct db_stmt {
 	"(SELECT CASE WHEN " nowait " THEN set_config('synchronous_commit', " \
 	"'off', true) END) AS nowait"
 #define SESSION_NEW_EXPIRY \
-	"least(now() + make_interval(secs => $2::int), s.absolute_expires_at)"
+	"least(now() + make_interval(secs => coalesce(s.remember_idle, $2::int)), " \
+	"s.absolute_expires_at)"
 #define SESSION_TOUCH_SET(data, nowait) \
 	"UPDATE tessera.sessions s SET last_seen_at = now(), " \
 	"expires_at = CASE WHEN s.expires_at < " SESSION_NEW_EXPIRY \
@@ -100,16 +103,14 @@ struct db_stmt {
 
 /*
  * What /auth passes on, after a session's other columns: the user's groups
- * (sorted bytewise, comma-separated), display name, email ('' when unset),
- * the session's assurance level and the seconds since its user last proved
- * who they are. Read on every request: no cache outlives one.
+ * (sorted bytewise, comma-separated), display name, email ('' when unset);
+ * the assurance level and proof age are among SESSION_COLUMNS. Read on every request: no cache outlives one.
  */
 #define SESSION_IDENTITY \
 	"(SELECT coalesce(string_agg(g.name, ',' ORDER BY g.name COLLATE \"C\"), '') " \
 	"FROM tessera.group_members m JOIN tessera.groups g ON g.id = m.group_id " \
 	"WHERE m.user_id = u.id), coalesce(u.display_name, ''), " \
-	"coalesce(u.email, ''), s.assurance_level, " \
-	"greatest(0, extract(epoch FROM now() - s.authenticated_at))::bigint"
+	"coalesce(u.email, '')"
 
 /* A time as ISO 8601 in UTC, like 2026-01-31T23:59:59Z. */
 #define ISO_UTC(col) \
@@ -137,11 +138,11 @@ struct db_stmt {
 	SESSION_LIST_ORDER " LIMIT 50) l)"
 
 /*
- * The proof a new session carries: signed in now, with a password only
- * (assurance level 1). A second factor will raise the level.
+ * The proof a new session carries: signed in now, at the assurance level
+ * its sign-in reached ($11: 1 password, 2 with a second factor).
  */
 #define SESSION_PROOF_COLUMNS	"authenticated_at, assurance_level"
-#define SESSION_PROOF_PASSWORD	"now(), 1"
+#define SESSION_PROOF_LEVEL	"now(), $11::smallint"
 
 /* Live sessions for operators (tessera.live_sessions), $1: one user or NULL for all. */
 #define ADMIN_SESSIONS_WHERE \
@@ -157,11 +158,11 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SESSION_READ] = DB_STMT("session_read", 2, DB_SESSION__COLUMNS + 1, 1u << 0,
 	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE
 	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
-	[SQL_SESSION_READ_AUTH] = DB_STMT("session_read_auth", 2, DB_SESSION_IDENTITY + 5, 1u << 0,
+	[SQL_SESSION_READ_AUTH] = DB_STMT("session_read_auth", 2, DB_SESSION_IDENTITY + 3, 1u << 0,
 	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE ", " SESSION_IDENTITY
 	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
 	/* the slid flag where SQL_SESSION_READ_AUTH has the stale one */
-	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 8, DB_SESSION_IDENTITY + 5, 1u << 0,
+	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 8, DB_SESSION_IDENTITY + 3, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_IDENTITY),
 	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 8, DB_SESSION__COLUMNS + 1, 1u << 0, SESSION_TOUCH),
 	[SQL_SESSION_TOUCH_INCR] = DB_STMT("session_touch_incr", 5, DB_SESSION__COLUMNS + 1, 1u << 0,
@@ -171,9 +172,11 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	/*
 	 * Only while the user still has the hash verified ($8), the epoch seen
 	 * ($9) and no disable; then the user keeps at most $10 sessions, this
-	 * new one included (the least recently used others end).
+	 * new one included (the least recently used others end). $11: the
+	 * assurance level its proof gives (1 password, 2 with a second factor);
+	 * $12: its own idle limit when remembered, else NULL.
 	 */
-	[SQL_SESSION_CREATE] = DB_STMT("session_create", 10, DB_CREATE__COLUMNS, 1u << 0 | 1u << 6,
+	[SQL_SESSION_CREATE] = DB_STMT("session_create", 12, DB_CREATE__COLUMNS, 1u << 0 | 1u << 6,
 	    "WITH verified AS (SELECT u.id, u.auth_epoch FROM tessera.users u "
 	    "WHERE u.id = $2 AND u.password_hash = $8 AND u.auth_epoch = $9::bigint "
 	    "AND u.disabled_at IS NULL), "
@@ -184,18 +187,19 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "OFFSET $10::int - 1) RETURNING id) "
 	    "INSERT INTO tessera.sessions (token_hash, user_id, expires_at, "
 	    "absolute_expires_at, remote_addr, user_agent, auth_epoch, "
-	    SESSION_PROOF_COLUMNS ") SELECT $1, "
+	    SESSION_PROOF_COLUMNS ", remember_idle) SELECT $1, "
 	    "v.id, least(now() + make_interval(secs => $3::int), "
 	    "now() + make_interval(secs => $4::int)), "
 	    "now() + make_interval(secs => $4::int), $5, $6, v.auth_epoch, "
-	    SESSION_PROOF_PASSWORD " FROM verified v "
+	    SESSION_PROOF_LEVEL ", $12::int FROM verified v "
 	    "RETURNING id, (SELECT count(*) FROM evicted)"),
 	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
 	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username"),
 	[SQL_USER_LOOKUP] = DB_STMT("user_lookup", 1, DB_USER__COLUMNS, 0,
-	    "SELECT id, password_hash, disabled_at IS NOT NULL, auth_epoch "
-	    "FROM tessera.users WHERE username = $1"),
+	    "SELECT u.id, u.password_hash, u.disabled_at IS NOT NULL, u.auth_epoch, "
+	    "EXISTS (SELECT 1 FROM tessera.second_factors f WHERE f.user_id = u.id "
+	    "AND f.confirmed_at IS NOT NULL) FROM tessera.users u WHERE u.username = $1"),
 	/* Only over the hash that was verified ($3): never undoes a password change. */
 	[SQL_USER_REHASH] = DB_STMT("user_rehash", 3, 1, 0,
 	    "UPDATE tessera.users SET password_hash = $2 "
@@ -221,10 +225,11 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SESSION_PRUNE] = DB_STMT("session_prune", 1, 1, 0,
 	    "SELECT CASE WHEN pg_try_advisory_xact_lock(x'" PRUNE_LOCK "'::bigint) "
 	    "THEN tessera.purge_expired($1::int) END"),
-	[SQL_ADMIN_SESSIONS] = DB_STMT("admin_sessions", 1, 8, 0,
+	[SQL_ADMIN_SESSIONS] = DB_STMT("admin_sessions", 1, 9, 0,
 	    "SELECT l.id, l.username, " ISO_UTC("l.created_at") ", "
 	    ISO_UTC("l.last_seen_at") ", " ISO_UTC("l.idle_expires_at") ", "
-	    ISO_UTC("l.absolute_expires_at") ", coalesce(l.client_addr, ''), "
+	    ISO_UTC("l.absolute_expires_at") ", CASE l.assurance_level WHEN 2 "
+	    "THEN 'password+totp' ELSE 'password' END, coalesce(l.client_addr, ''), "
 	    "coalesce(l.user_agent, '')" ADMIN_SESSIONS_WHERE
 	    " ORDER BY l.username, l.last_seen_at DESC"),
 	[SQL_ADMIN_SESSIONS_JSON] = DB_STMT("admin_sessions_json", 1, 1, 0,
@@ -248,6 +253,45 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_ADMIN_ENABLE] = DB_STMT("admin_enable", 1, 1, 0,
 	    "SELECT tessera.enable_user($1)"),
 	[SQL_PING] = DB_STMT("ping", 0, 1, 0, "SELECT 1"),
+	[SQL_FACTOR_READ] = DB_STMT("factor_read", 1, DB_FACTOR__COLUMNS, 0,
+	    "SELECT u.username, u.password_hash, u.auth_epoch, f.secret, "
+	    "f.confirmed_at IS NOT NULL, coalesce(f.last_step, 0) FROM tessera.users u "
+	    "LEFT JOIN tessera.second_factors f ON f.user_id = u.id "
+	    "WHERE u.id = $1 AND u.disabled_at IS NULL"),
+	[SQL_FACTOR_BEGIN] = DB_STMT("factor_begin", 2, 1, 1u << 1,
+	    "INSERT INTO tessera.second_factors AS f (user_id, secret) VALUES ($1, $2) "
+	    "ON CONFLICT (user_id) DO UPDATE SET secret = EXCLUDED.secret, "
+	    "created_at = now(), last_step = 0 WHERE f.confirmed_at IS NULL RETURNING 1"),
+	/* The codes replace any earlier ones; $4 is a text[] of hex hashes. */
+	[SQL_FACTOR_CONFIRM] = DB_STMT("factor_confirm", 4, 1, 1u << 2,
+	    "WITH f AS (UPDATE tessera.second_factors SET confirmed_at = now(), "
+	    "last_step = $2, secret = $3 WHERE user_id = $1 AND confirmed_at IS NULL "
+	    "AND last_step < $2 RETURNING user_id), "
+	    "d AS (DELETE FROM tessera.recovery_codes r USING f WHERE r.user_id = f.user_id), "
+	    "i AS (INSERT INTO tessera.recovery_codes (user_id, code_hash) "
+	    "SELECT f.user_id, decode(h, 'hex') FROM f, unnest($4::text[]) AS h) "
+	    "SELECT user_id FROM f"),
+	/* Atomic: two requests with one code cannot both take its step. */
+	[SQL_FACTOR_USE] = DB_STMT("factor_use", 3, 1, 1u << 2,
+	    "UPDATE tessera.second_factors SET last_step = $2, secret = $3 "
+	    "WHERE user_id = $1 AND confirmed_at IS NOT NULL AND last_step < $2 "
+	    "RETURNING 1"),
+	[SQL_FACTOR_REMOVE] = DB_STMT("factor_remove", 1, 0, 0,
+	    "WITH f AS (DELETE FROM tessera.second_factors WHERE user_id = $1), "
+	    "r AS (DELETE FROM tessera.recovery_codes WHERE user_id = $1) "
+	    "UPDATE tessera.sessions SET assurance_level = 1 WHERE user_id = $1"),
+	[SQL_RECOVERY_USE] = DB_STMT("recovery_use", 2, 1, 1u << 1,
+	    "UPDATE tessera.recovery_codes SET used_at = now() WHERE user_id = $1 "
+	    "AND code_hash = $2 AND used_at IS NULL RETURNING 1"),
+	[SQL_SESSION_PROVE] = DB_STMT("session_prove", 3, 1, 0,
+	    "UPDATE tessera.sessions SET authenticated_at = now(), "
+	    "assurance_level = $3::smallint WHERE id = $1 AND user_id = $2 RETURNING 1"),
+	[SQL_PASSWORD_CHANGE] = DB_STMT("password_change", 3, 1, 0,
+	    "SELECT tessera.change_password($1::bigint, $2, $3)"),
+	[SQL_ADMIN_FACTOR] = DB_STMT("admin_factor", 1, 2, 0,
+	    "SELECT a.second_factor, a.recovery_codes_left" ADMIN_USERS_WHERE),
+	[SQL_ADMIN_FACTOR_RESET] = DB_STMT("admin_factor_reset", 1, 1, 0,
+	    "SELECT tessera.reset_second_factor($1)"),
 	[SQL_ADMIN_GROUP_ADD] = DB_STMT("admin_group_add", 1, 1, 0,
 	    "SELECT tessera.add_group($1)"),
 	[SQL_ADMIN_GROUP_REMOVE] = DB_STMT("admin_group_remove", 1, 1, 0,

@@ -19,7 +19,7 @@ enum db_sql {
 	SQL_SESSION_TOUCH_INCR,	/* slide expiry and add to one integer -> session */
 	SQL_SESSION_CREATE,	/* new session if the user is as verified; deletes the one it replaces and the LRU past the cap */
 	SQL_SESSION_DELETE,	/* token hash -> gone; returns the username */
-	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch */
+	SQL_USER_LOOKUP,	/* username -> id, hash, disabled, auth epoch, second factor? */
 	SQL_USER_REHASH,	/* id, new hash, verified hash -> id if it was still that */
 	SQL_USER_ADD,		/* username, hash -> id */
 	SQL_USER_PASSWD,	/* username, hash -> id; ends the user's sessions */
@@ -39,6 +39,16 @@ enum db_sql {
 	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
 	SQL_ADMIN_ENABLE,	/* username -> found? */
 	SQL_PING,		/* -> 1: the database answers */
+	SQL_FACTOR_READ,	/* user id -> username, hash, epoch, sealed secret, confirmed?, last step */
+	SQL_FACTOR_BEGIN,	/* user id, sealed secret -> stored (only while not confirmed) */
+	SQL_FACTOR_CONFIRM,	/* user id, step, sealed, hex code hashes -> confirmed, codes stored */
+	SQL_FACTOR_USE,		/* user id, step, sealed -> taken (step after the last one used) */
+	SQL_FACTOR_REMOVE,	/* user id -> factor and codes gone, sessions back to level 1 */
+	SQL_RECOVERY_USE,	/* user id, code hash -> spent (was unspent) */
+	SQL_SESSION_PROVE,	/* session id, user id, level -> proof renewed now */
+	SQL_PASSWORD_CHANGE,	/* user id, verified hash, new hash -> new epoch, NULL if raced */
+	SQL_ADMIN_FACTOR,	/* username -> second factor state, recovery codes left */
+	SQL_ADMIN_FACTOR_RESET,	/* username -> sessions ended, NULL: no user */
 	SQL_SESSION_READ_AUTH,	/* as SQL_SESSION_READ, + the identity /auth passes on */
 	SQL_SESSION_TOUCH_AUTH,	/* as SQL_SESSION_TOUCH, + the identity /auth passes on */
 	SQL_ADMIN_GROUP_ADD,	/* group name -> created? */
@@ -66,6 +76,9 @@ enum db_session_col {
 	DB_SESSION_USERNAME,
 	DB_SESSION_DATA,	/* jsonb's text of a flat object: session.c reads it with jansson */
 	DB_SESSION_CREATED,	/* epoch seconds */
+	DB_SESSION_ASSURANCE,	/* 1: password; 2: with a second factor */
+	DB_SESSION_PROOF_AGE,	/* seconds since authenticated_at */
+	DB_SESSION_REMEMBER_IDLE, /* its idle limit in seconds when remembered, else 0 */
 	DB_SESSION__COLUMNS,
 	DB_SESSION_STALE = DB_SESSION__COLUMNS,	/* SQL_SESSION_READ*: 't' if a touch is due */
 	DB_SESSION_SLID = DB_SESSION__COLUMNS,	/* SQL_SESSION_TOUCH*: 't' if the idle expiry moved */
@@ -87,7 +100,19 @@ enum db_user_col {
 	DB_USER_HASH,		/* the Argon2id hash */
 	DB_USER_DISABLED,	/* 't' or 'f' */
 	DB_USER_EPOCH,		/* auth_epoch, the digits of a bigint */
+	DB_USER_SECOND_FACTOR,	/* 't' if a confirmed second factor awaits its code */
 	DB_USER__COLUMNS,
+};
+
+/* The columns of SQL_FACTOR_READ, in order. */
+enum db_factor_col {
+	DB_FACTOR_USERNAME,
+	DB_FACTOR_HASH,		/* the Argon2id hash */
+	DB_FACTOR_EPOCH,	/* auth_epoch */
+	DB_FACTOR_SECRET,	/* the sealed TOTP key as bytea text ("\\x" hex), NULL: none */
+	DB_FACTOR_CONFIRMED,	/* 't' once a first code confirmed it */
+	DB_FACTOR_LAST_STEP,	/* the step of the last code used, 0: none */
+	DB_FACTOR__COLUMNS,
 };
 
 /* The columns of SQL_THROTTLE_ATTEMPT, in order. */

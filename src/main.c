@@ -11,6 +11,7 @@
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
+#include "totp.h"
 
 /* Prints "tessera: message" on one line to standard error (newlines folded). */
 void
@@ -85,6 +86,8 @@ usage(FILE *fp)
 	    "  user list [--json]      every user: created, disabled, live sessions\n"
 	    "  user disable NAME       refuse the user's sign-ins, end their sessions\n"
 	    "  user enable NAME        let a disabled user sign in again\n"
+	    "  user 2fa NAME           whether the user has a second factor, codes left\n"
+	    "  user 2fa-reset NAME     remove the user's second factor, end their sessions\n"
 	    "  user groups NAME [--add GROUP]... [--remove GROUP]...\n"
 	    "                          change and show a user's groups\n"
 	    "  user set NAME [--email ADDRESS] [--name TEXT]\n"
@@ -229,8 +232,8 @@ main(int argc, char **argv)
 		printf("%s\n", cmd->usage);
 		return CMD_OK;
 	}
-	if (sodium_init() < 0) {
-		cmd_fail("libsodium failed to initialise");
+	if (sodium_init() < 0 || totp_init() == -1) {
+		cmd_fail("libsodium or liboath failed to initialise");
 		return CMD_FAILED;
 	}
 	if (config_load(&cfg, path, err, sizeof(err)) == -1) {

@@ -20,11 +20,15 @@ page_render(struct ctx *c, const char *page, const char *title,
 	c->resp->status = 500;
 }
 
-/* Answers with the rendered error page for status, saying message. */
+/*
+ * Answers with the rendered error page for status, saying message, and
+ * when href is not NULL a link to it (text) to the step that would help.
+ */
 void
-page_error(struct ctx *c, int status, const char *message)
+page_error_step(struct ctx *c, int status, const char *message,
+    const char *href, const char *text)
 {
-	struct view_dict *dict;
+	struct view_dict *dict, *step;
 
 	c->resp->status = status;
 	c->resp->no_store = 1;
@@ -37,9 +41,21 @@ page_error(struct ctx *c, int status, const char *message)
 	view_set_int(dict, "STATUS", status);
 	view_set(dict, "REASON", http_status_text(status));
 	view_set(dict, "MESSAGE", message);
+	if (href != NULL) {
+		step = view_section_add(dict, "STEP");
+		view_set(step, "HREF", href);
+		view_set(step, "TEXT", text);
+	}
 	page_render(c, "error", http_status_text(status), dict);
 	view_dict_free(dict);
 	c->resp->status = status;
+}
+
+/* Answers with the rendered error page for status, saying message. */
+void
+page_error(struct ctx *c, int status, const char *message)
+{
+	page_error_step(c, status, message, NULL, NULL);
 }
 
 /* Answers a failed database call: 503 when the server is unreachable, else 500. */
@@ -67,4 +83,57 @@ page_csrf_ok(struct ctx *c)
 	page_error(c, 403, "This form has expired. Go back, reload "
 	    "the page and try again.");
 	return 0;
+}
+
+/*
+ * What every signed-in form checks first: a session cookie (else 303 to /), this
+ * session's CSRF value (else 403), a live session (else 303 to /).
+ * Returns 1 to go on, or 0 with the response made.
+ */
+int
+page_session_post(struct ctx *c)
+{
+	if (!c->sess.has_token) {
+		http_redirect(c->resp, "/");
+		return 0;
+	}
+	if (!page_csrf_ok(c))
+		return 0;
+	switch (sess_load(c)) {
+	case 1:
+		return 1;
+	case 0:
+		http_redirect(c->resp, "/");
+		return 0;
+	default:
+		page_db_error(c);
+		return 0;
+	}
+}
+
+/* Returns a new dictionary holding this session's CSRF value, or NULL after answering 500. */
+struct view_dict *
+page_form_dict(struct ctx *c)
+{
+	struct view_dict *dict;
+	char		 csrf[TOKEN_CSRF_SIZE];
+
+	if ((dict = view_dict_new()) == NULL) {
+		page_error(c, 500, "Out of memory.");
+		return NULL;
+	}
+	sess_csrf(c, csrf);
+	view_set(dict, "CSRF", csrf);
+	return dict;
+}
+
+/* Renders signed-in page tpl (titled title) from dict with status, never stored; frees dict. */
+void
+page_form_render(struct ctx *c, struct view_dict *dict, const char *tpl,
+    const char *title, int status)
+{
+	c->resp->status = status;
+	c->resp->no_store = 1;
+	page_render(c, tpl, title, dict);
+	view_dict_free(dict);
 }

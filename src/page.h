@@ -7,6 +7,18 @@
 
 void	page_login_form(struct ctx *);
 void	page_login(struct ctx *);
+const char *page_login_next(const char *next);
+void	page_login_render(struct ctx *, const char *tpl, const char *title,
+	    int status, const char *message, const char *username,
+	    const char *next);
+void	page_login_code_form(struct ctx *);
+void	page_login_code(struct ctx *);
+void	page_account_password_form(struct ctx *);
+void	page_account_password(struct ctx *);
+void	page_account_2fa_form(struct ctx *);
+void	page_account_2fa(struct ctx *);
+void	page_account_confirm_form(struct ctx *);
+void	page_account_confirm(struct ctx *);
 void	page_dashboard(struct ctx *);
 void	page_sessions(struct ctx *);
 void	page_sessions_end(struct ctx *);
@@ -30,7 +42,15 @@ void	page_test_hang(struct ctx *);	/* tests/hooks/page_test.c */
 void	page_render(struct ctx *, const char *page, const char *title,
 	    struct view_dict *);
 void	page_error(struct ctx *, int status, const char *message);
+void	page_error_step(struct ctx *, int status, const char *message,
+	    const char *href, const char *text);
 void	page_db_error(struct ctx *);
 int	page_csrf_ok(struct ctx *) __attribute__((warn_unused_result));
+int	page_session_post(struct ctx *) __attribute__((warn_unused_result));
+struct view_dict *page_form_dict(struct ctx *);
+void	page_form_render(struct ctx *, struct view_dict *, const char *tpl,
+	    const char *title, int status);
+int	page_reauth(struct ctx *, const char *action, const char *what)
+	    __attribute__((warn_unused_result));
 
 #endif

@@ -43,7 +43,7 @@ page_auth_identity(struct ctx *c, int apache)
 		http_header_encoded(c->resp, AUTH_NAME(auth_name), id->display_name);
 	if (id->email[0] != '\0')
 		http_header_encoded(c->resp, AUTH_NAME(auth_email), id->email);
-	snprintf(level, sizeof(level), "%d", id->assurance);
+	snprintf(level, sizeof(level), "%d", c->sess.assurance);
 	http_header(c->resp, AUTH_NAME(auth_level), level);
 #undef AUTH_NAME
 }
@@ -87,8 +87,8 @@ page_auth_bearer(struct ctx *c)
 	id->groups = strdup(PQgetvalue(res, 0, 2));
 	id->display_name = strdup(PQgetvalue(res, 0, 3));
 	id->email = strdup(PQgetvalue(res, 0, 4));
-	id->assurance = 1;
-	id->proof_age = -1;
+	c->sess.assurance = 1;
+	c->sess.proof_age = -1;
 	PQclear(res);
 	return id->groups && id->display_name && id->email ? 1 : -1;
 }
@@ -132,24 +132,61 @@ page_auth_judge(struct ctx *c, enum rule_verdict *verdict)
 		return 0;
 	}
 	who.groups = c->sess.identity.groups;
-	who.assurance = c->sess.identity.assurance;
-	who.proof_age = c->sess.identity.proof_age;
+	who.assurance = c->sess.assurance;
+	who.proof_age = c->sess.proof_age;
 	*verdict = rule_eval(&rule, &who);
 	score_count(*verdict == RULE_ALLOW ? SC_AUTH_ALLOWED : SC_AUTH_FORBIDDEN);
 	return 1;
 }
 
-/* Answers 403 with the page that says which requirement verdict failed. */
-static void
-page_auth_refuse(struct ctx *c, enum rule_verdict verdict)
+/*
+ * Writes prefix and then uri percent-encoded (all but unreserved
+ * characters) into buf. Returns buf, or NULL when it does not fit.
+ */
+static const char *
+page_auth_url(char buf[AUTH_NEXT_MAX], const char *prefix, const char *uri)
 {
+	static const char unreserved[] = "-_.~";
+	size_t		 n;
+
+	n = (size_t)snprintf(buf, AUTH_NEXT_MAX, "%s", prefix);
+	for (; *uri != '\0' && n + 4 < AUTH_NEXT_MAX; uri++) {
+		unsigned char ch = (unsigned char)*uri;
+		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || strchr(unreserved, ch) != NULL)
+			buf[n++] = (char)ch;
+		else
+			n += (size_t)snprintf(buf + n, AUTH_NEXT_MAX - n, "%%%02X", ch);
+	}
+	buf[n] = '\0';
+	return *uri == '\0' ? buf : NULL;
+}
+
+/*
+ * Answers 403 with the page that says which requirement verdict failed and
+ * links to the step that supplies it: setting up two-step verification, or
+ * confirming the password again (then back to uri when it is known, else
+ * NULL).
+ */
+static void
+page_auth_refuse(struct ctx *c, enum rule_verdict verdict, const char *uri)
+{
+	char		 confirm[AUTH_NEXT_MAX];
+	const char	*href = NULL;
+
+	if (uri != NULL)
+		href = page_auth_url(confirm, "/account/confirm?next=", uri);
 	if (verdict == RULE_NEED_FACTOR)
-		page_error(c, 403, "This page requires a second factor, and you "
-		    "signed in with a password only. This site does not offer "
-		    "a second factor yet.");
+		page_error_step(c, 403, "This page requires a second factor, and "
+		    "this session was signed in with a password only. Turn on "
+		    "two-step verification (this session then counts as signed "
+		    "in with it), and come back.", "/account/2fa",
+		    "Set up two-step verification");
 	else if (verdict == RULE_NEED_FRESH)
-		page_error(c, 403, "This page requires a recent sign-in. Sign "
-		    "out, sign in again, and come back.");
+		page_error_step(c, 403, "This page requires a recent sign-in. "
+		    "Confirm your password (or sign out and in again), and come "
+		    "back.", href != NULL ? href : "/account/confirm",
+		    "Confirm it is you");
 	else
 		page_error(c, 403, "You are signed in, but your account is not "
 		    "allowed to see this page.");
@@ -200,7 +237,7 @@ page_auth_denied(struct ctx *c)
 		verdict = RULE_NEED_FACTOR;
 	else if (why != NULL && strcmp(why, rule_verdict_name(RULE_NEED_FRESH)) == 0)
 		verdict = RULE_NEED_FRESH;
-	page_auth_refuse(c, verdict);
+	page_auth_refuse(c, verdict, NULL);
 	form_free(&query);
 }
 
@@ -208,21 +245,10 @@ page_auth_denied(struct ctx *c)
 static void
 page_auth_signin(struct ctx *c, const char *uri)
 {
-	static const char unreserved[] = "-_.~";
 	char		 loc[AUTH_NEXT_MAX];
-	size_t		 n;
+	const char	*url = page_auth_url(loc, "/?next=", uri);
 
-	n = (size_t)snprintf(loc, sizeof(loc), "/?next=");
-	for (; *uri != '\0' && n + 4 < sizeof(loc); uri++) {
-		unsigned char ch = (unsigned char)*uri;
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || strchr(unreserved, ch) != NULL)
-			loc[n++] = (char)ch;
-		else
-			n += (size_t)snprintf(loc + n, sizeof(loc) - n, "%%%02X", ch);
-	}
-	loc[n] = '\0';
-	http_redirect(c->resp, *uri == '\0' ? loc : "/");
+	http_redirect(c->resp, url != NULL ? url : "/");
 }
 
 /*
@@ -246,7 +272,7 @@ page_authorizer(struct ctx *c, const char *uri)
 		return;
 	}
 	if (verdict != RULE_ALLOW) {
-		page_auth_refuse(c, verdict);
+		page_auth_refuse(c, verdict, uri);
 		return;
 	}
 	c->resp->status = 200;

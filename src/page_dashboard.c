@@ -35,6 +35,9 @@ page_dashboard(struct ctx *c)
 	view_set(dict, "CREATED", c->sess.created);
 	view_set(dict, "CREATED_ISO", c->sess.created_iso);
 	view_set(dict, "CSRF", csrf);
+	view_set(dict, "ASSURANCE", c->sess.assurance == 2 ?
+	    "this session was signed in with a second factor" :
+	    "this session was signed in with a password only");
 	c->resp->no_store = 1;
 	page_render(c, "dashboard", "Dashboard", dict);
 	view_dict_free(dict);

@@ -19,8 +19,8 @@
  * (one leading '/', no "//" or "/\\" authority trick, no backslash, no
  * white space or control character), else the dashboard.
  */
-static const char *
-login_next(const char *next)
+const char *
+page_login_next(const char *next)
 {
 	const unsigned char *p;
 
@@ -33,10 +33,14 @@ login_next(const char *next)
 	return next;
 }
 
-/* Renders the sign-in form with status, an optional message, the name typed before and where to go next. */
-static void
-login_render(struct ctx *c, int status, const char *message,
-    const char *username, const char *next)
+/*
+ * Renders a sign-in step, template tpl (the form, or the code step) titled
+ * title, with status, an optional message, the name typed before (or
+ * NULL) and where to go next.
+ */
+void
+page_login_render(struct ctx *c, const char *tpl, const char *title,
+    int status, const char *message, const char *username, const char *next)
 {
 	struct view_dict *dict;
 	char		 csrf[TOKEN_CSRF_SIZE];
@@ -47,14 +51,15 @@ login_render(struct ctx *c, int status, const char *message,
 	}
 	sess_login_csrf(c, csrf);
 	view_set(dict, "CSRF", csrf);
-	view_set(dict, "USERNAME", username);
+	if (username != NULL)
+		view_set(dict, "USERNAME", username);
 	if (strcmp(next, "/dashboard") != 0)
 		view_set(view_section_add(dict, "NEXT"), "PATH", next);
 	if (message != NULL)
 		view_set(view_section_add(dict, "MESSAGE"), "TEXT", message);
 	c->resp->status = status;
 	c->resp->no_store = 1;
-	page_render(c, "login", "Sign in", dict);
+	page_render(c, tpl, title, dict);
 	view_dict_free(dict);
 }
 
@@ -66,7 +71,7 @@ page_login_form(struct ctx *c)
 	const char	*next = "/dashboard";
 
 	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
-		next = login_next(form_get(&query, "next"));
+		next = page_login_next(form_get(&query, "next"));
 	switch (sess_load(c)) {
 	case 1:
 		http_redirect(c->resp, next);
@@ -75,7 +80,7 @@ page_login_form(struct ctx *c)
 		page_db_error(c);
 		break;
 	default:
-		login_render(c, 200, NULL, "", next);
+		page_login_render(c, "login", "Sign in", 200, NULL, "", next);
 	}
 	form_free(&query);
 }
@@ -113,7 +118,9 @@ login_check(struct ctx *c, const char *name, const char *pw, size_t pwlen,
 		v->proof.auth_epoch = strtoll(PQgetvalue(res, 0, DB_USER_EPOCH),
 		    NULL, 10);
 		v->proof.proved_at = (int64_t)time(NULL);
-		v->proof.factors = PROOF_PASSWORD;
+		v->proof.factors = PROOF_PASSWORD | (form_get(&c->req->form,
+		    "remember") != NULL ? PROOF_REMEMBER : 0);
+		v->second_factor = PQgetvalue(res, 0, DB_USER_SECOND_FACTOR)[0] == 't';
 		randombytes_buf(v->proof.id, sizeof(v->proof.id));
 		snprintf(v->password_hash, sizeof(v->password_hash), "%s",
 		    PQgetvalue(res, 0, DB_USER_HASH));
@@ -144,6 +151,22 @@ login_rehash(struct ctx *c, const char *name, const struct sess_verified *v,
 	if (PQntuples(res) == 1)
 		log_event("password_rehashed", "user", name, NULL);
 	PQclear(res);
+}
+
+/*
+ * Redirects to the second-factor step, passing next on (percent-encoded
+ * but for characters that are safe in a query value).
+ */
+static void
+login_code_redirect(struct ctx *c, const char *next)
+{
+	char	 url[sizeof("/login/code?next=") + 3 * NEXT_MAX];
+	size_t	 o = (size_t)snprintf(url, sizeof(url), "/login/code?next=");
+
+	if (strcmp(next, "/dashboard") == 0 ||
+	    text_percent_encode(next, "/", url + o, sizeof(url) - o) == -1)
+		snprintf(url, sizeof(url), "/login/code");
+	http_redirect(c->resp, url);
 }
 
 /* Logs an attempt's outcome with the name (or its keyed hash, when no account has it) and address. */
@@ -180,9 +203,11 @@ login_refused(struct ctx *c, const char *name, const struct throttle_claim *cl)
  * A verified password makes the session, unless the account changed since
  * it was read (password, disable, revoke: then it is a failure like any
  * other), and then upgrades the hash if it must.
- * Returns 1 signed in (*v says as whom), 0 for bad credentials (*disabled
- * as login_check sets it), -1 after answering the request itself (busy,
- * throttled or no database).
+ * A user with a second factor gets no session here: 2, for the caller to
+ * send the pending state (the attempt stays counted until the code).
+ * Returns 1 signed in (*v says as whom), 2 password right but a code is
+ * still needed, 0 for bad credentials (*disabled as login_check sets it),
+ * -1 after answering the request itself (busy, throttled or no database).
  */
 static int
 login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen,
@@ -205,7 +230,10 @@ login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen,
 		rc = login_refused(c, name, cl);
 	else if (pw != NULL && passwd_check(pw, pwlen) == NULL &&
 	    (rc = login_check(c, name, pw, pwlen, v, disabled)) == 1) {
-		switch (sess_create(c, v)) {
+		switch (v->second_factor ? 2 : sess_create(c, v)) {
+		case 2:
+			rc = 2;
+			break;
 		case 0:
 			login_rehash(c, name, v, pw, pwlen);
 			break;
@@ -234,7 +262,7 @@ page_login(struct ctx *c)
 {
 	const char	*name = form_get(&c->req->form, "username");
 	const char	*pw = form_get(&c->req->form, "password");
-	const char	*next = login_next(form_get(&c->req->form, "next"));
+	const char	*next = page_login_next(form_get(&c->req->form, "next"));
 	size_t		 pwlen = pw ? strlen(pw) : 0;
 	struct throttle_claim cl;
 	struct sess_verified v;
@@ -258,7 +286,16 @@ page_login(struct ctx *c)
 	if (rc == 0) {
 		score_count(disabled ? SC_SIGNIN_DISABLED : SC_SIGNIN_FAILED);
 		login_log(c, "login_failed", name, &cl, "bad credentials", NULL);
-		login_render(c, 401, LOGIN_FAILED, name, next);
+		page_login_render(c, "login", "Sign in", 401, LOGIN_FAILED, name,
+		    next);
+		goto out;
+	}
+	if (rc == 2) {
+		throttle_halfway(c, &cl);
+		sess_pending_send(c, &v.proof);
+		log_event("login_password_ok", "user", name, "addr",
+		    c->req->remote_addr, "next_step", "second factor", NULL);
+		login_code_redirect(c, next);
 		goto out;
 	}
 	throttle_succeeded(c, name, &cl);

@@ -92,32 +92,6 @@ page_sessions(struct ctx *c)
 }
 
 /*
- * What both forms check first: a session cookie (else 303 to /), this
- * session's CSRF value (else 403), a live session (else 303 to /).
- * Returns 1 to go on, or 0 with the response made.
- */
-static int
-sessions_post_ok(struct ctx *c)
-{
-	if (!c->sess.has_token) {
-		http_redirect(c->resp, "/");
-		return 0;
-	}
-	if (!page_csrf_ok(c))
-		return 0;
-	switch (sess_load(c)) {
-	case 1:
-		return 1;
-	case 0:
-		http_redirect(c->resp, "/");
-		return 0;
-	default:
-		page_db_error(c);
-		return 0;
-	}
-}
-
-/*
  * Runs statement stmt (END or END_OTHERS) with session id sid and the
  * signed-in user's id, logs event with how many sessions ended, and
  * answers 303 to /sessions (or the database error).
@@ -149,7 +123,7 @@ page_sessions_end(struct ctx *c)
 {
 	const char	*id = form_get(&c->req->form, "id");
 
-	if (!sessions_post_ok(c))
+	if (!page_session_post(c))
 		return;
 	if (id == NULL || *id == '\0' || strlen(id) > DB_ID_DIGITS ||
 	    strspn(id, "0123456789") != strlen(id)) {
@@ -165,7 +139,8 @@ page_sessions_end_others(struct ctx *c)
 {
 	char	 own[24];
 
-	if (!sessions_post_ok(c))
+	if (!page_session_post(c) ||
+	    !page_reauth(c, NULL, "sign out everywhere else"))
 		return;
 	snprintf(own, sizeof(own), "%lld", c->sess.id);
 	sessions_end(c, SQL_SESSION_END_OTHERS, own, "sessions_ended_others");

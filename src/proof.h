@@ -6,6 +6,11 @@
 
 #define PROOF_ID_BYTES	16
 #define PROOF_PASSWORD	0x01u	/* factors: the account's password */
+#define PROOF_TOTP	0x02u	/* a TOTP code */
+#define PROOF_RECOVERY	0x04u	/* a recovery code (stands in for the TOTP code) */
+#define PROOF_REMEMBER	0x80u	/* not a factor: the sign-in asked to be remembered */
+/* A session's assurance level for a proof's factors: 2 with a second factor, else 1. */
+#define PROOF_LEVEL(f)	(((f) & (PROOF_TOTP | PROOF_RECOVERY)) ? 2 : 1)
 /* version, factors, user id, auth epoch, proved at, id */
 #define PROOF_BYTES	(1 + 1 + 8 + 8 + 8 + PROOF_ID_BYTES)
 

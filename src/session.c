@@ -18,6 +18,9 @@
 #define PRESESSION_SUFFIX	"_pre"
 #define PRESESSION_BYTES	(TOKEN_BYTES + 8)	/* nonce, issue time */
 #define DEVICE_SUFFIX		"_dev"
+#define PENDING_SUFFIX		"_mfa"
+#define PENDING_BIND		(TOKEN_SEALED_MAX - PROOF_BYTES)	/* bytes binding it to the form */
+#define PENDING_LIFETIME	300	/* seconds to type the code */
 #define COOKIE_NAME_MAX		128
 
 /* Returns 1 if cookies for this request must be Secure (and so __Host- prefixed). */
@@ -63,7 +66,11 @@ sess_find_cookie(const struct ctx *c, const char *suffix,
 	return 0;
 }
 
-/* Sends the session cookie; Max-Age follows the idle timeout unless cookies are per browser session. */
+/*
+ * Sends the session cookie. A remembered session's lasts its idle limit;
+ * another's the idle timeout with cookie_persistent, else the browser
+ * session.
+ */
 static void
 sess_send_cookie(struct ctx *c)
 {
@@ -71,7 +78,8 @@ sess_send_cookie(struct ctx *c)
 
 	sess_cookie_name(c, "", name);
 	token_sign(c->app->keys, TOKEN_SESSION, c->sess.token, value);
-	http_set_cookie(c->resp, name, value, c->app->cfg->cookie_persistent ?
+	http_set_cookie(c->resp, name, value, c->sess.remember_idle > 0 ?
+	    c->sess.remember_idle : c->app->cfg->cookie_persistent ?
 	    c->app->cfg->idle_timeout : -1, sess_secure(c));
 	sodium_memzero(value, sizeof(value));
 }
@@ -181,6 +189,10 @@ sess_from_row(struct sess *s, PGresult *res)
 	    (size_t)PQgetlength(res, 0, DB_SESSION_DATA));
 	sess_format_time(strtoll(PQgetvalue(res, 0, DB_SESSION_CREATED), NULL, 10),
 	    s->created, s->created_iso);
+	s->assurance = (int)strtol(PQgetvalue(res, 0, DB_SESSION_ASSURANCE), NULL, 10);
+	s->proof_age = strtoll(PQgetvalue(res, 0, DB_SESSION_PROOF_AGE), NULL, 10);
+	s->remember_idle = (int)strtol(PQgetvalue(res, 0, DB_SESSION_REMEMBER_IDLE),
+	    NULL, 10);
 }
 
 /*
@@ -195,8 +207,6 @@ sess_identity_from_row(struct sess *s, PGresult *res, int col)
 	id->groups = strdup(PQgetvalue(res, 0, col));
 	id->display_name = strdup(PQgetvalue(res, 0, col + 1));
 	id->email = strdup(PQgetvalue(res, 0, col + 2));
-	id->assurance = (int)strtol(PQgetvalue(res, 0, col + 3), NULL, 10);
-	id->proof_age = strtoll(PQgetvalue(res, 0, col + 4), NULL, 10);
 	return id->groups && id->display_name && id->email ? 1 : -1;
 }
 
@@ -298,7 +308,7 @@ sess_touch(struct ctx *c)
 			rc = -1;
 		if (s->want_identity && !s->want_list)
 			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
-		if (c->app->cfg->cookie_persistent &&
+		if ((c->app->cfg->cookie_persistent || s->remember_idle > 0) &&
 		    PQgetvalue(res, 0, DB_SESSION_SLID)[0] == 't')
 			sess_send_cookie(c);	/* the cookie slides with the row */
 	}
@@ -437,9 +447,10 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
 	char		 uid[24], idle[16], absolute[16], ua[DB_USER_AGENT_MAX + 1];
-	char		 pre[COOKIE_NAME_MAX], epoch[24], cap[16];
-	const char	*values[10];
-	int		 lengths[10] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0 };
+	char		 pre[COOKIE_NAME_MAX], epoch[24], cap[16], level[4];
+	const char	*values[12];
+	int		 lengths[12] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0, 0, 0 };
+	int		 remember = (v->proof.factors & PROOF_REMEMBER) != 0;
 	int		 had = s->has_token, ualen, made;
 	PGresult	*res;
 
@@ -448,8 +459,10 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	token_hash(s->token, s->hash);
 	snprintf(uid, sizeof(uid), "%lld", v->proof.user_id);
 	snprintf(epoch, sizeof(epoch), "%lld", v->proof.auth_epoch);
-	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
-	snprintf(absolute, sizeof(absolute), "%d", c->app->cfg->absolute_timeout);
+	snprintf(idle, sizeof(idle), "%d", remember ?
+	    c->app->cfg->remember_idle_timeout : c->app->cfg->idle_timeout);
+	snprintf(absolute, sizeof(absolute), "%d", remember ?
+	    c->app->cfg->remember_timeout : c->app->cfg->absolute_timeout);
 	ualen = sess_storable_len(c->req->user_agent, DB_USER_AGENT_MAX);
 	snprintf(ua, sizeof(ua), "%.*s", ualen, c->req->user_agent);
 	values[0] = (const char *)s->hash;
@@ -463,6 +476,9 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	values[8] = epoch;
 	snprintf(cap, sizeof(cap), "%d", c->app->cfg->max_sessions_per_user);
 	values[9] = cap;
+	snprintf(level, sizeof(level), "%d", PROOF_LEVEL(v->proof.factors));
+	values[10] = level;
+	values[11] = remember ? idle : NULL;
 	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
@@ -482,6 +498,9 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	score_count(SC_SESSIONS_CREATED);
 	s->has_token = s->live = 1;
 	s->user_id = v->proof.user_id;
+	s->assurance = PROOF_LEVEL(v->proof.factors);
+	s->proof_age = 0;
+	s->remember_idle = remember ? c->app->cfg->remember_idle_timeout : 0;
 	sess_send_cookie(c);
 	sess_cookie_name(c, PRESESSION_SUFFIX, pre);
 	http_set_cookie(c->resp, pre, "", 0, sess_secure(c));
@@ -560,6 +579,19 @@ sess_presession(const struct ctx *c, unsigned char nonce[TOKEN_BYTES])
 	return age;
 }
 
+/* Sends a new pre-session cookie: a fresh nonce (left in pre) and the time now, sealed. */
+static void
+sess_presession_new(struct ctx *c, unsigned char pre[PRESESSION_BYTES])
+{
+	char	 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PRESESSION_BYTES)];
+
+	token_new(pre);
+	token_put_u64(pre + TOKEN_BYTES, (uint64_t)time(NULL));
+	token_seal(c->app->keys, TOKEN_PRESESSION, pre, PRESESSION_BYTES, value);
+	sess_cookie_name(c, PRESESSION_SUFFIX, name);
+	http_set_cookie(c->resp, name, value, -1, sess_secure(c));
+}
+
 /*
  * Writes the sign-in form's CSRF value: a MAC of the pre-session nonce,
  * which lives in its own sealed cookie with its issue time, in no row. A
@@ -570,16 +602,10 @@ void
 sess_login_csrf(struct ctx *c, char out[TOKEN_CSRF_SIZE])
 {
 	unsigned char	 pre[PRESESSION_BYTES];
-	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PRESESSION_BYTES)];
 	int64_t		 age = sess_presession(c, pre);
 
-	if (age < 0 || age > c->app->cfg->login_form_timeout / 2) {
-		token_new(pre);
-		token_put_u64(pre + TOKEN_BYTES, (uint64_t)time(NULL));
-		token_seal(c->app->keys, TOKEN_PRESESSION, pre, sizeof(pre), value);
-		sess_cookie_name(c, PRESESSION_SUFFIX, name);
-		http_set_cookie(c->resp, name, value, -1, sess_secure(c));
-	}
+	if (age < 0 || age > c->app->cfg->login_form_timeout / 2)
+		sess_presession_new(c, pre);
 	token_csrf(c->app->keys, TOKEN_LOGIN_CSRF, pre, out);
 	sodium_memzero(pre, sizeof(pre));
 }
@@ -633,4 +659,107 @@ sess_device_send(struct ctx *c, const struct proof *p)
 	    sess_secure(c));
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(value, sizeof(value));
+}
+
+/* Writes the bytes that bind a pending sign-in to the pre-session nonce: a BLAKE2b hash of it. */
+static void
+sess_pending_bind(const unsigned char nonce[TOKEN_BYTES],
+    unsigned char out[PENDING_BIND])
+{
+	crypto_generichash(out, PENDING_BIND, nonce, TOKEN_BYTES, NULL, 0);
+}
+
+/*
+ * Sends the pending second-factor state after a verified password: the
+ * proof p, bound to a new pre-session cookie sent with it (so the code
+ * form has the whole login_form_timeout), sealed (no row, no session). It
+ * lives PENDING_LIFETIME seconds from p->proved_at and only beside that
+ * pre-session cookie.
+ */
+void
+sess_pending_send(struct ctx *c, const struct proof *p)
+{
+	unsigned char	 raw[TOKEN_SEALED_MAX], nonce[PRESESSION_BYTES];
+	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(TOKEN_SEALED_MAX)];
+
+	sess_presession_new(c, nonce);
+	proof_pack(p, raw);
+	sess_pending_bind(nonce, raw + PROOF_BYTES);
+	token_seal(c->app->keys, TOKEN_PENDING, raw, sizeof(raw), value);
+	sess_cookie_name(c, PENDING_SUFFIX, name);
+	http_set_cookie(c->resp, name, value, PENDING_LIFETIME, sess_secure(c));
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(nonce, sizeof(nonce));
+	sodium_memzero(value, sizeof(value));
+}
+
+/*
+ * Reads the pending second-factor state. Returns 1 with its proof if one
+ * sealed by us came with the pre-session cookie it was bound to and is
+ * younger than PENDING_LIFETIME, else 0.
+ */
+int
+sess_pending_read(const struct ctx *c, struct proof *p)
+{
+	unsigned char	 raw[TOKEN_SEALED_MAX], nonce[TOKEN_BYTES];
+	unsigned char	 bind[PENDING_BIND];
+	int64_t		 age;
+	int		 ok;
+
+	ok = sess_find_cookie(c, PENDING_SUFFIX, TOKEN_PENDING, raw, sizeof(raw)) &&
+	    proof_unpack(raw, p) == 0 && sess_presession(c, nonce) >= 0;
+	if (ok) {
+		sess_pending_bind(nonce, bind);
+		age = (int64_t)time(NULL) - p->proved_at;
+		ok = sodium_memcmp(bind, raw + PROOF_BYTES, sizeof(bind)) == 0 &&
+		    age < PENDING_LIFETIME && age >= -60;
+	}
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(nonce, sizeof(nonce));
+	return ok;
+}
+
+/* Expires the pending second-factor state's cookie. */
+void
+sess_pending_clear(struct ctx *c)
+{
+	char	 name[COOKIE_NAME_MAX];
+
+	sess_cookie_name(c, PENDING_SUFFIX, name);
+	http_set_cookie(c->resp, name, "", 0, sess_secure(c));
+}
+
+/*
+ * Records that the live session's user proved who they are just now, at
+ * assurance level (a re-authentication, an enrolment). Returns 0, or -1
+ * on a database failure or when the row is gone.
+ */
+int
+sess_prove(struct ctx *c, int level)
+{
+	char		 id[24], uid[24], lv[4];
+	const char	*values[3] = { id, uid, lv };
+	PGresult	*res;
+	int		 ok;
+
+	snprintf(id, sizeof(id), "%lld", c->sess.id);
+	snprintf(uid, sizeof(uid), "%lld", c->sess.user_id);
+	snprintf(lv, sizeof(lv), "%d", level);
+	if ((res = db_query(c->app->db, SQL_SESSION_PROVE, values, NULL)) == NULL)
+		return -1;
+	ok = PQntuples(res) == 1;
+	PQclear(res);
+	if (!ok)
+		return -1;
+	c->sess.assurance = level;
+	c->sess.proof_age = 0;
+	return 0;
+}
+
+/* Returns 1 if the live session's proof is within reauth_window (sensitive actions may go ahead), else 0. */
+int
+sess_fresh(const struct ctx *c)
+{
+	return c->sess.live && c->sess.proof_age >= 0 &&
+	    c->sess.proof_age < c->app->cfg->reauth_window;
 }

@@ -28,15 +28,14 @@ struct sess_kv {
 struct sess_verified {
 	struct proof	 proof;
 	char		 password_hash[crypto_pwhash_STRBYTES];
+	int		 second_factor;	/* the user must still give a code: no session yet */
 };
 
-/* Who the user is and how they proved it, for the gateway (db.c SESSION_IDENTITY). */
+/* Who the user is, for the gateway (db.c SESSION_IDENTITY); how they proved it is in struct sess. */
 struct sess_identity {
 	char		*groups;	/* comma-separated, sorted; "" for none */
 	char		*display_name;	/* "" when unset */
 	char		*email;		/* "" when unset */
-	int		 assurance;	/* factors of the proof: 1 password, 2 second factor */
-	long long	 proof_age;	/* seconds since the user last proved who they are */
 };
 
 struct sess {
@@ -49,6 +48,9 @@ struct sess {
 	char			 username[SESS_NAME_MAX];
 	char			 created[32];
 	char			 created_iso[32];
+	int			 assurance;	/* 1: password; 2: with a second factor */
+	long long		 proof_age;	/* seconds since its user last proved who they are; -1: never (a bearer token) */
+	int			 remember_idle;	/* remembered: its idle limit (seconds); else 0 */
 	struct sess_kv		 data[SESS_MAX_DATA];
 	int			 ndata;
 	struct sess_change	 change[SESS_MAX_CHANGES];
@@ -78,5 +80,11 @@ int		 sess_login_csrf_ok(const struct ctx *, const char *given)
 int		 sess_device_read(const struct ctx *, struct proof *)
 		    __attribute__((warn_unused_result));
 void		 sess_device_send(struct ctx *, const struct proof *);
+void		 sess_pending_send(struct ctx *, const struct proof *);
+int		 sess_pending_read(const struct ctx *, struct proof *)
+		    __attribute__((warn_unused_result));
+void		 sess_pending_clear(struct ctx *);
+int		 sess_prove(struct ctx *, int level) __attribute__((warn_unused_result));
+int		 sess_fresh(const struct ctx *);
 
 #endif

@@ -1,6 +1,7 @@
 /* Text checks shared by the pages and the command line. */
 #include "text.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "db.h"
@@ -72,4 +73,34 @@ text_username_problem(const char *name)
 	if (name[0] == ' ' || name[len - 1] == ' ')
 		return "a username may not begin or end with a space";
 	return NULL;
+}
+
+/*
+ * Writes in percent-encoded into out: letters, digits, "-._~" and the
+ * characters in keep stay, every other byte becomes %XX. Returns 0, or -1
+ * if it does not fit in outsz (out is then "").
+ */
+int
+text_percent_encode(const char *in, const char *keep, char *out, size_t outsz)
+{
+	const unsigned char *p;
+	size_t		 o = 0;
+	int		 n;
+
+	for (p = (const unsigned char *)in; *p != '\0'; p++) {
+		if ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || strchr("-._~", *p) != NULL ||
+		    strchr(keep, *p) != NULL)
+			n = snprintf(out + o, outsz - o, "%c", *p);
+		else
+			n = snprintf(out + o, outsz - o, "%%%02X", *p);
+		if (n < 0 || (size_t)n >= outsz - o) {
+			out[0] = '\0';
+			return -1;
+		}
+		o += (size_t)n;
+	}
+	if (outsz > 0)
+		out[o] = '\0';
+	return outsz > 0 ? 0 : -1;
 }

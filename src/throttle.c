@@ -89,6 +89,27 @@ throttle_succeeded(struct ctx *c, const char *username,
 }
 
 /*
+ * For a right password that still needs its second factor: the address
+ * loses the one this attempt added (a user who signs in is no stranger
+ * guessing from it), while the account's or device's count stands until
+ * the code step succeeds, so codes and passwords share one budget.
+ */
+void
+throttle_halfway(struct ctx *c, const struct throttle_claim *cl)
+{
+	char		 addr[KEY_MAX], key[NETADDR_KEY_SIZE];
+	const char	*values[2] = { NULL, addr };
+	PGresult	*res;
+
+	if (cl->device)
+		return;
+	netaddr_throttle_key(c->req->remote_addr, key);
+	snprintf(addr, sizeof(addr), "addr:%s", key);
+	res = db_query(c->app->db, SQL_THROTTLE_SUCCEEDED, values, NULL);
+	PQclear(res);
+}
+
+/*
  * Returns how a log line may name the account of an attempt: the name when
  * an account has it, else its keyed hash (a password typed in the wrong
  * field never reaches a log); *key is the field's name ("user" or

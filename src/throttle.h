@@ -21,6 +21,7 @@ int	throttle_attempt(struct ctx *, const char *username,
 	    __attribute__((warn_unused_result));
 void	throttle_succeeded(struct ctx *, const char *username,
 	    const struct throttle_claim *);
+void	throttle_halfway(struct ctx *, const struct throttle_claim *);
 const char *throttle_log_name(const struct throttle_claim *, const char *username,
 	    const char **key);
 

@@ -117,6 +117,18 @@ token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
 	sodium_memzero(&st, sizeof(st));
 }
 
+/*
+ * Writes a key for purpose derived from secret i (0: the first, which
+ * signs): the MAC of purpose || "derive" under it, so a configured secret
+ * yields one key per purpose and rotation keeps every one of them.
+ */
+void
+token_derive(const struct token_keys *keys, int i, enum token_purpose purpose,
+    unsigned char out[TOKEN_KEY_BYTES])
+{
+	token_mac_data(keys, i, purpose, "derive", 6, out);
+}
+
 /* Computes the MAC of purpose || token under key i. */
 static void
 token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,

@@ -30,6 +30,8 @@ enum token_purpose {
 	TOKEN_LOGIN_CSRF = 'l',	/* the sign-in form's CSRF value */
 	TOKEN_NAME = 'n',	/* the keyed hash of a name kept out of rows and logs */
 	TOKEN_DEVICE = 'd',	/* the device cookie (a struct proof) */
+	TOKEN_PENDING = 'm',	/* a sign-in waiting for its second factor (a struct proof + form binding) */
+	TOKEN_VAULT = 'v',	/* the key that encrypts second-factor secrets at rest */
 };
 
 /* HMAC states keyed once at load, so a MAC costs no key schedule per request. */
@@ -63,6 +65,8 @@ void	token_name_hash(const struct token_keys *, const char *name,
 int	token_csrf_check(const struct token_keys *, enum token_purpose,
 	    const unsigned char token[TOKEN_BYTES], const char *given)
 	    __attribute__((warn_unused_result));
+void	token_derive(const struct token_keys *, int i, enum token_purpose,
+	    unsigned char out[TOKEN_KEY_BYTES]);
 void	token_put_u64(unsigned char *p, uint64_t v);
 uint64_t token_get_u64(const unsigned char *p);
 

@@ -7,4 +7,9 @@
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <p><button type="submit">Sign out</button></p>
 </form>
+<h2>Your account</h2>
+<ul class="account">
+<li><a href="/account/password">Change your password</a></li>
+<li><a href="/account/2fa">Two-step verification</a>: <span class="assurance">{{ASSURANCE}}</span></li>
+</ul>
 <p><a href="/sessions">Where you are signed in</a></p>

@@ -9,5 +9,7 @@
 <input id="username" name="username" type="text" autocomplete="username" value="{{USERNAME}}" required autofocus></p>
 <p><label for="password">Password</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required></p>
+<p><input id="remember" name="remember" type="checkbox" value="on">
+<label for="remember">Remember me on this device</label></p>
 <p><button type="submit">Sign in</button></p>
 </form>

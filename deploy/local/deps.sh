@@ -6,6 +6,8 @@ set -euo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 BUILD_PKGS=(gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev libctemplate-dev)
+# The second factor: TOTP codes (liboath) and the enrolment QR code (libqrencode).
+BUILD_PKGS+=(liboath-dev libqrencode-dev)
 # Session data comes back from PostgreSQL as jsonb text; jansson reads it.
 BUILD_PKGS+=(libjansson-dev)
 # make run: nginx with njs for the gateway configuration (deploy/nginx/tessera-gateway.conf)

@@ -55,7 +55,9 @@ def test_sessions_list_json_has_every_field_and_no_token_hash(stack, cli, user):
     stack.signed_in_browser(user, FIREFOX_LINUX)
     (entry,) = json.loads(ok(cli("sessions", "list", "--user", user.name, "--json")))
     assert set(entry) == {"id", "username", "created_at", "last_seen_at", "idle_expires_at",
-                          "absolute_expires_at", "client_addr", "user_agent"}, entry
+                          "absolute_expires_at", "client_addr", "user_agent", "assurance_level",
+                          "authenticated_at", "remembered"}, entry
+    assert entry["assurance_level"] == 1 and entry["remembered"] is False
     assert entry["id"] == stack.session_ids(user.name)[0] and entry["user_agent"] == FIREFOX_LINUX
 
 

@@ -1,4 +1,4 @@
-"""A real browser against the shared stack: tests/browser/signin.test.mjs in Debian's Chromium."""
+"""A real browser against the shared stack: tests/browser/*.test.mjs in Debian's Chromium."""
 
 import os
 import re
@@ -53,3 +53,23 @@ def test_sign_in_reload_sign_out_back_and_keyboard_in_chromium(stack, user, play
     assert passed and int(passed.group(1)) >= 3 and re.search(r"^# fail 0$", r.stdout, re.M), r.describe()
     for name in SCREENSHOTS:
         assert (OUT_DIR / f"{name}.png").stat().st_size > 0, f"no screenshot {name}.png"
+
+
+ACCOUNT_SCREENSHOTS = ("twofa-setup", "twofa-codes", "signin-code", "signed-in-with-recovery-code")
+
+
+def test_two_step_verification_set_up_and_used_in_chromium_without_wcag_violations(stack, playwright_core):
+    user = stack.create_user()
+    for name in ACCOUNT_SCREENSHOTS:
+        (OUT_DIR / f"{name}.png").unlink(missing_ok=True)
+    env = clean_env()
+    env.update(BROWSER_BASE_URL=f"http://127.0.0.1:{stack.port}", BROWSER_USERNAME=user.name,
+               BROWSER_PASSWORD=user.password, BROWSER_OUT_DIR=str(OUT_DIR))
+    r = run(["node", "--test", "--test-reporter=tap", "accounts.test.mjs"],
+            cwd=BROWSER_DIR, env=env, timeout=180)
+    stack.forget_failures()
+    assert not r.timed_out and r.returncode == 0, r.describe() + stack.logs()
+    assert re.search(r"^# pass 1$", r.stdout, re.M) and re.search(r"^# fail 0$", r.stdout, re.M), r.describe()
+    for name in ACCOUNT_SCREENSHOTS:
+        assert (OUT_DIR / f"{name}.png").stat().st_size > 0, f"no screenshot {name}.png"
+    assert stack.tessera("user", "2fa", user.name).stdout.strip().endswith("9 recovery codes left")

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from accounts import enrol
 from stack import DEPLOY, SECRETS, sql_literal
 from test_gateway import gateway_front
 
@@ -41,6 +42,7 @@ def protected(path, rule):
 
 LOCATIONS = (protected("/any/", None) + protected("/admins/", "group=admins")
              + protected("/mfa/", "factor=2") + protected("/fresh/", "fresh=1s")
+             + protected("/fresh60/", "fresh=60s")
              + protected("/broken/", "group=admins; factor=3"))
 
 
@@ -151,6 +153,48 @@ def test_fresh_location_refuses_an_old_proof(stack, front, user):
     r = b.get("/fresh/x")
     assert r.status == 403 and "recent sign-in" in r.body, r.describe()
     assert b.get("/any/x").status == 200
+
+
+def make_stale(stack, user):
+    """Moves every session of user's proof of identity an hour into the past."""
+    stack.psql("UPDATE tessera.sessions s SET authenticated_at = now() - interval '1 hour' "
+               f"FROM tessera.users u WHERE u.id = s.user_id AND u.username = {sql_literal(user.name)}")
+
+
+def test_a_second_factor_refusal_leads_to_setting_it_up_and_then_passes(front, user):
+    b = signed_in(front, user)
+    r = b.get("/mfa/x")
+    assert r.status == 403 and 'href="/account/2fa"' in r.body, r.describe()
+    enrol(b)
+    r = b.get("/mfa/x")
+    assert r.status == 200 and echoed(r)["assurance"] == "2", r.describe() + front.logs()
+
+
+def test_a_stale_proof_refusal_leads_to_the_confirm_page_and_back(stack, front, user):
+    b = signed_in(front, user)
+    make_stale(stack, user)
+    r = b.get("/fresh60/x")
+    assert r.status == 403 and 'href="/account/confirm"' in r.body, r.describe()
+    page = b.get("/account/confirm?next=/fresh60/x")
+    assert page.status == 200 and "Confirm it is you" in page.body, page.describe()
+    form = page.form("/account/confirm")
+    assert form["next"] == "/fresh60/x", page.describe()
+    r = b.post("/account/confirm", dict(form, password="wrong-password"))
+    assert r.status == 401 and b.get("/fresh60/x").status == 403, r.describe()
+    r = b.post("/account/confirm", dict(form, password=user.password))
+    assert r.status == 303 and r.header("Location") == "/fresh60/x", r.describe()
+    assert b.get("/fresh60/x").status == 200
+
+
+def test_the_confirm_page_goes_back_only_to_this_site(stack, front, user):
+    assert front.browser().get("/account/confirm").header("Location") == "/?next=/account/confirm"
+    b = signed_in(front, user)
+    form = b.get("/account/confirm").form("/account/confirm")
+    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        r = b.post("/account/confirm", dict(form, next=bad, password=user.password))
+        assert r.status == 303 and r.header("Location") == "/dashboard", r.describe()
+    r = b.post("/account/confirm", {"next": "/fresh60/x", "password": user.password})
+    assert r.status == 403, "no CSRF value, no confirmation:\n" + r.describe()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(front):

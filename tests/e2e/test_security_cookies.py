@@ -88,7 +88,8 @@ def test_auto_keeps_cookies_plain_over_http(private_stack, account):
 
 
 def test_persistent_cookie_lasts_the_idle_timeout(private_stack, account):
-    b, r = sign_in(private_stack, account, tls=True)
+    with configured(private_stack, cookie_persistent="on"):
+        b, r = sign_in(private_stack, account, tls=True)
     cookie = r.set_cookies[b.cookie_name]
     assert cookie.attrs.get("max-age") == str(IDLE_TIMEOUT), cookie
 

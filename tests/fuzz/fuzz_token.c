@@ -14,11 +14,11 @@ static struct token_keys keys, key_new, key_old;
 
 static const enum token_purpose purposes[] = {
 	TOKEN_SESSION, TOKEN_PRESESSION, TOKEN_CSRF, TOKEN_LOGIN_CSRF,
-	TOKEN_DEVICE,
+	TOKEN_DEVICE, TOKEN_PENDING,
 };
 
-/* The other sizes of sealed data: the pre-session cookie (nonce, time), a proof. */
-static const size_t sealed_sizes[] = { TOKEN_BYTES + 8, PROOF_BYTES };
+/* The other sizes of sealed data: the pre-session cookie (nonce, time), a proof, a pending sign-in (proof, binding). */
+static const size_t sealed_sizes[] = { TOKEN_BYTES + 8, PROOF_BYTES, TOKEN_SEALED_MAX };
 
 /* Prepares libsodium and the keys: the rotated pair, and each alone. */
 int
@@ -84,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    size, sealed, sealed_sizes[j])) {
 				FUZZ_ASSERT(canonical_sealed(purposes[i], sealed,
 				    sealed_sizes[j], data, size));
-				if (sealed_sizes[j] == PROOF_BYTES)
+				if (sealed_sizes[j] >= PROOF_BYTES)
 					(void)proof_unpack(sealed, &proof);
 			}
 	memset(fixed, 0x5a, sizeof(fixed));

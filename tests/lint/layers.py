@@ -16,11 +16,13 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # Lowest first. Each layer may use only itself and the layers before it.
 LAYERS = [
     ("base", "parsing, encoding, crypto, logging, configuration, the database connection, templates",
-     {"bearer", "buf", "clock", "config", "db", "fcgi_check", "form", "http", "listenq", "log", "migrate", "netaddr",
-      "netlist", "passwd", "proof", "rule", "scoreboard", "text", "token", "useragent", "view"}),
+     {"base32", "bearer", "buf", "clock", "config", "db", "fcgi_check", "form", "http", "listenq", "log",
+      "migrate", "netaddr", "netlist", "passwd", "proof", "qr", "recovery", "rule", "scoreboard", "text",
+      "token", "totp", "useragent", "vault", "view"}),
     ("domain", "sessions, sign-in throttling and pruning over the database",
      {"session", "throttle", "prune"}),
-    ("app", "the request context, pages and routes", {"app", "page", "routes"}),
+    ("app", "the request context, pages and routes, the account checks pages share",
+     {"account", "app", "page", "routes"}),
     ("process", "a worker's loop and the supervisor", {"worker", "pool", "respawn"}),
     ("command", "the command line", {"cmd", "main"}),
 ]

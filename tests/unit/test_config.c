@@ -92,7 +92,7 @@ TEST(defaults)
 	assert_int_equal(cfg.touch_interval, 60);
 	assert_int_equal(cfg.max_body, 16 * 1024);
 	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_AUTO);
-	assert_int_equal(cfg.cookie_persistent, 1);
+	assert_int_equal(cfg.cookie_persistent, 0);
 	assert_int_equal(cfg.socket_mode, 0660);
 	assert_int_equal(cfg.connect_timeout, 3);
 	assert_int_equal(cfg.statement_timeout, 5);
