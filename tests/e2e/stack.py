@@ -1152,10 +1152,13 @@ class Browser:
             raise StackError("GET / did not give a sign-in form with a csrf field:\n" + r.describe())
         return inputs["csrf"]
 
-    def login(self, username, password):
-        """Signs in through the form (GET / for csrf, then POST /login). Returns the POST's Response."""
-        csrf = self.login_csrf()
-        return self.post("/login", {"username": username, "password": password, "csrf": csrf})
+    def login(self, username, password, remember=False):
+        """Signs in through the form (GET / for csrf, then POST /login), ticking "remember me" if
+        remember. Returns the POST's Response."""
+        fields = {"username": username, "password": password, "csrf": self.login_csrf()}
+        if remember:
+            fields["remember"] = "on"
+        return self.post("/login", fields)
 
     def dashboard(self):
         """GET /dashboard."""

@@ -106,14 +106,37 @@ def test_anonymous_visit_creates_no_session_row(stack, user, visit):
     assert stack.session_count() == before
 
 
-def test_the_cookie_is_sent_again_only_when_the_idle_expiry_slides(stack, signed_in, user):
-    """Within touch_interval the row's idle expiry stays, so the cookie's Max-Age would say nothing
-    new: no Set-Cookie (and no MAC to make). Once the expiry lags, both slide together."""
-    r = signed_in.dashboard()
-    assert r.status == 200 and COOKIE not in r.set_cookies, r.describe()
+def lag_idle_expiry(stack, user):
+    """Moves every session of user's idle expiry 5 minutes back, past touch_interval."""
     stack.psql("UPDATE tessera.sessions SET expires_at = expires_at - interval '5 minutes' "
                f"WHERE user_id = (SELECT id FROM tessera.users WHERE username = {sql_literal(user.name)})")
-    r = signed_in.dashboard()
+
+
+def test_the_cookie_is_sent_again_only_when_the_idle_expiry_slides(stack, user):
+    """A remembered session's cookie persists: within touch_interval the row's idle expiry stays, so
+    its Max-Age would say nothing new: no Set-Cookie (and no MAC to make). Once the expiry lags,
+    both slide together."""
+    b = stack.browser()
+    assert b.login(user.name, user.password, remember=True).status == 303
+    r = b.dashboard()
+    assert r.status == 200 and COOKIE not in r.set_cookies, r.describe()
+    lag_idle_expiry(stack, user)
+    r = b.dashboard()
     assert r.status == 200 and COOKIE in r.set_cookies, r.describe()
     assert r.set_cookies[COOKIE].attrs.get("max-age"), r.set_cookies[COOKIE]
-    assert signed_in.dashboard().status == 200
+    assert b.dashboard().status == 200
+
+
+def test_a_session_cookie_not_remembered_is_never_sent_again(stack, user):
+    """Without "remember me" the cookie lives as long as the browser: when the row's idle expiry
+    slides there is no Max-Age to renew, so no Set-Cookie either."""
+    b = stack.browser()
+    assert b.login(user.name, user.password).status == 303
+    lag_idle_expiry(stack, user)
+    expiry = ("SELECT extract(epoch FROM expires_at) FROM tessera.sessions WHERE user_id = "
+              f"(SELECT id FROM tessera.users WHERE username = {sql_literal(user.name)})")
+    before = float(stack.scalar(expiry))
+    r = b.dashboard()
+    assert r.status == 200 and COOKIE not in r.set_cookies, r.describe()
+    assert float(stack.scalar(expiry)) > before + 200, "the idle expiry did not slide"
+    assert b.dashboard().status == 200
