@@ -1,5 +1,6 @@
 """The pool through a real pgbouncer (session and transaction pooling), and statement_timeout on every route."""
 
+import concurrent.futures
 import contextlib
 import subprocess
 import time
@@ -67,13 +68,25 @@ def test_transaction_pooling_shares_fewer_server_connections_than_workers(route,
     browsers = [host.browser() for _ in range(WORKERS)]
     for b in browsers:
         assert b.login(u.name, u.password).status == 303
-    for _ in range(5):
-        for b in browsers:
-            assert b.dashboard().status == 200, host.logs()
-    clients = [r for r in bouncer.show("CLIENTS") if r[2] == "tessera"]
-    servers = [r for r in bouncer.show("SERVERS") if r[2] == "tessera"]
-    assert len(clients) == WORKERS, clients
-    assert 1 <= len(servers) <= bouncer.pool_size, servers
+
+    def every_worker_connected():
+        """Sends one dashboard per browser at once; true once each worker is a pgbouncer client."""
+        with concurrent.futures.ThreadPoolExecutor(WORKERS) as ex:
+            statuses = list(ex.map(lambda b: b.dashboard().status, browsers))
+        assert set(statuses) == {200}, statuses
+        return len(tessera_rows(bouncer, "CLIENTS")) == WORKERS
+
+    # A worker connects on its first request, and the kernel may hand every request to the
+    # same two workers for a while: keep every worker busy at once until all three have one.
+    wait_for("a pgbouncer client per worker", every_worker_connected, 30,
+             lambda: repr(tessera_rows(bouncer, "CLIENTS")) + host.logs())
+    servers = tessera_rows(bouncer, "SERVERS")
+    assert 1 <= len(servers) <= bouncer.pool_size < WORKERS, servers
+
+
+def tessera_rows(bouncer, listing):
+    """The rows of pgbouncer's SHOW listing (CLIENTS or SERVERS) for the tessera database."""
+    return [r for r in bouncer.show(listing) if r[2] == "tessera"]
 
 
 @contextlib.contextmanager
