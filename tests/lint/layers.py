@@ -23,7 +23,7 @@ LAYERS = [
      {"session", "throttle", "prune"}),
     ("app", "the request context, pages and routes, the account checks pages share",
      {"account", "app", "page", "routes"}),
-    ("process", "a worker's loop and the supervisor", {"worker", "pool", "respawn"}),
+    ("process", "start-up, a worker's loop and the supervisor", {"startup", "worker", "pool", "respawn"}),
     ("command", "the command line", {"cmd", "main"}),
 ]
 # Modules placed by their name: each page and each command is a file of its own.
