@@ -22,7 +22,6 @@
 
 #define TICK_MS			250	/* how often timeouts and delayed respawns are checked */
 #define ROLL_TICK_MS		20	/* ... and while a reload waits for a new worker to accept */
-#define BACKOFF_MAX		30	/* seconds between respawns while workers keep crashing */
 #define READY_WAIT_MS		3000	/* how long a reload waits for a new worker to accept */
 
 static volatile sig_atomic_t pool_stopping, pool_child_exited, pool_reload,
@@ -42,13 +41,8 @@ struct pool {
 	int			 pending[SCORE_MAX_WORKERS];	/* respawn when backoff ends */
 	int			 doomed[SCORE_MAX_WORKERS];	/* killed for request_timeout */
 	int64_t			 slow_logged[SCORE_MAX_WORKERS];	/* busy_since_ms already logged */
-	time_t			 window_start;		/* crash counting */
-	int			 window_crashes;
-	int			 backoff;		/* seconds; 0 = none */
+	struct respawn_pace	 pace;			/* crash back-off, fork pause */
 	int			 deferred;		/* respawns wait for the back-off */
-	int64_t			 respawn_at_ms;
-	int			 fork_failures;		/* failed forks in a row */
-	int64_t			 fork_at_ms;		/* no fork before this */
 	int			 rolling;		/* a reload replaces the workers */
 	struct respawn_roll	 roll;
 	int			 roll_slot;		/* its newest worker's slot, or -1 */
@@ -179,12 +173,10 @@ pool_spawn(struct pool *p, int i)
 		log_errorf("fork: %s", strerror(errno));
 		slot->state = SCORE_EMPTY;
 		p->pending[i] = 1;	/* try again at a tick after the back-off */
-		p->fork_failures++;
-		p->fork_at_ms = clock_ms() +
-		    respawn_fork_delay_ms(p->fork_failures);
+		respawn_fork_failed(&p->pace, clock_ms());
 		return -1;
 	}
-	p->fork_failures = 0;
+	p->pace.fork_failures = 0;
 	slot->pid = pid;
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	log_event("worker_started", "pid", num, NULL);
@@ -223,32 +215,21 @@ pool_log_exit(const struct pool *p, int i, int status, const char *path)
 }
 
 /*
- * Counts a crash: past crash_limit within crash_window the supervisor says
- * so loudly and, when slow_down, delays respawns more and more. A crash
- * that does not slow the pool down is alerted once per window.
+ * Counts a crash (respawn_crash decides): past crash_limit within
+ * crash_window the supervisor says so loudly and, when slow_down, delays
+ * respawns more and more. A crash that does not slow the pool down is
+ * alerted once per window.
  */
 static void
 pool_count_crash(struct pool *p, int slow_down)
 {
-	time_t	 now = time(NULL);
 	char	 n[16], backoff[16];
 
-	if (now - p->window_start > p->cfg->crash_window) {
-		p->window_start = now;
-		p->window_crashes = 0;
-		p->backoff = 0;
-	}
-	if (++p->window_crashes <= p->cfg->crash_limit)
+	if (!respawn_crash(&p->pace, time(NULL), clock_ms(),
+	    p->cfg->crash_window, p->cfg->crash_limit, slow_down))
 		return;
-	if (slow_down) {
-		p->backoff = p->backoff ? p->backoff * 2 : 1;
-		if (p->backoff > BACKOFF_MAX)
-			p->backoff = BACKOFF_MAX;
-		p->respawn_at_ms = clock_ms() + p->backoff * 1000;
-	} else if (p->window_crashes != p->cfg->crash_limit + 1)
-		return;
-	snprintf(n, sizeof(n), "%d", p->window_crashes);
-	snprintf(backoff, sizeof(backoff), "%ds", slow_down ? p->backoff : 0);
+	snprintf(n, sizeof(n), "%d", p->pace.crashes);
+	snprintf(backoff, sizeof(backoff), "%ds", slow_down ? p->pace.backoff : 0);
 	log_event("ALERT_workers_crashing", "crashes", n, "backoff", backoff,
 	    "msg", slow_down ? "workers keep dying; respawning slowly until "
 	    "they stop" : "workers keep dying while reading requests; "
@@ -256,30 +237,17 @@ pool_count_crash(struct pool *p, int slow_down)
 }
 
 /*
- * Counts why the worker in slot i left: killed for request_timeout, crashed,
- * replaced by a reload, or (a clean exit of the current generation)
- * recycled after max_requests.
+ * Reaps exited workers: logs and counts each (respawn_exit_counter says
+ * why it left) and replaces those of the current generation, at once or
+ * when the back-off or the fork pause ends (respawn_replace decides).
  */
-static void
-pool_count_exit(const struct pool *p, int i, int crashed)
-{
-	if (p->doomed[i])
-		score_count(SC_RESTART_TIMEOUT);
-	else if (crashed)
-		score_count(SC_RESTART_CRASH);
-	else if (p->slot_gen[i] != p->gen)
-		score_count(SC_RESTART_RELOAD);
-	else
-		score_count(SC_RESTART_MAX_REQUESTS);
-}
-
-/* Reaps exited workers and replaces those of the current generation (later, while backing off). */
 static void
 pool_reap(struct pool *p)
 {
 	struct score_slot *slot;
+	struct respawn_exit e;
 	pid_t	 pid;
-	int	 status, i, crashed, state;
+	int	 status, i;
 
 	while ((pid = waitpid(WAIT_ANY, &status, WNOHANG)) > 0) {
 		for (i = 0; i < SCORE_MAX_WORKERS && p->sb->slot[i].pid != pid; i++)
@@ -287,29 +255,38 @@ pool_reap(struct pool *p)
 		if (i == SCORE_MAX_WORKERS)
 			continue;
 		slot = &p->sb->slot[i];
-		state = slot->state;
-		crashed = pool_log_exit(p, i, status,
-		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
+		e.doomed = p->doomed[i];
+		e.accepting = slot->state == SCORE_ACCEPTING;
+		e.current_gen = p->slot_gen[i] == p->gen;
+		e.crashed = pool_log_exit(p, i, status, slot->state == SCORE_BUSY ?
+		    slot->path : "") && !e.doomed;
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
 		if (!pool_stopping)
-			pool_count_exit(p, i, crashed);
+			score_count(respawn_exit_counter(&e));
 		/*
 		 * A worker killed by what a client sent before its request was
 		 * complete must not slow the whole pool down: such crashes are
 		 * counted and alerted, not backed off.
 		 */
-		if (crashed)
-			pool_count_crash(p, state != SCORE_ACCEPTING);
-		if (pool_stopping || p->slot_gen[i] != p->gen ||
-		    pool_active(p) >= p->cfg->workers)
+		if (e.crashed)
+			pool_count_crash(p, !e.accepting);
+		if (pool_stopping)
 			continue;
-		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
+		switch (respawn_replace(&p->pace, &e, clock_ms(), pool_active(p),
+		    p->cfg->workers)) {
+		case RESPAWN_LEAVE:
+			break;
+		case RESPAWN_AFTER_BACKOFF:
 			p->pending[i] = p->deferred = 1;
-		else if (clock_ms() < p->fork_at_ms)
+			break;
+		case RESPAWN_AFTER_PAUSE:
 			p->pending[i] = 1;
-		else
+			break;
+		case RESPAWN_NOW:
 			pool_spawn(p, i);
+			break;
+		}
 	}
 }
 
@@ -342,7 +319,7 @@ pool_end_backoff(struct pool *p, int64_t now)
 	char	 n[16], backoff[16];
 	int	 i, respawned = 0;
 
-	if (now < p->respawn_at_ms || now < p->fork_at_ms)
+	if (respawn_paused(&p->pace, now))
 		return;
 	for (i = 0; i < SCORE_MAX_WORKERS; i++)
 		if (p->pending[i] && pool_spawn(p, i) > 0)
@@ -351,7 +328,7 @@ pool_end_backoff(struct pool *p, int64_t now)
 		return;
 	p->deferred = 0;
 	snprintf(n, sizeof(n), "%d", respawned);
-	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	snprintf(backoff, sizeof(backoff), "%ds", p->pace.backoff);
 	log_event("backoff_ended", "respawned", n, "backoff", backoff, NULL);
 }
 
@@ -380,7 +357,7 @@ pool_sample(struct pool *p)
 	sb->listen_queue_max = backlog;
 	if (queue > sb->listen_queue_peak)
 		sb->listen_queue_peak = queue;
-	if (queue > 0 && waiting == 0)
+	if (respawn_saturated(queue, waiting))
 		score_count(SC_MAX_WORKERS_REACHED);
 }
 
@@ -477,7 +454,7 @@ pool_roll(struct pool *p)
 		now = clock_ms();
 		j = pool_free_slot(p);
 		switch (respawn_roll_next(r, now, pool_roll_starting(p), j != -1,
-		    now >= p->fork_at_ms)) {
+		    now >= p->pace.fork_at_ms)) {
 		case RESPAWN_WAIT:
 			return;
 		case RESPAWN_FORK:
@@ -587,7 +564,7 @@ pool_run(struct app *app, struct config *cfg, const char *config_path,
 	p->reload = reload;
 	p->reload_arg = reload_arg;
 	p->listen_fd = listen_fd;
-	p->window_start = time(NULL);
+	p->pace.window_start = time(NULL);
 	p->sb->workers = cfg->workers;
 	if (pool_signals(&waitmask) == -1) {
 		log_errorf("pool: cannot install its signal handlers: %s",
