@@ -59,5 +59,7 @@ int	cmd_db_value(const struct config *, enum db_sql, const char *param,
 	    char *out, size_t size) __attribute__((warn_unused_result));
 void	cmd_print_table(PGresult *, const char *const *headers,
 	    int summarise_last);
+int	cmd_db_list(const struct config *, enum db_sql,
+	    const char *const *values, const char *const *headers, int json);
 
 #endif

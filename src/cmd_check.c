@@ -11,7 +11,8 @@
 #include <unistd.h>
 
 #include "migrate.h"
-#include "pool.h"
+#include "startup.h"
+#include "token.h"
 #include "view.h"
 
 /*
@@ -128,7 +129,7 @@ check_own_log_file(const struct config *cfg, char *err, size_t errsz)
 	gid_t		 gid;
 	int		 fd, rc = 0;
 
-	if (cfg->log_file[0] == '\0' || pool_user_ids(cfg, &uid, &gid, err, errsz) == -1)
+	if (cfg->log_file[0] == '\0' || startup_user_ids(cfg, &uid, &gid, err, errsz) == -1)
 		return cfg->log_file[0] == '\0' ? 0 : -1;
 	if ((fd = open(cfg->log_file, O_WRONLY | O_APPEND | O_NOFOLLOW |
 	    O_NONBLOCK | O_CLOEXEC)) == -1)
@@ -169,7 +170,7 @@ check_as_user_child(const struct config *cfg, int all)
 	int	 n;
 
 	if (check_own_log_file(cfg, err, sizeof(err)) == -1 ||
-	    pool_drop_privileges(cfg, err, sizeof(err)) == -1) {
+	    startup_drop_privileges(cfg, err, sizeof(err)) == -1) {
 		check_child_problem(err);
 		return 1;
 	}

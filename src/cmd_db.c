@@ -101,3 +101,29 @@ cmd_db_value(const struct config *cfg, enum db_sql id, const char *param,
 	db_free(db);
 	return rc;
 }
+
+/*
+ * Runs listing statement id with its parameters on a connection of its
+ * own and prints the result: its one cell when json (a JSON document),
+ * else a table under headers. Returns the exit status.
+ */
+int
+cmd_db_list(const struct config *cfg, enum db_sql id,
+    const char *const *values, const char *const *headers, int json)
+{
+	struct db	*db;
+	PGresult	*res;
+	int		 rc = CMD_FAILED;
+
+	if ((db = cmd_db_open(cfg)) != NULL &&
+	    (res = cmd_db_query(db, id, values)) != NULL) {
+		if (json)
+			printf("%s\n", PQgetvalue(res, 0, 0));
+		else
+			cmd_print_table(res, headers, 0);
+		PQclear(res);
+		rc = CMD_OK;
+	}
+	db_free(db);
+	return rc;
+}

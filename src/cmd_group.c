@@ -48,18 +48,8 @@ static int
 group_list(struct config *cfg)
 {
 	static const char *const headers[] = { "GROUP", "CREATED", "MEMBERS" };
-	struct db	*db;
-	PGresult	*res;
-	int		 rc = CMD_FAILED;
 
-	if ((db = cmd_db_open(cfg)) != NULL &&
-	    (res = cmd_db_query(db, SQL_ADMIN_GROUPS, NULL)) != NULL) {
-		cmd_print_table(res, headers, 0);
-		PQclear(res);
-		rc = CMD_OK;
-	}
-	db_free(db);
-	return rc;
+	return cmd_db_list(cfg, SQL_ADMIN_GROUPS, NULL, headers, 0);
 }
 
 /* `tessera group add|remove NAME` or `group list`. Returns the exit status. */

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "passwd.h"
 #include "pool.h"
+#include "startup.h"
 #include "view.h"
 
 /*
@@ -31,6 +32,38 @@ serve_check_schema(const struct config *cfg)
 		log_event("schema_unchecked", "reason", "database unreachable", NULL);
 		break;
 	}
+	return 0;
+}
+
+/* Sets the cost of password hashes from cfg and remakes the dummy hash to match. Returns 0, or -1 out of memory. */
+static int
+serve_password_cost(const struct config *cfg)
+{
+	passwd_configure((unsigned long long)cfg->password_opslimit,
+	    (size_t)cfg->password_memlimit);
+	return passwd_dummy_init();
+}
+
+/*
+ * The pool's reload function (pool_reload_fn): the secrets of next into
+ * the keys at arg, its templates, its password cost. Returns 0, or -1
+ * with err and the keys and templates untouched.
+ */
+static int
+serve_reload(void *arg, const struct config *next, char *err, size_t errsz)
+{
+	struct token_keys *live = arg, keys;
+
+	if (token_keys_load(&keys, next->secret_file, err, errsz) == -1)
+		return -1;
+	if (view_init(next->templates, err, errsz) == -1) {
+		token_keys_wipe(&keys);
+		return -1;
+	}
+	*live = keys;
+	token_keys_wipe(&keys);
+	if (serve_password_cost(next) == -1)
+		log_errorf("reload: cannot remake the dummy password hash");
 	return 0;
 }
 
@@ -68,15 +101,13 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 	}
 	if (serve_check_schema(cfg) == -1)
 		return CMD_FAILED;
-	passwd_configure((unsigned long long)cfg->password_opslimit,
-	    (size_t)cfg->password_memlimit);
-	if (passwd_dummy_init() == -1 ||
+	if (serve_password_cost(cfg) == -1 ||
 	    passwd_slots_init((int)sysconf(_SC_NPROCESSORS_ONLN)) == -1) {
 		cmd_fail("out of memory while preparing password checks");
 		return CMD_FAILED;
 	}
-	if ((fd = pool_listen(cfg, err, sizeof(err))) == -1 ||
-	    pool_drop_privileges(cfg, err, sizeof(err)) == -1) {
+	if ((fd = startup_listen(cfg, err, sizeof(err))) == -1 ||
+	    startup_drop_privileges(cfg, err, sizeof(err)) == -1) {
 		cmd_fail("%s", err);
 		return CMD_FAILED;
 	}
@@ -86,7 +117,8 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 	memset(&app, 0, sizeof(app));
 	app.cfg = cfg;
 	app.keys = &keys;
-	rc = pool_run(&app, cfg, &keys, config_path, fd) == 0 ? CMD_OK : CMD_FAILED;
+	rc = pool_run(&app, cfg, config_path, fd, serve_reload, &keys) == 0 ?
+	    CMD_OK : CMD_FAILED;
 	token_keys_wipe(&keys);
 	return rc;
 }

@@ -86,18 +86,8 @@ token_list(struct config *cfg, const char *user)
 	static const char *const headers[] = { "ID", "USER", "LABEL", "CREATED",
 	    "EXPIRES", "LAST USED" };
 	const char	*values[1] = { user };
-	struct db	*db;
-	PGresult	*res;
-	int		 rc = CMD_FAILED;
 
-	if ((db = cmd_db_open(cfg)) != NULL &&
-	    (res = cmd_db_query(db, SQL_ADMIN_TOKENS, values)) != NULL) {
-		cmd_print_table(res, headers, 0);
-		PQclear(res);
-		rc = CMD_OK;
-	}
-	db_free(db);
-	return rc;
+	return cmd_db_list(cfg, SQL_ADMIN_TOKENS, values, headers, 0);
 }
 
 /* `token revoke ID`: refused from the next request on. Returns the exit status. */

@@ -184,22 +184,9 @@ user_list(struct config *cfg, int json)
 	static const char *const headers[] = { "USER", "CREATED", "DISABLED",
 	    "LIVE SESSIONS" };
 	const char	*values[1] = { NULL };
-	struct db	*db;
-	PGresult	*res;
-	int		 rc = CMD_FAILED;
 
-	if ((db = cmd_db_open(cfg)) != NULL &&
-	    (res = cmd_db_query(db, json ? SQL_ADMIN_USERS_JSON :
-	    SQL_ADMIN_USERS, values)) != NULL) {
-		if (json)
-			printf("%s\n", PQgetvalue(res, 0, 0));
-		else
-			cmd_print_table(res, headers, 0);
-		PQclear(res);
-		rc = CMD_OK;
-	}
-	db_free(db);
-	return rc;
+	return cmd_db_list(cfg, json ? SQL_ADMIN_USERS_JSON : SQL_ADMIN_USERS,
+	    values, headers, json);
 }
 
 /* `user disable NAME` (which ends the user's sessions) or `user enable NAME`. Returns the exit status. */

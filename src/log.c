@@ -65,6 +65,7 @@ static const struct {
 	{ "reload_refused",		LOG_ERROR },
 	{ "render_failed",		LOG_ERROR },
 	{ "request_refused",		LOG_WARNING },
+	{ "request_refused_suppressed",	LOG_WARNING },
 	{ "request_timeout",		LOG_ERROR },
 	{ "response_failed",		LOG_WARNING },
 	{ "rule_invalid",		LOG_ERROR },

@@ -1,6 +1,5 @@
-/* tessera's command line: options, help, then serve, check, migrate, user, group, token, rule, sessions. */
+/* tessera's command line: options and help, then the command (cmd_*.c) that runs. */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -8,68 +7,8 @@
 #include <sodium.h>
 
 #include "cmd.h"
-#include "db.h"
 #include "log.h"
-#include "migrate.h"
 #include "totp.h"
-
-/* Prints "tessera: message" on one line to standard error (newlines folded). */
-void
-cmd_fail(const char *fmt, ...)
-{
-	char	 msg[1024], *p;
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	for (p = msg; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
-	while (p > msg && p[-1] == ' ')
-		*--p = '\0';
-	fprintf(stderr, "tessera: %s\n", msg);
-}
-
-/*
- * Names the word not understood (what it should be, word NULL: missing),
- * with how to call the command, on one line. Returns CMD_USAGE.
- */
-int
-cmd_usage_error(const char *usage, const char *what, const char *word)
-{
-	if (word == NULL)
-		cmd_fail("missing %s; %s", what, usage);
-	else
-		cmd_fail("unknown %s \"%.64s\"; %s", what, word, usage);
-	return CMD_USAGE;
-}
-
-/* `tessera migrate`: applies what is missing. Returns the exit status. */
-int
-cmd_migrate(struct config *cfg, int argc, char **argv)
-{
-	struct db	*db;
-	PGconn		*conn;
-	char		 err[1024];
-	int		 n, rc = CMD_FAILED;
-
-	if (argc != 1)
-		return cmd_usage_error(CMD_USAGE_MIGRATE, "argument", argv[1]);
-	if ((db = db_new(cfg->database, cfg->connect_timeout, 600, 0)) == NULL)
-		return CMD_FAILED;
-	if ((conn = db_conn(db)) == NULL)
-		cmd_fail("database: %s", db_error(db));
-	else if ((n = migrate_apply(conn, cfg->migrations, err, sizeof(err))) < 0)
-		cmd_fail("%s", err);
-	else {
-		printf("migrations: %d applied, schema at version %d\n", n,
-		    migrate_version(conn, err, sizeof(err)));
-		rc = CMD_OK;
-	}
-	db_free(db);
-	return rc;
-}
 
 /* Prints how to call tessera to fp (stdout for --help, stderr for a mistake). */
 static void

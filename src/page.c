@@ -86,6 +86,26 @@ page_csrf_ok(struct ctx *c)
 }
 
 /*
+ * Loads this request's session for a signed-in page. Returns 1 when it is
+ * live, else 0 with the response made: 303 to / without one, the error
+ * page when the database failed.
+ */
+static int
+page_session_live(struct ctx *c)
+{
+	switch (sess_load(c)) {
+	case 1:
+		return 1;
+	case 0:
+		http_redirect(c->resp, "/");
+		return 0;
+	default:
+		page_db_error(c);
+		return 0;
+	}
+}
+
+/*
  * What every signed-in form checks first: a session cookie (else 303 to /), this
  * session's CSRF value (else 403), a live session (else 303 to /).
  * Returns 1 to go on, or 0 with the response made.
@@ -97,18 +117,7 @@ page_session_post(struct ctx *c)
 		http_redirect(c->resp, "/");
 		return 0;
 	}
-	if (!page_csrf_ok(c))
-		return 0;
-	switch (sess_load(c)) {
-	case 1:
-		return 1;
-	case 0:
-		http_redirect(c->resp, "/");
-		return 0;
-	default:
-		page_db_error(c);
-		return 0;
-	}
+	return page_csrf_ok(c) && page_session_live(c);
 }
 
 /* Returns a new dictionary holding this session's CSRF value, or NULL after answering 500. */
@@ -125,6 +134,17 @@ page_form_dict(struct ctx *c)
 	sess_csrf(c, csrf);
 	view_set(dict, "CSRF", csrf);
 	return dict;
+}
+
+/*
+ * What a signed-in page (GET) starts with: its live session and a new
+ * dictionary holding the session's CSRF value. Returns the dictionary, or
+ * NULL with the response made (303 to / when signed out, an error page).
+ */
+struct view_dict *
+page_signed_in_dict(struct ctx *c)
+{
+	return page_session_live(c) ? page_form_dict(c) : NULL;
 }
 
 /* Renders signed-in page tpl (titled title) from dict with status, never stored; frees dict. */

@@ -58,6 +58,9 @@ static const struct metrics_counter metrics_counters[SC__MAX] = {
 	[SC_MAX_WORKERS_REACHED] = { "tessera_max_workers_reached_total", NULL,
 	    NULL, "Checks (4 a second) that found every worker busy while "
 	    "connections waited." },
+	[SC_REQUESTS_REFUSED] = { "tessera_requests_refused_total", NULL, NULL,
+	    "Connections closed unread: no whole, well-formed FastCGI request "
+	    "within request_read_timeout." },
 };
 
 /* Appends the HELP and TYPE lines of a family. */

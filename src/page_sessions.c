@@ -68,27 +68,12 @@ void
 page_sessions(struct ctx *c)
 {
 	struct view_dict *dict;
-	char		 csrf[TOKEN_CSRF_SIZE];
 
 	c->sess.want_list = 1;
-	switch (sess_load(c)) {
-	case -1:
-		page_db_error(c);
+	if ((dict = page_signed_in_dict(c)) == NULL)
 		return;
-	case 0:
-		http_redirect(c->resp, "/");
-		return;
-	}
-	if ((dict = view_dict_new()) == NULL) {
-		page_error(c, 500, "Out of memory.");
-		return;
-	}
-	sess_csrf(c, csrf);
-	view_set(dict, "CSRF", csrf);
 	sessions_list(c, dict);
-	c->resp->no_store = 1;
-	page_render(c, "sessions", "Where you are signed in", dict);
-	view_dict_free(dict);
+	page_form_render(c, dict, "sessions", "Where you are signed in", 200);
 }
 
 /*

@@ -1,48 +1,39 @@
-/* The supervisor: the listening socket, privileges, and N workers kept alive. */
+/* The supervisor: N workers kept alive, replaced on reload, stopped gracefully. */
 #include "pool.h"
 
 #include <errno.h>
-#include <grp.h>
-#include <netdb.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/time.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "listenq.h"
 #include "log.h"
-#include "passwd.h"
 #include "respawn.h"
 #include "scoreboard.h"
-#include "view.h"
+#include "startup.h"
 #include "worker.h"
 
-#define LISTEN_BACKLOG		1024
 #define TICK_MS			250	/* how often timeouts and delayed respawns are checked */
 #define ROLL_TICK_MS		20	/* ... and while a reload waits for a new worker to accept */
-#define BACKOFF_MAX		30	/* seconds between respawns while workers keep crashing */
 #define READY_WAIT_MS		3000	/* how long a reload waits for a new worker to accept */
 
 static volatile sig_atomic_t pool_stopping, pool_child_exited, pool_reload,
     pool_reopen, pool_tick;
-static int	pool_socket_from_systemd;	/* systemd owns the socket and its queue */
 
 /* The supervisor's own state; what workers may see is in the scoreboard. */
 struct pool {
 	struct app		*app;
 	struct config		*cfg;		/* the live configuration (reload swaps it) */
-	struct token_keys	*keys;
 	const char		*config_path;
+	pool_reload_fn		 reload;	/* the application's own part of a reload */
+	void			*reload_arg;
 	int			 listen_fd;
 	struct scoreboard	*sb;
 	int			 gen;			/* bumped by each reload */
@@ -50,269 +41,13 @@ struct pool {
 	int			 pending[SCORE_MAX_WORKERS];	/* respawn when backoff ends */
 	int			 doomed[SCORE_MAX_WORKERS];	/* killed for request_timeout */
 	int64_t			 slow_logged[SCORE_MAX_WORKERS];	/* busy_since_ms already logged */
-	time_t			 window_start;		/* crash counting */
-	int			 window_crashes;
-	int			 backoff;		/* seconds; 0 = none */
+	struct respawn_pace	 pace;			/* crash back-off, fork pause */
 	int			 deferred;		/* respawns wait for the back-off */
-	int64_t			 respawn_at_ms;
-	int			 fork_failures;		/* failed forks in a row */
-	int64_t			 fork_at_ms;		/* no fork before this */
 	int			 rolling;		/* a reload replaces the workers */
 	struct respawn_roll	 roll;
 	int			 roll_slot;		/* its newest worker's slot, or -1 */
 	pid_t			 old[SCORE_MAX_WORKERS];	/* the workers it retires */
 };
-
-/*
- * Started as root, gives the socket to socket_user/socket_group (default:
- * user/group). Returns 0, or -1 with err naming the key whose user or group
- * does not exist, or why chown failed.
- */
-static int
-pool_chown_socket(const struct config *cfg, const char *path, char *err,
-    size_t errsz)
-{
-	const char	*ukey = cfg->socket_user[0] ? "socket_user" : "user";
-	const char	*gkey = cfg->socket_group[0] ? "socket_group" : "group";
-	const char	*user = cfg->socket_user[0] ? cfg->socket_user : cfg->user;
-	const char	*group = cfg->socket_group[0] ? cfg->socket_group : cfg->group;
-	struct passwd	*pw;
-	struct group	*gr;
-	uid_t		 uid = (uid_t)-1;
-	gid_t		 gid = (gid_t)-1;
-
-	if (geteuid() != 0)
-		return 0;
-	if (*user != '\0') {
-		if ((pw = getpwnam(user)) == NULL) {
-			snprintf(err, errsz, "%s: %s: no such user", ukey, user);
-			return -1;
-		}
-		uid = pw->pw_uid;
-		gid = pw->pw_gid;
-	}
-	if (*group != '\0') {
-		if ((gr = getgrnam(group)) == NULL) {
-			snprintf(err, errsz, "%s: %s: no such group", gkey, group);
-			return -1;
-		}
-		gid = gr->gr_gid;
-	}
-	if (chown(path, uid, gid) == -1) {
-		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Removes a stale socket file at sun's path: one nothing accepts on. Returns
- * 0 (removed, or no socket there), or -1 with err when something accepts
- * connections on it (another pool: taking its path over would orphan it).
- */
-static int
-pool_clear_stale_socket(const struct sockaddr_un *sun, char *err, size_t errsz)
-{
-	struct stat	 st;
-	int		 fd, live;
-
-	if (lstat(sun->sun_path, &st) == -1 || !S_ISSOCK(st.st_mode))
-		return 0;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
-		snprintf(err, errsz, "listen: %s: %s", sun->sun_path, strerror(errno));
-		return -1;
-	}
-	live = connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
-	    errno == EAGAIN;
-	close(fd);
-	if (live) {
-		snprintf(err, errsz, "listen: %s: another process accepts "
-		    "connections on this socket (a pool already running?)",
-		    sun->sun_path);
-		return -1;
-	}
-	unlink(sun->sun_path);
-	return 0;
-}
-
-/* Opens a unix socket at path with the configured mode. Returns the fd, or -1 with err. */
-static int
-pool_listen_unix(const struct config *cfg, const char *path, char *err,
-    size_t errsz)
-{
-	struct sockaddr_un sun;
-	int		 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		snprintf(err, errsz, "listen: socket path too long: %s", path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if (pool_clear_stale_socket(&sun, err, errsz) == -1)
-		return -1;
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, (mode_t)cfg->socket_mode) == -1)
-		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
-	else if (pool_chown_socket(cfg, path, err, errsz) == 0) {
-		if (listen(fd, LISTEN_BACKLOG) == 0)
-			return fd;
-		snprintf(err, errsz, "listen: %s: %s", path, strerror(errno));
-	}
-	if (fd != -1)
-		close(fd);
-	return -1;
-}
-
-/* Opens a TCP socket on host:port. Returns the fd, or -1 with err. */
-static int
-pool_listen_tcp(const char *addr, char *err, size_t errsz)
-{
-	struct addrinfo	 hints, *res = NULL;
-	char		 host[256], *colon;
-	int		 fd = -1, one = 1, rc;
-
-	snprintf(host, sizeof(host), "%s", addr);
-	if ((colon = strrchr(host, ':')) == NULL) {
-		snprintf(err, errsz, "listen: expected a path or host:port: %s",
-		    addr);
-		return -1;
-	}
-	*colon = '\0';
-	if (host[0] == '[' && colon[-1] == ']') {
-		colon[-1] = '\0';
-		memmove(host, host + 1, strlen(host));
-	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((rc = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &res)) != 0) {
-		snprintf(err, errsz, "listen: %s: %s", addr, gai_strerror(rc));
-		return -1;
-	}
-	if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
-	    bind(fd, res->ai_addr, res->ai_addrlen) == -1 ||
-	    listen(fd, LISTEN_BACKLOG) == -1) {
-		snprintf(err, errsz, "listen: %s: %s", addr, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	return fd;
-}
-
-/* Returns the socket systemd passed (fd 3, socket activation) if it passed one to us, else -1. */
-static int
-pool_systemd_socket(void)
-{
-	const char	*pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	int		 type;
-	socklen_t	 len = sizeof(type);
-
-	if (pid == NULL || fds == NULL || atol(pid) != (long)getpid() ||
-	    atoi(fds) < 1 ||
-	    getsockopt(3, SOL_SOCKET, SO_TYPE, &type, &len) == -1)
-		return -1;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	pool_socket_from_systemd = 1;
-	return 3;
-}
-
-/*
- * Returns the listening socket: the one systemd passed (socket activation),
- * else the one configured in listen (a path, or unix:path, or host:port),
- * else the one spawn-fcgi handed over on fd 0. Returns -1 with a one-line
- * reason in err.
- */
-int
-pool_listen(const struct config *cfg, char *err, size_t errsz)
-{
-	int		 type, fd;
-	socklen_t	 len = sizeof(type);
-
-	if ((fd = pool_systemd_socket()) != -1)
-		return fd;
-	if (strncmp(cfg->listen, "unix:", 5) == 0)
-		return pool_listen_unix(cfg, cfg->listen + 5, err, errsz);
-	if (cfg->listen[0] == '/')
-		return pool_listen_unix(cfg, cfg->listen, err, errsz);
-	if (cfg->listen[0] != '\0')
-		return pool_listen_tcp(cfg->listen, err, errsz);
-	if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
-		snprintf(err, errsz, "listen: not set, and standard input is "
-		    "not a socket (start under spawn-fcgi or set listen)");
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Looks up the configured user (unprivileged) and group (default: the
- * user's). Returns 0 with their ids, or -1 with a one-line reason in err.
- */
-int
-pool_user_ids(const struct config *cfg, uid_t *uid, gid_t *gid, char *err,
-    size_t errsz)
-{
-	struct passwd	*pw;
-	struct group	*gr = NULL;
-
-	if (cfg->user[0] == '\0') {
-		snprintf(err, errsz, "user: refusing to serve as root; "
-		    "set user (and group) to an unprivileged account");
-		return -1;
-	}
-	if ((pw = getpwnam(cfg->user)) == NULL || pw->pw_uid == 0) {
-		snprintf(err, errsz, "user: %s: no such unprivileged user",
-		    cfg->user);
-		return -1;
-	}
-	if (cfg->group[0] != '\0' && (gr = getgrnam(cfg->group)) == NULL) {
-		snprintf(err, errsz, "group: %s: no such group", cfg->group);
-		return -1;
-	}
-	*uid = pw->pw_uid;
-	*gid = gr != NULL ? gr->gr_gid : pw->pw_gid;
-	return 0;
-}
-
-/*
- * Started as root, becomes the configured user and group and checks that
- * root cannot be regained; refuses to stay root. Then the process may dump
- * core again (the kernel forbids it after a change of user), as it would
- * started as that user: RLIMIT_CORE (ulimit -c, systemd's LimitCORE)
- * decides. Not root: nothing to do. Returns 0, or -1 with a one-line
- * reason in err.
- */
-int
-pool_drop_privileges(const struct config *cfg, char *err, size_t errsz)
-{
-	uid_t	 uid;
-	gid_t	 gid;
-
-	if (geteuid() != 0)
-		return 0;
-	if (pool_user_ids(cfg, &uid, &gid, err, errsz) == -1)
-		return -1;
-	if (setgroups(1, &gid) == -1 || setgid(gid) == -1 ||
-	    setuid(uid) == -1 || setuid(0) != -1 || geteuid() == 0) {
-		snprintf(err, errsz, "user: cannot become %s: %s", cfg->user,
-		    strerror(errno));
-		return -1;
-	}
-	if (prctl(PR_SET_DUMPABLE, 1) == -1) {
-		snprintf(err, errsz, "user: cannot allow core dumps: %s",
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
 
 /* Records which signal arrived; the supervisor acts on it in its loop. */
 static void
@@ -438,12 +173,10 @@ pool_spawn(struct pool *p, int i)
 		log_errorf("fork: %s", strerror(errno));
 		slot->state = SCORE_EMPTY;
 		p->pending[i] = 1;	/* try again at a tick after the back-off */
-		p->fork_failures++;
-		p->fork_at_ms = clock_ms() +
-		    respawn_fork_delay_ms(p->fork_failures);
+		respawn_fork_failed(&p->pace, clock_ms());
 		return -1;
 	}
-	p->fork_failures = 0;
+	p->pace.fork_failures = 0;
 	slot->pid = pid;
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	log_event("worker_started", "pid", num, NULL);
@@ -482,32 +215,21 @@ pool_log_exit(const struct pool *p, int i, int status, const char *path)
 }
 
 /*
- * Counts a crash: past crash_limit within crash_window the supervisor says
- * so loudly and, when slow_down, delays respawns more and more. A crash
- * that does not slow the pool down is alerted once per window.
+ * Counts a crash (respawn_crash decides): past crash_limit within
+ * crash_window the supervisor says so loudly and, when slow_down, delays
+ * respawns more and more. A crash that does not slow the pool down is
+ * alerted once per window.
  */
 static void
 pool_count_crash(struct pool *p, int slow_down)
 {
-	time_t	 now = time(NULL);
 	char	 n[16], backoff[16];
 
-	if (now - p->window_start > p->cfg->crash_window) {
-		p->window_start = now;
-		p->window_crashes = 0;
-		p->backoff = 0;
-	}
-	if (++p->window_crashes <= p->cfg->crash_limit)
+	if (!respawn_crash(&p->pace, time(NULL), clock_ms(),
+	    p->cfg->crash_window, p->cfg->crash_limit, slow_down))
 		return;
-	if (slow_down) {
-		p->backoff = p->backoff ? p->backoff * 2 : 1;
-		if (p->backoff > BACKOFF_MAX)
-			p->backoff = BACKOFF_MAX;
-		p->respawn_at_ms = clock_ms() + p->backoff * 1000;
-	} else if (p->window_crashes != p->cfg->crash_limit + 1)
-		return;
-	snprintf(n, sizeof(n), "%d", p->window_crashes);
-	snprintf(backoff, sizeof(backoff), "%ds", slow_down ? p->backoff : 0);
+	snprintf(n, sizeof(n), "%d", p->pace.crashes);
+	snprintf(backoff, sizeof(backoff), "%ds", slow_down ? p->pace.backoff : 0);
 	log_event("ALERT_workers_crashing", "crashes", n, "backoff", backoff,
 	    "msg", slow_down ? "workers keep dying; respawning slowly until "
 	    "they stop" : "workers keep dying while reading requests; "
@@ -515,30 +237,17 @@ pool_count_crash(struct pool *p, int slow_down)
 }
 
 /*
- * Counts why the worker in slot i left: killed for request_timeout, crashed,
- * replaced by a reload, or (a clean exit of the current generation)
- * recycled after max_requests.
+ * Reaps exited workers: logs and counts each (respawn_exit_counter says
+ * why it left) and replaces those of the current generation, at once or
+ * when the back-off or the fork pause ends (respawn_replace decides).
  */
-static void
-pool_count_exit(const struct pool *p, int i, int crashed)
-{
-	if (p->doomed[i])
-		score_count(SC_RESTART_TIMEOUT);
-	else if (crashed)
-		score_count(SC_RESTART_CRASH);
-	else if (p->slot_gen[i] != p->gen)
-		score_count(SC_RESTART_RELOAD);
-	else
-		score_count(SC_RESTART_MAX_REQUESTS);
-}
-
-/* Reaps exited workers and replaces those of the current generation (later, while backing off). */
 static void
 pool_reap(struct pool *p)
 {
 	struct score_slot *slot;
+	struct respawn_exit e;
 	pid_t	 pid;
-	int	 status, i, crashed, state;
+	int	 status, i;
 
 	while ((pid = waitpid(WAIT_ANY, &status, WNOHANG)) > 0) {
 		for (i = 0; i < SCORE_MAX_WORKERS && p->sb->slot[i].pid != pid; i++)
@@ -546,29 +255,38 @@ pool_reap(struct pool *p)
 		if (i == SCORE_MAX_WORKERS)
 			continue;
 		slot = &p->sb->slot[i];
-		state = slot->state;
-		crashed = pool_log_exit(p, i, status,
-		    state == SCORE_BUSY ? slot->path : "") && !p->doomed[i];
+		e.doomed = p->doomed[i];
+		e.accepting = slot->state == SCORE_ACCEPTING;
+		e.current_gen = p->slot_gen[i] == p->gen;
+		e.crashed = pool_log_exit(p, i, status, slot->state == SCORE_BUSY ?
+		    slot->path : "") && !e.doomed;
 		p->sb->requests += slot->requests;
 		memset(slot, 0, sizeof(*slot));
 		if (!pool_stopping)
-			pool_count_exit(p, i, crashed);
+			score_count(respawn_exit_counter(&e));
 		/*
 		 * A worker killed by what a client sent before its request was
 		 * complete must not slow the whole pool down: such crashes are
 		 * counted and alerted, not backed off.
 		 */
-		if (crashed)
-			pool_count_crash(p, state != SCORE_ACCEPTING);
-		if (pool_stopping || p->slot_gen[i] != p->gen ||
-		    pool_active(p) >= p->cfg->workers)
+		if (e.crashed)
+			pool_count_crash(p, !e.accepting);
+		if (pool_stopping)
 			continue;
-		if (crashed && p->backoff > 0 && clock_ms() < p->respawn_at_ms)
+		switch (respawn_replace(&p->pace, &e, clock_ms(), pool_active(p),
+		    p->cfg->workers)) {
+		case RESPAWN_LEAVE:
+			break;
+		case RESPAWN_AFTER_BACKOFF:
 			p->pending[i] = p->deferred = 1;
-		else if (clock_ms() < p->fork_at_ms)
+			break;
+		case RESPAWN_AFTER_PAUSE:
 			p->pending[i] = 1;
-		else
+			break;
+		case RESPAWN_NOW:
 			pool_spawn(p, i);
+			break;
+		}
 	}
 }
 
@@ -601,7 +319,7 @@ pool_end_backoff(struct pool *p, int64_t now)
 	char	 n[16], backoff[16];
 	int	 i, respawned = 0;
 
-	if (now < p->respawn_at_ms || now < p->fork_at_ms)
+	if (respawn_paused(&p->pace, now))
 		return;
 	for (i = 0; i < SCORE_MAX_WORKERS; i++)
 		if (p->pending[i] && pool_spawn(p, i) > 0)
@@ -610,7 +328,7 @@ pool_end_backoff(struct pool *p, int64_t now)
 		return;
 	p->deferred = 0;
 	snprintf(n, sizeof(n), "%d", respawned);
-	snprintf(backoff, sizeof(backoff), "%ds", p->backoff);
+	snprintf(backoff, sizeof(backoff), "%ds", p->pace.backoff);
 	log_event("backoff_ended", "respawned", n, "backoff", backoff, NULL);
 }
 
@@ -639,7 +357,7 @@ pool_sample(struct pool *p)
 	sb->listen_queue_max = backlog;
 	if (queue > sb->listen_queue_peak)
 		sb->listen_queue_peak = queue;
-	if (queue > 0 && waiting == 0)
+	if (respawn_saturated(queue, waiting))
 		score_count(SC_MAX_WORKERS_REACHED);
 }
 
@@ -683,25 +401,19 @@ pool_signal_all(const struct pool *p, int sig)
 }
 
 /*
- * Loads the configuration file, secrets and templates afresh. Returns 0
- * with them swapped in, or -1 (logged) with the old ones untouched.
+ * Loads the configuration file afresh and has the application take it up
+ * (its reload function: secrets, templates, password cost). Returns 0
+ * with it swapped in, or -1 (logged) with the old one untouched.
  */
 static int
 pool_reload_config(struct pool *p)
 {
 	struct config	 next;
-	struct token_keys keys;
 	char		 err[512], keys_changed[256];
 
 	if (config_load(&next, p->config_path, err, sizeof(err)) == -1 ||
-	    token_keys_load(&keys, next.secret_file, err, sizeof(err)) == -1) {
+	    p->reload(p->reload_arg, &next, err, sizeof(err)) == -1) {
 		log_event("reload_refused", "reason", err, NULL);
-		config_free(&next);
-		return -1;
-	}
-	if (view_init(next.templates, err, sizeof(err)) == -1) {
-		log_event("reload_refused", "reason", err, NULL);
-		token_keys_wipe(&keys);
 		config_free(&next);
 		return -1;
 	}
@@ -711,12 +423,6 @@ pool_reload_config(struct pool *p)
 	config_free(p->cfg);
 	*p->cfg = next;
 	p->sb->workers = p->cfg->workers;
-	*p->keys = keys;
-	token_keys_wipe(&keys);
-	passwd_configure((unsigned long long)p->cfg->password_opslimit,
-	    (size_t)p->cfg->password_memlimit);
-	if (passwd_dummy_init() == -1)
-		log_errorf("reload: cannot remake the dummy password hash");
 	return 0;
 }
 
@@ -748,7 +454,7 @@ pool_roll(struct pool *p)
 		now = clock_ms();
 		j = pool_free_slot(p);
 		switch (respawn_roll_next(r, now, pool_roll_starting(p), j != -1,
-		    now >= p->fork_at_ms)) {
+		    now >= p->pace.fork_at_ms)) {
 		case RESPAWN_WAIT:
 			return;
 		case RESPAWN_FORK:
@@ -803,25 +509,6 @@ pool_reload_workers(struct pool *p)
 }
 
 /*
- * Removes the path of the unix socket the pool listens on, so new
- * connections are refused while the queued ones are answered. Returns 1
- * if it did, 0 for a TCP socket or a path it may not remove.
- */
-static int
-pool_unlink_socket(int fd)
-{
-	struct sockaddr_un sun;
-	socklen_t	 len = sizeof(sun);
-
-	memset(&sun, 0, sizeof(sun));
-	if (getsockname(fd, (struct sockaddr *)&sun, &len) == -1 ||
-	    sun.sun_family != AF_UNIX || sun.sun_path[0] == '\0' ||
-	    unlink(sun.sun_path) == -1)
-		return 0;
-	return 1;
-}
-
-/*
  * Stops every worker: each finishes its request and, when the socket's
  * path could be removed first, the connections still queued on it; then
  * SIGKILL for any still busy after shutdown_timeout. A socket systemd
@@ -834,8 +521,7 @@ pool_shutdown(struct pool *p)
 	int	 i, left, status;
 	pid_t	 pid;
 
-	pool_signal_all(p, !pool_socket_from_systemd &&
-	    pool_unlink_socket(p->listen_fd) ? SIGUSR2 : SIGTERM);
+	pool_signal_all(p, startup_unlink_socket(p->listen_fd) ? SIGUSR2 : SIGTERM);
 	do {
 		while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
 			for (i = 0; i < SCORE_MAX_WORKERS; i++)
@@ -853,13 +539,14 @@ pool_shutdown(struct pool *p)
 
 /*
  * Runs the pool on listen_fd: keeps cfg->workers workers alive, reloads on
- * SIGHUP (from config_path), reopens logs on SIGUSR1, stops on SIGTERM or
+ * SIGHUP (from config_path, calling reload with reload_arg before the
+ * workers are replaced), reopens logs on SIGUSR1, stops on SIGTERM or
  * SIGINT letting in-flight requests finish. Returns 0 after a stop, -1 if
  * it could not start.
  */
 int
-pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
-    const char *config_path, int listen_fd)
+pool_run(struct app *app, struct config *cfg, const char *config_path,
+    int listen_fd, pool_reload_fn reload, void *reload_arg)
 {
 	struct pool	*p;
 	sigset_t	 waitmask;
@@ -873,10 +560,11 @@ pool_run(struct app *app, struct config *cfg, struct token_keys *keys,
 	}
 	p->app = app;
 	p->cfg = cfg;
-	p->keys = keys;
 	p->config_path = config_path;
+	p->reload = reload;
+	p->reload_arg = reload_arg;
 	p->listen_fd = listen_fd;
-	p->window_start = time(NULL);
+	p->pace.window_start = time(NULL);
 	p->sb->workers = cfg->workers;
 	if (pool_signals(&waitmask) == -1) {
 		log_errorf("pool: cannot install its signal handlers: %s",

@@ -16,12 +16,16 @@
 #include <fastcgi.h>
 #include <fcgiapp.h>
 
+#include "clock.h"
 #include "fcgi_check.h"
 #include "log.h"
 #include "page.h"
 #include "prune.h"
+#include "ratelimit.h"
 #include "routes.h"
 #include "scoreboard.h"
+
+#define REFUSED_LOG_PER_SECOND	10	/* request_refused lines a worker writes at most */
 
 static volatile sig_atomic_t worker_stopping, worker_draining, worker_reopen;
 
@@ -32,6 +36,7 @@ struct worker {
 	FCGX_Request		 fr;		/* the request in hand (libfcgi's) */
 	struct http_response	 resp;
 	struct fcgi_check	*check;		/* admits requests before libfcgi reads them */
+	struct ratelimit	 refused;	/* request_refused lines, against a flood */
 };
 
 /*
@@ -163,6 +168,36 @@ worker_handle(struct worker *w)
 }
 
 /*
+ * Logs request_refused_suppressed with how many request_refused lines the
+ * rate limit held back, once the second they fell in is over.
+ */
+static void
+worker_refused_summary(struct worker *w)
+{
+	uint64_t	 held;
+	char		 n[24];
+
+	if ((held = ratelimit_summary(&w->refused, clock_ms())) == 0)
+		return;
+	snprintf(n, sizeof(n), "%llu", (unsigned long long)held);
+	log_event("request_refused_suppressed", "suppressed", n, NULL);
+}
+
+/*
+ * Counts a refused request and logs why, at most REFUSED_LOG_PER_SECOND
+ * lines a second: a peer flooding the socket with malformed records must
+ * not flood the log too. What is held back is said in one summary line.
+ */
+static void
+worker_refused(struct worker *w, const char *why)
+{
+	score_count(SC_REQUESTS_REFUSED);
+	worker_refused_summary(w);
+	if (ratelimit_allow(&w->refused, clock_ms(), REFUSED_LOG_PER_SECOND))
+		log_event("request_refused", "reason", why, NULL);
+}
+
+/*
  * Admits the connection in w->fr.ipcFd: its request must arrive whole and
  * well-formed within request_read_timeout (fcgi_check.c), else it is
  * closed unread. Returns 0 with libfcgi holding the request, -1 if refused.
@@ -176,7 +211,7 @@ worker_admit(struct worker *w)
 	score_worker_state(w->app->slot, SCORE_ACCEPTING);
 	if (fcgi_check_wait(w->check, w->fr.ipcFd,
 	    w->app->cfg->request_read_timeout * 1000, &why) == -1) {
-		log_event("request_refused", "reason", why, NULL);
+		worker_refused(w, why);
 		close(w->fr.ipcFd);
 		w->fr.ipcFd = -1;
 		score_worker_state(w->app->slot, SCORE_IDLE);
@@ -238,8 +273,11 @@ worker_next(struct worker *w, int block)
 		}
 		if (block && worker_stopping)
 			return -1;
+		worker_refused_summary(w);
 		if (w->fr.ipcFd < 0) {
-			if ((rc = poll(&pfd, 1, block ? -1 : 0)) == -1 &&
+			/* a summary of refusals held back is due when their second ends */
+			if ((rc = poll(&pfd, 1, block ? ratelimit_wait_ms(
+			    &w->refused, clock_ms()) : 0)) == -1 &&
 			    errno != EINTR)
 				return -1;
 			if (rc == 0 && !block)

@@ -1,7 +1,8 @@
 """Hostile FastCGI peers straight at the pool's socket: a request must arrive whole and well-formed
 within request_read_timeout or it is closed unread; crashes while a request arrives are counted and
 alerted without slowing the pool down; a respawned worker costs a fork, not a database connection;
-four hostile clients leave normal traffic through nginx at half its rate or better."""
+four hostile clients leave normal traffic through nginx at half its rate or better; a flood of
+malformed records is counted in full but logged at a bounded rate."""
 
 import os
 import signal
@@ -11,12 +12,14 @@ import time
 from fcgi_raw import (FCGI_PARAMS, begin, connect, long_lengths, read_response, record, request,
                       send_raw)
 from load import Load
-from stack import socket_fds, wait_for
+from stack import metric, socket_fds, wait_for
 
 POOL_CONFIG = {"request_read_timeout": "1s", "crash_limit": 2, "crash_window": "60s"}
 READ_TIMEOUT = 1
 WORKERS = 2
 RESPAWN_LIMIT = 2.0             # seconds; a replacement is forked at once (a loaded machine: margin)
+REFUSED_LOG_PER_SECOND = 10     # src/worker.c: request_refused lines a worker writes at most
+FLOOD_SECONDS = 2.0
 MALLOC_ABORTS = [               # what made libfcgi's Malloc assert, killing the worker
     begin() + record(FCGI_PARAMS, long_lengths(0x7ffffffe, 0x10)) + record(FCGI_PARAMS),
     begin() + record(FCGI_PARAMS, long_lengths(0x7ffffff0, 0x7ffffff0)) + record(FCGI_PARAMS),
@@ -163,3 +166,42 @@ def test_four_hostile_clients_leave_normal_traffic_at_half_its_rate(pool, pool_c
     assert attacked >= 0.5 * quiet, why
     assert len(pool.log_events("worker_exited")) == exits, why
     assert pool.pool.poll() is None, why
+
+
+def test_a_flood_of_malformed_records_is_counted_in_full_but_logged_at_a_bounded_rate(pool):
+    """A local peer refused as fast as it can connect: every refusal counts in
+    tessera_requests_refused_total, each worker logs at most REFUSED_LOG_PER_SECOND request_refused
+    lines a second and says what it held back in request_refused_suppressed once that second is
+    over (with no more traffic to wake it), and requests keep being answered meanwhile."""
+    before = pool.metrics()
+    lines, summaries = len(pool.log_events("request_refused")), len(pool.log_events("request_refused_suppressed"))
+    exits = len(pool.log_events("worker_exited"))
+    sent, answered, started = 0, [], time.monotonic()
+    while time.monotonic() - started < FLOOD_SECONDS:
+        send_raw(pool.socket, MALLOC_ABORTS[2])
+        sent += 1
+        if sent % 200 == 0:
+            with connect(pool.socket) as s:
+                s.sendall(request("/ping"))
+                answered.append(read_response(s))
+    elapsed = time.monotonic() - started
+
+    def accounted():
+        """Returns (request_refused lines, summaries) since the flood began once they tell of every
+        refusal sent, else None."""
+        new = pool.log_events("request_refused")[lines:]
+        said = pool.log_events("request_refused_suppressed")[summaries:]
+        return (new, said) if len(new) + sum(int(e["suppressed"]) for e in said) == sent else None
+
+    new, said = wait_for("every refusal logged or summarised", accounted, 5, pool.logs)
+    windows = WORKERS * (int(elapsed) + 2)      # each worker's seconds that the flood touched
+    why = f"{sent} sent in {elapsed:.1f}s: {len(new)} lines, {len(said)} summaries\n" + pool.logs()[-3000:]
+    assert sent > 10 * REFUSED_LOG_PER_SECOND * windows, why    # enough to overflow the limit
+    assert len(new) <= REFUSED_LOG_PER_SECOND * windows, why
+    assert 1 <= len(said) <= windows, why
+    assert {e["reason"] for e in new} == {"management record"}, why
+    assert metric(pool.metrics(), "tessera_requests_refused_total") - \
+        metric(before, "tessera_requests_refused_total") == sent, why
+    assert answered and all(out is not None and out.startswith(b"Status: 200") for out in answered), why
+    assert pool.browser().get("/ping").status == 200, why
+    assert len(pool.log_events("worker_exited")) == exits, why

@@ -17,13 +17,13 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 LAYERS = [
     ("base", "parsing, encoding, crypto, logging, configuration, the database connection, templates",
      {"base32", "bearer", "buf", "clock", "config", "db", "fcgi_check", "form", "http", "listenq", "log",
-      "migrate", "netaddr", "netlist", "passwd", "proof", "qr", "recovery", "rule", "scoreboard", "text",
-      "token", "totp", "useragent", "vault", "view"}),
+      "migrate", "netaddr", "netlist", "passwd", "proof", "qr", "ratelimit", "recovery", "rule", "scoreboard",
+      "text", "token", "totp", "useragent", "vault", "view"}),
     ("domain", "sessions, sign-in throttling and pruning over the database",
      {"session", "throttle", "prune"}),
     ("app", "the request context, pages and routes, the account checks pages share",
      {"account", "app", "page", "routes"}),
-    ("process", "a worker's loop and the supervisor", {"worker", "pool", "respawn"}),
+    ("process", "start-up, a worker's loop and the supervisor", {"startup", "worker", "pool", "respawn"}),
     ("command", "the command line", {"cmd", "main"}),
 ]
 # Modules placed by their name: each page and each command is a file of its own.
