@@ -117,7 +117,7 @@ scrape_bench() {
     row "GET /dashboard scraped 1/s / not scraped, median of $SCRAPE_PAIRS pairs" "$(calc 3 "$ratio")" "ratio" \
         ">= 0.98" "$(verdict "$ratio" '>=' 0.98)"
     row "  by CPU per request, not scraped / scraped" "$(calc 3 "$(printf '%s' "$cpus" | median)")" "ratio"
-    work="$(printf '%s' "$offs" | median)"     # CPU µs the dashboard's requests take in a second
+    work="$(calc 0 "$(printf '%s' "$offs" | median)")"     # CPU µs the dashboard's requests take in a second
     wrk_run scrape-cost /metrics 200 - "$SCRAPE_SECONDS"
     [ "$W_BAD" = 0 ] || die "scrape-cost: $W_BAD errors or unexpected answers"
     row "  one read of /metrics a second, by CPU: its share of the dashboard's" \
