@@ -43,12 +43,13 @@ TEST(a_request_lands_in_the_bucket_its_duration_does_not_exceed)
 static void
 burn_cpu(int ms)
 {
-	struct timespec	 t0, t;
+	struct timespec		 t0, t;
 	volatile unsigned	 x = 0;
+	int			 i;
 
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	do {
-		for (int i = 0; i < 10000; i++)
+		for (i = 0; i < 10000; i++)
 			x += (unsigned)i;
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
 	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
