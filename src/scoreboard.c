@@ -137,10 +137,10 @@ score_request_end(struct score_slot *s, int route, int status, int64_t us)
 		route = SCORE_ROUTES - 1;
 	if (status < 0 || status >= SCORE_STATUS_MAX)
 		status = 0;
+	score_usage(&cpu_us, &peak_kb);
 	s->requests++;
 	s->last_route = route;
 	s->last_us = us;
-	score_usage(&cpu_us, &peak_kb);
 	s->last_cpu_us = cpu_us - score_cpu_mark_us;
 	s->last_peak_kb = peak_kb;
 	score_cpu_mark_us = cpu_us;
