@@ -180,7 +180,8 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "WITH verified AS (SELECT u.id, u.auth_epoch FROM tessera.users u "
 	    "WHERE u.id = $2 AND u.password_hash = $8 AND u.auth_epoch = $9::bigint "
 	    "AND u.disabled_at IS NULL), "
-	    "replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7), "
+	    "replaced AS (DELETE FROM tessera.sessions WHERE token_hash = $7 "
+	    "RETURNING id), "
 	    "evicted AS (DELETE FROM tessera.sessions WHERE id IN (SELECT l.id "
 	    "FROM tessera.sessions l, verified v WHERE l.user_id = v.id AND "
 	    "l.token_hash IS DISTINCT FROM $7 ORDER BY l.last_seen_at DESC, l.id DESC "
@@ -192,7 +193,8 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "now() + make_interval(secs => $4::int)), "
 	    "now() + make_interval(secs => $4::int), $5, $6, v.auth_epoch, "
 	    SESSION_PROOF_LEVEL ", $12::int FROM verified v "
-	    "RETURNING id, (SELECT count(*) FROM evicted)"),
+	    "RETURNING id, (SELECT count(*) FROM evicted), "
+	    "(SELECT count(*) FROM replaced)"),
 	[SQL_SESSION_DELETE] = DB_STMT("session_delete", 1, 1, 1u << 0,
 	    "DELETE FROM tessera.sessions s USING tessera.users u "
 	    "WHERE s.token_hash = $1 AND u.id = s.user_id RETURNING u.username"),
@@ -286,8 +288,10 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_SESSION_PROVE] = DB_STMT("session_prove", 3, 1, 0,
 	    "UPDATE tessera.sessions SET authenticated_at = now(), "
 	    "assurance_level = $3::smallint WHERE id = $1 AND user_id = $2 RETURNING 1"),
-	[SQL_PASSWORD_CHANGE] = DB_STMT("password_change", 3, 1, 0,
-	    "SELECT tessera.change_password($1::bigint, $2, $3)"),
+	/* and how many sessions the user had: the change ends them all (read before it) */
+	[SQL_PASSWORD_CHANGE] = DB_STMT("password_change", 3, DB_PASSWORD__COLUMNS, 0,
+	    "SELECT tessera.change_password($1::bigint, $2, $3), (SELECT "
+	    "count(*) FROM tessera.sessions WHERE user_id = $1::bigint)"),
 	[SQL_ADMIN_FACTOR] = DB_STMT("admin_factor", 1, 2, 0,
 	    "SELECT a.second_factor, a.recovery_codes_left" ADMIN_USERS_WHERE),
 	[SQL_ADMIN_FACTOR_RESET] = DB_STMT("admin_factor_reset", 1, 1, 0,

@@ -91,6 +91,7 @@ enum db_session_col {
 enum db_create_col {
 	DB_CREATE_ID,		/* the new session's id */
 	DB_CREATE_EVICTED,	/* the user's sessions ended for max_sessions_per_user */
+	DB_CREATE_REPLACED,	/* the session the cookie named, ended (0 or 1) */
 	DB_CREATE__COLUMNS,
 };
 
@@ -121,6 +122,13 @@ enum db_throttle_col {
 	DB_THROTTLE_DEVICE,	/* 't' if a valid device cookie decided alone */
 	DB_THROTTLE_KNOWN,	/* 't' if an account has the name */
 	DB_THROTTLE__COLUMNS,
+};
+
+/* The columns of SQL_PASSWORD_CHANGE, in order. */
+enum db_password_col {
+	DB_PASSWORD_EPOCH,	/* the user's new auth epoch; NULL: not changed */
+	DB_PASSWORD_ENDED,	/* the user's sessions, which the change ended */
+	DB_PASSWORD__COLUMNS,
 };
 
 /* The column of a statement that returns one. */

@@ -9,6 +9,7 @@
 #include "account.h"
 #include "log.h"
 #include "passwd.h"
+#include "scoreboard.h"
 
 #define WRONG_CURRENT	"Your current password (or code) is not right."
 
@@ -90,9 +91,11 @@ password_set(struct ctx *c, const struct account *a, const char *hash)
 	if ((res = db_query(c->app->db, SQL_PASSWORD_CHANGE, values, NULL)) == NULL)
 		return -1;
 	memset(&v, 0, sizeof(v));
-	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, DB_ONLY_COLUMN)) {
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, DB_PASSWORD_EPOCH)) {
 		v.proof.user_id = a->user_id;
-		v.proof.auth_epoch = strtoll(PQgetvalue(res, 0, DB_ONLY_COLUMN), NULL, 10);
+		v.proof.auth_epoch = strtoll(PQgetvalue(res, 0, DB_PASSWORD_EPOCH), NULL, 10);
+		score_add(SC_SESSIONS_PASSWORD_CHANGED, strtoull(PQgetvalue(res,
+		    0, DB_PASSWORD_ENDED), NULL, 10));
 		v.proof.proved_at = (int64_t)time(NULL);
 		v.proof.factors = PROOF_PASSWORD |
 		    (c->sess.assurance == 2 ? PROOF_TOTP : 0) |

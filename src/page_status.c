@@ -12,8 +12,6 @@
 #include "routes.h"
 #include "scoreboard.h"
 
-#define STATUS_PROC_MAX	1024	/* bytes of /proc/PID/stat read */
-
 /* GET /ping: "pong", for load balancers; touches nothing. */
 void
 page_ping(struct ctx *c)
@@ -66,54 +64,47 @@ page_database_up(struct ctx *c)
 	return res != NULL;
 }
 
-/*
- * Reads a worker's CPU time (user + system, seconds) and resident memory
- * (bytes) from /proc/PID/stat. Returns 0, or -1 when it cannot.
- */
-static int
-status_proc(pid_t pid, double *cpu, long long *rss)
+/* Returns a worker's resident memory now (bytes) from /proc/PID/statm, or -1 when it cannot be read. */
+static long long
+status_rss(pid_t pid)
 {
-	char		 path[32], text[STATUS_PROC_MAX], *p;
-	unsigned long	 utime, stime;
+	char		 path[32];
 	long		 pages;
-	size_t		 n;
 	FILE		*f;
+	int		 n;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
 	if ((f = fopen(path, "re")) == NULL)
 		return -1;
-	n = fread(text, 1, sizeof(text) - 1, f);
+	n = fscanf(f, "%*d %ld", &pages);
 	fclose(f);
-	text[n] = '\0';
-	/* after the command's closing parenthesis: state is field 3, utime 14, stime 15, rss 24 */
-	if ((p = strrchr(text, ')')) == NULL || sscanf(p + 1,
-	    " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d "
-	    "%*d %*d %*d %*d %*u %*u %ld", &utime, &stime, &pages) != 3)
-		return -1;
-	*cpu = (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-	*rss = (long long)pages * sysconf(_SC_PAGESIZE);
-	return 0;
+	return n == 1 ? (long long)pages * sysconf(_SC_PAGESIZE) : -1;
 }
 
-/* Appends slot s's fields that only ?full shows: start, last request, CPU and memory. */
+/*
+ * Appends slot s's fields that only ?full shows: start, the last request
+ * (route, duration, CPU time, the worker's peak memory after it) and the
+ * worker's memory now.
+ */
 static void
 status_worker_full(struct buf *b, const struct score_slot *s, time_t now)
 {
 	const char	*route = route_label(s->last_route);
-	double		 cpu;
-	long long	 rss;
+	long long	 rss = status_rss(s->pid);
 
 	buf_printf(b, ",\"start_time\":%lld,\"start_since\":%lld",
 	    (long long)s->started, (long long)(now - s->started));
 	if (s->requests > 0 && route != NULL) {
 		buf_puts(b, ",\"last_request_route\":");
 		status_json_string(b, route);
-		buf_printf(b, ",\"last_request_duration_ms\":%.3f",
-		    (double)s->last_us / 1000.0);
+		buf_printf(b, ",\"last_request_duration_ms\":%.3f,"
+		    "\"last_request_cpu_ms\":%.3f,"
+		    "\"last_request_memory_bytes\":%lld",
+		    (double)s->last_us / 1000.0, (double)s->last_cpu_us / 1000.0,
+		    (long long)s->last_peak_kb * 1024);
 	}
-	if (status_proc(s->pid, &cpu, &rss) == 0)
-		buf_printf(b, ",\"cpu_seconds\":%.2f,\"memory_bytes\":%lld",
-		    cpu, rss);
+	if (rss >= 0)
+		buf_printf(b, ",\"memory_bytes\":%lld", rss);
 }
 
 /* Appends the workers' slots as a JSON array (with ?full's fields when full). */

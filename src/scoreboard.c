@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "clock.h"
 
@@ -26,6 +27,9 @@ _Static_assert(ATOMIC_LLONG_LOCK_FREE == 2,
 
 /* The pool's scoreboard in this process (inherited across fork); NULL outside `serve`. */
 static struct scoreboard *score_shared;
+
+/* This process's CPU time (microseconds) when its last request ended, or when it became ready. */
+static int64_t	 score_cpu_mark_us;
 
 /*
  * Maps a zeroed scoreboard shared with every process forked afterwards,
@@ -52,6 +56,36 @@ void
 score_worker_state(struct score_slot *s, enum score_state state)
 {
 	s->state = state;
+}
+
+/*
+ * Reads this process's CPU time (user + system, microseconds) and peak
+ * resident memory (KiB). One getrusage: a CPU clock has no vDSO path, so
+ * this is the one system call the scoreboard makes per request.
+ */
+static void
+score_usage(int64_t *cpu_us, int64_t *peak_kb)
+{
+	struct rusage	 ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) == -1) {
+		*cpu_us = score_cpu_mark_us;
+		*peak_kb = 0;
+		return;
+	}
+	*cpu_us = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	    ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+	*peak_kb = ru.ru_maxrss;
+}
+
+/* Marks a worker that has just started idle, its CPU time so far not charged to its first request. */
+void
+score_worker_ready(struct score_slot *s)
+{
+	int64_t	 peak_kb;
+
+	score_usage(&score_cpu_mark_us, &peak_kb);
+	s->state = SCORE_IDLE;
 }
 
 /* Marks the slot busy with a request for path since now. */
@@ -89,20 +123,27 @@ score_observe(struct score_histogram *h, const int64_t *bounds, int n,
 
 /*
  * Marks the slot idle again and counts the request: answered with status
- * on route (an id from routes.c) in us microseconds.
+ * on route (an id from routes.c) in us microseconds. Its CPU time is what
+ * the worker used since the previous request ended: reading and checking
+ * this one included, and the rare pruning between two requests.
  */
 void
 score_request_end(struct score_slot *s, int route, int status, int64_t us)
 {
 	struct scoreboard *sb = score_shared;
+	int64_t		 cpu_us, peak_kb;
 
 	if (route < 0 || route >= SCORE_ROUTES)
 		route = SCORE_ROUTES - 1;
 	if (status < 0 || status >= SCORE_STATUS_MAX)
 		status = 0;
+	score_usage(&cpu_us, &peak_kb);
 	s->requests++;
 	s->last_route = route;
 	s->last_us = us;
+	s->last_cpu_us = cpu_us - score_cpu_mark_us;
+	s->last_peak_kb = peak_kb;
+	score_cpu_mark_us = cpu_us;
 	s->busy_since_ms = 0;
 	s->state = SCORE_IDLE;
 	if (sb == NULL)

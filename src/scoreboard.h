@@ -38,6 +38,9 @@ enum score_counter {
 	SC_SESSIONS_ENDED_SIGNOUT,
 	SC_SESSIONS_ENDED_BY_USER,
 	SC_SESSIONS_EXPIRED_PRUNED,
+	SC_SESSIONS_EVICTED,
+	SC_SESSIONS_REPLACED,
+	SC_SESSIONS_PASSWORD_CHANGED,
 	SC_AUTH_ALLOWED,
 	SC_AUTH_DENIED,
 	SC_AUTH_FORBIDDEN,
@@ -68,6 +71,8 @@ struct score_slot {
 	volatile int64_t	 busy_since_ms;	/* CLOCK_MONOTONIC, while BUSY */
 	volatile int		 last_route;	/* route id of the last request answered */
 	volatile int64_t	 last_us;	/* ... and how long it took */
+	volatile int64_t	 last_cpu_us;	/* ... the CPU time it used (user + system) */
+	volatile int64_t	 last_peak_kb;	/* the worker's peak resident memory after it */
 	char			 path[SCORE_PATH_MAX];
 };
 
@@ -101,6 +106,7 @@ struct score_tally {
 struct scoreboard *score_create(void);
 void		 score_tally(const struct scoreboard *, struct score_tally *);
 void		 score_worker_state(struct score_slot *, enum score_state);
+void		 score_worker_ready(struct score_slot *);
 void		 score_request_begin(struct score_slot *, const char *path);
 void		 score_request_end(struct score_slot *, int route, int status,
 		    int64_t us);

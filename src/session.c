@@ -489,6 +489,10 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 		if (strcmp(PQgetvalue(res, 0, DB_CREATE_EVICTED), "0") != 0)
 			log_event("sessions_evicted", "user_id", uid, "ended",
 			    PQgetvalue(res, 0, DB_CREATE_EVICTED), "max", cap, NULL);
+		score_add(SC_SESSIONS_EVICTED, strtoull(PQgetvalue(res, 0,
+		    DB_CREATE_EVICTED), NULL, 10));
+		score_add(SC_SESSIONS_REPLACED, strtoull(PQgetvalue(res, 0,
+		    DB_CREATE_REPLACED), NULL, 10));
 	}
 	PQclear(res);
 	if (!made) {

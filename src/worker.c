@@ -329,7 +329,7 @@ worker_run(struct app *app, int listen_fd)
 	}
 	db_share_outage(app->db, &app->score->db_outage);
 	http_response_init(&w.resp);
-	score_worker_state(app->slot, SCORE_IDLE);
+	score_worker_ready(app->slot);
 	while (worker_next(&w, 1) == 0) {
 		worker_handle(&w);
 		prune_tick(app);

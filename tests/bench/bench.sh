@@ -15,7 +15,7 @@
 #   BENCH_OUT [none]                also write the table to this .csv or .json file
 #   BENCH_PORT [18080]              first port tried for nginx; BENCH_KEEP=1 keeps the directory
 #   BENCH_PG_FAST [0]               1: fsync and synchronous_commit off (the e2e tests' cluster)
-#   BENCH_SKIP [none]               steps left out, among: floor peer crowd syscalls unprepared wide read
+#   BENCH_SKIP [none]               steps left out, among: scrape floor peer crowd syscalls unprepared wide read
 #                                   many memory
 #   BENCH_TRACE_REQUESTS [4000]     dashboard requests whose system calls strace counts
 #   BENCH_WARMUP [5]                seconds of each warm-up run

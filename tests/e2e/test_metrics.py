@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from accounts import account_csrf
 from stack import TEST_BIN, metric, parse_metrics, wait_for
 
 POOL_BINARY = TEST_BIN          # GET /_test/hang never answers
@@ -21,7 +22,9 @@ PHP_FPM_FIELDS = {"pool", "start_time", "start_since", "accepted_conn", "listen_
                   "max_active_workers", "max_workers_reached", "slow_requests", "workers_configured",
                   "version"}
 FULL_WORKER_FIELDS = {"pid", "state", "start_time", "start_since", "requests", "last_request_route",
-                      "last_request_duration_ms", "cpu_seconds", "memory_bytes"}
+                      "last_request_duration_ms", "last_request_cpu_ms", "last_request_memory_bytes",
+                      "memory_bytes"}
+ENDED = ("signout", "ended_by_user", "expired_pruned", "evicted", "replaced", "password_changed")
 
 
 def delta(after, before, name, **labels):
@@ -99,6 +102,48 @@ def test_signin_sessions_and_gateway_are_counted_by_result(stack, pool):
     assert delta(after, before, "tessera_password_hash_seconds_sum") > hashed * 0.001
     assert metric(after, "tessera_password_hash_seconds_bucket", le="+Inf") == \
         metric(after, "tessera_password_hash_seconds_count")
+
+
+def ended(after, before):
+    """Returns how many sessions ended between two parse_metrics results, by how (pruning left out:
+    the workers prune the shared database's expired rows, other tests' included)."""
+    return {how: delta(after, before, "tessera_sessions_ended_total", how=how)
+            for how in ENDED if how != "expired_pruned"}
+
+
+def test_every_way_the_pool_ends_a_session_is_counted_by_how(stack, pool):
+    """A sign-in over a live session replaces it; past max_sessions_per_user the least recently used
+    session is evicted; a password change ends every session of the user (this browser goes on with
+    a new one). What was created less what ended is what the user has."""
+    user, new_password = stack.create_user(), "a-brand-new-passphrase"
+    try:
+        pool.reload_pool({**pool.config, "max_sessions_per_user": "2"})
+        before = pool.metrics()
+        a, b, c = pool.browser(), pool.browser(), pool.browser()
+        assert a.login(user.name, user.password).status == 303
+        assert b.login(user.name, user.password).status == 303
+        assert a.login(user.name, user.password).status == 303      # over a's live session
+        assert c.login(user.name, user.password).status == 303      # a third: b's, the oldest, goes
+        mid = pool.metrics()
+        assert ended(mid, before) == {"signout": 0, "ended_by_user": 0, "evicted": 1, "replaced": 1,
+                                      "password_changed": 0}, ended(mid, before)
+        assert stack.session_count(user.name) == 2 and b.dashboard().status != 200
+        fields = {"csrf": account_csrf(a, "/account/password"), "current": user.password,
+                  "new": new_password, "again": new_password}
+        assert a.post("/account/password", fields).status == 200
+        assert c.dashboard().status != 200 and a.dashboard().status == 200
+        after = pool.metrics()
+        assert ended(after, mid) == {"signout": 0, "ended_by_user": 0, "evicted": 0, "replaced": 0,
+                                     "password_changed": 2}, ended(after, mid)
+        created = delta(after, before, "tessera_sessions_created_total")
+        assert created == 5 and created - sum(ended(after, before).values()) == stack.session_count(user.name)
+        # a change refused (a wrong current password) ends nothing
+        fields["csrf"], fields["current"] = account_csrf(a, "/account/password"), "not the password"
+        assert a.post("/account/password", fields).status == 401
+        assert ended(pool.metrics(), after)["password_changed"] == 0
+    finally:
+        stack.forget_failures()
+        pool.reload_pool(pool.config)
 
 
 def test_throttled_sign_ins_are_counted_as_throttled(stack, pool):
@@ -189,16 +234,44 @@ def test_status_has_php_fpm_fields_and_full_adds_each_workers(pool):
     assert s["total_workers"] == s["workers_configured"] == WORKERS, s
     assert s["active_workers"] >= 1, s
     assert s["accepted_conn"] == s["requests"] and abs(s["start_since"] - (time.time() - s["start_time"])) <= 2
-    assert "cpu_seconds" not in str(s["workers"]), s
+    assert "memory_bytes" not in str(s["workers"]), s
     full = pool.status("?full")
     for w in full["workers"]:
         if w["requests"] == 0:
             continue
         assert FULL_WORKER_FIELDS <= set(w), (FULL_WORKER_FIELDS - set(w), w)
-        assert w["memory_bytes"] > 1_000_000 and w["cpu_seconds"] >= 0 and w["last_request_duration_ms"] >= 0
+        assert w["memory_bytes"] > 1_000_000 and w["last_request_duration_ms"] >= 0
+        assert 0 <= w["last_request_cpu_ms"] and w["last_request_memory_bytes"] >= 1_000_000, w
         assert w["last_request_route"] in ("/ping", "/status", "/metrics", "other"), w
     assert sorted(w["pid"] for w in full["workers"]) == pool.worker_pids()
     assert full["accepted_conn"] > s["accepted_conn"]
+
+
+def last_on(pool, route):
+    """Returns the ?full entries of the workers whose last request was on route."""
+    return [w for w in pool.status("?full")["workers"] if w.get("last_request_route") == route]
+
+
+def test_status_full_shows_the_cpu_time_and_memory_of_each_workers_last_request(stack, pool):
+    """A sign-in verifies an Argon2id hash (64 MiB and 2 passes at the least password_memlimit and
+    password_opslimit allow): tens of milliseconds of CPU, all within the request's own duration, and
+    64 MiB touched. A /ping right after costs well under a millisecond: the figure is the last
+    request's, not the worker's total."""
+    user = stack.create_user()
+    assert pool.browser().login(user.name, user.password).status == 303
+    signed = last_on(pool, "/login")
+    assert len(signed) == 1, signed
+    w = signed[0]
+    assert 10 <= w["last_request_cpu_ms"] <= w["last_request_duration_ms"] + 5, w
+    assert w["last_request_memory_bytes"] >= 64 << 20, w
+    for _ in range(50):     # until the worker that signed in answers one (the kernel picks)
+        assert pool.browser().get("/ping").status == 200
+        cheap = last_on(pool, "/ping")
+        assert cheap and all(0 <= c["last_request_cpu_ms"] < 5 for c in cheap), cheap
+        if [c for c in cheap if c["pid"] == w["pid"]]:
+            break
+    else:
+        pytest.fail(f"worker {w['pid']} answered none of 50 requests")
 
 
 def test_metrics_are_refused_outside_status_allow(pool):

@@ -2,6 +2,7 @@
 #include "unit.h"
 
 #include <sys/mman.h>
+#include <time.h>
 
 #include "routes.h"
 #include "scoreboard.h"
@@ -35,6 +36,44 @@ TEST(a_request_lands_in_the_bucket_its_duration_does_not_exceed)
 	assert_int_equal(slot->requests, 4);
 	assert_int_equal(slot->state, SCORE_IDLE);
 	assert_int_equal(slot->last_route, ping);
+	munmap(sb, sizeof(*sb));
+}
+
+/* Uses about ms milliseconds of this process's CPU time. */
+static void
+burn_cpu(int ms)
+{
+	struct timespec		 t0, t;
+	volatile unsigned	 x = 0;
+	int			 i;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		for (i = 0; i < 10000; i++)
+			x += (unsigned)i;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 < ms);
+}
+
+TEST(a_requests_cpu_time_is_what_the_worker_used_since_the_last_one_ended)
+{
+	struct scoreboard	*sb = score_create();
+	struct score_slot	*slot;
+	int			 ping = route_id("/ping");
+
+	assert_non_null(sb);
+	slot = &sb->slot[0];
+	burn_cpu(30);				/* before the worker is ready: charged to no request */
+	score_worker_ready(slot);
+	assert_int_equal(slot->state, SCORE_IDLE);
+	score_request_end(slot, ping, 200, 1);
+	assert_in_range(slot->last_cpu_us, 0, 10000);
+	burn_cpu(40);
+	score_request_end(slot, ping, 200, 40000);
+	assert_in_range(slot->last_cpu_us, 39000, 1000000);
+	assert_true(slot->last_peak_kb > 0);
+	score_request_end(slot, ping, 200, 1);	/* the next, cheap one: not the total */
+	assert_in_range(slot->last_cpu_us, 0, 10000);
 	munmap(sb, sizeof(*sb));
 }
 
@@ -113,6 +152,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(a_request_lands_in_the_bucket_its_duration_does_not_exceed),
+		cmocka_unit_test(a_requests_cpu_time_is_what_the_worker_used_since_the_last_one_ended),
 		cmocka_unit_test(out_of_range_routes_and_statuses_are_counted_not_written_past_the_arrays),
 		cmocka_unit_test(counters_add_up_and_restarts_sum_their_reasons),
 		cmocka_unit_test(password_hashes_are_timed_into_their_own_buckets),
