@@ -2,13 +2,15 @@
 tessera-identity.conf, tessera-gateway.conf): three protected locations (any signed-in user, group
 admins, a second factor) in front of an upstream that echoes the headers it received."""
 
+import html
 import re
 import secrets
 import subprocess
+import urllib.parse
 
 import pytest
 
-from accounts import enrol
+from accounts import enrol, recovery_codes, shown_secret, totp
 from stack import DEPLOY, SECRETS, sql_literal
 from test_gateway import gateway_front
 
@@ -161,21 +163,56 @@ def make_stale(stack, user):
                f"FROM tessera.users u WHERE u.id = s.user_id AND u.username = {sql_literal(user.name)}")
 
 
-def test_a_second_factor_refusal_leads_to_setting_it_up_and_then_passes(front, user):
+def step_link(r):
+    """Returns the href of the refusal page's link to the step that supplies what is missing."""
+    m = re.search(r'<a href="(/account/[^"]*)"', r.body)
+    assert r.status == 403 and m, r.describe()
+    return html.unescape(m.group(1))
+
+
+def test_a_second_factor_refusal_leads_to_setting_it_up_and_back(front, user):
     b = signed_in(front, user)
-    r = b.get("/mfa/x")
-    assert r.status == 403 and 'href="/account/2fa"' in r.body, r.describe()
-    enrol(b)
-    r = b.get("/mfa/x")
+    link = step_link(b.get("/mfa/x?a=1&b=2"))
+    assert link == "/account/2fa?next=/mfa/x%3Fa%3D1%26b%3D2", link
+    page = b.get(link)
+    form = page.form("/account/2fa")
+    assert page.status == 200 and form["next"] == "/mfa/x?a=1&b=2", page.describe()
+    r = b.post("/account/2fa", form)
+    assert r.status == 303 and r.header("Location") == link, r.describe()
+    page = b.get(link)
+    form = page.form("/account/2fa")
+    assert form["action"] == "confirm" and form["next"] == "/mfa/x?a=1&b=2", page.describe()
+    r = b.post("/account/2fa", dict(form, code=totp(shown_secret(page), offset=-1)))
+    assert r.status == 200 and len(recovery_codes(r)) == 10, r.describe()
+    back = re.search(r'<a href="([^"]*)">Continue to the page you asked for</a>', r.body)
+    assert back and html.unescape(back.group(1)) == "/mfa/x?a=1&b=2", r.describe()
+    r = b.get(html.unescape(back.group(1)))
     assert r.status == 200 and echoed(r)["assurance"] == "2", r.describe() + front.logs()
+
+
+def test_a_password_only_session_of_an_enrolled_user_proves_the_factor_and_goes_back(stack, front):
+    u = stack.create_user()
+    old = signed_in(front, u)
+    secret, _, _ = enrol(signed_in(front, u))
+    link = step_link(old.get("/mfa/y"))
+    page = old.get(link)
+    prove = re.search(r'<a href="([^"]*)">Confirm it is you with a code</a>', page.body)
+    assert page.status == 200 and prove, page.describe()
+    assert html.unescape(prove.group(1)) == "/account/confirm?next=/mfa/y", page.describe()
+    page = old.get(html.unescape(prove.group(1)))
+    form = page.form("/account/confirm")
+    assert form["next"] == "/mfa/y" and "code" in form, page.describe()
+    r = old.post("/account/confirm", dict(form, password=u.password, code=totp(secret)))
+    assert r.status == 303 and r.header("Location") == "/mfa/y", r.describe()
+    assert echoed(old.get("/mfa/y"))["assurance"] == "2"
 
 
 def test_a_stale_proof_refusal_leads_to_the_confirm_page_and_back(stack, front, user):
     b = signed_in(front, user)
     make_stale(stack, user)
-    r = b.get("/fresh60/x")
-    assert r.status == 403 and 'href="/account/confirm"' in r.body, r.describe()
-    page = b.get("/account/confirm?next=/fresh60/x")
+    link = step_link(b.get("/fresh60/x"))
+    assert link == "/account/confirm?next=/fresh60/x", link
+    page = b.get(link)
     assert page.status == 200 and "Confirm it is you" in page.body, page.describe()
     form = page.form("/account/confirm")
     assert form["next"] == "/fresh60/x", page.describe()
@@ -186,15 +223,41 @@ def test_a_stale_proof_refusal_leads_to_the_confirm_page_and_back(stack, front, 
     assert b.get("/fresh60/x").status == 200
 
 
+def test_the_way_back_keeps_the_refused_uri_as_sent(stack, front, user):
+    b = signed_in(front, user)
+    for uri in ("/fresh60/a%0d%0aSet-Cookie:%20x=y", "/fresh60//evil.example/",
+                "/fresh60/x?next=https://evil.example/", "/fresh60/%2F%2Fevil.example"):
+        make_stale(stack, user)
+        page = b.get(step_link(b.get(uri)))
+        form = page.form("/account/confirm")
+        assert form["next"] == uri, page.describe()
+        r = b.post("/account/confirm", dict(form, password=user.password))
+        assert r.status == 303 and r.header("Location") == uri, r.describe()
+        assert "x" not in r.set_cookies, r.describe()
+
+
 def test_the_confirm_page_goes_back_only_to_this_site(stack, front, user):
     assert front.browser().get("/account/confirm").header("Location") == "/?next=/account/confirm"
     b = signed_in(front, user)
     form = b.get("/account/confirm").form("/account/confirm")
-    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example", "/x\r\nSet-Cookie: x=y",
+                "/\t/evil.example"):
         r = b.post("/account/confirm", dict(form, next=bad, password=user.password))
         assert r.status == 303 and r.header("Location") == "/dashboard", r.describe()
     r = b.post("/account/confirm", {"next": "/fresh60/x", "password": user.password})
     assert r.status == 403, "no CSRF value, no confirmation:\n" + r.describe()
+
+
+@pytest.mark.parametrize("bad", ["//evil.example/", "https://evil.example/", "/\\evil.example",
+                                 "%2F%2Fevil.example", "/%09/evil.example", "/x%0d%0aSet-Cookie:%20x=y",
+                                 "%252F%252Fevil.example", "javascript:alert(1)", ""])
+def test_the_refusal_page_never_leads_off_the_site(stack, front, user, bad):
+    b = signed_in(front, user)
+    for why, step in (("fresh", "/account/confirm"), ("factor", "/account/2fa")):
+        r = b.get(f"/auth/denied?why={why}&next=" + urllib.parse.quote(bad, safe="%"))
+        assert step_link(r) == step, r.describe()
+    page = b.get("/account/2fa?next=" + urllib.parse.quote(bad, safe="%"))
+    assert page.form("/account/2fa")["next"] == "", page.describe()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(front):
