@@ -24,6 +24,8 @@ void	page_account_2fa_form(struct ctx *);
 void	page_account_2fa(struct ctx *);
 void	page_account_confirm_form(struct ctx *);
 void	page_account_confirm(struct ctx *);
+void	page_account_tokens(struct ctx *);
+void	page_account_tokens_revoke(struct ctx *);
 void	page_dashboard(struct ctx *);
 void	page_sessions(struct ctx *);
 void	page_sessions_end(struct ctx *);

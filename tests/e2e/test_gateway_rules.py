@@ -10,7 +10,7 @@ import urllib.parse
 
 import pytest
 
-from accounts import enrol, recovery_codes, shown_secret, totp
+from accounts import account_csrf, enrol, recovery_codes, shown_secret, totp
 from stack import DEPLOY, SECRETS, sql_literal
 from test_gateway import gateway_front
 
@@ -376,9 +376,9 @@ def test_an_operator_manages_groups_and_profiles_by_sql(stack):
     assert r.returncode != 0 and "permission denied" in r.stderr, r.describe()
 
 
-def add_token(stack, username, *extra):
+def add_token(stack, username, *extra, label="ci"):
     """Runs `token add` for username; returns (token, id)."""
-    r = stack.tessera("token", "add", username, "--label", "ci", *extra)
+    r = stack.tessera("token", "add", username, "--label", label, *extra)
     assert r.returncode == 0, r.describe()
     token = r.stdout.strip()
     assert token.startswith("tsr_") and len(token) == 47, r.describe()
@@ -535,3 +535,80 @@ def test_refusals_are_counted_as_forbidden(stack, front, user):
     assert b.get("/mfa/x").status == 403
     assert b.get("/admins/x").status == 403
     assert stack.metrics()[key] - before == 2
+
+
+def tokens_page(b):
+    """Returns the account's token page and its rows as {id: [label, created, last used, expires]}."""
+    page = b.get("/account/tokens")
+    assert page.status == 200 and page.header("Cache-Control") == "no-store", page.describe()
+    rows = {}
+    for m in re.finditer(r'<tr data-id="(\d+)">(.*?)</tr>', page.body, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(?!<form)(.*?)</t[hd]>", m.group(2), re.S)
+        rows[m.group(1)] = [html.unescape(c) for c in cells]
+    return page, rows
+
+
+def test_the_token_page_lists_the_users_own_tokens_and_never_a_secret(stack, front, user):
+    u = stack.create_user()
+    mine, mine_id = add_token(stack, u.name, "--expires", "90d", label="backup <job> & co")
+    used, used_id = add_token(stack, u.name, label="deploy")
+    theirs, theirs_id = add_token(stack, user.name, label="not-yours")
+    assert front.browser().get("/any/x", headers=bearer(used)).status == 200
+    b = signed_in(front, u)
+    assert 'href="/account/tokens"' in b.get("/dashboard").body
+    page, rows = tokens_page(b)
+    assert set(rows) == {mine_id, used_id}, rows
+    assert rows[mine_id][0] == "backup <job> & co" and "&lt;job&gt;" in page.body, page.describe()
+    assert rows[mine_id][2] == "never" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", rows[mine_id][3]), rows
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", rows[used_id][2]) and rows[used_id][3] == "never", rows
+    hashes = [h for (h,) in stack.psql("SELECT encode(token_hash, 'hex') FROM tessera.api_tokens")]
+    for secret in [mine, used, theirs, mine[4:], used[4:]] + hashes:
+        assert secret not in page.body and secret.upper() not in page.body, page.describe()
+    assert "not-yours" not in page.body and f'value="{theirs_id}"' not in page.body, page.describe()
+    _, rows = tokens_page(signed_in(front, stack.create_user()))
+    assert rows == {} and "You have no API tokens." in tokens_page(signed_in(front, stack.create_user()))[0].body
+
+
+def test_a_token_revoked_on_the_page_is_refused_at_the_next_request(stack, front):
+    u = stack.create_user()
+    token, tid = add_token(stack, u.name)
+    kept, kept_id = add_token(stack, u.name, label="kept")
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 200
+    b = signed_in(front, u)
+    page, _ = tokens_page(b)
+    form = [f["inputs"] for f in page.forms() if f["inputs"].get("id") == tid][0]
+    r = b.post("/account/tokens/revoke", form)
+    assert r.status == 303 and r.header("Location") == "/account/tokens", r.describe()
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 303, "revoked, still let in"
+    assert front.browser().get("/any/x", headers=bearer(kept)).status == 200
+    assert set(tokens_page(b)[1]) == {kept_id}
+    e = stack.log_events("token_revoked")[-1]
+    assert e["user"] == u.name and e["id"] == tid and token not in open(stack.log_file).read(), e
+    r = b.post("/account/tokens/revoke", form)
+    assert r.status == 404, "a second revocation finds nothing:\n" + r.describe()
+
+
+def test_a_forged_id_never_revokes_another_users_token(stack, front, user):
+    victim = stack.create_user()
+    token, tid = add_token(stack, victim.name)
+    b = signed_in(front, user)
+    csrf = account_csrf(b)
+    for forged in (tid, f"0{tid}"):
+        r = b.post("/account/tokens/revoke", {"csrf": csrf, "id": forged})
+        assert r.status == 404 and "not a token of yours" in r.body, r.describe()
+    for bad in ("", "-1", f"{tid} OR true", "1" * 19, f"{tid}\x00", "x"):
+        r = b.post("/account/tokens/revoke", {"csrf": csrf, "id": bad})
+        assert r.status == 400, r.describe()
+    r = b.post("/account/tokens/revoke", {"id": tid})
+    assert r.status == 403, "no CSRF value, no revocation:\n" + r.describe()
+    r = front.browser().post("/account/tokens/revoke", {"csrf": csrf, "id": tid})
+    assert r.status == 303 and r.header("Location") == "/", r.describe()
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 200, "another user's token was revoked"
+    assert stack.scalar(f"SELECT count(*) FROM tessera.api_tokens WHERE id = {tid}") == "1"
+
+
+def test_the_token_page_asks_a_visitor_to_sign_in_and_comes_back(front):
+    r = front.browser().get("/account/tokens")
+    assert r.status == 303 and r.header("Location") == "/?next=/account/tokens", r.describe()
+    r = front.browser().get("/account/tokens", headers=bearer("tsr_" + "A" * 43))
+    assert r.status == 303, "a bearer token opens no page but /auth:\n" + r.describe()
