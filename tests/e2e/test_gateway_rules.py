@@ -605,6 +605,9 @@ def test_a_forged_id_never_revokes_another_users_token(stack, front, user):
     assert r.status == 303 and r.header("Location") == "/", r.describe()
     assert front.browser().get("/any/x", headers=bearer(token)).status == 200, "another user's token was revoked"
     assert stack.scalar(f"SELECT count(*) FROM tessera.api_tokens WHERE id = {tid}") == "1"
+    assert stack.psql("SELECT has_table_privilege('tessera_app', 'tessera.api_tokens', 'DELETE'), "
+                      "has_function_privilege('tessera_app', 'tessera.revoke_token(bigint)', 'EXECUTE')"
+                      ) == [("f", "f")], "the pool may delete only through revoke_own_token"
 
 
 def test_the_token_page_asks_a_visitor_to_sign_in_and_comes_back(front):
