@@ -49,20 +49,12 @@ twofa_setup(const struct account *a, struct view_dict *dict)
 
 /*
  * Returns where the page leads back to once the session has a second
- * factor: the query's (GET) or form's (POST) next when it is a path on
- * this site, else NULL.
+ * factor: next when it is a path on this site other than the dashboard,
+ * else NULL.
  */
 static const char *
-twofa_next(struct ctx *c, struct form *query)
+twofa_next(const char *next)
 {
-	const char	*next;
-
-	if (strcmp(c->req->method, "POST") == 0)
-		next = form_get(&c->req->form, "next");
-	else if (form_parse(query, c->req->query, strlen(c->req->query)) == 0)
-		next = form_get(query, "next");
-	else
-		return NULL;
 	next = page_login_next(next);
 	return strcmp(next, "/dashboard") == 0 ? NULL : next;
 }
@@ -117,10 +109,13 @@ void
 page_account_2fa_form(struct ctx *c)
 {
 	struct account	 a;
-	struct form	 query = { 0 };
+	struct form	 query;
+	const char	*next = NULL;
 
+	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
+		next = form_get(&query, "next");
 	if (account_open(c, &a, "/account/2fa"))
-		twofa_render(c, &a, 200, NULL, NULL, twofa_next(c, &query));
+		twofa_render(c, &a, 200, NULL, NULL, twofa_next(next));
 	form_free(&query);
 	account_wipe(&a);
 }
@@ -256,7 +251,7 @@ void
 page_account_2fa(struct ctx *c)
 {
 	const char	*action = form_get(&c->req->form, "action");
-	const char	*next = twofa_next(c, NULL);
+	const char	*next = twofa_next(form_get(&c->req->form, "next"));
 	struct account	 a;
 
 	if (!page_session_post(c))

@@ -190,6 +190,19 @@ def test_a_second_factor_refusal_leads_to_setting_it_up_and_back(front, user):
     assert r.status == 200 and echoed(r)["assurance"] == "2", r.describe() + front.logs()
 
 
+def test_the_way_back_survives_the_password_check_before_set_up(stack, front):
+    u = stack.create_user()
+    b = signed_in(front, u)
+    make_stale(stack, u)
+    link = step_link(b.get("/mfa/z"))
+    r = b.post("/account/2fa", b.get(link).form("/account/2fa"))
+    form = r.form("/account/2fa")
+    assert r.status == 200 and "Confirm it is you" in r.body, r.describe()
+    assert form["action"] == "begin" and form["next"] == "/mfa/z", r.describe()
+    r = b.post("/account/2fa", dict(form, password=u.password))
+    assert r.status == 303 and r.header("Location") == "/account/2fa?next=/mfa/z", r.describe()
+
+
 def test_a_password_only_session_of_an_enrolled_user_proves_the_factor_and_goes_back(stack, front):
     u = stack.create_user()
     old = signed_in(front, u)
