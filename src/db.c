@@ -116,6 +116,10 @@ struct db_stmt {
 #define ISO_UTC(col) \
 	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
 
+/* A time for people, in UTC to the minute, like 2026-01-31 23:59 UTC. */
+#define SHOWN_UTC(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI \"UTC\"')"
+
 /* Text as hex of its UTF-8 bytes ('' for NULL), safe between any separators. */
 #define HEX_TEXT(col) \
 	"encode(convert_to(coalesce(" col ", ''), 'UTF8'), 'hex')"
@@ -328,6 +332,13 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "WHERE $1::text IS NULL OR l.username = $1 ORDER BY l.username, l.id"),
 	[SQL_ADMIN_TOKEN_REVOKE] = DB_STMT("admin_token_revoke", 1, 1, 0,
 	    "SELECT tessera.revoke_token($1::bigint)"),
+	[SQL_TOKENS_OWN] = DB_STMT("tokens_own", 1, 5, 0,
+	    "SELECT t.id, t.label, " SHOWN_UTC("t.created_at") ", coalesce("
+	    SHOWN_UTC("t.last_used_at") ", 'never'), coalesce("
+	    SHOWN_UTC("t.expires_at") ", 'never') FROM tessera.api_tokens t "
+	    "WHERE t.user_id = $1 ORDER BY t.id LIMIT 100"),
+	[SQL_TOKEN_REVOKE_OWN] = DB_STMT("token_revoke_own", 2, 1, 0,
+	    "SELECT tessera.revoke_own_token($1::bigint, $2::bigint)"),
 };
 
 struct db {

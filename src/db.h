@@ -63,6 +63,8 @@ enum db_sql {
 	SQL_ADMIN_TOKEN_ADD,	/* username, label, hex hash, seconds or NULL -> id, NULL: no user */
 	SQL_ADMIN_TOKENS,	/* username or NULL -> tokens */
 	SQL_ADMIN_TOKEN_REVOKE,	/* token id -> revoked? */
+	SQL_TOKENS_OWN,		/* user id -> the user's tokens (no hash) */
+	SQL_TOKEN_REVOKE_OWN,	/* token id, user id -> revoked? (only that user's) */
 	SQL__MAX
 };
 

@@ -82,6 +82,7 @@ static const struct {
 	{ "sessions_pruned",		LOG_INFO },
 	{ "slow_request",		LOG_WARNING },
 	{ "status_refused",		LOG_WARNING },
+	{ "token_revoked",		LOG_INFO },
 	{ "worker_exited",		LOG_INFO },	/* a crash: error (pool.c) */
 	{ "worker_started",		LOG_INFO },
 };

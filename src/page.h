@@ -5,9 +5,14 @@
 #include "app.h"
 #include "view.h"
 
+#define PAGE_NEXT_MAX		512	/* bytes of a next path (page_login_next) */
+#define PAGE_NEXT_URL_MAX	(64 + 3 * PAGE_NEXT_MAX)	/* a page's path and ?next=, encoded */
+
 void	page_login_form(struct ctx *);
 void	page_login(struct ctx *);
 const char *page_login_next(const char *next);
+const char *page_next_url(char url[PAGE_NEXT_URL_MAX], const char *path,
+	    const char *next);
 void	page_login_render(struct ctx *, const char *tpl, const char *title,
 	    int status, const char *message, const char *username,
 	    const char *next);
@@ -19,6 +24,8 @@ void	page_account_2fa_form(struct ctx *);
 void	page_account_2fa(struct ctx *);
 void	page_account_confirm_form(struct ctx *);
 void	page_account_confirm(struct ctx *);
+void	page_account_tokens(struct ctx *);
+void	page_account_tokens_revoke(struct ctx *);
 void	page_dashboard(struct ctx *);
 void	page_sessions(struct ctx *);
 void	page_sessions_end(struct ctx *);

@@ -47,16 +47,41 @@ twofa_setup(const struct account *a, struct view_dict *dict)
 	return rc;
 }
 
-/* Renders the page for a's state with status, an optional message, and the recovery codes just made (or NULL). */
+/*
+ * Returns where the page leads back to once the session has a second
+ * factor: next when it is a path on this site other than the dashboard,
+ * else NULL.
+ */
+static const char *
+twofa_next(const char *next)
+{
+	next = page_login_next(next);
+	return strcmp(next, "/dashboard") == 0 ? NULL : next;
+}
+
+/*
+ * Renders the page for a's state with status, an optional message, and
+ * the recovery codes just made (or NULL). With next (or NULL), the forms
+ * carry it, and the page links to it once the factor is on, or to the
+ * confirm page (which asks for a code, then leads there) when the factor
+ * is on but this session was signed in without it.
+ */
 static void
 twofa_render(struct ctx *c, const struct account *a, int status,
-    const char *message, char codes[][RECOVERY_SIZE])
+    const char *message, char codes[][RECOVERY_SIZE], const char *next)
 {
 	struct view_dict *dict;
+	char		 url[PAGE_NEXT_URL_MAX];
 	int		 i;
 
 	if ((dict = page_form_dict(c)) == NULL)
 		return;
+	view_set(dict, "NEXT", next != NULL ? next : "");
+	if (next != NULL && a->enrolled && c->sess.assurance >= 2)
+		view_set(view_section_add(dict, "BACK"), "HREF", next);
+	else if (a->enrolled && c->sess.assurance < 2)
+		view_set(view_section_add(dict, "PROVE"), "HREF",
+		    page_next_url(url, "/account/confirm", next));
 	if (message != NULL)
 		view_set(view_section_add(dict, "MESSAGE"), "TEXT", message);
 	if (codes != NULL) {
@@ -76,14 +101,22 @@ twofa_render(struct ctx *c, const struct account *a, int status,
 	page_form_render(c, dict, "account_2fa", "Two-step verification", status);
 }
 
-/* GET /account/2fa: the state of the user's second factor (off, being set up, on); 303 to / when not signed in. */
+/*
+ * GET /account/2fa[?next=PATH]: the state of the user's second factor
+ * (off, being set up, on); 303 to / when not signed in.
+ */
 void
 page_account_2fa_form(struct ctx *c)
 {
 	struct account	 a;
+	struct form	 query;
+	const char	*next = NULL;
 
+	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
+		next = form_get(&query, "next");
 	if (account_open(c, &a, "/account/2fa"))
-		twofa_render(c, &a, 200, NULL, NULL);
+		twofa_render(c, &a, 200, NULL, NULL, twofa_next(next));
+	form_free(&query);
 	account_wipe(&a);
 }
 
@@ -107,15 +140,17 @@ twofa_exec(struct ctx *c, enum db_sql stmt, const char *v1, const char *v2,
 	return n;
 }
 
-/* action=begin: a fresh secret, stored sealed until a first code confirms it; 303 back to the page. */
+/* action=begin: a fresh secret, stored sealed until a first code confirms it; 303 back to the page (and its next). */
 static void
-twofa_begin(struct ctx *c, struct account *a)
+twofa_begin(struct ctx *c, struct account *a, const char *next)
 {
 	unsigned char	 sealed[SEALED_MAX];
+	char		 url[PAGE_NEXT_URL_MAX];
 	int		 lengths[2] = { 0, 0 };
 
+	page_next_url(url, "/account/2fa", next);
 	if (a->enrolled) {
-		http_redirect(c->resp, "/account/2fa");
+		http_redirect(c->resp, url);
 		return;
 	}
 	totp_secret_new(a->secret);
@@ -127,7 +162,7 @@ twofa_begin(struct ctx *c, struct account *a)
 	    lengths) >= 0) {
 		log_event("second_factor_begun", "user", a->username, "addr",
 		    c->req->remote_addr, NULL);
-		http_redirect(c->resp, "/account/2fa");
+		http_redirect(c->resp, url);
 	}
 	sodium_memzero(sealed, sizeof(sealed));
 }
@@ -138,7 +173,7 @@ twofa_begin(struct ctx *c, struct account *a)
  * has two factors. A wrong code shows the set-up again with 401.
  */
 static void
-twofa_confirm(struct ctx *c, struct account *a)
+twofa_confirm(struct ctx *c, struct account *a, const char *next)
 {
 	char		 digits[TOTP_DIGITS + 1], codes[RECOVERY_COUNT][RECOVERY_SIZE];
 	char		 canon[RECOVERY_CHARS + 1], step[24], hashes[HASHES_MAX];
@@ -158,7 +193,7 @@ twofa_confirm(struct ctx *c, struct account *a)
 		log_event("second_factor_refused", "user", a->username, "addr",
 		    c->req->remote_addr, "reason", "bad code", NULL);
 		twofa_render(c, a, 401, "That code is not valid. Check the time "
-		    "on your phone and try the current one.", NULL);
+		    "on your phone and try the current one.", NULL, next);
 		return;
 	}
 	hashes[0] = '{';
@@ -185,7 +220,7 @@ twofa_confirm(struct ctx *c, struct account *a)
 	a->enrolled = 1;
 	log_event("second_factor_enrolled", "user", a->username, "addr",
 	    c->req->remote_addr, NULL);
-	twofa_render(c, a, 200, NULL, codes);
+	twofa_render(c, a, 200, NULL, codes, next);
 	goto out;
 fail:
 	page_error(c, 500, "Something went wrong on our side.");
@@ -208,11 +243,15 @@ twofa_remove(struct ctx *c, struct account *a)
 	http_redirect(c->resp, "/account/2fa");
 }
 
-/* POST /account/2fa (csrf, action=begin|confirm|remove, code): begin and remove need a recent proof (page_reauth). */
+/*
+ * POST /account/2fa (csrf, action=begin|confirm|remove, code, next): begin
+ * and remove need a recent proof (page_reauth).
+ */
 void
 page_account_2fa(struct ctx *c)
 {
 	const char	*action = form_get(&c->req->form, "action");
+	const char	*next = twofa_next(form_get(&c->req->form, "next"));
 	struct account	 a;
 
 	if (!page_session_post(c))
@@ -231,9 +270,9 @@ page_account_2fa(struct ctx *c)
 	if (!account_of_session(c, &a))
 		return;
 	if (strcmp(action, "begin") == 0)
-		twofa_begin(c, &a);
+		twofa_begin(c, &a, next);
 	else if (strcmp(action, "confirm") == 0)
-		twofa_confirm(c, &a);
+		twofa_confirm(c, &a, next);
 	else
 		twofa_remove(c, &a);
 	account_wipe(&a);

@@ -164,28 +164,28 @@ page_auth_url(char buf[AUTH_NEXT_MAX], const char *prefix, const char *uri)
 
 /*
  * Answers 403 with the page that says which requirement verdict failed and
- * links to the step that supplies it: setting up two-step verification, or
- * confirming the password again (then back to uri when it is known, else
- * NULL).
+ * links to the step that supplies it: setting up two-step verification
+ * (or proving it again), or confirming the password again; each step then
+ * leads back to next, the refused URI, when it is a path on this site
+ * (page_login_next), else stays on the account pages.
  */
 static void
 page_auth_refuse(struct ctx *c, enum rule_verdict verdict, const char *uri)
 {
-	char		 confirm[AUTH_NEXT_MAX];
-	const char	*href = NULL;
+	char		 step[PAGE_NEXT_URL_MAX];
+	const char	*next = uri != NULL ? page_login_next(uri) : NULL;
 
-	if (uri != NULL)
-		href = page_auth_url(confirm, "/account/confirm?next=", uri);
 	if (verdict == RULE_NEED_FACTOR)
 		page_error_step(c, 403, "This page requires a second factor, and "
 		    "this session was signed in with a password only. Turn on "
 		    "two-step verification (this session then counts as signed "
-		    "in with it), and come back.", "/account/2fa",
+		    "in with it), and come back.",
+		    page_next_url(step, "/account/2fa", next),
 		    "Set up two-step verification");
 	else if (verdict == RULE_NEED_FRESH)
 		page_error_step(c, 403, "This page requires a recent sign-in. "
 		    "Confirm your password (or sign out and in again), and come "
-		    "back.", href != NULL ? href : "/account/confirm",
+		    "back.", page_next_url(step, "/account/confirm", next),
 		    "Confirm it is you");
 	else
 		page_error(c, 403, "You are signed in, but your account is not "
@@ -221,23 +221,26 @@ page_auth(struct ctx *c)
 }
 
 /*
- * GET /auth/denied: the page nginx shows (error_page 403) when /auth
- * refused a signed-in visitor; ?why= says which requirement failed.
+ * GET /auth/denied?why=&next=: the page nginx shows (error_page 403) when
+ * /auth refused a signed-in visitor; why says which requirement failed,
+ * next is the refused URI the step leads back to.
  */
 void
 page_auth_denied(struct ctx *c)
 {
 	struct form	 query;
-	const char	*why = NULL;
+	const char	*why = NULL, *next = NULL;
 	enum rule_verdict verdict = RULE_DENY;
 
-	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
+	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0) {
 		why = form_get(&query, "why");
+		next = form_get(&query, "next");
+	}
 	if (why != NULL && strcmp(why, rule_verdict_name(RULE_NEED_FACTOR)) == 0)
 		verdict = RULE_NEED_FACTOR;
 	else if (why != NULL && strcmp(why, rule_verdict_name(RULE_NEED_FRESH)) == 0)
 		verdict = RULE_NEED_FRESH;
-	page_auth_refuse(c, verdict, NULL);
+	page_auth_refuse(c, verdict, next);
 	form_free(&query);
 }
 

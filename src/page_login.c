@@ -12,7 +12,6 @@
 #include "throttle.h"
 
 #define LOGIN_FAILED	"Invalid username or password."
-#define NEXT_MAX	512
 
 /*
  * Returns next if it is a path on this site that is safe to redirect to
@@ -25,12 +24,29 @@ page_login_next(const char *next)
 	const unsigned char *p;
 
 	if (next == NULL || next[0] != '/' || next[1] == '/' ||
-	    next[1] == '\\' || strlen(next) > NEXT_MAX)
+	    next[1] == '\\' || strlen(next) > PAGE_NEXT_MAX)
 		return "/dashboard";
 	for (p = (const unsigned char *)next; *p != '\0'; p++)
 		if (*p <= ' ' || *p == 0x7f || *p == '\\')
 			return "/dashboard";
 	return next;
+}
+
+/*
+ * Writes path, and "?next=" with next percent-encoded (but for '/') when
+ * next is a path other than the dashboard, into url. Returns url, or path
+ * alone when next does not fit.
+ */
+const char *
+page_next_url(char url[PAGE_NEXT_URL_MAX], const char *path, const char *next)
+{
+	size_t	 o = (size_t)snprintf(url, PAGE_NEXT_URL_MAX, "%s?next=", path);
+
+	if (next == NULL || strcmp(next, "/dashboard") == 0 ||
+	    o >= PAGE_NEXT_URL_MAX ||
+	    text_percent_encode(next, "/", url + o, PAGE_NEXT_URL_MAX - o) == -1)
+		snprintf(url, PAGE_NEXT_URL_MAX, "%s", path);
+	return url;
 }
 
 /*
@@ -153,20 +169,13 @@ login_rehash(struct ctx *c, const char *name, const struct sess_verified *v,
 	PQclear(res);
 }
 
-/*
- * Redirects to the second-factor step, passing next on (percent-encoded
- * but for characters that are safe in a query value).
- */
+/* Redirects to the second-factor step, passing next on. */
 static void
 login_code_redirect(struct ctx *c, const char *next)
 {
-	char	 url[sizeof("/login/code?next=") + 3 * NEXT_MAX];
-	size_t	 o = (size_t)snprintf(url, sizeof(url), "/login/code?next=");
+	char	 url[PAGE_NEXT_URL_MAX];
 
-	if (strcmp(next, "/dashboard") == 0 ||
-	    text_percent_encode(next, "/", url + o, sizeof(url) - o) == -1)
-		snprintf(url, sizeof(url), "/login/code");
-	http_redirect(c->resp, url);
+	http_redirect(c->resp, page_next_url(url, "/login/code", next));
 }
 
 /* Logs an attempt's outcome with the name (or its keyed hash, when no account has it) and address. */

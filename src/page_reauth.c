@@ -86,13 +86,15 @@ reauth_check(struct ctx *c, struct account *a)
  * session's proof is within reauth_window; else when this very form came
  * from the confirm page with the right password (and code); else answers
  * with the confirm page (again, 401, after a wrong answer). action is the
- * form's "action" value to carry (or NULL), what the action in words.
+ * form's "action" value to carry (or NULL), what the action in words; the
+ * form's next, when it is a path on this site, is carried too.
  * Returns 1 to carry the action out, 0 with the response made.
  */
 int
 page_reauth(struct ctx *c, const char *action, const char *what)
 {
 	struct account	 a;
+	const char	*next = form_get(&c->req->form, "next");
 	int		 rc;
 
 	if (sess_fresh(c))
@@ -100,11 +102,13 @@ page_reauth(struct ctx *c, const char *action, const char *what)
 	if (!account_of_session(c, &a))
 		return 0;
 	rc = 0;
+	if (next != NULL)
+		next = page_login_next(next);
 	if (form_get(&c->req->form, "password") == NULL)
-		reauth_render(c, 200, action, what, a.enrolled, NULL, NULL);
+		reauth_render(c, 200, action, what, a.enrolled, NULL, next);
 	else if ((rc = reauth_check(c, &a)) == 0)
 		reauth_render(c, 401, action, what, a.enrolled, REAUTH_FAILED,
-		    NULL);
+		    next);
 	account_wipe(&a);
 	return rc == 1;
 }

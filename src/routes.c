@@ -24,6 +24,8 @@ static const struct route routes[] = {
 	{ "/account/2fa",	"POST",	page_account_2fa },
 	{ "/account/confirm",	"GET",	page_account_confirm_form },
 	{ "/account/confirm",	"POST",	page_account_confirm },
+	{ "/account/tokens",	"GET",	page_account_tokens },
+	{ "/account/tokens/revoke", "POST", page_account_tokens_revoke },
 	{ "/dashboard",		"GET",	page_dashboard },
 	{ "/logout",		"POST",	page_logout },
 	{ "/sessions",		"GET",	page_sessions },

@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}
-{{!Two-step verification: off (a button to begin), being set up (the key as text and as a QR code, a code to confirm), on (a button to turn it off); recovery codes once, right after set-up.}}
+{{!Two-step verification: off (a button to begin), being set up (the key as text and as a QR code, a code to confirm), on (a button to turn it off); recovery codes once, right after set-up. NEXT: where a protected page sent the visitor, carried by the forms.}}
 <h1>Two-step verification</h1>
 {{#MESSAGE}}<p class="message" role="alert">{{TEXT}}</p>{{/MESSAGE}}
 {{#CODES}}
@@ -14,6 +14,7 @@
 <form method="post" action="/account/2fa">
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <input type="hidden" name="action" value="begin">
+<input type="hidden" name="next" value="{{NEXT}}">
 <p><button type="submit">Set up two-step verification</button></p>
 </form>
 {{/OFF}}
@@ -28,6 +29,7 @@
 <form method="post" action="/account/2fa">
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <input type="hidden" name="action" value="confirm">
+<input type="hidden" name="next" value="{{NEXT}}">
 <p><label for="code">Code from your authenticator app</label>
 <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" maxlength="7" required></p>
 <p><button type="submit">Turn on</button></p>
@@ -35,6 +37,8 @@
 {{/SETUP}}
 {{#ENROLLED}}
 <p>Two-step verification is <strong>on</strong>.</p>
+{{#PROVE}}<p>This session was signed in with your password only. <a href="{{HREF}}">Confirm it is you with a code</a> to count it as signed in with two steps.</p>{{/PROVE}}
+{{#BACK}}<p><a href="{{HREF}}">Continue to the page you asked for</a></p>{{/BACK}}
 <form method="post" action="/account/2fa">
 <input type="hidden" name="csrf" value="{{CSRF}}">
 <input type="hidden" name="action" value="remove">

@@ -11,5 +11,6 @@
 <ul class="account">
 <li><a href="/account/password">Change your password</a></li>
 <li><a href="/account/2fa">Two-step verification</a>: <span class="assurance">{{ASSURANCE}}</span></li>
+<li><a href="/account/tokens">Your API tokens</a></li>
 </ul>
 <p><a href="/sessions">Where you are signed in</a></p>

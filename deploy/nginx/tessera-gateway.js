@@ -5,4 +5,11 @@ function signin(r) {
     return '/?next=' + encodeURIComponent(r.variables.request_uri);
 }
 
-export default { signin };
+// Returns the query of tessera's 403 page: which requirement failed (why, from /auth's
+// X-Tessera-Denied) and the refused URI (next), where the step that supplies it leads back to.
+function denied(r) {
+    return 'why=' + encodeURIComponent(r.variables.tessera_denied || '') +
+        '&next=' + encodeURIComponent(r.variables.request_uri);
+}
+
+export default { signin, denied };

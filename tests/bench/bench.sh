@@ -19,6 +19,8 @@
 #                                   many memory
 #   BENCH_TRACE_REQUESTS [4000]     dashboard requests whose system calls strace counts
 #   BENCH_WARMUP [5]                seconds of each warm-up run
+#   BENCH_BASELINE [none]           a git revision (e.g. the last release) whose pool is built and
+#                                   measured on the read path too, on the same stack: current / it
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -39,6 +41,9 @@ BENCH_PG_FAST="${BENCH_PG_FAST:-0}"
 BENCH_SKIP="${BENCH_SKIP:-}"
 BENCH_TRACE_REQUESTS="${BENCH_TRACE_REQUESTS:-4000}"
 WARMUP_SECONDS="${BENCH_WARMUP:-5}"
+BENCH_BASELINE="${BENCH_BASELINE:-}"
+BASELINE_BIN=""     # BENCH_BASELINE's bin/tessera, built by baseline_build
+BASELINE_CONF=""    # the bench's config with BENCH_BASELINE's templates
 PURGE_BATCH="${BENCH_PURGE_BATCH:-1000}"
 PURGE_PAUSE="${BENCH_PURGE_PAUSE:-20}"
 
@@ -557,11 +562,46 @@ bench_read_path() {
     row "$label: statements per request" "$(calc 3 "$calls / $requests")" "calls"
     row "$label: writes per request" "$(calc 3 "$writes / $requests")" "calls" "< 0.5 (mostly reads)" \
         "$(verdict "$(calc 3 "$writes / $requests")" '<' 0.5)"
+    [ -z "$BENCH_BASELINE" ] || bench_read_baseline "$rps" "$cpu"
     pgbench_run read
     row "pgbench, $READ_PATH's statement(s)" "$PGB_TPS" "tps"
     compare_rows "GET $READ_PATH / pgbench" 0.6 "$rps" "$PGB_TPS" "$cpu" "$CPU_US"
     wrk_run static /bench-static 200 - "$BENCH_DURATION"
     row "nginx alone (return 200): throughput" "$W_RPS" "req/s"
+}
+
+# Builds BENCH_BASELINE's tree (git archive, so no work tree of the repository changes) under
+# $STACK_DIR/baseline, and writes its config: the bench's own with that tree's templates. It runs on
+# this schema, as an older binary does while an upgrade rolls out (tests/e2e/test_upgrade.py).
+baseline_build() {
+    local dir="$STACK_DIR/baseline" rev
+    rev="$(git -C "$TESSERA_REPO" rev-parse --verify --quiet "$BENCH_BASELINE^{commit}")" ||
+        die "BENCH_BASELINE=$BENCH_BASELINE: no such revision"
+    mkdir -p "$dir"
+    git -C "$TESSERA_REPO" archive "$rev" | tar -x -C "$dir"
+    say "building $BENCH_BASELINE ($rev) in $dir"
+    nice make -C "$dir" -j"$CORES" all >"$STACK_DIR/out/baseline.make" 2>&1 ||
+        { tail -n 20 "$STACK_DIR/out/baseline.make" >&2; die "BENCH_BASELINE=$BENCH_BASELINE did not build"; }
+    BASELINE_BIN="$dir/bin/tessera"
+    BASELINE_CONF="$STACK_DIR/baseline.conf"
+    sed "s#^templates = .*#templates = $dir/templates#" "$CONF" >"$BASELINE_CONF"
+    chmod 0644 "$BASELINE_CONF"
+}
+
+# Step 4b: the read path again from BENCH_BASELINE's pool behind the same nginx, after a warm-up,
+# its writes counted the same way; then the bench's own pool back. Compares the run of step 4 with it.
+bench_read_baseline() {
+    local rps="$1" cpu="$2" label="GET $READ_PATH at $BENCH_BASELINE" requests calls writes
+    BIN="$BASELINE_BIN" CONF="$BASELINE_CONF" stack_restart_pool
+    wrk_run warmup-baseline "$READ_PATH" "$READ_STATUS" "$COOKIES" "$WARMUP_SECONDS"
+    stats_reset
+    wrk_run read-baseline "$READ_PATH" "$READ_STATUS" "$COOKIES" "$BENCH_DURATION"
+    read -r requests calls writes < <(stats_calls)
+    wrk_rows "$label"
+    row "$label: errors + unexpected" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
+    row "$label: writes per request" "$(calc 3 "$writes / $requests")" "calls"
+    compare_rows "GET $READ_PATH / at $BENCH_BASELINE" 0.9 "$rps" "$W_RPS" "$cpu" "$CPU_US"
+    bench_pool_back
 }
 
 # Adds N session rows, EXPIRED_PCT percent of them expired, then vacuums as autovacuum would and
@@ -658,6 +698,7 @@ main() {
     trap stack_stop EXIT
     trap 'exit 130' INT TERM
     stack_prepare
+    [ -z "$BENCH_BASELINE" ] || baseline_build
     stack_serve
     OUT="$STACK_DIR/out"
     COOKIES="$OUT/cookies"

@@ -1,10 +1,12 @@
-// tessera in a real browser: two-step verification set up, then signing in with a code and with a
-// recovery code; every page checked with axe-core against WCAG 2.2 AA, screenshots of each.
+// tessera in a real browser: an API token revoked, two-step verification set up, then signing in
+// with a code and with a recovery code; every page checked with axe-core against WCAG 2.2 AA,
+// screenshots of each.
 //
 // Run by tests/e2e/test_browser.py against the e2e stack with a user of its own; by hand:
 //   BROWSER_BASE_URL=http://127.0.0.1:8080 BROWSER_USERNAME=bob BROWSER_PASSWORD=... \
 //     node --test tests/browser/accounts.test.mjs
-// The user must not have two-step verification yet; afterwards it has.
+// The user must not have two-step verification yet, and must have an API token (tessera token
+// add); afterwards it has the one, not the other.
 
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -44,11 +46,33 @@ async function signOut(page) {
   await assertPath(page, '/', 'the sign-in page');
 }
 
+// From the dashboard: the API tokens page (the user has at least one, made by the test's caller),
+// checked before and after revoking the first one; then back to the dashboard.
+async function revokeAToken(page) {
+  await page.getByRole('link', { name: 'Your API tokens' }).click();
+  await page.waitForLoadState('load');
+  await assertPath(page, '/account/tokens', 'the API tokens page');
+  await assertNoWcagViolations(page, 'the API tokens page');
+  await screenshot(page, 'account-tokens');
+  const rows = page.locator('table.tokens tbody tr');
+  const before = await rows.count();
+  assert.ok(before >= 1, 'no token listed');
+  await page.getByRole('button', { name: /^Revoke / }).first().click();
+  await page.waitForLoadState('load');
+  await assertPath(page, '/account/tokens', 'the API tokens page after a revocation');
+  assert.equal(await rows.count(), before - 1, 'the revoked token is still listed');
+  await assertNoWcagViolations(page, 'the API tokens page after a revocation');
+  await page.getByRole('link', { name: 'Back to your dashboard' }).click();
+  await page.waitForLoadState('load');
+  await assertPath(page, '/dashboard', 'the dashboard');
+}
+
 browserTest('set up two-step verification, sign in with a code, then with a recovery code',
   async (page) => {
     await passwordStep(page);
     await assertPath(page, '/dashboard', 'the dashboard');
     await assertNoWcagViolations(page, 'the dashboard');
+    await revokeAToken(page);
     await page.getByRole('link', { name: 'Two-step verification' }).click();
     await page.waitForLoadState('load');
     await assertPath(page, '/account/2fa', 'the two-step verification page');

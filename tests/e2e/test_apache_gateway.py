@@ -3,16 +3,21 @@ AUTHORIZER role about a static directory (any signed-in user) and a proxied appl
 admins), and the application reads who the visitor is. The pool listens on TCP, as mod_authnz_fcgi
 needs, on the shared stack's PostgreSQL."""
 
+import html
 import http.server
+import re
 import secrets
 import threading
 
 import pytest
 
+from accounts import recovery_codes, shown_secret, totp
 from stack import (BIN, DEPLOY, SECRETS, WRAPPER, ApacheFront, free_port, render, start_pool_process,
                    stop_process_group, tail)
 
 DOC_BODY = "a protected document\n"
+# /docs/mfa/: the directory's rule made stricter for one sub-directory.
+MFA_LOCATION = '<Location /docs/mfa/>\n    SetEnvIf Request_URI ^ "TESSERA_REQUIRE=factor=2"\n</Location>\n'
 
 
 class EchoHandler(http.server.BaseHTTPRequestHandler):
@@ -39,6 +44,8 @@ class GatewayApache(ApacheFront):
         self.docs = self.dir / "docs"
         self.docs.mkdir()
         (self.docs / "x.txt").write_text(DOC_BODY)
+        (self.docs / "mfa").mkdir()
+        (self.docs / "mfa" / "x.txt").write_text(DOC_BODY)
 
     def render_vhost(self, cert, key):
         return render((DEPLOY / "apache" / "tessera-gateway.conf").read_text(), {
@@ -49,6 +56,7 @@ class GatewayApache(ApacheFront):
             "127.0.0.1:9000": f"127.0.0.1:{self.pool_port}",
             "127.0.0.1:8081": f"127.0.0.1:{self.app_port}",
             "/var/www/docs": str(self.docs),
+            "</VirtualHost>": MFA_LOCATION + "</VirtualHost>",
         })
 
     def main_config(self):
@@ -172,3 +180,22 @@ def test_a_bearer_token_passes_and_a_revoked_one_is_refused(stack, apache):
     assert apache.browser().get("/docs/x.txt", headers=auth).status == 200
     assert stack.tessera("token", "revoke", tid).returncode == 0
     assert apache.browser().get("/app/y", headers=auth).status == 303
+
+
+def test_a_second_factor_refusal_leads_to_setting_it_up_and_back(stack, apache):
+    b = signed_in(apache, stack.create_user())
+    r = b.get("/docs/mfa/x.txt?a=1")
+    link = re.search(r'<a href="(/account/[^"]*)"', r.body)
+    assert r.status == 403 and link, r.describe() + apache.logs()
+    assert html.unescape(link.group(1)) == "/account/2fa?next=/docs/mfa/x.txt%3Fa%3D1", r.describe()
+    form = b.get(html.unescape(link.group(1))).form("/account/2fa")
+    r = b.post("/account/2fa", form)
+    assert r.status == 303, r.describe()
+    page = b.get(r.header("Location"))
+    form = page.form("/account/2fa")
+    r = b.post("/account/2fa", dict(form, code=totp(shown_secret(page), offset=-1)))
+    assert r.status == 200 and len(recovery_codes(r)) == 10, r.describe()
+    back = re.search(r'<a href="([^"]*)">Continue to the page you asked for</a>', r.body)
+    assert back and html.unescape(back.group(1)) == "/docs/mfa/x.txt?a=1", r.describe()
+    r = b.get(html.unescape(back.group(1)))
+    assert r.status == 200 and r.body == DOC_BODY, r.describe() + apache.logs()

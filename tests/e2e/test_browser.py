@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from stack import REPO, clean_env, run
+from stack import REPO, SECRETS, clean_env, run
 
 BROWSER_DIR = REPO / "tests" / "browser"
 OUT_DIR = REPO / "tests" / "out" / "browser"
@@ -55,11 +55,14 @@ def test_sign_in_reload_sign_out_back_and_keyboard_in_chromium(stack, user, play
         assert (OUT_DIR / f"{name}.png").stat().st_size > 0, f"no screenshot {name}.png"
 
 
-ACCOUNT_SCREENSHOTS = ("twofa-setup", "twofa-codes", "signin-code", "signed-in-with-recovery-code")
+ACCOUNT_SCREENSHOTS = ("account-tokens", "twofa-setup", "twofa-codes", "signin-code", "signed-in-with-recovery-code")
 
 
 def test_two_step_verification_set_up_and_used_in_chromium_without_wcag_violations(stack, playwright_core):
     user = stack.create_user()
+    token = stack.tessera("token", "add", user.name, "--label", "a <b> & c")
+    assert token.returncode == 0, token.describe()
+    SECRETS.remember(token.stdout.strip())
     for name in ACCOUNT_SCREENSHOTS:
         (OUT_DIR / f"{name}.png").unlink(missing_ok=True)
     env = clean_env()
@@ -73,3 +76,4 @@ def test_two_step_verification_set_up_and_used_in_chromium_without_wcag_violatio
     for name in ACCOUNT_SCREENSHOTS:
         assert (OUT_DIR / f"{name}.png").stat().st_size > 0, f"no screenshot {name}.png"
     assert stack.tessera("user", "2fa", user.name).stdout.strip().endswith("9 recovery codes left")
+    assert user.name not in stack.tessera("token", "list").stdout, "the token was not revoked"

@@ -2,13 +2,15 @@
 tessera-identity.conf, tessera-gateway.conf): three protected locations (any signed-in user, group
 admins, a second factor) in front of an upstream that echoes the headers it received."""
 
+import html
 import re
 import secrets
 import subprocess
+import urllib.parse
 
 import pytest
 
-from accounts import enrol
+from accounts import account_csrf, enrol, recovery_codes, shown_secret, totp
 from stack import DEPLOY, SECRETS, sql_literal
 from test_gateway import gateway_front
 
@@ -161,21 +163,69 @@ def make_stale(stack, user):
                f"FROM tessera.users u WHERE u.id = s.user_id AND u.username = {sql_literal(user.name)}")
 
 
-def test_a_second_factor_refusal_leads_to_setting_it_up_and_then_passes(front, user):
+def step_link(r):
+    """Returns the href of the refusal page's link to the step that supplies what is missing."""
+    m = re.search(r'<a href="(/account/[^"]*)"', r.body)
+    assert r.status == 403 and m, r.describe()
+    return html.unescape(m.group(1))
+
+
+def test_a_second_factor_refusal_leads_to_setting_it_up_and_back(front, user):
     b = signed_in(front, user)
-    r = b.get("/mfa/x")
-    assert r.status == 403 and 'href="/account/2fa"' in r.body, r.describe()
-    enrol(b)
-    r = b.get("/mfa/x")
+    link = step_link(b.get("/mfa/x?a=1&b=2"))
+    assert link == "/account/2fa?next=/mfa/x%3Fa%3D1%26b%3D2", link
+    page = b.get(link)
+    form = page.form("/account/2fa")
+    assert page.status == 200 and form["next"] == "/mfa/x?a=1&b=2", page.describe()
+    r = b.post("/account/2fa", form)
+    assert r.status == 303 and r.header("Location") == link, r.describe()
+    page = b.get(link)
+    form = page.form("/account/2fa")
+    assert form["action"] == "confirm" and form["next"] == "/mfa/x?a=1&b=2", page.describe()
+    r = b.post("/account/2fa", dict(form, code=totp(shown_secret(page), offset=-1)))
+    assert r.status == 200 and len(recovery_codes(r)) == 10, r.describe()
+    back = re.search(r'<a href="([^"]*)">Continue to the page you asked for</a>', r.body)
+    assert back and html.unescape(back.group(1)) == "/mfa/x?a=1&b=2", r.describe()
+    r = b.get(html.unescape(back.group(1)))
     assert r.status == 200 and echoed(r)["assurance"] == "2", r.describe() + front.logs()
+
+
+def test_the_way_back_survives_the_password_check_before_set_up(stack, front):
+    u = stack.create_user()
+    b = signed_in(front, u)
+    make_stale(stack, u)
+    link = step_link(b.get("/mfa/z"))
+    r = b.post("/account/2fa", b.get(link).form("/account/2fa"))
+    form = r.form("/account/2fa")
+    assert r.status == 200 and "Confirm it is you" in r.body, r.describe()
+    assert form["action"] == "begin" and form["next"] == "/mfa/z", r.describe()
+    r = b.post("/account/2fa", dict(form, password=u.password))
+    assert r.status == 303 and r.header("Location") == "/account/2fa?next=/mfa/z", r.describe()
+
+
+def test_a_password_only_session_of_an_enrolled_user_proves_the_factor_and_goes_back(stack, front):
+    u = stack.create_user()
+    old = signed_in(front, u)
+    secret, _, _ = enrol(signed_in(front, u))
+    link = step_link(old.get("/mfa/y"))
+    page = old.get(link)
+    prove = re.search(r'<a href="([^"]*)">Confirm it is you with a code</a>', page.body)
+    assert page.status == 200 and prove, page.describe()
+    assert html.unescape(prove.group(1)) == "/account/confirm?next=/mfa/y", page.describe()
+    page = old.get(html.unescape(prove.group(1)))
+    form = page.form("/account/confirm")
+    assert form["next"] == "/mfa/y" and "code" in form, page.describe()
+    r = old.post("/account/confirm", dict(form, password=u.password, code=totp(secret)))
+    assert r.status == 303 and r.header("Location") == "/mfa/y", r.describe()
+    assert echoed(old.get("/mfa/y"))["assurance"] == "2"
 
 
 def test_a_stale_proof_refusal_leads_to_the_confirm_page_and_back(stack, front, user):
     b = signed_in(front, user)
     make_stale(stack, user)
-    r = b.get("/fresh60/x")
-    assert r.status == 403 and 'href="/account/confirm"' in r.body, r.describe()
-    page = b.get("/account/confirm?next=/fresh60/x")
+    link = step_link(b.get("/fresh60/x"))
+    assert link == "/account/confirm?next=/fresh60/x", link
+    page = b.get(link)
     assert page.status == 200 and "Confirm it is you" in page.body, page.describe()
     form = page.form("/account/confirm")
     assert form["next"] == "/fresh60/x", page.describe()
@@ -186,15 +236,41 @@ def test_a_stale_proof_refusal_leads_to_the_confirm_page_and_back(stack, front, 
     assert b.get("/fresh60/x").status == 200
 
 
+def test_the_way_back_keeps_the_refused_uri_as_sent(stack, front, user):
+    b = signed_in(front, user)
+    for uri in ("/fresh60/a%0d%0aSet-Cookie:%20x=y", "/fresh60//evil.example/",
+                "/fresh60/x?next=https://evil.example/", "/fresh60/%2F%2Fevil.example"):
+        make_stale(stack, user)
+        page = b.get(step_link(b.get(uri)))
+        form = page.form("/account/confirm")
+        assert form["next"] == uri, page.describe()
+        r = b.post("/account/confirm", dict(form, password=user.password))
+        assert r.status == 303 and r.header("Location") == uri, r.describe()
+        assert "x" not in r.set_cookies, r.describe()
+
+
 def test_the_confirm_page_goes_back_only_to_this_site(stack, front, user):
     assert front.browser().get("/account/confirm").header("Location") == "/?next=/account/confirm"
     b = signed_in(front, user)
     form = b.get("/account/confirm").form("/account/confirm")
-    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+    for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example", "/x\r\nSet-Cookie: x=y",
+                "/\t/evil.example"):
         r = b.post("/account/confirm", dict(form, next=bad, password=user.password))
         assert r.status == 303 and r.header("Location") == "/dashboard", r.describe()
     r = b.post("/account/confirm", {"next": "/fresh60/x", "password": user.password})
     assert r.status == 403, "no CSRF value, no confirmation:\n" + r.describe()
+
+
+@pytest.mark.parametrize("bad", ["//evil.example/", "https://evil.example/", "/\\evil.example",
+                                 "%2F%2Fevil.example", "/%09/evil.example", "/x%0d%0aSet-Cookie:%20x=y",
+                                 "%252F%252Fevil.example", "javascript:alert(1)", ""])
+def test_the_refusal_page_never_leads_off_the_site(stack, front, user, bad):
+    b = signed_in(front, user)
+    for why, step in (("fresh", "/account/confirm"), ("factor", "/account/2fa")):
+        r = b.get(f"/auth/denied?why={why}&next=" + urllib.parse.quote(bad, safe="%"))
+        assert step_link(r) == step, r.describe()
+    page = b.get("/account/2fa?next=" + urllib.parse.quote(bad, safe="%"))
+    assert page.form("/account/2fa")["next"] == "", page.describe()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_everywhere(front):
@@ -313,9 +389,9 @@ def test_an_operator_manages_groups_and_profiles_by_sql(stack):
     assert r.returncode != 0 and "permission denied" in r.stderr, r.describe()
 
 
-def add_token(stack, username, *extra):
+def add_token(stack, username, *extra, label="ci"):
     """Runs `token add` for username; returns (token, id)."""
-    r = stack.tessera("token", "add", username, "--label", "ci", *extra)
+    r = stack.tessera("token", "add", username, "--label", label, *extra)
     assert r.returncode == 0, r.describe()
     token = r.stdout.strip()
     assert token.startswith("tsr_") and len(token) == 47, r.describe()
@@ -472,3 +548,83 @@ def test_refusals_are_counted_as_forbidden(stack, front, user):
     assert b.get("/mfa/x").status == 403
     assert b.get("/admins/x").status == 403
     assert stack.metrics()[key] - before == 2
+
+
+def tokens_page(b):
+    """Returns the account's token page and its rows as {id: [label, created, last used, expires]}."""
+    page = b.get("/account/tokens")
+    assert page.status == 200 and page.header("Cache-Control") == "no-store", page.describe()
+    rows = {}
+    for m in re.finditer(r'<tr data-id="(\d+)">(.*?)</tr>', page.body, re.S):
+        cells = re.findall(r"<t[hd][^>]*>(?!<form)(.*?)</t[hd]>", m.group(2), re.S)
+        rows[m.group(1)] = [html.unescape(c) for c in cells]
+    return page, rows
+
+
+def test_the_token_page_lists_the_users_own_tokens_and_never_a_secret(stack, front, user):
+    u = stack.create_user()
+    mine, mine_id = add_token(stack, u.name, "--expires", "90d", label="backup <job> & co")
+    used, used_id = add_token(stack, u.name, label="deploy")
+    theirs, theirs_id = add_token(stack, user.name, label="not-yours")
+    assert front.browser().get("/any/x", headers=bearer(used)).status == 200
+    b = signed_in(front, u)
+    assert 'href="/account/tokens"' in b.get("/dashboard").body
+    page, rows = tokens_page(b)
+    assert set(rows) == {mine_id, used_id}, rows
+    assert rows[mine_id][0] == "backup <job> & co" and "&lt;job&gt;" in page.body, page.describe()
+    assert rows[mine_id][2] == "never" and re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", rows[mine_id][3]), rows
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", rows[used_id][2]) and rows[used_id][3] == "never", rows
+    hashes = [h for (h,) in stack.psql("SELECT encode(token_hash, 'hex') FROM tessera.api_tokens")]
+    for secret in [mine, used, theirs, mine[4:], used[4:]] + hashes:
+        assert secret not in page.body and secret.upper() not in page.body, page.describe()
+    assert "not-yours" not in page.body and f'value="{theirs_id}"' not in page.body, page.describe()
+    _, rows = tokens_page(signed_in(front, stack.create_user()))
+    assert rows == {} and "You have no API tokens." in tokens_page(signed_in(front, stack.create_user()))[0].body
+
+
+def test_a_token_revoked_on_the_page_is_refused_at_the_next_request(stack, front):
+    u = stack.create_user()
+    token, tid = add_token(stack, u.name)
+    kept, kept_id = add_token(stack, u.name, label="kept")
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 200
+    b = signed_in(front, u)
+    page, _ = tokens_page(b)
+    form = [f["inputs"] for f in page.forms() if f["inputs"].get("id") == tid][0]
+    r = b.post("/account/tokens/revoke", form)
+    assert r.status == 303 and r.header("Location") == "/account/tokens", r.describe()
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 303, "revoked, still let in"
+    assert front.browser().get("/any/x", headers=bearer(kept)).status == 200
+    assert set(tokens_page(b)[1]) == {kept_id}
+    e = stack.log_events("token_revoked")[-1]
+    assert e["user"] == u.name and e["id"] == tid and token not in open(stack.log_file).read(), e
+    r = b.post("/account/tokens/revoke", form)
+    assert r.status == 404, "a second revocation finds nothing:\n" + r.describe()
+
+
+def test_a_forged_id_never_revokes_another_users_token(stack, front, user):
+    victim = stack.create_user()
+    token, tid = add_token(stack, victim.name)
+    b = signed_in(front, user)
+    csrf = account_csrf(b)
+    for forged in (tid, f"0{tid}"):
+        r = b.post("/account/tokens/revoke", {"csrf": csrf, "id": forged})
+        assert r.status == 404 and "not a token of yours" in r.body, r.describe()
+    for bad in ("", "-1", f"{tid} OR true", "1" * 19, f"{tid}\x00", "x"):
+        r = b.post("/account/tokens/revoke", {"csrf": csrf, "id": bad})
+        assert r.status == 400, r.describe()
+    r = b.post("/account/tokens/revoke", {"id": tid})
+    assert r.status == 403, "no CSRF value, no revocation:\n" + r.describe()
+    r = front.browser().post("/account/tokens/revoke", {"csrf": csrf, "id": tid})
+    assert r.status == 303 and r.header("Location") == "/", r.describe()
+    assert front.browser().get("/any/x", headers=bearer(token)).status == 200, "another user's token was revoked"
+    assert stack.scalar(f"SELECT count(*) FROM tessera.api_tokens WHERE id = {tid}") == "1"
+    assert stack.psql("SELECT has_table_privilege('tessera_app', 'tessera.api_tokens', 'DELETE'), "
+                      "has_function_privilege('tessera_app', 'tessera.revoke_token(bigint)', 'EXECUTE')"
+                      ) == [("f", "f")], "the pool may delete only through revoke_own_token"
+
+
+def test_the_token_page_asks_a_visitor_to_sign_in_and_comes_back(front):
+    r = front.browser().get("/account/tokens")
+    assert r.status == 303 and r.header("Location") == "/?next=/account/tokens", r.describe()
+    r = front.browser().get("/account/tokens", headers=bearer("tsr_" + "A" * 43))
+    assert r.status == 303, "a bearer token opens no page but /auth:\n" + r.describe()
