@@ -47,3 +47,19 @@ def test_the_pool_keeps_serving_while_a_newer_migration_is_applied(private_stack
     restarted = s.restart_pool()            # the older binary starts on the newer schema too
     assert restarted.returncode == 0
     assert s.signed_in_browser(s.create_user()).dashboard().status == 200
+
+
+def test_a_schema_older_than_the_last_migration_is_refused(private_stack):
+    s = private_stack
+    newest = max(int(p.name[:4]) for p in MIGRATIONS.glob("*.sql"))
+    hide = "UPDATE tessera.schema_migrations SET version = -version WHERE {}"
+    s.psql(hide.format(f"version >= {newest}"))     # as if the newest migration (and any later
+    try:                                            # test migration) had not been applied
+        r = s.tessera("check")
+    finally:
+        s.psql(hide.format(f"version <= -{newest}"))
+    # The binary needs every migration it ships: one not applied is named in one line, at check.
+    assert r.returncode != 0, r.describe()
+    assert f"database schema is at version {newest - 1}, this tessera needs {newest}" in r.stderr, \
+        r.describe()
+    assert s.tessera("check").returncode == 0

@@ -1,6 +1,5 @@
 -- Users revoke their own API tokens on the account page (/account/tokens): the pool may delete a
--- token only through this function, and only one of the signed-in user's. PL/pgSQL, whose body is
--- read at its first call: this file may run before 0009_gateway.sql creates tessera.api_tokens.
+-- token only through this function, and only one of the signed-in user's.
 CREATE FUNCTION tessera.revoke_own_token(token_id bigint, owner_id bigint) RETURNS boolean
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
