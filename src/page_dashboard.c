@@ -15,7 +15,7 @@ page_dashboard(struct ctx *c)
 		page_error(c, 500, "Something went wrong on our side.");
 		return;
 	}
-	switch (sess_load(c)) {
+	switch (sess_load(&c->env, &c->sess)) {
 	case -1:
 		page_db_error(c);
 		return;
@@ -27,7 +27,7 @@ page_dashboard(struct ctx *c)
 		page_error(c, 500, "Out of memory.");
 		return;
 	}
-	sess_csrf(c, csrf);
+	sess_csrf(&c->env, &c->sess, csrf);
 	view_set(dict, "USERNAME", c->sess.username);
 	views = sess_get_int(&c->sess, "views", 1);
 	view_set_int(dict, "VIEWS", views);

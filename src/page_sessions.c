@@ -71,7 +71,7 @@ page_sessions(struct ctx *c)
 	char		 csrf[TOKEN_CSRF_SIZE];
 
 	c->sess.want_list = 1;
-	switch (sess_load(c)) {
+	switch (sess_load(&c->env, &c->sess)) {
 	case -1:
 		page_db_error(c);
 		return;
@@ -83,7 +83,7 @@ page_sessions(struct ctx *c)
 		page_error(c, 500, "Out of memory.");
 		return;
 	}
-	sess_csrf(c, csrf);
+	sess_csrf(&c->env, &c->sess, csrf);
 	view_set(dict, "CSRF", csrf);
 	sessions_list(c, dict);
 	c->resp->no_store = 1;
