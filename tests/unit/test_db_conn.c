@@ -11,54 +11,34 @@
 
 #define TIMEOUT		1	/* statement_timeout of the handle under test, seconds */
 
-/* A handle on make unit's database (statement_timeout TIMEOUT) and a log file; NULL state without one. */
-struct fx {
-	struct db	*db;
-	char		*log;
-};
+static char	*fx_log;	/* the log file of the case running */
 
-/* Makes the fixture; leaves *state NULL when there is no database. */
+/* Makes the case's handle on make unit's database (statement_timeout TIMEOUT), its state; NULL without one. */
 static int
 fx_setup(void **state)
 {
 	const char	*conninfo = unit_pg_conninfo();
-	struct fx	*f;
 
 	*state = NULL;
 	if (conninfo == NULL)
 		return 0;
-	if ((f = calloc(1, sizeof(*f))) == NULL ||
-	    (f->db = db_new(conninfo, 5, TIMEOUT, 1)) == NULL)
+	fx_log = unit_temp_file("");
+	if (log_open(fx_log) == -1)
 		return -1;
-	f->log = unit_temp_file("");
-	if (log_open(f->log) == -1)
-		return -1;
-	*state = f;
-	return 0;
+	return (*state = db_new(conninfo, 5, TIMEOUT, 1)) == NULL ? -1 : 0;
 }
 
-/* Frees what fx_setup made. */
+/* Closes the handle and removes the log file. */
 static int
 fx_teardown(void **state)
 {
-	struct fx	*f = *state;
-
-	if (f == NULL)
-		return 0;
-	log_open(NULL);
-	unit_temp_done(f->log, NULL);
-	db_free(f->db);
-	free(f);
+	db_free(*state);
+	if (fx_log != NULL) {
+		log_open(NULL);
+		unit_temp_done(fx_log, NULL);
+		fx_log = NULL;
+	}
 	return 0;
-}
-
-/* Returns the fixture, or skips the test when make unit's database is not there. */
-static struct fx *
-fx_get(void **state)
-{
-	if (*state == NULL)
-		skip();
-	return *state;
 }
 
 /* Asserts that the handle answers SQL_PING with 1. */
@@ -78,41 +58,41 @@ ping_ok(struct db *db)
 
 TEST(a_result_of_another_shape_than_declared_is_refused_and_logged)
 {
-	struct fx	*f = fx_get(state);
+	struct db	*db = unit_pg_state(state);
 
-	ping_ok(f->db);
+	ping_ok(db);
 	/* the server's statement of that name now answers with two columns */
-	PQclear(PQexec(db_conn(f->db), "DEALLOCATE ping"));
-	PQclear(PQexec(db_conn(f->db), "PREPARE ping AS SELECT 1, 2"));
-	assert_null(db_query(f->db, SQL_PING, NULL, NULL));
-	assert_false(db_unavailable(f->db));	/* a failed statement, not an outage */
-	assert_string_equal(db_error(f->db), "returned 2 columns where db.c "
+	PQclear(PQexec(db_conn(db), "DEALLOCATE ping"));
+	PQclear(PQexec(db_conn(db), "PREPARE ping AS SELECT 1, 2"));
+	assert_null(db_query(db, SQL_PING, NULL, NULL));
+	assert_false(db_unavailable(db));	/* a failed statement, not an outage */
+	assert_string_equal(db_error(db), "returned 2 columns where db.c "
 	    "declares 1");
-	assert_int_equal(unit_log_lines(f->log, " db_error ", "statement=ping "
+	assert_int_equal(unit_log_lines(fx_log, " db_error ", "statement=ping "
 	    "error=\"returned 2 columns where db.c declares 1\""), 1);
 }
 
 TEST(a_connection_the_server_ended_is_made_again_within_the_query)
 {
-	struct fx	*f = fx_get(state);
+	struct db	*db = unit_pg_state(state);
 	char		 pid[16];
 	int		 tries;
 
-	ping_ok(f->db);
-	snprintf(pid, sizeof(pid), "%d", PQbackendPID(db_conn(f->db)));
+	ping_ok(db);
+	snprintf(pid, sizeof(pid), "%d", PQbackendPID(db_conn(db)));
 	assert_int_equal(unit_pg_number("SELECT pg_terminate_backend($1::int)::int",
 	    pid), 1);
 	for (tries = 0; tries < 100 && unit_pg_number("SELECT count(*) FROM "
 	    "pg_stat_activity WHERE pid = $1::int", pid) > 0; tries++)
 		usleep(20000);
-	ping_ok(f->db);		/* the broken connection is retried once, new */
-	assert_int_not_equal(PQbackendPID(db_conn(f->db)), atoi(pid));
-	assert_int_equal(unit_log_lines(f->log, " db_", "="), 0);
+	ping_ok(db);		/* the broken connection is retried once, new */
+	assert_int_not_equal(PQbackendPID(db_conn(db)), atoi(pid));
+	assert_int_equal(unit_log_lines(fx_log, " db_", "="), 0);
 }
 
 TEST(a_statement_past_statement_timeout_makes_the_database_unavailable)
 {
-	struct fx	*f = fx_get(state);
+	struct db	*db = unit_pg_state(state);
 	unsigned char	 hash[32] = { 0 };
 	const char	*values[2] = { (const char *)hash, "60" };
 	int		 lengths[2] = { sizeof(hash), 0 };
@@ -121,23 +101,23 @@ TEST(a_statement_past_statement_timeout_makes_the_database_unavailable)
 	time_t		 began;
 
 	assert_non_null(sb);
-	ping_ok(f->db);		/* connected, statements prepared */
+	ping_ok(db);		/* connected, statements prepared */
 	unit_pg_exec("BEGIN", NULL);
 	unit_pg_exec("LOCK TABLE tessera.sessions IN ACCESS EXCLUSIVE MODE", NULL);
 	began = time(NULL);
-	res = db_query(f->db, SQL_SESSION_READ, values, lengths);
+	res = db_query(db, SQL_SESSION_READ, values, lengths);
 	unit_pg_exec("ROLLBACK", NULL);
 	assert_null(res);
 	assert_true(time(NULL) - began <= TIMEOUT + 2);
-	assert_true(db_unavailable(f->db));
-	assert_non_null(strstr(db_error(f->db), "statement timeout"));
+	assert_true(db_unavailable(db));
+	assert_non_null(strstr(db_error(db), "statement timeout"));
 	assert_int_equal(sb->count[SC_DB_TIMEOUT], 1);
-	assert_int_equal(unit_log_lines(f->log, " db_timeout ",
+	assert_int_equal(unit_log_lines(fx_log, " db_timeout ",
 	    "statement=session_read "), 1);
 	/* the lock gone, the same connection serves again */
-	assert_non_null(res = db_query(f->db, SQL_SESSION_READ, values, lengths));
+	assert_non_null(res = db_query(db, SQL_SESSION_READ, values, lengths));
 	assert_int_equal(PQntuples(res), 0);
-	assert_false(db_unavailable(f->db));
+	assert_false(db_unavailable(db));
 	PQclear(res);
 }
 
@@ -152,8 +132,8 @@ TEST(a_server_that_cannot_be_reached_is_unavailable_and_logged_once)
 	assert_null(db_query(db, SQL_PING, NULL, NULL));
 	assert_true(db_unavailable(db));
 	assert_non_null(strstr(db_error(db), "nonexistent-tessera-unit"));
-	assert_null(db_conn(db));	/* and no new attempt until DB_RETRY_MS passed */
-	assert_null(db_query(db, SQL_PING, NULL, NULL));
+	assert_null(db_conn(db));
+	assert_null(db_query(db, SQL_PING, NULL, NULL));	/* still out: not logged again */
 	assert_true(db_unavailable(db));
 	assert_int_equal(log_open(NULL), 0);
 	assert_int_equal(unit_log_lines(log, " db_unavailable ", "error="), 1);

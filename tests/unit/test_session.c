@@ -91,15 +91,6 @@ fx_teardown(void **state)
 	return 0;
 }
 
-/* Returns the fixture, or skips the test when make unit's database is not there. */
-static struct fx *
-fx_get(void **state)
-{
-	if (*state == NULL)
-		skip();
-	return *state;
-}
-
 /* Begins a new request carrying f->cookie: the last one's session and response are gone. */
 static void
 fx_request(struct fx *f)
@@ -188,7 +179,7 @@ fx_idle_left(const struct fx *f)
 
 TEST(a_session_made_at_sign_in_is_found_by_its_cookie)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 
 	assert_int_equal(fx_sign_in(f, HASH), 0);
 	assert_true(f->sess.live);
@@ -209,7 +200,7 @@ TEST(a_session_made_at_sign_in_is_found_by_its_cookie)
 
 TEST(a_counted_view_is_kept_in_the_row)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 
 	assert_int_equal(fx_sign_in(f, HASH), 0);
 	fx_request(f);
@@ -228,7 +219,7 @@ TEST(a_counted_view_is_kept_in_the_row)
 
 TEST(a_fresh_session_is_only_read_a_stale_one_slides)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 
 	f->cfg.idle_timeout = 3600;
 	f->cfg.touch_interval = 60;
@@ -254,7 +245,7 @@ TEST(a_fresh_session_is_only_read_a_stale_one_slides)
 
 TEST(a_slide_never_passes_the_absolute_expiry)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 
 	f->cfg.idle_timeout = 3600;
 	f->cfg.touch_interval = 10;
@@ -269,7 +260,7 @@ TEST(a_slide_never_passes_the_absolute_expiry)
 
 TEST(an_expired_session_is_not_live)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 
 	assert_int_equal(fx_sign_in(f, HASH), 0);
 	unit_pg_exec("UPDATE tessera.sessions SET expires_at = now() - interval "
@@ -287,7 +278,7 @@ TEST(an_expired_session_is_not_live)
 
 TEST(sign_out_deletes_the_row_and_expires_the_cookie)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 	char		 old[sizeof(f->cookie)], value[256];
 
 	assert_int_equal(fx_sign_in(f, HASH), 0);
@@ -306,7 +297,7 @@ TEST(sign_out_deletes_the_row_and_expires_the_cookie)
 
 TEST(sign_in_replaces_the_session_the_cookie_named)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 	char		 old[sizeof(f->cookie)];
 	long long	 id;
 
@@ -324,7 +315,7 @@ TEST(sign_in_replaces_the_session_the_cookie_named)
 
 TEST(a_forged_or_unknown_cookie_finds_no_session)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 	unsigned char	 token[TOKEN_BYTES];
 	char		 value[TOKEN_COOKIE_SIZE];
 	size_t		 at;
@@ -361,7 +352,7 @@ TEST(a_forged_or_unknown_cookie_finds_no_session)
 
 TEST(the_csrf_value_is_this_sessions_only)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 	char		 csrf[TOKEN_CSRF_SIZE], other[TOKEN_CSRF_SIZE];
 
 	assert_int_equal(fx_sign_in(f, HASH), 0);
@@ -384,7 +375,7 @@ TEST(the_csrf_value_is_this_sessions_only)
 
 TEST(no_session_is_made_when_the_account_changed_since_the_check)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 
 	/* the password changed between its check and the session */
 	assert_int_equal(fx_sign_in(f, "the hash verified before"), 1);
@@ -411,7 +402,7 @@ TEST(no_session_is_made_when_the_account_changed_since_the_check)
 
 TEST(a_session_ends_when_its_user_is_disabled_or_revoked)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 
 	assert_int_equal(fx_sign_in(f, HASH), 0);
 	unit_pg_exec("UPDATE tessera.users SET disabled_at = now() WHERE id = $1",
@@ -427,7 +418,7 @@ TEST(a_session_ends_when_its_user_is_disabled_or_revoked)
 
 TEST(past_max_sessions_per_user_the_least_recently_used_end)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 	char		 first[sizeof(f->cookie)], second[sizeof(f->cookie)];
 	char		*log = unit_temp_file("");
 
@@ -457,7 +448,7 @@ TEST(past_max_sessions_per_user_the_least_recently_used_end)
 
 TEST(a_proof_renewed_is_fresh_for_the_reauth_window)
 {
-	struct fx	*f = fx_get(state);
+	struct fx	*f = unit_pg_state(state);
 
 	f->cfg.reauth_window = 300;
 	assert_int_equal(fx_sign_in(f, HASH), 0);

@@ -26,6 +26,15 @@ unit_pg_conninfo(void)
 	return conninfo != NULL && *conninfo != '\0' ? conninfo : NULL;
 }
 
+/* Returns a case's state, or skips the case when its setup found no database (and left the state NULL). */
+static inline void *
+unit_pg_state(void **state)
+{
+	if (*state == NULL)
+		skip();
+	return *state;
+}
+
 /*
  * Runs sql with its text parameters (n of them) on a connection of the
  * test's own (opened once, beside the one under test), asserting it
