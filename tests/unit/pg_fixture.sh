@@ -23,7 +23,8 @@ shift
 dir="$(mktemp -d /tmp/tessera-unit-pg-XXXXXX)"
 chmod 0755 "$dir"	# as root, user tessera must reach the cluster inside
 
-# Stops the cluster (when it holds one) and removes the directory.
+# Stops the cluster (when it holds one) and removes the directory: the EXIT trap.
+# shellcheck disable=SC2317  # a trap handler only looks unreachable to shellcheck
 cleanup() {
     if [ -f "$dir/pg/PG_VERSION" ]; then
         "$PG_SH" stop "$dir/pg" >/dev/null || true
