@@ -579,7 +579,8 @@ sess_presession(const struct sess_env *e, unsigned char nonce[TOKEN_BYTES])
 
 /* Sends a new pre-session cookie: a fresh nonce (left in pre) and the time now, sealed. */
 static void
-sess_presession_new(const struct sess_env *e, unsigned char pre[PRESESSION_BYTES])
+sess_presession_new(const struct sess_env *e,
+    unsigned char pre[PRESESSION_BYTES])
 {
 	char	 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PRESESSION_BYTES)];
 
