@@ -167,8 +167,10 @@ build/bench/floor: tests/bench/floor.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(PKG_LIBS)
 
-unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+# Every unit test program, beside a throwaway PostgreSQL (tests/unit/pg_fixture.sh: a few seconds)
+# for those that drive session.c and db.c against a real one.
+unit: $(UNIT_BIN) $(TESSERA)
+	@tests/unit/pg_fixture.sh $(TESSERA) sh -c 'set -e; for t; do echo "== $$t"; $$t; done' unit $(UNIT_BIN)
 
 # With SANITIZE=1 every tessera process the tests start logs ASan/UBSan reports into
 # $(BUILD)/reports and aborts; tests/e2e/reports.py fails the test a report appeared in.

@@ -102,7 +102,7 @@ account_open(struct ctx *c, struct account *a, const char *path)
 	char	 url[64];
 
 	memset(a, 0, sizeof(*a));
-	switch (sess_load(c)) {
+	switch (sess_load(&c->env, &c->sess)) {
 	case -1:
 		page_db_error(c);
 		return 0;
@@ -135,8 +135,8 @@ account_throttle(struct ctx *c, const struct account *a,
 	char		 retry[16];
 	int		 rc;
 
-	rc = throttle_attempt(c, a->username, sess_device_read(c, &device) ?
-	    &device : NULL, cl);
+	rc = throttle_attempt(&c->env, a->username,
+	    sess_device_read(&c->env, &device) ? &device : NULL, cl);
 	sodium_memzero(&device, sizeof(device));
 	if (rc == -1) {
 		page_db_error(c);

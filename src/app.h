@@ -26,6 +26,7 @@ struct ctx {
 	struct http_request	*req;
 	struct http_response	*resp;
 	struct sess		 sess;
+	struct sess_env		 env;	/* what sessions and throttling use of the above */
 };
 
 #endif

@@ -76,7 +76,7 @@ page_db_error(struct ctx *c)
 int
 page_csrf_ok(struct ctx *c)
 {
-	if (sess_csrf_ok(c, form_get(&c->req->form, "csrf")))
+	if (sess_csrf_ok(&c->env, &c->sess, form_get(&c->req->form, "csrf")))
 		return 1;
 	log_event("csrf_rejected", "path", c->req->path, "addr",
 	    c->req->remote_addr, "reason", "bad csrf", NULL);
@@ -93,7 +93,7 @@ page_csrf_ok(struct ctx *c)
 static int
 page_session_live(struct ctx *c)
 {
-	switch (sess_load(c)) {
+	switch (sess_load(&c->env, &c->sess)) {
 	case 1:
 		return 1;
 	case 0:
@@ -131,7 +131,7 @@ page_form_dict(struct ctx *c)
 		page_error(c, 500, "Out of memory.");
 		return NULL;
 	}
-	sess_csrf(c, csrf);
+	sess_csrf(&c->env, &c->sess, csrf);
 	view_set(dict, "CSRF", csrf);
 	return dict;
 }

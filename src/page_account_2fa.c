@@ -213,7 +213,7 @@ twofa_confirm(struct ctx *c, struct account *a, const char *next)
 	if ((n = twofa_exec(c, SQL_FACTOR_CONFIRM, step, (const char *)sealed,
 	    hashes, lengths)) == -1)
 		goto out;
-	if (n == 0 || sess_prove(c, 2) == -1) {
+	if (n == 0 || sess_prove(&c->env, &c->sess, 2) == -1) {
 		http_redirect(c->resp, "/account/2fa");
 		goto out;
 	}

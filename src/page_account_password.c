@@ -25,7 +25,7 @@ password_render(struct ctx *c, const struct account *a, int status,
 	if (message != NULL)
 		view_set(view_section_add(dict, ok ? "DONE" : "MESSAGE"), "TEXT",
 		    message);
-	if (a->enrolled && !sess_fresh(c))
+	if (a->enrolled && !sess_fresh(&c->env, &c->sess))
 		view_section_add(dict, "CODE");
 	view_set_int(dict, "MIN", PASSWD_MIN);
 	page_form_render(c, dict, "account_password", "Change your password",
@@ -56,7 +56,7 @@ password_prove(struct ctx *c, struct account *a, struct throttle_claim *cl)
 	if (!account_throttle(c, a, cl))
 		return -1;
 	rc = account_check_password(a, form_get(&c->req->form, "current"));
-	if (rc == 1 && a->enrolled && !sess_fresh(c))
+	if (rc == 1 && a->enrolled && !sess_fresh(&c->env, &c->sess))
 		rc = account_check_factor(c, a, form_get(&c->req->form, "code"),
 		    NULL) > 0 ? 1 : 0;
 	if (rc == -1) {
@@ -105,8 +105,8 @@ password_set(struct ctx *c, const struct account *a, const char *hash)
 		rc = 0;
 	}
 	PQclear(res);
-	if (rc == 0 && (rc = sess_create(c, &v)) == 0)
-		sess_device_send(c, &v.proof);
+	if (rc == 0 && (rc = sess_create(&c->env, &c->sess, &v)) == 0)
+		sess_device_send(&c->env, &v.proof);
 	sodium_memzero(&v, sizeof(v));
 	return rc;
 }
@@ -135,7 +135,7 @@ page_account_password(struct ctx *c)
 			page_error(c, 500, "Something went wrong on our side.");
 		else switch (password_set(c, &a, hash)) {
 		case 0:
-			throttle_succeeded(c, a.username, &cl);
+			throttle_succeeded(&c->env, a.username, &cl);
 			log_event("password_changed", "user", a.username, "addr",
 			    c->req->remote_addr, "by", "user", NULL);
 			password_render(c, &a, 200, "Your password has been changed. "

@@ -122,7 +122,7 @@ page_auth_judge(struct ctx *c, enum rule_verdict *verdict)
 	    bearer_is_scheme(c->req->authorization))
 		live = page_auth_bearer(c);
 	else
-		live = sess_load(c);
+		live = sess_load(&c->env, &c->sess);
 	if (live == -1) {
 		page_db_error(c);
 		return -1;

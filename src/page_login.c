@@ -65,7 +65,7 @@ page_login_render(struct ctx *c, const char *tpl, const char *title,
 		page_error(c, 500, "Out of memory.");
 		return;
 	}
-	sess_login_csrf(c, csrf);
+	sess_login_csrf(&c->env, csrf);
 	view_set(dict, "CSRF", csrf);
 	if (username != NULL)
 		view_set(dict, "USERNAME", username);
@@ -88,7 +88,7 @@ page_login_form(struct ctx *c)
 
 	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
 		next = page_login_next(form_get(&query, "next"));
-	switch (sess_load(c)) {
+	switch (sess_load(&c->env, &c->sess)) {
 	case 1:
 		http_redirect(c->resp, next);
 		break;
@@ -232,14 +232,14 @@ login_attempt(struct ctx *c, const char *name, const char *pw, size_t pwlen,
 		    "Please try again in a few seconds.");
 		return -1;
 	}
-	if (throttle_attempt(c, name, sess_device_read(c, &device) ? &device :
-	    NULL, cl) == -1)
+	if (throttle_attempt(&c->env, name, sess_device_read(&c->env, &device) ?
+	    &device : NULL, cl) == -1)
 		rc = -1;
 	else if (cl->retry > 0)
 		rc = login_refused(c, name, cl);
 	else if (pw != NULL && passwd_check(pw, pwlen) == NULL &&
 	    (rc = login_check(c, name, pw, pwlen, v, disabled)) == 1) {
-		switch (v->second_factor ? 2 : sess_create(c, v)) {
+		switch (v->second_factor ? 2 : sess_create(&c->env, &c->sess, v)) {
 		case 2:
 			rc = 2;
 			break;
@@ -280,7 +280,7 @@ page_login(struct ctx *c)
 
 	if (name == NULL)
 		name = "";
-	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
+	if (!sess_login_csrf_ok(&c->env, form_get(&c->req->form, "csrf"))) {
 		score_count(SC_SIGNIN_CSRF);
 		token_name_hash(c->app->keys, name, strlen(name), hash);
 		log_event("csrf_rejected", "path", c->req->path, "name_hash",
@@ -300,15 +300,15 @@ page_login(struct ctx *c)
 		goto out;
 	}
 	if (rc == 2) {
-		throttle_halfway(c, &cl);
-		sess_pending_send(c, &v.proof);
+		throttle_halfway(&c->env, &cl);
+		sess_pending_send(&c->env, &v.proof);
 		log_event("login_password_ok", "user", name, "addr",
 		    c->req->remote_addr, "next_step", "second factor", NULL);
 		login_code_redirect(c, next);
 		goto out;
 	}
-	throttle_succeeded(c, name, &cl);
-	sess_device_send(c, &v.proof);
+	throttle_succeeded(&c->env, name, &cl);
+	sess_device_send(&c->env, &v.proof);
 	score_count(SC_SIGNIN_OK);
 	log_event("login_ok", "user", name, "addr", c->req->remote_addr,
 	    "device", cl.device ? "known" : "unknown", NULL);

@@ -28,7 +28,7 @@ page_login_code_form(struct ctx *c)
 
 	if (form_parse(&query, c->req->query, strlen(c->req->query)) == 0)
 		next = page_login_next(form_get(&query, "next"));
-	if (sess_pending_read(c, &p))
+	if (sess_pending_read(&c->env, &p))
 		code_render(c, 200, NULL, next);
 	else
 		http_redirect(c->resp, "/");
@@ -66,7 +66,7 @@ code_attempt(struct ctx *c, const struct proof *p, const char *next,
 		v.proof = *p;
 		v.proof.factors |= (unsigned)rc;
 		memcpy(v.password_hash, a->password_hash, sizeof(v.password_hash));
-		if ((rc = sess_create(c, &v)) == 0)
+		if ((rc = sess_create(&c->env, &c->sess, &v)) == 0)
 			rc = 1;
 		else if (rc == 1) {	/* the account changed meanwhile */
 			page_error(c, 403, CODE_EXPIRED);
@@ -100,7 +100,7 @@ page_login_code(struct ctx *c)
 	struct proof	 p;
 
 	memset(&a, 0, sizeof(a));
-	if (!sess_login_csrf_ok(c, form_get(&c->req->form, "csrf"))) {
+	if (!sess_login_csrf_ok(&c->env, form_get(&c->req->form, "csrf"))) {
 		score_count(SC_SIGNIN_CSRF);
 		log_event("csrf_rejected", "path", c->req->path, "addr",
 		    c->req->remote_addr, "reason", "bad csrf", NULL);
@@ -108,14 +108,14 @@ page_login_code(struct ctx *c)
 		    "Go back, reload the page and try again.");
 		return;
 	}
-	if (!sess_pending_read(c, &p)) {
+	if (!sess_pending_read(&c->env, &p)) {
 		page_error(c, 403, CODE_EXPIRED);
 		return;
 	}
 	if (code_attempt(c, &p, next, &cl, &a) == 1) {
-		throttle_succeeded(c, a.username, &cl);
-		sess_device_send(c, &p);
-		sess_pending_clear(c);
+		throttle_succeeded(&c->env, a.username, &cl);
+		sess_device_send(&c->env, &p);
+		sess_pending_clear(&c->env);
 		score_count(SC_SIGNIN_OK);
 		http_redirect(c->resp, next);
 	}

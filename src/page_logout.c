@@ -10,7 +10,7 @@ page_logout(struct ctx *c)
 {
 	if (c->sess.has_token && !page_csrf_ok(c))
 		return;
-	if (sess_destroy(c) == -1) {
+	if (sess_destroy(&c->env, &c->sess) == -1) {
 		page_db_error(c);
 		return;
 	}

@@ -54,12 +54,12 @@ reauth_check(struct ctx *c, struct account *a)
 	if (rc == 1 && a->enrolled)
 		rc = (factor = account_check_factor(c, a,
 		    form_get(&c->req->form, "code"), NULL)) > 0 ? 1 : factor;
-	if (rc == 1 && sess_prove(c, PROOF_LEVEL(PROOF_PASSWORD |
-	    (unsigned)factor)) == -1)
+	if (rc == 1 && sess_prove(&c->env, &c->sess,
+	    PROOF_LEVEL(PROOF_PASSWORD | (unsigned)factor)) == -1)
 		rc = -2;
 	switch (rc) {
 	case 1:
-		throttle_succeeded(c, a->username, &cl);
+		throttle_succeeded(&c->env, a->username, &cl);
 		log_event("reauthenticated", "user", a->username, "addr",
 		    c->req->remote_addr, "path", c->req->path, NULL);
 		return 1;
@@ -97,7 +97,7 @@ page_reauth(struct ctx *c, const char *action, const char *what)
 	const char	*next = form_get(&c->req->form, "next");
 	int		 rc;
 
-	if (sess_fresh(c))
+	if (sess_fresh(&c->env, &c->sess))
 		return 1;
 	if (!account_of_session(c, &a))
 		return 0;

@@ -6,7 +6,8 @@
 
 #include <sodium.h>
 
-#include "app.h"
+#include "clock.h"
+#include "db.h"
 #include "log.h"
 #include "scoreboard.h"
 
@@ -15,11 +16,11 @@
 
 static int64_t	prune_next_ms;	/* this worker's next try (monotonic); 0: unscheduled */
 
-/* Schedules this worker's next try at a random point from 50% to 150% of prune_interval after now. */
+/* Schedules this worker's next try at a random point from 50% to 150% of interval seconds after now. */
 static void
-prune_schedule(const struct config *cfg, int64_t now)
+prune_schedule(int interval, int64_t now)
 {
-	uint32_t	 ms = (uint32_t)cfg->prune_interval * 1000;
+	uint32_t	 ms = (uint32_t)interval * 1000;
 
 	prune_next_ms = now + ms / 2 + randombytes_uniform(ms + 1);
 }
@@ -32,10 +33,10 @@ prune_schedule(const struct config *cfg, int64_t now)
  * pruning lock (the same statement tries it). A full batch means more are
  * left: a request PRUNE_AGAIN_MS later tries again, so that with 4 workers
  * a backlog goes at about the pace of `tessera sessions purge`, which the
- * pages hardly feel. Off when prune_interval is 0.
+ * pages hardly feel. interval: prune_interval, in seconds; off when 0.
  */
 void
-prune_tick(struct app *app)
+prune_tick(struct db *db, int interval)
 {
 	char		 batch[16];
 	const char	*values[1] = { batch };
@@ -43,16 +44,16 @@ prune_tick(struct app *app)
 	PGresult	*res;
 	int		 n;
 
-	if (app->cfg->prune_interval == 0)
+	if (interval == 0)
 		return;
 	now = clock_ms();
 	if (prune_next_ms == 0)
-		prune_schedule(app->cfg, now);
+		prune_schedule(interval, now);
 	if (now < prune_next_ms)
 		return;
-	prune_schedule(app->cfg, now);
+	prune_schedule(interval, now);
 	snprintf(batch, sizeof(batch), "%d", PRUNE_BATCH);
-	if ((res = db_query(app->db, SQL_SESSION_PRUNE, values, NULL)) == NULL)
+	if ((res = db_query(db, SQL_SESSION_PRUNE, values, NULL)) == NULL)
 		return;		/* logged by db_query */
 	n = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
 	if (n > 0) {

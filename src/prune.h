@@ -2,8 +2,8 @@
 #ifndef TESSERA_PRUNE_H
 #define TESSERA_PRUNE_H
 
-struct app;
+struct db;
 
-void	prune_tick(struct app *);
+void	prune_tick(struct db *, int interval);
 
 #endif

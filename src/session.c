@@ -9,8 +9,10 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "app.h"
 #include "buf.h"
+#include "config.h"
+#include "db.h"
+#include "http.h"
 #include "log.h"
 #include "scoreboard.h"
 #include "text.h"
@@ -25,19 +27,19 @@
 
 /* Returns 1 if cookies for this request must be Secure (and so __Host- prefixed). */
 static int
-sess_secure(const struct ctx *c)
+sess_secure(const struct sess_env *e)
 {
-	return c->app->cfg->cookie_secure == COOKIE_SECURE_ON ||
-	    (c->app->cfg->cookie_secure == COOKIE_SECURE_AUTO && c->req->https);
+	return e->cfg->cookie_secure == COOKIE_SECURE_ON ||
+	    (e->cfg->cookie_secure == COOKIE_SECURE_AUTO && e->req->https);
 }
 
 /* Writes the cookie's name: __Host- when Secure, then cookie_name, then suffix. */
 static void
-sess_cookie_name(const struct ctx *c, const char *suffix,
+sess_cookie_name(const struct sess_env *e, const char *suffix,
     char out[COOKIE_NAME_MAX])
 {
-	snprintf(out, COOKIE_NAME_MAX, "%s%s%s", sess_secure(c) ? "__Host-" : "",
-	    c->app->cfg->cookie_name, suffix);
+	snprintf(out, COOKIE_NAME_MAX, "%s%s%s", sess_secure(e) ? "__Host-" : "",
+	    e->cfg->cookie_name, suffix);
 }
 
 /*
@@ -46,23 +48,23 @@ sess_cookie_name(const struct ctx *c, const char *suffix,
  * (logging a rejected signature, never the value).
  */
 static int
-sess_find_cookie(const struct ctx *c, const char *suffix,
+sess_find_cookie(const struct sess_env *e, const char *suffix,
     enum token_purpose purpose, unsigned char *data, size_t len)
 {
 	char		 name[COOKIE_NAME_MAX];
-	const char	*cursor = c->req->cookie, *value;
+	const char	*cursor = e->req->cookie, *value;
 	size_t		 vlen;
 	int		 seen = 0;
 
-	sess_cookie_name(c, suffix, name);
+	sess_cookie_name(e, suffix, name);
 	while (http_cookie_next(&cursor, name, &value, &vlen)) {
-		if (token_open(c->app->keys, purpose, value, vlen, data, len))
+		if (token_open(e->keys, purpose, value, vlen, data, len))
 			return 1;
 		seen = 1;
 	}
 	if (seen)
 		log_event("cookie_rejected", "reason", "bad signature", "cookie",
-		    name, "addr", c->req->remote_addr, NULL);
+		    name, "addr", e->req->remote_addr, NULL);
 	return 0;
 }
 
@@ -72,25 +74,23 @@ sess_find_cookie(const struct ctx *c, const char *suffix,
  * session.
  */
 static void
-sess_send_cookie(struct ctx *c)
+sess_send_cookie(const struct sess_env *e, const struct sess *s)
 {
 	char	 name[COOKIE_NAME_MAX], value[TOKEN_COOKIE_SIZE];
 
-	sess_cookie_name(c, "", name);
-	token_sign(c->app->keys, TOKEN_SESSION, c->sess.token, value);
-	http_set_cookie(c->resp, name, value, c->sess.remember_idle > 0 ?
-	    c->sess.remember_idle : c->app->cfg->cookie_persistent ?
-	    c->app->cfg->idle_timeout : -1, sess_secure(c));
+	sess_cookie_name(e, "", name);
+	token_sign(e->keys, TOKEN_SESSION, s->token, value);
+	http_set_cookie(e->resp, name, value, s->remember_idle > 0 ?
+	    s->remember_idle : e->cfg->cookie_persistent ?
+	    e->cfg->idle_timeout : -1, sess_secure(e));
 	sodium_memzero(value, sizeof(value));
 }
 
 /* Reads the session cookie; no database is touched, and a bad signature never reaches it. */
 void
-sess_read_cookie(struct ctx *c)
+sess_read_cookie(const struct sess_env *e, struct sess *s)
 {
-	struct sess	*s = &c->sess;
-
-	s->has_token = sess_find_cookie(c, "", TOKEN_SESSION, s->token,
+	s->has_token = sess_find_cookie(e, "", TOKEN_SESSION, s->token,
 	    TOKEN_BYTES);
 	if (s->has_token)
 		token_hash(s->token, s->hash);
@@ -265,9 +265,8 @@ sess_change_arrays(const struct sess *s, struct buf arr[4])
  * Returns 1 if the session is live, 0 if not, -1 on a database failure.
  */
 static int
-sess_touch(struct ctx *c)
+sess_touch(const struct sess_env *e, struct sess *s)
 {
-	struct sess	*s = &c->sess;
 	struct buf	 arr[4];
 	char		 idle[16], touch[16];
 	const char	*values[8];
@@ -279,8 +278,8 @@ sess_touch(struct ctx *c)
 	PGresult	*res;
 	int		 i, rc = -1;
 
-	snprintf(idle, sizeof(idle), "%d", c->app->cfg->idle_timeout);
-	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
+	snprintf(idle, sizeof(idle), "%d", e->cfg->idle_timeout);
+	snprintf(touch, sizeof(touch), "%d", e->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = idle;
 	values[2] = touch;
@@ -299,7 +298,7 @@ sess_touch(struct ctx *c)
 				counts_only = 0;
 		values[7] = counts_only ? "t" : "f";	/* may skip the disk wait */
 	}
-	if ((res = db_query(c->app->db, stmt, values, lengths)) == NULL)
+	if ((res = db_query(e->db, stmt, values, lengths)) == NULL)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
@@ -308,9 +307,9 @@ sess_touch(struct ctx *c)
 			rc = -1;
 		if (s->want_identity && !s->want_list)
 			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
-		if ((c->app->cfg->cookie_persistent || s->remember_idle > 0) &&
+		if ((e->cfg->cookie_persistent || s->remember_idle > 0) &&
 		    PQgetvalue(res, 0, DB_SESSION_SLID)[0] == 't')
-			sess_send_cookie(c);	/* the cookie slides with the row */
+			sess_send_cookie(e, s);	/* the cookie slides with the row */
 	}
 	PQclear(res);
 out:
@@ -328,9 +327,8 @@ out:
  * Returns 1 if live, 0 if there is no live session, -1 on a database failure.
  */
 int
-sess_load(struct ctx *c)
+sess_load(const struct sess_env *e, struct sess *s)
 {
-	struct sess	*s = &c->sess;
 	char		 touch[16];
 	const char	*values[2];
 	int		 lengths[2] = { TOKEN_BYTES, 0 };
@@ -340,11 +338,11 @@ sess_load(struct ctx *c)
 	if (!s->has_token)
 		return 0;
 	if (s->nchange > 0 || s->want_list)
-		return sess_touch(c);
-	snprintf(touch, sizeof(touch), "%d", c->app->cfg->touch_interval);
+		return sess_touch(e, s);
+	snprintf(touch, sizeof(touch), "%d", e->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = touch;
-	if ((res = db_query(c->app->db, s->want_identity ? SQL_SESSION_READ_AUTH :
+	if ((res = db_query(e->db, s->want_identity ? SQL_SESSION_READ_AUTH :
 	    SQL_SESSION_READ, values, lengths)) == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
@@ -358,7 +356,7 @@ sess_load(struct ctx *c)
 			rc = sess_identity_from_row(s, res, DB_SESSION_IDENTITY);
 	}
 	PQclear(res);
-	return stale ? sess_touch(c) : rc;
+	return stale ? sess_touch(e, s) : rc;
 }
 
 /* Queues one change; returns 0, or -1 if too many are queued or the key is too long. */
@@ -442,9 +440,9 @@ sess_storable_len(const char *s, size_t max)
  * database failure.
  */
 int
-sess_create(struct ctx *c, const struct sess_verified *v)
+sess_create(const struct sess_env *e, struct sess *s,
+    const struct sess_verified *v)
 {
-	struct sess	*s = &c->sess;
 	unsigned char	 old[TOKEN_BYTES];
 	char		 uid[24], idle[16], absolute[16], ua[DB_USER_AGENT_MAX + 1];
 	char		 pre[COOKIE_NAME_MAX], epoch[24], cap[16], level[4];
@@ -460,26 +458,26 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	snprintf(uid, sizeof(uid), "%lld", v->proof.user_id);
 	snprintf(epoch, sizeof(epoch), "%lld", v->proof.auth_epoch);
 	snprintf(idle, sizeof(idle), "%d", remember ?
-	    c->app->cfg->remember_idle_timeout : c->app->cfg->idle_timeout);
+	    e->cfg->remember_idle_timeout : e->cfg->idle_timeout);
 	snprintf(absolute, sizeof(absolute), "%d", remember ?
-	    c->app->cfg->remember_timeout : c->app->cfg->absolute_timeout);
-	ualen = sess_storable_len(c->req->user_agent, DB_USER_AGENT_MAX);
-	snprintf(ua, sizeof(ua), "%.*s", ualen, c->req->user_agent);
+	    e->cfg->remember_timeout : e->cfg->absolute_timeout);
+	ualen = sess_storable_len(e->req->user_agent, DB_USER_AGENT_MAX);
+	snprintf(ua, sizeof(ua), "%.*s", ualen, e->req->user_agent);
 	values[0] = (const char *)s->hash;
 	values[1] = uid;
 	values[2] = idle;
 	values[3] = absolute;
-	values[4] = c->req->remote_addr;
+	values[4] = e->req->remote_addr;
 	values[5] = ualen > 0 ? ua : NULL;
 	values[6] = had ? (const char *)old : NULL;
 	values[7] = v->password_hash;
 	values[8] = epoch;
-	snprintf(cap, sizeof(cap), "%d", c->app->cfg->max_sessions_per_user);
+	snprintf(cap, sizeof(cap), "%d", e->cfg->max_sessions_per_user);
 	values[9] = cap;
 	snprintf(level, sizeof(level), "%d", PROOF_LEVEL(v->proof.factors));
 	values[10] = level;
 	values[11] = remember ? idle : NULL;
-	res = db_query(c->app->db, SQL_SESSION_CREATE, values, lengths);
+	res = db_query(e->db, SQL_SESSION_CREATE, values, lengths);
 	sodium_memzero(old, sizeof(old));
 	if (res == NULL)
 		return -1;
@@ -504,10 +502,10 @@ sess_create(struct ctx *c, const struct sess_verified *v)
 	s->user_id = v->proof.user_id;
 	s->assurance = PROOF_LEVEL(v->proof.factors);
 	s->proof_age = 0;
-	s->remember_idle = remember ? c->app->cfg->remember_idle_timeout : 0;
-	sess_send_cookie(c);
-	sess_cookie_name(c, PRESESSION_SUFFIX, pre);
-	http_set_cookie(c->resp, pre, "", 0, sess_secure(c));
+	s->remember_idle = remember ? e->cfg->remember_idle_timeout : 0;
+	sess_send_cookie(e, s);
+	sess_cookie_name(e, PRESESSION_SUFFIX, pre);
+	http_set_cookie(e->resp, pre, "", 0, sess_secure(e));
 	return 0;
 }
 
@@ -519,16 +517,15 @@ sess_create(struct ctx *c, const struct sess_verified *v)
  * on a database failure.
  */
 int
-sess_destroy(struct ctx *c)
+sess_destroy(const struct sess_env *e, struct sess *s)
 {
-	struct sess	*s = &c->sess;
 	char		 name[COOKIE_NAME_MAX];
 	const char	*values[1] = { (const char *)s->hash };
 	int		 lengths[1] = { TOKEN_BYTES };
 	PGresult	*res;
 
 	if (s->has_token) {
-		if ((res = db_query(c->app->db, SQL_SESSION_DELETE, values,
+		if ((res = db_query(e->db, SQL_SESSION_DELETE, values,
 		    lengths)) == NULL)
 			return -1;
 		if (PQntuples(res) == 1) {
@@ -539,24 +536,25 @@ sess_destroy(struct ctx *c)
 		PQclear(res);
 	}
 	s->live = 0;
-	sess_cookie_name(c, "", name);
-	http_set_cookie(c->resp, name, "", 0, sess_secure(c));
+	sess_cookie_name(e, "", name);
+	http_set_cookie(e->resp, name, "", 0, sess_secure(e));
 	return 0;
 }
 
 /* Writes the CSRF value of the signed-in forms: a MAC of this session's token. */
 void
-sess_csrf(const struct ctx *c, char out[TOKEN_CSRF_SIZE])
+sess_csrf(const struct sess_env *e, const struct sess *s,
+    char out[TOKEN_CSRF_SIZE])
 {
-	token_csrf(c->app->keys, TOKEN_CSRF, c->sess.token, out);
+	token_csrf(e->keys, TOKEN_CSRF, s->token, out);
 }
 
 /* Returns 1 if given is this session's CSRF value (constant time), else 0. */
 int
-sess_csrf_ok(const struct ctx *c, const char *given)
+sess_csrf_ok(const struct sess_env *e, const struct sess *s, const char *given)
 {
-	return c->sess.has_token &&
-	    token_csrf_check(c->app->keys, TOKEN_CSRF, c->sess.token, given);
+	return s->has_token &&
+	    token_csrf_check(e->keys, TOKEN_CSRF, s->token, given);
 }
 
 /*
@@ -566,15 +564,15 @@ sess_csrf_ok(const struct ctx *c, const char *given)
  * future (more than a minute of clock skew between hosts).
  */
 static int64_t
-sess_presession(const struct ctx *c, unsigned char nonce[TOKEN_BYTES])
+sess_presession(const struct sess_env *e, unsigned char nonce[TOKEN_BYTES])
 {
 	unsigned char	 pre[PRESESSION_BYTES];
 	int64_t		 age = -1;
 
-	if (sess_find_cookie(c, PRESESSION_SUFFIX, TOKEN_PRESESSION, pre,
+	if (sess_find_cookie(e, PRESESSION_SUFFIX, TOKEN_PRESESSION, pre,
 	    sizeof(pre))) {
 		age = (int64_t)time(NULL) - (int64_t)token_get_u64(pre + TOKEN_BYTES);
-		if (age >= c->app->cfg->login_form_timeout || age < -60)
+		if (age >= e->cfg->login_form_timeout || age < -60)
 			age = -1;
 		else
 			memcpy(nonce, pre, TOKEN_BYTES);
@@ -585,15 +583,16 @@ sess_presession(const struct ctx *c, unsigned char nonce[TOKEN_BYTES])
 
 /* Sends a new pre-session cookie: a fresh nonce (left in pre) and the time now, sealed. */
 static void
-sess_presession_new(struct ctx *c, unsigned char pre[PRESESSION_BYTES])
+sess_presession_new(const struct sess_env *e,
+    unsigned char pre[PRESESSION_BYTES])
 {
 	char	 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PRESESSION_BYTES)];
 
 	token_new(pre);
 	token_put_u64(pre + TOKEN_BYTES, (uint64_t)time(NULL));
-	token_seal(c->app->keys, TOKEN_PRESESSION, pre, PRESESSION_BYTES, value);
-	sess_cookie_name(c, PRESESSION_SUFFIX, name);
-	http_set_cookie(c->resp, name, value, -1, sess_secure(c));
+	token_seal(e->keys, TOKEN_PRESESSION, pre, PRESESSION_BYTES, value);
+	sess_cookie_name(e, PRESESSION_SUFFIX, name);
+	http_set_cookie(e->resp, name, value, -1, sess_secure(e));
 }
 
 /*
@@ -603,26 +602,26 @@ sess_presession_new(struct ctx *c, unsigned char pre[PRESESSION_BYTES])
  * so a form just shown has at least half of login_form_timeout to be sent.
  */
 void
-sess_login_csrf(struct ctx *c, char out[TOKEN_CSRF_SIZE])
+sess_login_csrf(const struct sess_env *e, char out[TOKEN_CSRF_SIZE])
 {
 	unsigned char	 pre[PRESESSION_BYTES];
-	int64_t		 age = sess_presession(c, pre);
+	int64_t		 age = sess_presession(e, pre);
 
-	if (age < 0 || age > c->app->cfg->login_form_timeout / 2)
-		sess_presession_new(c, pre);
-	token_csrf(c->app->keys, TOKEN_LOGIN_CSRF, pre, out);
+	if (age < 0 || age > e->cfg->login_form_timeout / 2)
+		sess_presession_new(e, pre);
+	token_csrf(e->keys, TOKEN_LOGIN_CSRF, pre, out);
 	sodium_memzero(pre, sizeof(pre));
 }
 
 /* Returns 1 if given matches the live pre-session cookie that came with the request, else 0. */
 int
-sess_login_csrf_ok(const struct ctx *c, const char *given)
+sess_login_csrf_ok(const struct sess_env *e, const char *given)
 {
 	unsigned char	 nonce[TOKEN_BYTES];
 	int		 ok;
 
-	ok = sess_presession(c, nonce) >= 0 &&
-	    token_csrf_check(c->app->keys, TOKEN_LOGIN_CSRF, nonce, given);
+	ok = sess_presession(e, nonce) >= 0 &&
+	    token_csrf_check(e->keys, TOKEN_LOGIN_CSRF, nonce, given);
 	sodium_memzero(nonce, sizeof(nonce));
 	return ok;
 }
@@ -634,33 +633,33 @@ sess_login_csrf_ok(const struct ctx *c, const char *given)
  * are still current is for the throttle's statement to judge.
  */
 int
-sess_device_read(const struct ctx *c, struct proof *p)
+sess_device_read(const struct sess_env *e, struct proof *p)
 {
 	unsigned char	 raw[PROOF_BYTES];
 	int64_t		 age;
 	int		 ok;
 
-	ok = sess_find_cookie(c, DEVICE_SUFFIX, TOKEN_DEVICE, raw, sizeof(raw)) &&
+	ok = sess_find_cookie(e, DEVICE_SUFFIX, TOKEN_DEVICE, raw, sizeof(raw)) &&
 	    proof_unpack(raw, p) == 0;
 	sodium_memzero(raw, sizeof(raw));
 	if (!ok)
 		return 0;
 	age = (int64_t)time(NULL) - p->proved_at;
-	return age < c->app->cfg->device_lifetime && age >= -60;
+	return age < e->cfg->device_lifetime && age >= -60;
 }
 
 /* Sends the device cookie for proof p (sealed; Max-Age device_lifetime), replacing any other. */
 void
-sess_device_send(struct ctx *c, const struct proof *p)
+sess_device_send(const struct sess_env *e, const struct proof *p)
 {
 	unsigned char	 raw[PROOF_BYTES];
 	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(PROOF_BYTES)];
 
 	proof_pack(p, raw);
-	token_seal(c->app->keys, TOKEN_DEVICE, raw, sizeof(raw), value);
-	sess_cookie_name(c, DEVICE_SUFFIX, name);
-	http_set_cookie(c->resp, name, value, c->app->cfg->device_lifetime,
-	    sess_secure(c));
+	token_seal(e->keys, TOKEN_DEVICE, raw, sizeof(raw), value);
+	sess_cookie_name(e, DEVICE_SUFFIX, name);
+	http_set_cookie(e->resp, name, value, e->cfg->device_lifetime,
+	    sess_secure(e));
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(value, sizeof(value));
 }
@@ -681,17 +680,17 @@ sess_pending_bind(const unsigned char nonce[TOKEN_BYTES],
  * pre-session cookie.
  */
 void
-sess_pending_send(struct ctx *c, const struct proof *p)
+sess_pending_send(const struct sess_env *e, const struct proof *p)
 {
 	unsigned char	 raw[TOKEN_SEALED_MAX], nonce[PRESESSION_BYTES];
 	char		 name[COOKIE_NAME_MAX], value[TOKEN_SEALED_SIZE(TOKEN_SEALED_MAX)];
 
-	sess_presession_new(c, nonce);
+	sess_presession_new(e, nonce);
 	proof_pack(p, raw);
 	sess_pending_bind(nonce, raw + PROOF_BYTES);
-	token_seal(c->app->keys, TOKEN_PENDING, raw, sizeof(raw), value);
-	sess_cookie_name(c, PENDING_SUFFIX, name);
-	http_set_cookie(c->resp, name, value, PENDING_LIFETIME, sess_secure(c));
+	token_seal(e->keys, TOKEN_PENDING, raw, sizeof(raw), value);
+	sess_cookie_name(e, PENDING_SUFFIX, name);
+	http_set_cookie(e->resp, name, value, PENDING_LIFETIME, sess_secure(e));
 	sodium_memzero(raw, sizeof(raw));
 	sodium_memzero(nonce, sizeof(nonce));
 	sodium_memzero(value, sizeof(value));
@@ -703,15 +702,15 @@ sess_pending_send(struct ctx *c, const struct proof *p)
  * younger than PENDING_LIFETIME, else 0.
  */
 int
-sess_pending_read(const struct ctx *c, struct proof *p)
+sess_pending_read(const struct sess_env *e, struct proof *p)
 {
 	unsigned char	 raw[TOKEN_SEALED_MAX], nonce[TOKEN_BYTES];
 	unsigned char	 bind[PENDING_BIND];
 	int64_t		 age;
 	int		 ok;
 
-	ok = sess_find_cookie(c, PENDING_SUFFIX, TOKEN_PENDING, raw, sizeof(raw)) &&
-	    proof_unpack(raw, p) == 0 && sess_presession(c, nonce) >= 0;
+	ok = sess_find_cookie(e, PENDING_SUFFIX, TOKEN_PENDING, raw, sizeof(raw)) &&
+	    proof_unpack(raw, p) == 0 && sess_presession(e, nonce) >= 0;
 	if (ok) {
 		sess_pending_bind(nonce, bind);
 		age = (int64_t)time(NULL) - p->proved_at;
@@ -725,12 +724,12 @@ sess_pending_read(const struct ctx *c, struct proof *p)
 
 /* Expires the pending second-factor state's cookie. */
 void
-sess_pending_clear(struct ctx *c)
+sess_pending_clear(const struct sess_env *e)
 {
 	char	 name[COOKIE_NAME_MAX];
 
-	sess_cookie_name(c, PENDING_SUFFIX, name);
-	http_set_cookie(c->resp, name, "", 0, sess_secure(c));
+	sess_cookie_name(e, PENDING_SUFFIX, name);
+	http_set_cookie(e->resp, name, "", 0, sess_secure(e));
 }
 
 /*
@@ -739,31 +738,31 @@ sess_pending_clear(struct ctx *c)
  * on a database failure or when the row is gone.
  */
 int
-sess_prove(struct ctx *c, int level)
+sess_prove(const struct sess_env *e, struct sess *s, int level)
 {
 	char		 id[24], uid[24], lv[4];
 	const char	*values[3] = { id, uid, lv };
 	PGresult	*res;
 	int		 ok;
 
-	snprintf(id, sizeof(id), "%lld", c->sess.id);
-	snprintf(uid, sizeof(uid), "%lld", c->sess.user_id);
+	snprintf(id, sizeof(id), "%lld", s->id);
+	snprintf(uid, sizeof(uid), "%lld", s->user_id);
 	snprintf(lv, sizeof(lv), "%d", level);
-	if ((res = db_query(c->app->db, SQL_SESSION_PROVE, values, NULL)) == NULL)
+	if ((res = db_query(e->db, SQL_SESSION_PROVE, values, NULL)) == NULL)
 		return -1;
 	ok = PQntuples(res) == 1;
 	PQclear(res);
 	if (!ok)
 		return -1;
-	c->sess.assurance = level;
-	c->sess.proof_age = 0;
+	s->assurance = level;
+	s->proof_age = 0;
 	return 0;
 }
 
 /* Returns 1 if the live session's proof is within reauth_window (sensitive actions may go ahead), else 0. */
 int
-sess_fresh(const struct ctx *c)
+sess_fresh(const struct sess_env *e, const struct sess *s)
 {
-	return c->sess.live && c->sess.proof_age >= 0 &&
-	    c->sess.proof_age < c->app->cfg->reauth_window;
+	return s->live && s->proof_age >= 0 &&
+	    s->proof_age < e->cfg->reauth_window;
 }

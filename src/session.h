@@ -9,7 +9,24 @@
 #define SESS_MAX_CHANGES	8
 #define SESS_NAME_MAX		256
 
-struct ctx;
+struct config;
+struct db;
+struct http_request;
+struct http_response;
+
+/*
+ * What sessions (and sign-in throttling) use of the process and of one
+ * request: the configuration's limits, the keys, this worker's database
+ * connection, the request's cookies and address, the response's cookies.
+ * The request context (app.h) holds one.
+ */
+struct sess_env {
+	const struct config		*cfg;
+	const struct token_keys		*keys;
+	struct db			*db;
+	const struct http_request	*req;
+	struct http_response		*resp;
+};
 
 enum sess_change_kind { SESS_SET, SESS_INCR, SESS_UNSET };
 
@@ -61,30 +78,34 @@ struct sess {
 	struct sess_identity	 identity;
 };
 
-void		 sess_read_cookie(struct ctx *);
-int		 sess_load(struct ctx *) __attribute__((warn_unused_result));
-int		 sess_create(struct ctx *, const struct sess_verified *)
+void		 sess_read_cookie(const struct sess_env *, struct sess *);
+int		 sess_load(const struct sess_env *, struct sess *)
 		    __attribute__((warn_unused_result));
-int		 sess_destroy(struct ctx *) __attribute__((warn_unused_result));
+int		 sess_create(const struct sess_env *, struct sess *,
+		    const struct sess_verified *) __attribute__((warn_unused_result));
+int		 sess_destroy(const struct sess_env *, struct sess *)
+		    __attribute__((warn_unused_result));
 void		 sess_free(struct sess *);
 int		 sess_incr(struct sess *, const char *key, long long delta)
 		    __attribute__((warn_unused_result));
 const char	*sess_get(const struct sess *, const char *key);
 long long	 sess_get_int(const struct sess *, const char *key, long long def);
-void		 sess_csrf(const struct ctx *, char out[TOKEN_CSRF_SIZE]);
-int		 sess_csrf_ok(const struct ctx *, const char *given)
+void		 sess_csrf(const struct sess_env *, const struct sess *,
+		    char out[TOKEN_CSRF_SIZE]);
+int		 sess_csrf_ok(const struct sess_env *, const struct sess *,
+		    const char *given) __attribute__((warn_unused_result));
+void		 sess_login_csrf(const struct sess_env *, char out[TOKEN_CSRF_SIZE]);
+int		 sess_login_csrf_ok(const struct sess_env *, const char *given)
 		    __attribute__((warn_unused_result));
-void		 sess_login_csrf(struct ctx *, char out[TOKEN_CSRF_SIZE]);
-int		 sess_login_csrf_ok(const struct ctx *, const char *given)
+int		 sess_device_read(const struct sess_env *, struct proof *)
 		    __attribute__((warn_unused_result));
-int		 sess_device_read(const struct ctx *, struct proof *)
+void		 sess_device_send(const struct sess_env *, const struct proof *);
+void		 sess_pending_send(const struct sess_env *, const struct proof *);
+int		 sess_pending_read(const struct sess_env *, struct proof *)
 		    __attribute__((warn_unused_result));
-void		 sess_device_send(struct ctx *, const struct proof *);
-void		 sess_pending_send(struct ctx *, const struct proof *);
-int		 sess_pending_read(const struct ctx *, struct proof *)
+void		 sess_pending_clear(const struct sess_env *);
+int		 sess_prove(const struct sess_env *, struct sess *, int level)
 		    __attribute__((warn_unused_result));
-void		 sess_pending_clear(struct ctx *);
-int		 sess_prove(struct ctx *, int level) __attribute__((warn_unused_result));
-int		 sess_fresh(const struct ctx *);
+int		 sess_fresh(const struct sess_env *, const struct sess *);
 
 #endif

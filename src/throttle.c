@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app.h"
+#include "db.h"
+#include "http.h"
 #include "netaddr.h"
+#include "session.h"
 #include "text.h"
 
 #define KEY_MAX	300
@@ -27,7 +29,7 @@
  * or -1 on a database failure.
  */
 int
-throttle_attempt(struct ctx *c, const char *username,
+throttle_attempt(const struct sess_env *e, const char *username,
     const struct proof *device, struct throttle_claim *cl)
 {
 	char		 name[KEY_MAX], addr[KEY_MAX], key[NETADDR_KEY_SIZE];
@@ -36,11 +38,11 @@ throttle_attempt(struct ctx *c, const char *username,
 	PGresult	*res;
 
 	memset(cl, 0, sizeof(*cl));
-	token_name_hash(c->app->keys, username, strlen(username), cl->name_hash);
+	token_name_hash(e->keys, username, strlen(username), cl->name_hash);
 	if (text_username_problem(username) == NULL)
 		values[0] = username;	/* else no account has it, nor could */
 	snprintf(name, sizeof(name), "name:%s", cl->name_hash);
-	netaddr_throttle_key(c->req->remote_addr, key);
+	netaddr_throttle_key(e->req->remote_addr, key);
 	snprintf(addr, sizeof(addr), "addr:%s", key);
 	if (device != NULL) {
 		memcpy(cl->device_key, "dev:", 4);
@@ -52,7 +54,7 @@ throttle_attempt(struct ctx *c, const char *username,
 		values[4] = uid;
 		values[5] = epoch;
 	}
-	if ((res = db_query(c->app->db, SQL_THROTTLE_ATTEMPT, values, NULL)) == NULL)
+	if ((res = db_query(e->db, SQL_THROTTLE_ATTEMPT, values, NULL)) == NULL)
 		return -1;
 	cl->retry = atoi(PQgetvalue(res, 0, DB_THROTTLE_RETRY));
 	cl->device = PQgetvalue(res, 0, DB_THROTTLE_DEVICE)[0] == 't';
@@ -69,7 +71,7 @@ throttle_attempt(struct ctx *c, const char *username,
  * loses the one this attempt added.
  */
 void
-throttle_succeeded(struct ctx *c, const char *username,
+throttle_succeeded(const struct sess_env *e, const char *username,
     const struct throttle_claim *cl)
 {
 	char		 user[KEY_MAX], addr[KEY_MAX], key[NETADDR_KEY_SIZE];
@@ -80,11 +82,11 @@ throttle_succeeded(struct ctx *c, const char *username,
 		snprintf(user, sizeof(user), "%s", cl->device_key);
 	else {
 		snprintf(user, sizeof(user), "user:%s", username);
-		netaddr_throttle_key(c->req->remote_addr, key);
+		netaddr_throttle_key(e->req->remote_addr, key);
 		snprintf(addr, sizeof(addr), "addr:%s", key);
 		values[1] = addr;
 	}
-	res = db_query(c->app->db, SQL_THROTTLE_SUCCEEDED, values, NULL);
+	res = db_query(e->db, SQL_THROTTLE_SUCCEEDED, values, NULL);
 	PQclear(res);
 }
 
@@ -95,7 +97,7 @@ throttle_succeeded(struct ctx *c, const char *username,
  * the code step succeeds, so codes and passwords share one budget.
  */
 void
-throttle_halfway(struct ctx *c, const struct throttle_claim *cl)
+throttle_halfway(const struct sess_env *e, const struct throttle_claim *cl)
 {
 	char		 addr[KEY_MAX], key[NETADDR_KEY_SIZE];
 	const char	*values[2] = { NULL, addr };
@@ -103,9 +105,9 @@ throttle_halfway(struct ctx *c, const struct throttle_claim *cl)
 
 	if (cl->device)
 		return;
-	netaddr_throttle_key(c->req->remote_addr, key);
+	netaddr_throttle_key(e->req->remote_addr, key);
 	snprintf(addr, sizeof(addr), "addr:%s", key);
-	res = db_query(c->app->db, SQL_THROTTLE_SUCCEEDED, values, NULL);
+	res = db_query(e->db, SQL_THROTTLE_SUCCEEDED, values, NULL);
 	PQclear(res);
 }
 

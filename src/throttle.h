@@ -5,7 +5,7 @@
 #include "proof.h"
 #include "token.h"
 
-struct ctx;
+struct sess_env;
 
 /* The throttle's answer to one attempt. */
 struct throttle_claim {
@@ -16,12 +16,12 @@ struct throttle_claim {
 	char	 device_key[sizeof("dev:") + 2 * PROOF_ID_BYTES];	/* "dev:" + hex id */
 };
 
-int	throttle_attempt(struct ctx *, const char *username,
+int	throttle_attempt(const struct sess_env *, const char *username,
 	    const struct proof *device, struct throttle_claim *)
 	    __attribute__((warn_unused_result));
-void	throttle_succeeded(struct ctx *, const char *username,
+void	throttle_succeeded(const struct sess_env *, const char *username,
 	    const struct throttle_claim *);
-void	throttle_halfway(struct ctx *, const struct throttle_claim *);
+void	throttle_halfway(const struct sess_env *, const struct throttle_claim *);
 const char *throttle_log_name(const struct throttle_claim *, const char *username,
 	    const char **key);
 

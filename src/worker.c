@@ -102,7 +102,7 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 		return;
 	}
 	if (fr->role == FCGI_AUTHORIZER) {	/* Apache asks about its request */
-		sess_read_cookie(c);
+		sess_read_cookie(&c->env, &c->sess);
 		page_authorizer(c, FCGX_GetParam("REQUEST_URI", fr->envp) ?
 		    FCGX_GetParam("REQUEST_URI", fr->envp) : c->req->path);
 		return;
@@ -133,7 +133,7 @@ worker_dispatch(struct ctx *c, FCGX_Request *fr)
 		    "The form sent was malformed.");
 		return;
 	}
-	sess_read_cookie(c);
+	sess_read_cookie(&c->env, &c->sess);
 	handler(c);
 }
 
@@ -155,6 +155,8 @@ worker_handle(struct worker *w)
 	c.app = w->app;
 	c.req = &req;
 	c.resp = &w->resp;
+	c.env = (struct sess_env){ w->app->cfg, w->app->keys, w->app->db, &req,
+	    &w->resp };
 	worker_dispatch(&c, &w->fr);
 	if (http_response_send(w->fr.out, &w->resp, &req) == -1)
 		log_event("response_failed", "path", req.path, NULL);
@@ -332,7 +334,7 @@ worker_run(struct app *app, int listen_fd)
 	score_worker_ready(app->slot);
 	while (worker_next(&w, 1) == 0) {
 		worker_handle(&w);
-		prune_tick(app);
+		prune_tick(app->db, cfg->prune_interval);
 		if (cfg->max_requests > 0 &&
 		    app->slot->requests >= (uint64_t)cfg->max_requests)
 			break;	/* recycled: the supervisor forks a fresh one */

@@ -29,15 +29,6 @@ LAYERS = [
 # Modules placed by their name: each page and each command is a file of its own.
 PREFIXES = {"page_": "app", "cmd_": "command"}
 
-# Upward includes that exist today, each to be removed (then deleted from here) when sessions,
-# throttling and pruning take only what they use (the db handle, keys, limits, request fields)
-# instead of the whole request context. No new include may be added here.
-KNOWN = {
-    ("session.c", "app.h"),
-    ("throttle.c", "app.h"),
-    ("prune.c", "app.h"),
-}
-
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 
 
@@ -58,8 +49,7 @@ def module_of(path):
 
 
 def findings():
-    """Yields one line per file with no layer and per upward include not in KNOWN."""
-    seen_known = set()
+    """Yields one line per file with no layer and per upward include."""
     for path in sorted(SRC.iterdir()):
         if path.suffix not in (".c", ".cc", ".h"):
             continue
@@ -72,13 +62,8 @@ def findings():
             if theirs is None:
                 yield f"src/{path.name}: includes {header}, whose module has no layer"
             elif theirs > mine:
-                if (path.name, header) in KNOWN:
-                    seen_known.add((path.name, header))
-                    continue
                 yield (f"src/{path.name}: {LAYERS[mine][0]} includes {header} from the higher "
                        f"layer {LAYERS[theirs][0]}")
-    for name, header in sorted(KNOWN - seen_known):
-        yield f"src/{name}: no longer includes {header}: delete it from KNOWN in tests/lint/layers.py"
 
 
 def main():

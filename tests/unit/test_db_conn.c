@@ -1,0 +1,155 @@
+/* Unit tests for db.c's connection against a real PostgreSQL (make unit's throwaway one): result shapes, reconnects, timeouts. */
+#include "unit.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "db.h"
+#include "log.h"
+#include "scoreboard.h"
+#include "unit_pg.h"
+
+#define TIMEOUT		1	/* statement_timeout of the handle under test, seconds */
+
+static char	*fx_log;	/* the log file of the case running */
+
+/* Makes the case's handle on make unit's database (statement_timeout TIMEOUT), its state; NULL without one. */
+static int
+fx_setup(void **state)
+{
+	const char	*conninfo = unit_pg_conninfo();
+
+	*state = NULL;
+	if (conninfo == NULL)
+		return 0;
+	fx_log = unit_temp_file("");
+	if (log_open(fx_log) == -1)
+		return -1;
+	return (*state = db_new(conninfo, 5, TIMEOUT, 1)) == NULL ? -1 : 0;
+}
+
+/* Closes the handle and removes the log file. */
+static int
+fx_teardown(void **state)
+{
+	db_free(*state);
+	if (fx_log != NULL) {
+		log_open(NULL);
+		unit_temp_done(fx_log, NULL);
+		fx_log = NULL;
+	}
+	return 0;
+}
+
+/* Asserts that the handle answers SQL_PING with 1. */
+static void
+ping_ok(struct db *db)
+{
+	PGresult	*res = db_query(db, SQL_PING, NULL, NULL);
+
+	assert_non_null(res);
+	assert_string_equal(PQgetvalue(res, 0, DB_ONLY_COLUMN), "1");
+	assert_false(db_unavailable(db));
+	PQclear(res);
+}
+
+/* A case with the fixture made before it and freed after it. */
+#define DB_TEST(name)	cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
+
+TEST(a_result_of_another_shape_than_declared_is_refused_and_logged)
+{
+	struct db	*db = unit_pg_state(state);
+
+	ping_ok(db);
+	/* the server's statement of that name now answers with two columns */
+	PQclear(PQexec(db_conn(db), "DEALLOCATE ping"));
+	PQclear(PQexec(db_conn(db), "PREPARE ping AS SELECT 1, 2"));
+	assert_null(db_query(db, SQL_PING, NULL, NULL));
+	assert_false(db_unavailable(db));	/* a failed statement, not an outage */
+	assert_string_equal(db_error(db), "returned 2 columns where db.c "
+	    "declares 1");
+	assert_int_equal(unit_log_lines(fx_log, " db_error ", "statement=ping "
+	    "error=\"returned 2 columns where db.c declares 1\""), 1);
+}
+
+TEST(a_connection_the_server_ended_is_made_again_within_the_query)
+{
+	struct db	*db = unit_pg_state(state);
+	char		 pid[16];
+	int		 tries;
+
+	ping_ok(db);
+	snprintf(pid, sizeof(pid), "%d", PQbackendPID(db_conn(db)));
+	assert_int_equal(unit_pg_number("SELECT pg_terminate_backend($1::int)::int",
+	    pid), 1);
+	for (tries = 0; tries < 100 && unit_pg_number("SELECT count(*) FROM "
+	    "pg_stat_activity WHERE pid = $1::int", pid) > 0; tries++)
+		usleep(20000);
+	ping_ok(db);		/* the broken connection is retried once, new */
+	assert_int_not_equal(PQbackendPID(db_conn(db)), atoi(pid));
+	assert_int_equal(unit_log_lines(fx_log, " db_", "="), 0);
+}
+
+TEST(a_statement_past_statement_timeout_makes_the_database_unavailable)
+{
+	struct db	*db = unit_pg_state(state);
+	unsigned char	 hash[32] = { 0 };
+	const char	*values[2] = { (const char *)hash, "60" };
+	int		 lengths[2] = { sizeof(hash), 0 };
+	struct scoreboard *sb = score_create();
+	PGresult	*res;
+	time_t		 began;
+
+	assert_non_null(sb);
+	ping_ok(db);		/* connected, statements prepared */
+	unit_pg_exec("BEGIN", NULL);
+	unit_pg_exec("LOCK TABLE tessera.sessions IN ACCESS EXCLUSIVE MODE", NULL);
+	began = time(NULL);
+	res = db_query(db, SQL_SESSION_READ, values, lengths);
+	unit_pg_exec("ROLLBACK", NULL);
+	assert_null(res);
+	assert_true(time(NULL) - began <= TIMEOUT + 2);
+	assert_true(db_unavailable(db));
+	assert_non_null(strstr(db_error(db), "statement timeout"));
+	assert_int_equal(sb->count[SC_DB_TIMEOUT], 1);
+	assert_int_equal(unit_log_lines(fx_log, " db_timeout ",
+	    "statement=session_read "), 1);
+	/* the lock gone, the same connection serves again */
+	assert_non_null(res = db_query(db, SQL_SESSION_READ, values, lengths));
+	assert_int_equal(PQntuples(res), 0);
+	assert_false(db_unavailable(db));
+	PQclear(res);
+}
+
+TEST(a_server_that_cannot_be_reached_is_unavailable_and_logged_once)
+{
+	struct db	*db = db_new("host=/nonexistent-tessera-unit dbname=tessera",
+			    1, TIMEOUT, 1);
+	char		*log = unit_temp_file("");
+
+	assert_non_null(db);
+	assert_int_equal(log_open(log), 0);
+	assert_null(db_query(db, SQL_PING, NULL, NULL));
+	assert_true(db_unavailable(db));
+	assert_non_null(strstr(db_error(db), "nonexistent-tessera-unit"));
+	assert_null(db_conn(db));
+	assert_null(db_query(db, SQL_PING, NULL, NULL));	/* still out: not logged again */
+	assert_true(db_unavailable(db));
+	assert_int_equal(log_open(NULL), 0);
+	assert_int_equal(unit_log_lines(log, " db_unavailable ", "error="), 1);
+	db_free(db);
+	unit_temp_done(log, NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		DB_TEST(a_result_of_another_shape_than_declared_is_refused_and_logged),
+		DB_TEST(a_connection_the_server_ended_is_made_again_within_the_query),
+		DB_TEST(a_statement_past_statement_timeout_makes_the_database_unavailable),
+		cmocka_unit_test(a_server_that_cannot_be_reached_is_unavailable_and_logged_once),
+	};
+
+	return cmocka_run_group_tests_name("db_conn", tests, NULL, NULL);
+}
