@@ -4,7 +4,9 @@ import pytest
 
 import reports
 from load import signed_in_cookies
-from stack import BIN, SECRETS, Stack, StackError, write_config
+from processes import StackError
+from secret_watch import SECRETS
+from stack import BIN, Stack, write_config
 
 
 def _started(name, **config):

@@ -7,7 +7,8 @@ import pytest
 
 from accounts import (account_csrf, code_step, enrol, password_step, recovery_codes, shown_secret,
                       totp)
-from stack import security_header_problems, signed_out, token_hash_hex
+from page import security_header_problems, signed_out
+from stack import token_hash_hex
 
 
 @pytest.fixture(autouse=True)

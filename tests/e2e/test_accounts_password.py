@@ -5,7 +5,8 @@ import re
 import pytest
 
 from accounts import account_csrf, code_step, enrol, password_step, totp
-from stack import signed_out, token_hash_hex
+from page import signed_out
+from stack import token_hash_hex
 
 
 @pytest.fixture(autouse=True)

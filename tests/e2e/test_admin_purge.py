@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from stack import wait_for
+from processes import wait_for
 
 STACK_CONFIG = {"prune_interval": "0"}      # off until a test turns it on
 ROWS = int(os.environ.get("TESSERA_E2E_PURGE_ROWS", "1000000"))

@@ -9,8 +9,10 @@ import threading
 
 import pytest
 
-from stack import (BIN, DEPLOY, SECRETS, WRAPPER, ApacheFront, free_port, render, start_pool_process,
-                   stop_process_group, tail)
+from deployment import DEPLOY, ApacheFront, render
+from processes import free_port, start_pool_process, stop_process_group, tail
+from secret_watch import SECRETS
+from stack import BIN, WRAPPER
 
 DOC_BODY = "a protected document\n"
 

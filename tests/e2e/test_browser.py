@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from stack import REPO, clean_env, run
+from processes import REPO, clean_env, run
 
 BROWSER_DIR = REPO / "tests" / "browser"
 OUT_DIR = REPO / "tests" / "out" / "browser"

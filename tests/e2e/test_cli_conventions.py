@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from stack import BIN, REPO, error_line, run
+from processes import REPO, error_line, run
+from stack import BIN
 
 NO_CONFIG = "/nonexistent/tessera.conf"     # help must not read it; anything else fails on it
 USAGE = 2

@@ -5,7 +5,7 @@ that waited has flushed the WAL past the point where the request began; one that
 
 import pytest
 
-from stack import signed_out, view_count
+from page import signed_out, view_count
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,9 @@ import subprocess
 import pytest
 
 from accounts import enrol
-from stack import DEPLOY, SECRETS, sql_literal
+from deployment import DEPLOY
+from secret_watch import SECRETS
+from stack import sql_literal
 from test_gateway import gateway_front
 
 # The application: answers with the identity headers it was sent, one per line.

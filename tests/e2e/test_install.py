@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from stack import BIN, DEPLOY, REPO, make_install, run
+from deployment import DEPLOY, make_install
+from processes import REPO, run
+from stack import BIN
 
 MAN8 = DEPLOY / "man" / "tessera.8"
 MAN5 = DEPLOY / "man" / "tessera.conf.5"

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from stack import (DEPLOY, REPO, Stack, StackError, _run_user_dir, clean_env, free_port, make_install,
-                   run, run_ok, wait_for)
+from deployment import DEPLOY, make_install
+from processes import REPO, StackError, _run_user_dir, clean_env, free_port, run, run_ok, wait_for
+from stack import Stack
 
 INSTALL_SH = DEPLOY / "install.sh"
 PG_SUPERUSER = "postgres"               # Debian's: the OS user and the role

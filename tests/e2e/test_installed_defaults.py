@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from stack import IS_ROOT, RUN_USER, make_install, new_secret, nginx_front, run, start_pool_process, \
-    stop_process_group
+from deployment import make_install
+from processes import IS_ROOT, RUN_USER, run, start_pool_process, stop_process_group
+from stack import new_secret, nginx_front
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="mount namespaces need root")
 

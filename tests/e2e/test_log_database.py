@@ -6,7 +6,8 @@ import concurrent.futures
 
 import pytest
 
-from stack import TableLock, wait_for
+from processes import wait_for
+from stack import TableLock
 
 WORKERS = 4
 STACK_CONFIG = {"workers": WORKERS, "statement_timeout": "1s"}

@@ -7,7 +7,9 @@ import re
 import signal
 import time
 
-from stack import DEPLOY, REPO, TEST_BIN, wait_for
+from deployment import DEPLOY
+from processes import REPO, wait_for
+from stack import TEST_BIN
 
 POOL_BINARY = TEST_BIN          # GET /_test/hang: a request certain to be in flight on a known worker
 POOL_CONFIG = {"crash_limit": 1, "crash_window": "10s"}

@@ -10,7 +10,9 @@ import time
 
 import pytest
 
-from stack import TEST_BIN, metric, parse_metrics, wait_for
+from processes import wait_for
+from stack import TEST_BIN
+from telemetry import metric, parse_metrics
 
 POOL_BINARY = TEST_BIN          # GET /_test/hang never answers
 POOL_CONFIG = {"request_timeout": "2s", "slow_log": "1s", "workers": 2}

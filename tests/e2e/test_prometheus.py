@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from load import Load, signed_in_cookies
-from stack import REPO, free_port, wait_for
+from processes import REPO, free_port, wait_for
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 DEPLOY = REPO / "deploy" / "prometheus"

@@ -4,7 +4,7 @@ or contradicts the code (the HOT updates SESSION_TOUCH makes)."""
 
 import re
 
-from stack import REPO
+from processes import REPO
 
 README = REPO / "README.md"
 SECTIONS = ["Install", "Log events", "Log rotation", "Upgrading", "Backup and restore", "Troubleshooting",

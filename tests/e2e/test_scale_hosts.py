@@ -4,7 +4,9 @@ import re
 
 import pytest
 
-from stack import REPO, Stack, view_count
+from page import view_count
+from processes import REPO
+from stack import Stack
 
 UPSTREAM_EXAMPLE = REPO / "deploy" / "nginx" / "tessera-upstream.conf"
 

@@ -6,7 +6,8 @@ import contextlib
 
 import pytest
 
-from stack import HOST_PREFIX, security_header_problems
+from browser import HOST_PREFIX
+from page import security_header_problems
 
 STACK_CONFIG = {"tls": True, "idle_timeout": "10m"}    # tls: a Stack option (not a config key)
 IDLE_TIMEOUT = 600

@@ -5,7 +5,7 @@ sets a cookie say Cache-Control: no-store; no HSTS over plain HTTP (HTTPS: test_
 
 import pytest
 
-from stack import security_header_problems
+from page import security_header_problems
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from stack import BAD_LOGIN
+from page import BAD_LOGIN
 
 STACK_CONFIG = {"tls": True}     # nginx also listens over HTTPS (tls_port)
 FORM_TIMEOUT = 3600              # login_form_timeout's default

@@ -13,7 +13,7 @@ import unicodedata
 
 import pytest
 
-from stack import BAD_LOGIN, security_header_problems
+from page import BAD_LOGIN, security_header_problems
 
 CORES = os.cpu_count() or 1
 FLOOD = 3 * CORES

@@ -7,7 +7,8 @@ import secrets
 
 import pytest
 
-from stack import BAD_LOGIN, COOKIE, PRE_COOKIE, signed_out, view_count
+from browser import COOKIE, PRE_COOKIE
+from page import BAD_LOGIN, signed_out, view_count
 
 EVIL = "http://evil.example"
 

@@ -6,7 +6,7 @@ import urllib.parse
 
 import pytest
 
-from stack import BAD_LOGIN
+from page import BAD_LOGIN
 
 
 @pytest.fixture(autouse=True)

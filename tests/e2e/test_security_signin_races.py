@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from stack import signed_out
+from page import signed_out
 
 SLOW_OPSLIMIT = 64      # the stored hash (the highest opslimit): about 2.4 s to verify at 64 MiB
 HAMMERS = 4             # threads signing in during the load tests

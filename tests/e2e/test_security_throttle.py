@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from stack import security_header_problems, sql_literal
+from page import security_header_problems
+from stack import sql_literal
 
 ACCOUNT_CAP = 60
 WRONG = "wrong-password"

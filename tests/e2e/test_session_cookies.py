@@ -5,7 +5,8 @@ import secrets
 
 import pytest
 
-from stack import COOKIE, sql_literal
+from browser import COOKIE
+from stack import sql_literal
 
 
 def signed_out(response):

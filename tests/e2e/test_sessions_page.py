@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from stack import APP_ROLE, signed_out
+from page import signed_out
+from stack import APP_ROLE
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from stack import (BIN, IS_ROOT, RUN_USER, make_install, nginx_front, render, run, start_pool_process,
-                   stop_process_group)
+from deployment import make_install, render
+from processes import IS_ROOT, RUN_USER, run, start_pool_process, stop_process_group
+from stack import BIN, nginx_front
 
 UNITS = ("tessera.socket", "tessera.service", "tessera-purge.service", "tessera-purge.timer")
 INSTALLED_BIN = "/usr/local/sbin/tessera"

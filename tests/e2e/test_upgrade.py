@@ -5,7 +5,8 @@ import re
 import shutil
 
 from load import Load, signed_in_cookies
-from stack import MIGRATIONS, clean_env
+from processes import clean_env
+from stack import MIGRATIONS
 
 # What an older binary's statements could stop working with: removing, renaming or retyping.
 BREAKING = re.compile(r"\b(DROP\s+(TABLE|COLUMN|VIEW|FUNCTION|INDEX|SCHEMA)|RENAME|ALTER\s+COLUMN\s+\w+\s+"
