@@ -69,7 +69,10 @@ class Browser:
         self.source = source            # the client address to connect from (any 127.x.y.z), or None
         self.timeout = timeout
         self.cookies = {}
-        self.cookie_name = stack.cookie_name(https=tls) if hasattr(stack, "cookie_name") else COOKIE
+        https = bool(self.ca_file)      # the pool names a Secure cookie __Host-... (cookie_secure auto)
+        self.cookie_name = (stack.cookie_name(https=https) if hasattr(stack, "cookie_name")
+                            else (HOST_PREFIX if https else "") + COOKIE)
+        self.site = stack               # for its logs() in a failed sign_in's message
 
     @property
     def session(self):
@@ -154,14 +157,46 @@ class Browser:
             fields["remember"] = "on"
         return self.post("/login", fields)
 
+    def sign_in(self, user, remember=False):
+        """Signs in as user (a User) like login(), and raises StackError, with the site's logs,
+        unless that answered 303 and left a session cookie in the jar. Returns the POST's Response."""
+        r = self.login(user.name, user.password, remember)
+        if r.status != 303 or not self.session:
+            logs = getattr(self.site, "logs", lambda: "")()
+            raise StackError(f"sign-in of {user.name!r} failed:\n" + r.describe() + "\n" + logs)
+        return r
+
     def dashboard(self):
         """GET /dashboard."""
         return self.get("/dashboard")
 
-    def logout(self):
-        """Signs out through the dashboard's sign-out form. Returns the POST /logout Response."""
+    def dashboard_csrf(self):
+        """GETs the dashboard and returns the csrf value of its forms (the session's, which every
+        signed-in form carries); StackError when it has no sign-out form with one."""
         r = self.dashboard()
         inputs = r.form("/logout")
         if r.status != 200 or inputs is None or not inputs.get("csrf"):
             raise StackError("dashboard has no sign-out form with a csrf field:\n" + r.describe())
-        return self.post("/logout", {"csrf": inputs["csrf"]})
+        return inputs["csrf"]
+
+    def logout(self):
+        """Signs out through the dashboard's sign-out form. Returns the POST /logout Response."""
+        return self.post("/logout", {"csrf": self.dashboard_csrf()})
+
+
+class Site:
+    """What a Browser can be pointed at (a Stack's nginx, an ApacheFront): new browsers for it,
+    signed in or not."""
+
+    def browser(self, **kw):
+        """Returns a new Browser (empty cookie jar) pointed at this site; kw as Browser takes."""
+        return Browser(self, **kw)
+
+    def signed_in_browser(self, user, user_agent=None, **kw):
+        """Returns a new Browser (kw as Browser takes; sending user_agent when given) signed in as
+        user (Browser.sign_in)."""
+        b = self.browser(**kw)
+        if user_agent is not None:
+            b.user_agent = user_agent
+        b.sign_in(user)
+        return b

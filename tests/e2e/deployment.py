@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from browser import Browser
+from browser import Site
 from processes import IS_ROOT, REPO, RUN_USER, START_TIMEOUT, StackError, clean_env, free_port, run_ok, \
     stop_process_group, tail, wait_for
 from stack import BIN, self_signed_cert
@@ -32,7 +32,7 @@ def render(text, replacements):
 
 
 
-class ApacheFront:
+class ApacheFront(Site):
     """Debian's apache2 running deploy/apache/tessera.conf on 127.0.0.1, everything in a temp dir:
     the HTTPS vhost on port (self-signed certificate, ca_file for Browser), the redirecting HTTP
     vhost on http_port. As root its children run as the tessera user, to reach the pool's socket.
@@ -113,10 +113,6 @@ class ApacheFront:
             self.proc = None
         if not os.environ.get("TESSERA_E2E_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
-
-    def browser(self, **kw):
-        """Returns a new Browser for the HTTPS vhost."""
-        return Browser(self, **kw)
 
 
 def make_install(destdir, prefix="/usr/local", target="install"):

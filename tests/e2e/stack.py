@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from browser import COOKIE, HOST_PREFIX, Browser
+from browser import COOKIE, HOST_PREFIX, Browser, Site
 from processes import IS_ROOT, REPO, RUN_USER, START_TIMEOUT, StackError, _killpg, _run_user_dir, as_run_user, \
     clean_env, free_port, run, run_ok, socket_fds, start_pool_process, tail, wait_for
 from secret_watch import SECRETS
@@ -83,7 +83,7 @@ class User:
     password: str
 
 
-class Stack:
+class Stack(Site):
     """A throwaway PostgreSQL cluster, the tessera pool and nginx, all under one temp dir."""
 
     def __init__(self, name="stack", tls=False, **config_overrides):
@@ -559,20 +559,6 @@ class Stack:
         if self.tls:
             wait_for(f"GET https://127.0.0.1:{self.tls_port}/",
                      lambda: Browser(self, timeout=2, tls=True).get("/").status == 200, START_TIMEOUT, self.logs)
-
-    def browser(self, **kw):
-        """Returns a new Browser (empty cookie jar) pointed at this stack's nginx."""
-        return Browser(self, **kw)
-
-    def signed_in_browser(self, user, user_agent=None):
-        """Returns a new Browser (sending user_agent when given) signed in as user."""
-        b = self.browser()
-        if user_agent is not None:
-            b.user_agent = user_agent
-        r = b.login(user.name, user.password)
-        if r.status != 303:
-            raise StackError(f"sign-in of {user.name!r} failed:\n" + r.describe())
-        return b
 
 
 class TableLock:

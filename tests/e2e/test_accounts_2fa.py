@@ -11,12 +11,7 @@ from page import security_header_problems, signed_out
 from stack import token_hash_hex
 
 
-@pytest.fixture(autouse=True)
-def no_counted_failures(stack):
-    """Each test starts and ends with no counted failure (they all come from 127.0.0.1)."""
-    stack.forget_failures()
-    yield
-    stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_failures")
 
 
 def level(stack, cookie_value):

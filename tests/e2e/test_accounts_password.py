@@ -1,20 +1,13 @@
 """Self-service password change and re-authentication through nginx: rules, throttling, sessions, stale proofs."""
 
-import re
-
 import pytest
 
-from accounts import account_csrf, code_step, enrol, password_step, totp
+from accounts import account_csrf, enrol, totp
 from page import signed_out
 from stack import token_hash_hex
 
 
-@pytest.fixture(autouse=True)
-def no_counted_failures(stack):
-    """Each test starts and ends with no counted failure (they all come from 127.0.0.1)."""
-    stack.forget_failures()
-    yield
-    stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_failures")
 
 
 def change(browser, current, new, again=None, **extra):
@@ -98,7 +91,7 @@ def test_enrolled_user_with_a_stale_proof_also_gives_a_code(stack, user):
 def test_sign_out_everywhere_else_asks_again_when_the_proof_is_stale(stack, user):
     b, other = stack.signed_in_browser(user), stack.signed_in_browser(user)
     make_stale(stack, b)
-    csrf = b.dashboard().form("/logout")["csrf"]
+    csrf = b.dashboard_csrf()
     r = b.post("/sessions/end-others", {"csrf": csrf})
     assert r.status == 200 and "Confirm it is you" in r.text, r.describe()
     assert other.dashboard().status == 200
@@ -112,7 +105,7 @@ def test_sign_out_everywhere_else_asks_again_when_the_proof_is_stale(stack, user
 
 def test_a_fresh_proof_needs_no_confirmation(stack, user):
     b, other = stack.signed_in_browser(user), stack.signed_in_browser(user)
-    r = b.post("/sessions/end-others", {"csrf": b.dashboard().form("/logout")["csrf"]})
+    r = b.post("/sessions/end-others", {"csrf": b.dashboard_csrf()})
     assert r.status == 303 and signed_out(other.dashboard())
 
 

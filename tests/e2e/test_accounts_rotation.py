@@ -7,12 +7,7 @@ from accounts import code_step, enrol, password_step, totp
 from stack import new_secret, write_secret_file
 
 
-@pytest.fixture(autouse=True)
-def no_counted_failures(private_stack):
-    """Each test starts and ends with no counted failure."""
-    private_stack.forget_failures()
-    yield
-    private_stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def restart_with(stack, secrets_list):

@@ -4,11 +4,8 @@ shared scoreboard, so what a test sends is what they count, whichever worker ans
 import concurrent.futures
 import os
 import signal
-import socket
 import subprocess
 import time
-
-import pytest
 
 from processes import wait_for
 from stack import TEST_BIN

@@ -4,8 +4,6 @@ client, the fact is logged and counted, the pool keeps serving); a slow one is l
 import concurrent.futures
 import time
 
-import pytest
-
 from load import Load
 from processes import wait_for
 from stack import TEST_BIN, TableLock

@@ -4,7 +4,6 @@ test did: the requests it sent, a worker it killed, a database it stopped."""
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket

@@ -5,13 +5,8 @@ from stack import new_secret, write_secret_file
 
 def signed_in_under(stack, secrets_list):
     """Restarts the pool with these secrets and returns a browser signed in as a fresh user."""
-    write_secret_file(stack.secret_file, secrets_list)
-    stack.restart_pool()
-    u = stack.create_user()
-    b = stack.browser()
-    r = b.login(u.name, u.password)
-    assert r.status == 303, r.describe()
-    return b
+    restart_with(stack, secrets_list)
+    return stack.signed_in_browser(stack.create_user())
 
 
 def restart_with(stack, secrets_list):

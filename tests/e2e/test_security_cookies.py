@@ -29,15 +29,6 @@ def account(private_stack):
     return private_stack.create_user()
 
 
-def sign_in(stack, user, tls):
-    """Signs user in over HTTPS or HTTP. Returns (browser, the POST /login response)."""
-    b = stack.browser(tls=tls)
-    r = b.login(user.name, user.password)
-    assert r.status == 303, r.describe()
-    assert b.cookie_name in r.set_cookies, f"no {b.cookie_name} cookie set:\n" + r.describe()
-    return b, r
-
-
 def assert_host_only_lax_httponly(cookie):
     """Asserts the attributes every tessera cookie has, whatever the configuration."""
     assert "httponly" in cookie.attrs, cookie
@@ -48,7 +39,7 @@ def assert_host_only_lax_httponly(cookie):
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 def test_session_cookie_is_httponly_samesite_lax_path_root_without_domain(private_stack, account, tls):
-    _, r = sign_in(private_stack, account, tls)
+    r = private_stack.browser(tls=tls).sign_in(account)
     assert_host_only_lax_httponly(r.set_cookies[private_stack.cookie_name(https=tls)])
 
 
@@ -63,7 +54,7 @@ def test_pre_session_cookie_is_httponly_lax_and_lasts_the_browser_session(privat
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 def test_device_cookie_is_httponly_lax_and_lasts_device_lifetime(private_stack, account, tls):
-    _, r = sign_in(private_stack, account, tls)
+    r = private_stack.browser(tls=tls).sign_in(account)
     dev = r.set_cookies.get(private_stack.cookie_name(https=tls, suffix="_dev"))
     assert dev is not None, r.describe()
     assert_host_only_lax_httponly(dev)
@@ -71,7 +62,8 @@ def test_device_cookie_is_httponly_lax_and_lasts_device_lifetime(private_stack, 
 
 
 def test_auto_makes_cookies_secure_and_host_prefixed_over_https(private_stack, account):
-    b, r = sign_in(private_stack, account, tls=True)
+    b = private_stack.browser(tls=True)
+    r = b.sign_in(account)
     names = set(r.set_cookies)
     assert names == {HOST_PREFIX + "tessera_session", HOST_PREFIX + "tessera_session_pre",
                      HOST_PREFIX + "tessera_session_dev"}, r.describe()
@@ -81,7 +73,7 @@ def test_auto_makes_cookies_secure_and_host_prefixed_over_https(private_stack, a
 
 
 def test_auto_keeps_cookies_plain_over_http(private_stack, account):
-    _, r = sign_in(private_stack, account, tls=False)
+    r = private_stack.browser(tls=False).sign_in(account)
     assert set(r.set_cookies) == {"tessera_session", "tessera_session_pre", "tessera_session_dev"}, \
         r.describe()
     for cookie in r.set_cookies.values():
@@ -90,26 +82,29 @@ def test_auto_keeps_cookies_plain_over_http(private_stack, account):
 
 def test_persistent_cookie_lasts_the_idle_timeout(private_stack, account):
     with configured(private_stack, cookie_persistent="on"):
-        b, r = sign_in(private_stack, account, tls=True)
+        b = private_stack.browser(tls=True)
+        r = b.sign_in(account)
     cookie = r.set_cookies[b.cookie_name]
     assert cookie.attrs.get("max-age") == str(IDLE_TIMEOUT), cookie
 
 
 def test_cookie_stays_well_under_4096_bytes(private_stack, account):
-    _, r = sign_in(private_stack, account, tls=True)
+    r = private_stack.browser(tls=True).sign_in(account)
     for k, v in r.headers:
         if k.lower() == "set-cookie":
             assert len(v) < 512, f"Set-Cookie of {len(v)} bytes: {v}"
 
 
 def test_hsts_on_every_response_over_https(private_stack, account):
-    b, login = sign_in(private_stack, account, tls=True)
+    b = private_stack.browser(tls=True)
+    login = b.sign_in(account)
     for r in (login, b.dashboard(), b.get("/no-such-page"), b.get("/static/style.css"), b.logout()):
         assert security_header_problems(r, https=True) == [], r.describe()
 
 
 def test_no_hsts_over_plain_http(private_stack, account):
-    b, login = sign_in(private_stack, account, tls=False)
+    b = private_stack.browser(tls=False)
+    login = b.sign_in(account)
     for r in (login, b.dashboard(), b.get("/no-such-page")):
         assert r.header("Strict-Transport-Security") is None, r.describe()
 
@@ -124,7 +119,7 @@ class TestCookieSecureSetting:
 
     @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
     def test_cookies_follow_the_setting_whatever_the_scheme(self, private_stack, account, setting, tls):
-        _, r = sign_in(private_stack, account, tls)
+        r = private_stack.browser(tls=tls).sign_in(account)
         prefix = HOST_PREFIX if setting == "on" else ""
         assert set(r.set_cookies) == {prefix + "tessera_session", prefix + "tessera_session_pre",
                                       prefix + "tessera_session_dev"}, r.describe()
@@ -143,7 +138,8 @@ class TestBrowserSessionCookie:
 
     @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
     def test_session_cookie_has_no_max_age_or_expires(self, private_stack, account, tls):
-        b, r = sign_in(private_stack, account, tls)
+        b = private_stack.browser(tls=tls)
+        r = b.sign_in(account)
         cookie = r.set_cookies[b.cookie_name]
         assert "max-age" not in cookie.attrs and "expires" not in cookie.attrs, cookie
         r = b.dashboard()
@@ -151,8 +147,8 @@ class TestBrowserSessionCookie:
         assert b.cookie_name not in r.set_cookies or "max-age" not in r.set_cookies[b.cookie_name].attrs
 
     def test_cookie_name_comes_from_the_config(self, private_stack, account):
-        _, plain = sign_in(private_stack, account, tls=False)
-        _, secure = sign_in(private_stack, account, tls=True)
+        plain = private_stack.browser(tls=False).sign_in(account)
+        secure = private_stack.browser(tls=True).sign_in(account)
         assert set(plain.set_cookies) == {"sid", "sid_pre", "sid_dev"}, plain.describe()
         assert set(secure.set_cookies) == {HOST_PREFIX + "sid", HOST_PREFIX + "sid_pre",
                                            HOST_PREFIX + "sid_dev"}, secure.describe()

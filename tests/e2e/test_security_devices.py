@@ -23,10 +23,7 @@ STACK_CONFIG = {"prune_interval": "1s"}
 DEVICE_LIFETIME = 90 * 86400       # device_lifetime's default
 
 
-@pytest.fixture(autouse=True)
-def no_failures(private_stack):
-    """Every test starts with no failures counted."""
-    private_stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def device_cookie_name(stack):
@@ -35,10 +32,8 @@ def device_cookie_name(stack):
 
 def known_device(stack, user, source=None):
     """A browser that signed in as user (so holds its device cookie), signed out again."""
-    b = stack.browser(source=source)
-    r = b.login(user.name, user.password)
-    assert r.status == 303, r.describe()
-    assert device_cookie_name(stack) in b.cookies, r.describe()
+    b = stack.signed_in_browser(user, source=source)
+    assert device_cookie_name(stack) in b.cookies, b.cookies
     assert b.logout().status == 303
     return b
 

@@ -21,12 +21,7 @@ FLOOD = 3 * CORES
 STACK_CONFIG = {"workers": min(FLOOD, 256)}
 
 
-@pytest.fixture(autouse=True)
-def no_failures(stack):
-    """The shared stack's failure counts are cleared before and after (these tests fail many sign-ins)."""
-    stack.forget_failures()
-    yield
-    stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_failures")
 
 
 def timed_post(browser, fields):

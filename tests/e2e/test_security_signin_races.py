@@ -19,10 +19,7 @@ HAMMERS = 4             # threads signing in during the load tests
 CHANGE_AT = 0.4         # seconds after a sign-in starts: it is hashing then
 
 
-@pytest.fixture(autouse=True)
-def no_failures(private_stack):
-    """Every test starts with no failures counted."""
-    private_stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def slow_user(stack):

@@ -18,10 +18,7 @@ WRONG = "wrong-password"
 ADDRESS_CAP = 15 * 60
 
 
-@pytest.fixture(autouse=True)
-def no_failures(private_stack):
-    """Every test starts with no failures counted."""
-    private_stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 @pytest.fixture(scope="module")
