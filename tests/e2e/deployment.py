@@ -2,6 +2,7 @@
 deploy/apache/tessera.conf in front of a pool, and `make install` into a DESTDIR."""
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -113,6 +114,11 @@ class ApacheFront(Site):
             self.proc = None
         if not os.environ.get("TESSERA_E2E_KEEP"):
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def makefile_variable(name):
+    """Returns the value the Makefile gives name (its default, for PREFIX, SYSCONFDIR, VERSION)."""
+    return re.search(rf"^{name}\s*\??=\s*(\S+)", (REPO / "Makefile").read_text(), re.M).group(1)
 
 
 def make_install(destdir, prefix="/usr/local", target="install"):

@@ -252,13 +252,6 @@ def test_backup_and_restore_as_the_readme_says(root, cluster, served):
     assert r.status == 303 and r.header("Location").endswith("/"), r.describe()
 
 
-def test_the_example_config_connects_the_pool_as_tessera_web():
-    database = [line for line in (DEPLOY / "tessera.conf").read_text().splitlines()
-                if line.startswith("database =")]
-    assert database == ["database = host=localhost port=5432 dbname=tessera user=tessera_web "
-                        "passfile=/etc/tessera/web.pgpass"], database
-
-
 def test_uninstall_drops_the_database_and_every_role(cluster, served):
     s, _ = served
     s.stop_pool()
@@ -272,8 +265,3 @@ def test_uninstall_drops_the_database_and_every_role(cluster, served):
     assert cluster.psql("SELECT count(*) FROM pg_database WHERE datname = 'tessera'") == "0"
 
 
-def test_readme_shows_the_script_it_runs():
-    readme = (REPO / "README.md").read_text()
-    install = readme[readme.index("### Install"):]
-    install = install[:install.index("\n### ", 1)]
-    assert "sudo deploy/install.sh alice" in install
