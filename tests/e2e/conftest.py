@@ -112,6 +112,18 @@ def user(stack):
     return stack.create_user()
 
 
+@pytest.fixture(scope="module")
+def member(stack):
+    """One user of the shared stack for a whole test module (each sign-in still makes a session of its own)."""
+    return stack.create_user()
+
+
+@pytest.fixture(scope="module")
+def account(private_stack):
+    """One user of the module's private_stack for the whole module."""
+    return private_stack.create_user()
+
+
 @pytest.fixture
 def signed_in(browser, user):
     """A browser signed in as `user` (Browser.sign_in)."""

@@ -5,6 +5,7 @@ files, and the SQL and token helpers the tests use to look into its database."""
 
 import base64
 import concurrent.futures
+import contextlib
 import csv
 import grp
 import hashlib
@@ -361,6 +362,16 @@ class Stack(Site):
         self.restart_pool()
         return before
 
+    @contextlib.contextmanager
+    def configured(self, **changes):
+        """Runs the pool with config changes (reconfigure) for the duration of a with block, then
+        as before."""
+        before = self.reconfigure(**changes)
+        try:
+            yield self
+        finally:
+            self.reconfigure(**before)
+
     def write_variant_config(self, name, **overrides):
         """Writes DIR/NAME.conf: this stack's config with some keys changed (None drops a key).
 
@@ -509,10 +520,9 @@ class Stack(Site):
         self.wait_http_ready()
         return ended
 
-    def reconfigure_pool(self, **changes):
-        """Changes keys of the pool's config (None drops one), rewrites it and restarts the pool."""
-        self.config.update(changes)
-        write_config(self.conf, self.config)
+    def restart_with_secrets(self, secrets_list):
+        """Writes secrets_list as the secret file (the first signs, all verify) and restarts the pool."""
+        write_secret_file(self.secret_file, secrets_list)
         self.restart_pool()
 
     # ---- nginx

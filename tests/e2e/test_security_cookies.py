@@ -2,8 +2,6 @@
 its lifetime per cookie_persistent, its name per cookie_name and its size; and HSTS (control 9),
 which needs HTTPS. The module's stack is served by nginx over HTTP and over TLS at once."""
 
-import contextlib
-
 import pytest
 
 from browser import HOST_PREFIX
@@ -11,22 +9,6 @@ from page import security_header_problems
 
 STACK_CONFIG = {"tls": True, "idle_timeout": "10m"}    # tls: a Stack option (not a config key)
 IDLE_TIMEOUT = 600
-
-
-@contextlib.contextmanager
-def configured(stack, **changes):
-    """Runs the pool with config changes for the duration, then as before."""
-    before = stack.reconfigure(**changes)
-    try:
-        yield stack
-    finally:
-        stack.reconfigure(**before)
-
-
-@pytest.fixture(scope="module")
-def account(private_stack):
-    """One user for the whole module (each sign-in still makes a session of its own)."""
-    return private_stack.create_user()
 
 
 def assert_host_only_lax_httponly(cookie):
@@ -81,7 +63,7 @@ def test_auto_keeps_cookies_plain_over_http(private_stack, account):
 
 
 def test_persistent_cookie_lasts_the_idle_timeout(private_stack, account):
-    with configured(private_stack, cookie_persistent="on"):
+    with private_stack.configured(cookie_persistent="on"):
         b = private_stack.browser(tls=True)
         r = b.sign_in(account)
     cookie = r.set_cookies[b.cookie_name]
@@ -114,7 +96,7 @@ class TestCookieSecureSetting:
 
     @pytest.fixture(scope="class", params=["on", "off"])
     def setting(self, request, private_stack):
-        with configured(private_stack, cookie_secure=request.param):
+        with private_stack.configured(cookie_secure=request.param):
             yield request.param
 
     @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
@@ -133,7 +115,7 @@ class TestBrowserSessionCookie:
 
     @pytest.fixture(scope="class", autouse=True)
     def not_persistent(self, private_stack):
-        with configured(private_stack, cookie_persistent="off", cookie_name="sid"):
+        with private_stack.configured(cookie_persistent="off", cookie_name="sid"):
             yield
 
     @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])

@@ -8,12 +8,6 @@ import pytest
 from page import security_header_problems
 
 
-@pytest.fixture(scope="module")
-def member(stack):
-    """One user for the module's many sign-ins."""
-    return stack.create_user()
-
-
 def bad_csrf(b, user):
     """Posts the sign-in form with a csrf value that is not the pre-session cookie's."""
     b.login_csrf()

@@ -16,12 +16,6 @@ ADDR = "127.0.0.77"
 PAIR = re.compile(r' ([a-z_]+)=("(?:[^"\\]|\\.)*"|\S*)')
 
 
-@pytest.fixture(scope="module")
-def member(stack):
-    """One user for the module's sign-ins."""
-    return stack.create_user()
-
-
 @pytest.fixture
 def visitor(stack):
     """A browser connecting from ADDR; failure counts are cleared before and after."""

@@ -21,11 +21,6 @@ FORM_TIMEOUT = 3600              # login_form_timeout's default
 pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
-@pytest.fixture(scope="module")
-def account(private_stack):
-    return private_stack.create_user()
-
-
 def other_origins(b):
     """Origins that share the host with browser b's site but not its scheme or port."""
     scheme = "https" if b.tls else "http"

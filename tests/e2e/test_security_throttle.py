@@ -21,12 +21,6 @@ ADDRESS_CAP = 15 * 60
 pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
-@pytest.fixture(scope="module")
-def account(private_stack):
-    """The user whose password the attacks guess."""
-    return private_stack.create_user()
-
-
 def attempt(stack, name, password, source=None):
     """One sign-in from client address source (default 127.0.0.1). Returns the POST's Response."""
     return stack.browser(source=source).login(name, password)
