@@ -170,14 +170,19 @@ class Browser:
         """GET /dashboard."""
         return self.get("/dashboard")
 
-    def dashboard_csrf(self):
-        """GETs the dashboard and returns the csrf value of its forms (the session's, which every
-        signed-in form carries); StackError when it has no sign-out form with one."""
-        r = self.dashboard()
-        inputs = r.form("/logout")
+    def form_csrf(self, path, action=None):
+        """GETs path and returns the csrf value of its form posting to action (default: path);
+        StackError when the page has no such form with one."""
+        r = self.get(path)
+        inputs = r.form(action or path)
         if r.status != 200 or inputs is None or not inputs.get("csrf"):
-            raise StackError("dashboard has no sign-out form with a csrf field:\n" + r.describe())
+            raise StackError(f"{path} has no form to {action or path} with a csrf field:\n" + r.describe())
         return inputs["csrf"]
+
+    def dashboard_csrf(self):
+        """Returns the csrf value of the dashboard's sign-out form: the session's, which every
+        signed-in form carries."""
+        return self.form_csrf("/dashboard", "/logout")
 
     def logout(self):
         """Signs out through the dashboard's sign-out form. Returns the POST /logout Response."""

@@ -2,7 +2,7 @@
 
 import pytest
 
-from accounts import account_csrf, enrol, totp
+from accounts import enrol, totp
 from page import signed_out
 from stack import token_hash_hex
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.usefixtures("no_counted_failures")
 
 def change(browser, current, new, again=None, **extra):
     """Posts the password form. Returns the response."""
-    fields = {"csrf": account_csrf(browser, "/account/password"), "current": current, "new": new,
+    fields = {"csrf": browser.form_csrf("/account/password"), "current": current, "new": new,
               "again": new if again is None else again}
     fields.update(extra)
     return browser.post("/account/password", fields)
@@ -113,7 +113,7 @@ def test_removing_the_second_factor_with_a_stale_proof_needs_password_and_code(s
     b = stack.signed_in_browser(user)
     secret, _, _ = enrol(b)
     make_stale(stack, b)
-    r = b.post("/account/2fa", {"csrf": account_csrf(b), "action": "remove"})
+    r = b.post("/account/2fa", {"csrf": b.form_csrf("/account/2fa"), "action": "remove"})
     assert r.status == 200 and 'name="code"' in r.body, r.describe()
     confirm = r.form("/account/2fa")
     assert confirm["action"] == "remove"
@@ -130,7 +130,7 @@ def test_removing_the_second_factor_with_a_stale_proof_needs_password_and_code(s
 def test_setting_up_with_a_stale_proof_asks_for_the_password(stack, user):
     b = stack.signed_in_browser(user)
     make_stale(stack, b)
-    r = b.post("/account/2fa", {"csrf": account_csrf(b), "action": "begin"})
+    r = b.post("/account/2fa", {"csrf": b.form_csrf("/account/2fa"), "action": "begin"})
     assert r.status == 200 and "Confirm it is you" in r.text and 'name="code"' not in r.body
     r = b.post("/account/2fa", {"csrf": r.form("/account/2fa")["csrf"], "action": "begin",
                                 "password": user.password})

@@ -60,7 +60,7 @@ def test_remember_me_survives_the_second_step_and_a_password_change(stack, user)
     r = code_step(b, {"code": totp(secret)})
     assert r.status == 303 and r.set_cookies[b.cookie_name].attrs.get("max-age") == str(WEEK)
     assert limits(stack, b)[2]
-    csrf = b.get("/account/password").form("/account/password")["csrf"]
+    csrf = b.form_csrf("/account/password")
     r = b.post("/account/password", {"csrf": csrf, "current": user.password,
                                       "new": "remembered-new-pass", "again": "remembered-new-pass"})
     assert r.status == 200 and r.set_cookies[b.cookie_name].attrs.get("max-age") == str(WEEK)
