@@ -253,7 +253,8 @@ uninstall:
 
 # Static analysis of src/: cppcheck (options here, suppressions in .cppcheck-suppressions) and
 # clang-tidy (.clang-tidy), two files at a time; then the checks of tests/lint: no SQL built at run
-# time, no #include reaching up a layer, shellcheck over every shell script. Any finding fails.
+# time, no #include reaching up a layer, the tests that only read the source tree (tests/lint/test_*.py,
+# pytest), shellcheck over every shell script. Any finding fails.
 CPPCHECK = cppcheck --enable=warning,style,performance,portability --inline-suppr \
            --error-exitcode=1 --quiet -D_GNU_SOURCE $(PATH_DEFS) -Isrc \
            --suppressions-list=.cppcheck-suppressions \
@@ -267,6 +268,7 @@ lint:
 	@clang-tidy --quiet src/view.cc -- -std=c++17 $(PKG_CFLAGS) 2>/dev/null
 	@echo "tests/lint/sql_literal.py" && tests/lint/sql_literal.py
 	@echo "tests/lint/layers.py" && tests/lint/layers.py
+	@echo "tests/lint/test_*.py" && /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/lint
 	@tests/lint/shellcheck.sh
 
 # Runs each fuzz target for FUZZ_SECONDS (make test: FUZZ_TEST_SECONDS); fails on any crash.

@@ -57,7 +57,7 @@ page_account_tokens(struct ctx *c)
 {
 	struct view_dict *dict;
 
-	switch (sess_load(c)) {
+	switch (sess_load(&c->env, &c->sess)) {
 	case -1:
 		page_db_error(c);
 		return;

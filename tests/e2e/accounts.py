@@ -33,22 +33,15 @@ def recovery_codes(response):
                       response.body)
 
 
-def account_csrf(browser, path="/account/2fa"):
-    """Returns the CSRF value of the forms on page path."""
-    r = browser.get(path)
-    assert r.status == 200, r.describe()
-    return re.search(r'name="csrf" value="([^"]+)"', r.body).group(1)
-
-
 def enrol(browser):
     """Turns on two-step verification for the browser's (freshly signed-in) user, confirming with
     the code of the previous step so that the current and next steps stay usable.
     Returns (secret, recovery codes, the confirming response)."""
-    r = browser.post("/account/2fa", {"csrf": account_csrf(browser), "action": "begin"})
+    r = browser.post("/account/2fa", {"csrf": browser.form_csrf("/account/2fa"), "action": "begin"})
     assert r.status == 303 and r.location == "/account/2fa", r.describe()
     page = browser.get("/account/2fa")
     secret = shown_secret(page)
-    r = browser.post("/account/2fa", {"csrf": account_csrf(browser), "action": "confirm",
+    r = browser.post("/account/2fa", {"csrf": browser.form_csrf("/account/2fa"), "action": "confirm",
                                       "code": totp(secret, offset=-1)})
     assert r.status == 200, r.describe()
     codes = recovery_codes(r)
@@ -63,7 +56,4 @@ def password_step(browser, user):
 
 def code_step(browser, fields):
     """Posts the second step (fields: code= or recovery=) with the code form's csrf. Returns the response."""
-    page = browser.get("/login/code")
-    assert page.status == 200, page.describe()
-    csrf = page.form("/login/code")["csrf"]
-    return browser.post("/login/code", dict(fields, csrf=csrf))
+    return browser.post("/login/code", dict(fields, csrf=browser.form_csrf("/login/code")))

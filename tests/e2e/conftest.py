@@ -4,7 +4,9 @@ import pytest
 
 import reports
 from load import signed_in_cookies
-from stack import BIN, SECRETS, Stack, StackError, write_config
+from processes import StackError
+from secret_watch import SECRETS
+from stack import BIN, Stack, write_config
 
 
 def _started(name, **config):
@@ -84,8 +86,24 @@ def browser(stack):
 
     Every test signs in from 127.0.0.1, so without the reset the address throttle
     (5 free failures an hour) would turn later tests' sign-ins into 429s."""
-    stack.psql("DELETE FROM tessera.login_failures")
+    stack.forget_failures()
     return stack.browser()
+
+
+@pytest.fixture
+def no_counted_failures(stack):
+    """The shared stack's failed sign-ins are forgotten before and after the test, for a module
+    that fails sign-ins on purpose (pytestmark = pytest.mark.usefixtures("no_counted_failures"))."""
+    stack.forget_failures()
+    yield
+    stack.forget_failures()
+
+
+@pytest.fixture
+def no_counted_private_failures(private_stack):
+    """The module's private_stack forgets its failed sign-ins before the test, so that the address
+    throttle never answers 429 to a test for what earlier ones failed on purpose."""
+    private_stack.forget_failures()
 
 
 @pytest.fixture
@@ -94,12 +112,22 @@ def user(stack):
     return stack.create_user()
 
 
+@pytest.fixture(scope="module")
+def member(stack):
+    """One user of the shared stack for a whole test module (each sign-in still makes a session of its own)."""
+    return stack.create_user()
+
+
+@pytest.fixture(scope="module")
+def account(private_stack):
+    """One user of the module's private_stack for the whole module."""
+    return private_stack.create_user()
+
+
 @pytest.fixture
 def signed_in(browser, user):
-    """A browser signed in as `user` (the login already answered 303)."""
-    r = browser.login(user.name, user.password)
-    assert r.status == 303, "login of a fresh user failed:\n" + r.describe()
-    assert browser.session, "login answered 303 without a session cookie:\n" + r.describe()
+    """A browser signed in as `user` (Browser.sign_in)."""
+    browser.sign_in(user)
     return browser
 
 

@@ -213,11 +213,7 @@ def signed_in_cookies(stack, front=None):
     """Creates a user in stack's database, signs in through front's nginx (default: stack's) and
     returns the browser's cookies, for Load."""
     user = stack.create_user()
-    browser = (front or stack).browser()
-    r = browser.login(user.name, user.password)
-    if r.status != 303 or not browser.session:
-        raise RuntimeError("sign-in for the load failed:\n" + r.describe())
-    return dict(browser.cookies)
+    return dict((front or stack).signed_in_browser(user).cookies)
 
 
 if __name__ == "__main__":

@@ -1,35 +1,35 @@
-"""Shared helpers for the end-to-end tests: a throwaway tessera stack and a cookie-keeping HTTP client."""
+"""The stack of the end-to-end tests: a throwaway PostgreSQL cluster, the tessera pool (its
+config, secret file, workers, log) and nginx in front of it, all under one temp dir; more app hosts
+on the same database (add_host), an nginx of its own (nginx_front); the pool's config and secret
+files, and the SQL and token helpers the tests use to look into its database."""
 
 import base64
 import concurrent.futures
+import contextlib
 import csv
-import email.utils
+import grp
 import hashlib
 import hmac
-import html
-import html.parser
-import http.client
 import io
 import json
 import os
 import pwd
-import grp
 import re
-import resource
 import secrets
 import shutil
 import signal
-import socket
-import ssl
 import subprocess
 import tempfile
 import time
-import urllib.parse
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from browser import COOKIE, HOST_PREFIX, Browser, Site
+from processes import IS_ROOT, REPO, RUN_USER, START_TIMEOUT, StackError, _killpg, _run_user_dir, as_run_user, \
+    clean_env, free_port, run, run_ok, socket_fds, start_pool_process, tail, wait_for
+from secret_watch import SECRETS
+from telemetry import parse_log_line, parse_metrics
+
 # The program under test: bin/tessera unless TESSERA_BIN names another (make test SANITIZE=1).
 BIN = Path(os.environ.get("TESSERA_BIN") or REPO / "bin" / "tessera")
 # A command `tessera serve` runs under, its forked workers with it (make valgrind: memcheck).
@@ -38,148 +38,10 @@ WRAPPER = os.environ.get("TESSERA_WRAPPER", "").split()
 TEST_BIN = Path(os.environ.get("TESSERA_TEST_BIN") or REPO / "bin" / "tessera-test")
 PG_SH = REPO / "deploy" / "local" / "pg.sh"
 NGINX_SH = REPO / "deploy" / "local" / "nginx.sh"
-PGBOUNCER = "/usr/sbin/pgbouncer"
 TEMPLATES = REPO / "templates"
 MIGRATIONS = REPO / "migrations"
 
 APP_ROLE = "tessera_web"        # the pool's LOGIN role, a member of tessera_app only (migration 0003)
-COOKIE = "tessera_session"      # config cookie_name, default
-PRE_COOKIE = COOKIE + "_pre"
-HOST_PREFIX = "__Host-"         # the pool's prefix for Secure cookies
-BAD_LOGIN = "Invalid username or password."
-
-IS_ROOT = os.geteuid() == 0
-RUN_USER = "tessera"            # PostgreSQL and the pool run as this user when we are root
-
-# A crashed process leaves a core (for gdb) in its working directory (a pool: its run_dir) when
-# the kernel's core_pattern is a plain name, as on Debian without systemd-coredump.
-resource.setrlimit(resource.RLIMIT_CORE, (resource.getrlimit(resource.RLIMIT_CORE)[1],) * 2)
-
-START_TIMEOUT = 20.0            # seconds for any one part of the stack to become ready
-HTTP_TIMEOUT = 10.0             # seconds for one HTTP request
-
-
-class StackError(RuntimeError):
-    """Something in the stack did not start, stop or answer as expected."""
-
-
-# --------------------------------------------------------------------------
-# processes
-
-
-@dataclass
-class Result:
-    """The outcome of one command: exit status, output, and whether it had to be killed."""
-    args: list
-    returncode: int
-    stdout: str
-    stderr: str
-    timed_out: bool = False
-
-    def describe(self):
-        """Returns the command and its output, for assertion messages."""
-        how = "timed out (killed)" if self.timed_out else f"exit {self.returncode}"
-        return (f"$ {' '.join(map(str, self.args))}\n{how}\n"
-                f"--- stdout\n{self.stdout}--- stderr\n{self.stderr}")
-
-
-def clean_env():
-    """Returns the environment without TESSERA_* variables, which would override config keys."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("TESSERA_")}
-
-
-def run(args, *, input=None, timeout=60.0, as_tessera=False, env=None, cwd=None):
-    """Runs args in its own process group; on timeout kills the whole group. Returns a Result."""
-    args = as_run_user(args) if as_tessera else [str(a) for a in args]
-    proc = subprocess.Popen(
-        args, stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        start_new_session=True, env=env if env is not None else clean_env(),
-        cwd=str(cwd) if cwd else ("/" if as_tessera else str(REPO)))
-    try:
-        out, err = proc.communicate(input, timeout=timeout)
-        return Result(args, proc.returncode, out, err)
-    except subprocess.TimeoutExpired:
-        _killpg(proc.pid, signal.SIGKILL)
-        out, err = proc.communicate()
-        return Result(args, proc.returncode, out, err, timed_out=True)
-
-
-def as_run_user(args):
-    """Returns args as strings, prefixed to run as the tessera user when we are root."""
-    args = [str(a) for a in args]
-    return ["runuser", "-u", RUN_USER, "--"] + args if IS_ROOT else args
-
-
-def run_ok(args, **kw):
-    """Runs args like run() and raises StackError unless it exits 0. Returns the Result."""
-    r = run(args, **kw)
-    if r.timed_out or r.returncode != 0:
-        raise StackError("command failed:\n" + r.describe())
-    return r
-
-
-def _killpg(pgid, sig):
-    """Sends sig to a process group, ignoring one that is already gone."""
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-def tail(path, lines=30):
-    """Returns the last lines of a file, or a note that it does not exist."""
-    try:
-        text = Path(path).read_text(errors="replace")
-    except OSError as e:
-        return f"({path}: {e.strerror})\n"
-    return f"--- last {lines} lines of {path}\n" + "\n".join(text.splitlines()[-lines:]) + "\n"
-
-
-def socket_fds(pid):
-    """Returns how many sockets process pid holds open (a worker: its listening socket, then its
-    database connection and the connection it answers, when it has them)."""
-    return sum(os.readlink(f"/proc/{pid}/fd/{fd}").startswith("socket:")
-               for fd in os.listdir(f"/proc/{pid}/fd"))
-
-
-def free_port():
-    """Returns a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_for(what, check, timeout, diagnose=lambda: ""):
-    """Polls check() until it returns a true value, which it returns; else raises StackError."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        try:
-            value = check()
-            if value:
-                return value
-        except Exception as e:  # noqa: BLE001 - any failure just means "not yet"
-            last = e
-        if time.monotonic() > deadline:
-            raise StackError(f"{what}: not ready after {timeout:.0f}s"
-                             + (f" (last error: {last!r})" if last else "") + "\n" + diagnose())
-        time.sleep(0.1)
-
-
-def _chown_to_run_user(path):
-    """When root, gives path to the tessera user so the dropped-privilege pool can use it."""
-    if IS_ROOT:
-        pw = pwd.getpwnam(RUN_USER)
-        os.chown(path, pw.pw_uid, pw.pw_gid)
-
-
-def _run_user_dir(path):
-    """Creates directory path (mode 0755) for the tessera user to write in. Returns it."""
-    path.mkdir()
-    os.chmod(path, 0o755)
-    _chown_to_run_user(path)
-    return path
 
 
 def write_config(path, values):
@@ -208,71 +70,6 @@ def new_secret():
     return secrets.token_hex(32)
 
 
-# --------------------------------------------------------------------------
-# secrets that must never reach a log
-
-
-class SecretWatch:
-    """Every secret a test saw or used (cookie values, passwords, CSRF values, hashes) and the pool
-    logs of every stack, so that a check can prove that no log holds one.
-
-    Values shorter than MIN_LEN are not kept: they could match a log by chance."""
-
-    MIN_LEN = 16
-
-    def __init__(self):
-        self.values = set()
-        self.live = []      # stacks whose logs are still on disk
-        self.kept = {}      # log path -> its text, for stacks already stopped (their dirs are gone)
-
-    def remember(self, value):
-        """Notes value (a str) as a secret, when long enough."""
-        if isinstance(value, str) and len(value) >= self.MIN_LEN:
-            self.values.add(value)
-
-    def watch(self, stack):
-        """Starts following a stack's pool logs."""
-        self.live.append(stack)
-
-    def keep_logs(self, stack):
-        """Reads a stack's pool logs into memory before its temp dir is removed."""
-        self.kept.update(_read_pool_logs(stack))
-        if stack in self.live:
-            self.live.remove(stack)
-
-    def leaks(self):
-        """Returns (log path, line) for every remembered secret found in a pool log so far."""
-        logs = dict(self.kept)
-        for stack in self.live:
-            logs.update(_read_pool_logs(stack))
-        found = []
-        for path, text in logs.items():
-            for value in self.values:
-                at = text.find(value)
-                if at >= 0:
-                    start, end = text.rfind("\n", 0, at) + 1, text.find("\n", at)
-                    found.append((path, text[start:end if end >= 0 else len(text)]))
-        return found
-
-
-def _read_pool_logs(stack):
-    """Returns {path: text} of a stack's pool logs: its serve output and every *.log in its run dir."""
-    logs = {}
-    for path in [stack.serve_out, *sorted(stack.run_dir.glob("*.log"))]:
-        try:
-            logs[str(path)] = path.read_text(errors="replace")
-        except OSError:
-            pass
-    return logs
-
-
-SECRETS = SecretWatch()
-
-
-# --------------------------------------------------------------------------
-# the stack
-
-
 @dataclass
 class PoolExit:
     """How the pool ended: the supervisor's exit status and pool processes that outlived it."""
@@ -287,7 +84,7 @@ class User:
     password: str
 
 
-class Stack:
+class Stack(Site):
     """A throwaway PostgreSQL cluster, the tessera pool and nginx, all under one temp dir."""
 
     def __init__(self, name="stack", tls=False, **config_overrides):
@@ -565,6 +362,16 @@ class Stack:
         self.restart_pool()
         return before
 
+    @contextlib.contextmanager
+    def configured(self, **changes):
+        """Runs the pool with config changes (reconfigure) for the duration of a with block, then
+        as before."""
+        before = self.reconfigure(**changes)
+        try:
+            yield self
+        finally:
+            self.reconfigure(**before)
+
     def write_variant_config(self, name, **overrides):
         """Writes DIR/NAME.conf: this stack's config with some keys changed (None drops a key).
 
@@ -713,10 +520,9 @@ class Stack:
         self.wait_http_ready()
         return ended
 
-    def reconfigure_pool(self, **changes):
-        """Changes keys of the pool's config (None drops one), rewrites it and restarts the pool."""
-        self.config.update(changes)
-        write_config(self.conf, self.config)
+    def restart_with_secrets(self, secrets_list):
+        """Writes secrets_list as the secret file (the first signs, all verify) and restarts the pool."""
+        write_secret_file(self.secret_file, secrets_list)
         self.restart_pool()
 
     # ---- nginx
@@ -764,20 +570,6 @@ class Stack:
             wait_for(f"GET https://127.0.0.1:{self.tls_port}/",
                      lambda: Browser(self, timeout=2, tls=True).get("/").status == 200, START_TIMEOUT, self.logs)
 
-    def browser(self, **kw):
-        """Returns a new Browser (empty cookie jar) pointed at this stack's nginx."""
-        return Browser(self, **kw)
-
-    def signed_in_browser(self, user, user_agent=None):
-        """Returns a new Browser (sending user_agent when given) signed in as user."""
-        b = self.browser()
-        if user_agent is not None:
-            b.user_agent = user_agent
-        r = b.login(user.name, user.password)
-        if r.status != 303:
-            raise StackError(f"sign-in of {user.name!r} failed:\n" + r.describe())
-        return b
-
 
 class TableLock:
     """A transaction of the database owner (psql, left open) holding ACCESS EXCLUSIVE on a table,
@@ -818,119 +610,6 @@ class TableLock:
         return False
 
 
-class Pgbouncer:
-    """A private pgbouncer in front of a stack's PostgreSQL: config, unix socket and log in one dir.
-
-    auth_type trust (the user must still be in auth_file); run as the tessera user when root.
-    """
-
-    PORT = 6432     # only names the socket file: no TCP listener
-
-    def __init__(self, stack, pool_mode, pool_size):
-        self.stack = stack
-        self.pool_mode = pool_mode
-        self.pool_size = pool_size
-        self.dir = stack.dir / f"pgbouncer-{pool_mode}"
-        self.ini = self.dir / "pgbouncer.ini"
-        self.log = self.dir / "pgbouncer.log"
-        self.proc = None
-
-    def conninfo(self, dbname="tessera"):
-        """Returns the libpq string for dbname through this pgbouncer ("pgbouncer": its console)."""
-        return f"host={self.dir} port={self.PORT} dbname={dbname} user={RUN_USER}"
-
-    def start(self):
-        """Writes the config, starts pgbouncer in the foreground of its own group, waits for SELECT 1."""
-        if not os.access(PGBOUNCER, os.X_OK):
-            raise StackError(f"{PGBOUNCER} is missing: run `deploy/local/deps.sh test` first")
-        _run_user_dir(self.dir)
-        (self.dir / "userlist.txt").write_text(f'"{RUN_USER}" ""\n')
-        pg_host = re.search(r"host=(\S+)", self.stack.conninfo).group(1)
-        self.ini.write_text(f"""[databases]
-tessera = host={pg_host} port=5432 dbname=tessera
-[pgbouncer]
-listen_addr =
-listen_port = {self.PORT}
-unix_socket_dir = {self.dir}
-auth_type = trust
-auth_file = {self.dir}/userlist.txt
-admin_users = {RUN_USER}
-pool_mode = {self.pool_mode}
-default_pool_size = {self.pool_size}
-max_client_conn = 100
-logfile = {self.log}
-pidfile = {self.dir}/pgbouncer.pid
-""")
-        self.proc = subprocess.Popen(as_run_user([PGBOUNCER, self.ini]), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True, env=clean_env(), cwd="/")
-        try:
-            wait_for("pgbouncer", lambda: self.stack.psql("SELECT 1", self.conninfo()) == [("1",)],
-                     START_TIMEOUT, lambda: tail(self.log))
-        except StackError:
-            self.stop()
-            raise
-        return self
-
-    def show(self, what):
-        """Returns the rows of SHOW what (SERVERS, CLIENTS, POOLS...) from the admin console."""
-        return self.stack.psql(f"SHOW {what}", self.conninfo("pgbouncer"))
-
-    def stop(self):
-        """Stops pgbouncer at once (SIGTERM to its group) and waits for it."""
-        if self.proc is None:
-            return
-        proc, self.proc = self.proc, None
-        _killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            _killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-
-
-_LOG_LINE = re.compile(r"(\S+) tessera\[(\d+)\] (\S+)(.*)")
-_LOG_PAIR = re.compile(r'(\w+)=("(?:[^"\\]|\\.)*"|\S*)')
-
-
-def parse_log_line(line):
-    """Parses one pool log line (src/log.c) into a dict: time, process (the pid that logged it),
-    event and its keys. Returns None for a line that is not an event."""
-    m = _LOG_LINE.fullmatch(line)
-    if m is None:
-        return None
-    event = {"time": m.group(1), "process": int(m.group(2)), "event": m.group(3)}
-    for key, value in _LOG_PAIR.findall(m.group(4)):
-        if value.startswith('"'):
-            value = re.sub(r"\\x([0-9a-f]{2})", lambda x: chr(int(x.group(1), 16)), value[1:-1])
-        event[key] = value
-    return event
-
-
-_SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$')
-_LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)",?')
-
-
-def parse_metrics(text):
-    """Parses Prometheus text exposition into {(name, ((label, value), ...)): float}, labels sorted.
-
-    Raises ValueError on a line that is neither a comment nor a sample."""
-    samples = {}
-    for line in text.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        m = _SAMPLE.match(line)
-        if m is None:
-            raise ValueError(f"not a sample: {line!r}")
-        labels = tuple(sorted(_LABEL.findall(m.group(2) or "")))
-        samples[(m.group(1), labels)] = float(m.group(3))
-    return samples
-
-
-def metric(samples, name, **labels):
-    """Returns the sample name{labels} of parse_metrics output, 0.0 when absent."""
-    return samples.get((name, tuple(sorted(labels.items()))), 0.0)
-
 
 def sql_literal(text):
     """Returns text as an SQL string literal."""
@@ -942,359 +621,6 @@ def token_hash_hex(cookie_value):
     raw = base64.urlsafe_b64decode(cookie_value + "=" * (-len(cookie_value) % 4))
     return hashlib.blake2b(raw[:32], digest_size=32).hexdigest()
 
-
-# --------------------------------------------------------------------------
-# HTTP
-
-
-class _FormParser(html.parser.HTMLParser):
-    """Collects every <form> (action, method) and its <input> names and values."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.forms = []
-        self._current = None
-
-    def handle_starttag(self, tag, attrs):
-        a = {k: (v if v is not None else "") for k, v in attrs}
-        if tag == "form":
-            self._current = {"action": a.get("action", ""), "method": a.get("method", "get").lower(),
-                             "inputs": {}}
-            self.forms.append(self._current)
-        elif tag in ("input", "button") and "name" in a:
-            form = self._current
-            if form is None:
-                form = {"action": None, "method": None, "inputs": {}}
-                self.forms.append(form)
-                self._current = form
-            form["inputs"][a["name"]] = a.get("value", "")
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self._current = None
-
-
-@dataclass
-class SetCookie:
-    """One parsed Set-Cookie header: name, value and lower-cased attributes."""
-    name: str
-    value: str
-    attrs: dict
-
-    def expired(self):
-        """Returns True when the header deletes the cookie (Max-Age <= 0 or Expires in the past)."""
-        if "max-age" in self.attrs:
-            try:
-                return int(self.attrs["max-age"]) <= 0
-            except ValueError:
-                return False
-        if "expires" in self.attrs:
-            try:
-                when = email.utils.parsedate_to_datetime(self.attrs["expires"])
-            except (TypeError, ValueError):
-                return False
-            if when.tzinfo is None:
-                when = when.replace(tzinfo=timezone.utc)
-            return when <= datetime.now(timezone.utc)
-        return False
-
-
-def parse_set_cookie(header):
-    """Parses one Set-Cookie header value into a SetCookie."""
-    parts = [p.strip() for p in header.split(";")]
-    name, _, value = parts[0].partition("=")
-    attrs = {}
-    for p in parts[1:]:
-        k, _, v = p.partition("=")
-        attrs[k.strip().lower()] = v.strip()
-    return SetCookie(name.strip(), value.strip(), attrs)
-
-
-@dataclass
-class Response:
-    """An HTTP response: status, headers (in order, repeats kept), decoded body, parsed Set-Cookies."""
-    status: int
-    reason: str
-    headers: list
-    body: str
-    set_cookies: dict = field(default_factory=dict)
-
-    def header(self, name):
-        """Returns the first value of header name (any case), or None."""
-        for k, v in self.headers:
-            if k.lower() == name.lower():
-                return v
-        return None
-
-    @property
-    def location(self):
-        """Returns the path of the Location header ('' when absent)."""
-        return urllib.parse.urlsplit(self.header("Location") or "").path
-
-    @property
-    def is_html(self):
-        """Returns True for a text/html response whose body looks like an HTML page."""
-        ctype = (self.header("Content-Type") or "").lower()
-        return ctype.startswith("text/html") and "<html" in self.body.lower()
-
-    def forms(self):
-        """Returns the forms of the page: dicts with action, method and inputs."""
-        p = _FormParser()
-        p.feed(self.body)
-        p.close()
-        return p.forms
-
-    def form(self, action):
-        """Returns the inputs of the first form posting to action, or None."""
-        for f in self.forms():
-            if f["action"] is not None and urllib.parse.urlsplit(f["action"]).path == action:
-                return f["inputs"]
-        return None
-
-    @property
-    def text(self):
-        """Returns the body with tags removed, entities decoded and white space collapsed."""
-        return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", self.body)).split())
-
-    def describe(self):
-        """Returns status, headers and the start of the body, for assertion messages."""
-        heads = "\n".join(f"{k}: {v}" for k, v in self.headers)
-        return f"HTTP {self.status} {self.reason}\n{heads}\n\n{self.body[:1500]}"
-
-
-class Browser:
-    """A tiny HTTP client for the stack's nginx: one cookie jar, never follows redirects."""
-
-    user_agent = "tessera-e2e"      # the User-Agent header it sends; set one per browser to vary it
-
-    def __init__(self, stack, timeout=HTTP_TIMEOUT, tls=False, source=None):
-        self.host = "127.0.0.1"
-        self.tls = tls                  # to a Stack's TLS listener (tls_port)
-        self.port = stack.tls_port if tls else stack.port
-        self.ca_file = stack.tls_cert if tls else getattr(stack, "ca_file", None)  # set: HTTPS, verified
-        self.source = source            # the client address to connect from (any 127.x.y.z), or None
-        self.timeout = timeout
-        self.cookies = {}
-        self.cookie_name = stack.cookie_name(https=tls) if isinstance(stack, Stack) else COOKIE
-
-    @property
-    def session(self):
-        """Returns the value of the session cookie in the jar, or None."""
-        return self.cookies.get(self.cookie_name)
-
-    @property
-    def origin(self):
-        """Returns this site's origin, as a browser sends it in an Origin header."""
-        return f"{'https' if self.ca_file else 'http'}://{self.host}:{self.port}"
-
-    def request(self, method, path, body=None, headers=None, cookies=None):
-        """Sends one request (cookies: the jar unless given) and updates the jar. Returns a Response."""
-        jar = self.cookies if cookies is None else cookies
-        hdrs = {"User-Agent": self.user_agent}
-        if jar:
-            hdrs["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar.items())
-            for v in jar.values():
-                SECRETS.remember(v)
-        hdrs.update(headers or {})
-        source = (self.source, 0) if self.source else None
-        if self.ca_file:
-            conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
-                                               context=ssl.create_default_context(cafile=self.ca_file),
-                                               source_address=source)
-        else:
-            conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout,
-                                              source_address=source)
-        try:
-            conn.request(method, path, body=body, headers=hdrs)
-            resp = conn.getresponse()
-            raw = resp.read()
-            headers_out = resp.getheaders()
-            status, reason = resp.status, resp.reason
-        finally:
-            conn.close()
-        set_cookies = {}
-        for k, v in headers_out:
-            if k.lower() == "set-cookie":
-                c = parse_set_cookie(v)
-                set_cookies[c.name] = c
-                SECRETS.remember(c.value)
-                if c.expired():
-                    self.cookies.pop(c.name, None)
-                else:
-                    self.cookies[c.name] = c.value
-        return Response(status, reason, headers_out, raw.decode("utf-8", "replace"), set_cookies)
-
-    def get(self, path, **kw):
-        """GET path."""
-        return self.request("GET", path, **kw)
-
-    def post(self, path, fields, **kw):
-        """POST a form: fields is a dict (url-encoded here) or a ready-made str/bytes body."""
-        if isinstance(fields, dict):
-            if str(fields.get("password")) not in str(fields.get("username")):   # the name is logged
-                SECRETS.remember(fields.get("password"))
-            SECRETS.remember(fields.get("csrf"))
-            body = urllib.parse.urlencode(fields)
-        else:
-            body = fields
-        if isinstance(body, str):
-            body = body.encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded"}
-        headers.update(kw.pop("headers", None) or {})
-        return self.request("POST", path, body=body, headers=headers, **kw)
-
-    def login_csrf(self):
-        """GETs the sign-in form (without sending the session cookie) and returns its csrf value."""
-        jar = {k: v for k, v in self.cookies.items() if k != self.cookie_name}
-        r = self.get("/", cookies=jar)     # Set-Cookie (tessera_pre) still lands in self.cookies
-        inputs = r.form("/login")
-        if r.status != 200 or not inputs or not inputs.get("csrf"):
-            raise StackError("GET / did not give a sign-in form with a csrf field:\n" + r.describe())
-        return inputs["csrf"]
-
-    def login(self, username, password, remember=False):
-        """Signs in through the form (GET / for csrf, then POST /login), ticking "remember me" if
-        remember. Returns the POST's Response."""
-        fields = {"username": username, "password": password, "csrf": self.login_csrf()}
-        if remember:
-            fields["remember"] = "on"
-        return self.post("/login", fields)
-
-    def dashboard(self):
-        """GET /dashboard."""
-        return self.get("/dashboard")
-
-    def logout(self):
-        """Signs out through the dashboard's sign-out form. Returns the POST /logout Response."""
-        r = self.dashboard()
-        inputs = r.form("/logout")
-        if r.status != 200 or inputs is None or not inputs.get("csrf"):
-            raise StackError("dashboard has no sign-out form with a csrf field:\n" + r.describe())
-        return self.post("/logout", {"csrf": inputs["csrf"]})
-
-
-HSTS_MIN_AGE = 31536000        # a year, as ASVS asks of Strict-Transport-Security
-
-
-def security_header_problems(response, https=False):
-    """Returns what is wrong with the headers every response must carry (issue 3, control 9):
-    nosniff, a CSP with default-src 'self' and frame-ancestors 'none', Referrer-Policy same-origin,
-    each once; Cache-Control no-store with any Set-Cookie; HSTS of a year or more over HTTPS only.
-    Returns [] when nothing is wrong."""
-    def values(name):
-        return [v.strip() for k, v in response.headers if k.lower() == name.lower()]
-
-    problems = []
-    if values("X-Content-Type-Options") != ["nosniff"]:
-        problems.append(f"X-Content-Type-Options {values('X-Content-Type-Options')}, want ['nosniff']")
-    csp = values("Content-Security-Policy")
-    if len(csp) != 1:
-        problems.append(f"Content-Security-Policy {csp}, want exactly one")
-    else:
-        directives = {d.split()[0].lower(): d.split()[1:] for d in csp[0].split(";") if d.strip()}
-        for name, want in (("default-src", ["'self'"]), ("frame-ancestors", ["'none'"])):
-            if directives.get(name) != want:
-                problems.append(f"CSP {name} is {directives.get(name)}, want {want}")
-    if values("Referrer-Policy") != ["same-origin"]:
-        problems.append(f"Referrer-Policy {values('Referrer-Policy')}, want ['same-origin']")
-    if values("Set-Cookie") and not any("no-store" in v.lower() for v in values("Cache-Control")):
-        problems.append(f"Set-Cookie with Cache-Control {values('Cache-Control')}, want no-store")
-    hsts = values("Strict-Transport-Security")
-    if not https and hsts:
-        problems.append(f"Strict-Transport-Security {hsts} over plain HTTP")
-    if https:
-        age = re.search(r"max-age=(\d+)", hsts[0]) if len(hsts) == 1 else None
-        if not age or int(age.group(1)) < HSTS_MIN_AGE:
-            problems.append(f"Strict-Transport-Security {hsts} over HTTPS, want one of max-age >= {HSTS_MIN_AGE}")
-    return problems
-
-
-def signed_out(response):
-    """Returns True when a response sends the visitor back to the sign-in page (303 to /)."""
-    return response.status == 303 and response.location == "/"
-
-
-def view_count(response):
-    """Returns N from 'This page has been viewed N times', or None when absent."""
-    m = re.search(r"viewed\s+(\d+)\s+times?", response.text)
-    return int(m.group(1)) if m else None
-
-
-def error_line(result):
-    """Asserts result is a prompt failure with exactly one line on stderr; returns that line."""
-    assert not result.timed_out, "command did not finish in time:\n" + result.describe()
-    assert result.returncode != 0, "command succeeded but should have failed:\n" + result.describe()
-    lines = [ln for ln in result.stderr.splitlines() if ln.strip()]
-    assert len(lines) == 1, "expected a one-line error on stderr:\n" + result.describe()
-    return lines[0]
-
-
-# --------------------------------------------------------------------------
-# deployment: pools started by other launchers, web servers rendered from deploy/
-
-
-DEPLOY = REPO / "deploy"
-APACHE_MODULES = ("mpm_event", "authz_core", "headers", "proxy", "proxy_fcgi", "ssl",
-                  "socache_shmcb", "alias")
-
-
-def start_pool_process(argv, sock, out_path, diagnose=lambda: "", cwd=REPO, **popen_kw):
-    """Starts a pool (argv: serve, or a launcher that ends up exec'ing it) in its own process group,
-    in directory cwd, output appended to out_path, and waits until sock (a unix socket path, or a
-    (host, port) TCP address) accepts a connection.
-
-    Returns the Popen; on failure kills the process group and raises StackError.
-    """
-    with open(out_path, "ab") as out:
-        proc = subprocess.Popen([str(a) for a in argv], stdin=subprocess.DEVNULL, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True,
-                                env=popen_kw.pop("env", clean_env()), cwd=str(cwd), **popen_kw)
-
-    def accepting():
-        if proc.poll() is not None:
-            return "exited"
-        if isinstance(sock, tuple):
-            socket.create_connection(sock, timeout=1).close()
-            return "accepting"
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(1)
-            s.connect(str(sock))
-        return "accepting"
-
-    try:
-        if wait_for(f"pool socket {sock}", accepting, START_TIMEOUT, diagnose) == "exited":
-            raise StackError(f"{argv[0]} exited with {proc.returncode}\n" + diagnose())
-    except StackError:
-        stop_process_group(proc, 0)
-        raise
-    return proc
-
-
-def stop_process_group(proc, timeout=15.0, sig=signal.SIGTERM):
-    """Sends sig to proc and waits up to timeout, then SIGKILLs its process group. Returns the exit
-    status, or None when it had to be killed."""
-    if proc.poll() is None:
-        proc.send_signal(sig)
-    try:
-        rc = proc.wait(timeout)
-    except subprocess.TimeoutExpired:
-        rc = None
-    _killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    return rc
-
-
-def render(text, replacements):
-    """Returns text with each key of replacements replaced by its value (str()).
-
-    Raises StackError for a key not in text: the deploy/ file changed, and a test rendering it
-    would otherwise run against something other than what it claims to check.
-    """
-    for old, new in replacements.items():
-        if old not in text:
-            raise StackError(f"{old!r} is no longer in the text being rendered")
-        text = text.replace(old, str(new))
-    return text
 
 
 def self_signed_cert(directory):
@@ -1327,97 +653,3 @@ def nginx_front(name, sock, dropins=None):
         front.stop()
         raise
     return front
-
-
-class ApacheFront:
-    """Debian's apache2 running deploy/apache/tessera.conf on 127.0.0.1, everything in a temp dir:
-    the HTTPS vhost on port (self-signed certificate, ca_file for Browser), the redirecting HTTP
-    vhost on http_port. As root its children run as the tessera user, to reach the pool's socket.
-    """
-
-    def __init__(self, sock):
-        self.dir = Path(tempfile.mkdtemp(prefix="tessera-e2e-apache-", dir="/tmp"))
-        os.chmod(self.dir, 0o755)
-        self.socket = sock
-        self.conf = self.dir / "apache2.conf"
-        self.port = self.http_port = None
-        self.ca_file = None
-        self.proc = None
-
-    def logs(self):
-        """Returns the tails of Apache's output and error logs."""
-        return tail(self.dir / "apache2.out") + tail(self.dir / "error.log") + tail(
-            self.dir / "tessera.error.log")
-
-    def render_vhost(self, cert, key):
-        """Returns deploy/apache/tessera.conf with this instance's ports, certificate, logs, socket."""
-        return render((DEPLOY / "apache" / "tessera.conf").read_text(), {
-            "<VirtualHost *:80>": f"<VirtualHost 127.0.0.1:{self.http_port}>",
-            "<VirtualHost *:443>": f"<VirtualHost 127.0.0.1:{self.port}>",
-            "https://tessera.example.org/": f"https://localhost:{self.port}/",
-            "/etc/ssl/tessera/fullchain.pem": cert,
-            "/etc/ssl/tessera/privkey.pem": key,
-            "/var/log/apache2/": f"{self.dir}/",
-            "/run/tessera/tessera.sock": self.socket,
-        })
-
-    def main_config(self):
-        """Returns the server-wide configuration Debian's apache2.conf would give, confined to dir."""
-        modules = "\n".join(f"LoadModule {m}_module /usr/lib/apache2/modules/mod_{m}.so"
-                            for m in APACHE_MODULES)
-        user = f"User {RUN_USER}\nGroup {RUN_USER}\n" if IS_ROOT else ""
-        return (f'ServerRoot "{self.dir}"\nServerName localhost\n'
-                f'DefaultRuntimeDir "{self.dir}"\nPidFile "{self.dir}/apache2.pid"\n'
-                f'ErrorLog "{self.dir}/error.log"\nLogLevel warn\n{user}{modules}\n'
-                'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined\n'
-                f'SSLSessionCache "shmcb:{self.dir}/ssl_scache(512000)"\n'
-                f"Listen 127.0.0.1:{self.http_port}\nListen 127.0.0.1:{self.port} https\n"
-                f'Include "{self.dir}/tessera.conf"\n')
-
-    def start(self):
-        """Renders the configuration, checks it (apache2 -t), starts Apache in the foreground and
-        waits until both ports accept. Returns self."""
-        cert, key = self_signed_cert(self.dir)
-        self.ca_file = cert
-        self.port, self.http_port = free_port(), free_port()
-        (self.dir / "tessera.conf").write_text(self.render_vhost(cert, key))
-        self.conf.write_text(self.main_config())
-        run_ok(["apache2", "-t", "-f", self.conf], timeout=30)
-        with open(self.dir / "apache2.out", "ab") as out:
-            self.proc = subprocess.Popen(["apache2", "-f", str(self.conf), "-DFOREGROUND"],
-                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                         start_new_session=True, env=clean_env(), cwd=str(self.dir))
-
-        def listening():
-            if self.proc.poll() is not None:
-                return "exited"
-            for port in (self.port, self.http_port):
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return "listening"
-
-        try:
-            if wait_for("apache2", listening, START_TIMEOUT, self.logs) == "exited":
-                raise StackError(f"apache2 exited with {self.proc.returncode}\n" + self.logs())
-        except StackError:
-            self.stop()
-            raise
-        return self
-
-    def stop(self):
-        """Stops Apache (SIGTERM to the parent, then its whole group) and removes the temp dir."""
-        if self.proc is not None:
-            stop_process_group(self.proc, 10)
-            self.proc = None
-        if not os.environ.get("TESSERA_E2E_KEEP"):
-            shutil.rmtree(self.dir, ignore_errors=True)
-
-    def browser(self, **kw):
-        """Returns a new Browser for the HTTPS vhost."""
-        return Browser(self, **kw)
-
-
-def make_install(destdir, prefix="/usr/local", target="install"):
-    """Runs `make install` (or uninstall) into DESTDIR with PREFIX, installing BIN as it is (no
-    rebuild). Returns the Result."""
-    return run_ok(["make", "--no-print-directory", "-o", BIN, target, f"PROGRAM={BIN}",
-                   f"DESTDIR={destdir}", f"PREFIX={prefix}"], timeout=120)

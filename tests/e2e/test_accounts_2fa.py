@@ -5,17 +5,13 @@ import re
 
 import pytest
 
-from accounts import (account_csrf, code_step, enrol, password_step, recovery_codes, shown_secret,
+from accounts import (code_step, enrol, password_step, recovery_codes, shown_secret,
                       totp)
-from stack import security_header_problems, signed_out, token_hash_hex
+from page import security_header_problems, signed_out
+from stack import token_hash_hex
 
 
-@pytest.fixture(autouse=True)
-def no_counted_failures(stack):
-    """Each test starts and ends with no counted failure (they all come from 127.0.0.1)."""
-    stack.forget_failures()
-    yield
-    stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_failures")
 
 
 def level(stack, cookie_value):
@@ -29,7 +25,7 @@ def test_setup_shows_key_as_text_and_accessible_qr_then_ten_codes_once(stack, us
     off = b.get("/account/2fa")
     assert off.status == 200 and "is off" in off.text, off.describe()
     assert not security_header_problems(off) and "no-store" in off.header("Cache-Control")
-    r = b.post("/account/2fa", {"csrf": account_csrf(b), "action": "begin"})
+    r = b.post("/account/2fa", {"csrf": b.form_csrf("/account/2fa"), "action": "begin"})
     assert r.status == 303, r.describe()
     page = b.get("/account/2fa")
     secret = shown_secret(page)
@@ -38,10 +34,10 @@ def test_setup_shows_key_as_text_and_accessible_qr_then_ten_codes_once(stack, us
     assert 'role="img"' in svg and 'aria-labelledby="qr-title"' in svg and "<title id=\"qr-title\">" in svg
     assert re.search(r'<path d="(M\d+ \d+h1v1h-1z)+"', svg), svg[:300]
     assert "<script" not in page.body
-    wrong = b.post("/account/2fa", {"csrf": account_csrf(b), "action": "confirm",
+    wrong = b.post("/account/2fa", {"csrf": b.form_csrf("/account/2fa"), "action": "confirm",
                                     "code": "000000" if totp(secret) != "000000" else "111111"})
     assert wrong.status == 401 and shown_secret(wrong) == secret, wrong.describe()
-    r = b.post("/account/2fa", {"csrf": account_csrf(b), "action": "confirm", "code": totp(secret)})
+    r = b.post("/account/2fa", {"csrf": b.form_csrf("/account/2fa"), "action": "confirm", "code": totp(secret)})
     codes = recovery_codes(r)
     assert r.status == 200 and len(set(codes)) == 10, r.describe()
     assert level(stack, b.session) == "2"
@@ -200,7 +196,7 @@ def test_next_survives_the_second_step(stack, user):
 
 def test_new_pages_refuse_cross_site_posts_and_bad_csrf(stack, user):
     b = stack.signed_in_browser(user)
-    csrf = account_csrf(b)
+    csrf = b.form_csrf("/account/2fa")
     r = b.post("/account/2fa", {"csrf": csrf, "action": "begin"},
                headers={"Origin": "https://evil.example"})
     assert r.status == 403 and r.is_html, r.describe()

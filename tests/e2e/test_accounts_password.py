@@ -1,24 +1,18 @@
 """Self-service password change and re-authentication through nginx: rules, throttling, sessions, stale proofs."""
 
-import re
-
 import pytest
 
-from accounts import account_csrf, code_step, enrol, password_step, totp
-from stack import signed_out, token_hash_hex
+from accounts import enrol, totp
+from page import signed_out
+from stack import token_hash_hex
 
 
-@pytest.fixture(autouse=True)
-def no_counted_failures(stack):
-    """Each test starts and ends with no counted failure (they all come from 127.0.0.1)."""
-    stack.forget_failures()
-    yield
-    stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_failures")
 
 
 def change(browser, current, new, again=None, **extra):
     """Posts the password form. Returns the response."""
-    fields = {"csrf": account_csrf(browser, "/account/password"), "current": current, "new": new,
+    fields = {"csrf": browser.form_csrf("/account/password"), "current": current, "new": new,
               "again": new if again is None else again}
     fields.update(extra)
     return browser.post("/account/password", fields)
@@ -97,7 +91,7 @@ def test_enrolled_user_with_a_stale_proof_also_gives_a_code(stack, user):
 def test_sign_out_everywhere_else_asks_again_when_the_proof_is_stale(stack, user):
     b, other = stack.signed_in_browser(user), stack.signed_in_browser(user)
     make_stale(stack, b)
-    csrf = b.dashboard().form("/logout")["csrf"]
+    csrf = b.dashboard_csrf()
     r = b.post("/sessions/end-others", {"csrf": csrf})
     assert r.status == 200 and "Confirm it is you" in r.text, r.describe()
     assert other.dashboard().status == 200
@@ -111,7 +105,7 @@ def test_sign_out_everywhere_else_asks_again_when_the_proof_is_stale(stack, user
 
 def test_a_fresh_proof_needs_no_confirmation(stack, user):
     b, other = stack.signed_in_browser(user), stack.signed_in_browser(user)
-    r = b.post("/sessions/end-others", {"csrf": b.dashboard().form("/logout")["csrf"]})
+    r = b.post("/sessions/end-others", {"csrf": b.dashboard_csrf()})
     assert r.status == 303 and signed_out(other.dashboard())
 
 
@@ -119,7 +113,7 @@ def test_removing_the_second_factor_with_a_stale_proof_needs_password_and_code(s
     b = stack.signed_in_browser(user)
     secret, _, _ = enrol(b)
     make_stale(stack, b)
-    r = b.post("/account/2fa", {"csrf": account_csrf(b), "action": "remove"})
+    r = b.post("/account/2fa", {"csrf": b.form_csrf("/account/2fa"), "action": "remove"})
     assert r.status == 200 and 'name="code"' in r.body, r.describe()
     confirm = r.form("/account/2fa")
     assert confirm["action"] == "remove"
@@ -136,7 +130,7 @@ def test_removing_the_second_factor_with_a_stale_proof_needs_password_and_code(s
 def test_setting_up_with_a_stale_proof_asks_for_the_password(stack, user):
     b = stack.signed_in_browser(user)
     make_stale(stack, b)
-    r = b.post("/account/2fa", {"csrf": account_csrf(b), "action": "begin"})
+    r = b.post("/account/2fa", {"csrf": b.form_csrf("/account/2fa"), "action": "begin"})
     assert r.status == 200 and "Confirm it is you" in r.text and 'name="code"' not in r.body
     r = b.post("/account/2fa", {"csrf": r.form("/account/2fa")["csrf"], "action": "begin",
                                 "password": user.password})

@@ -9,21 +9,7 @@ from stack import token_hash_hex
 WEEK, MONTH = 7 * 86400, 30 * 86400
 
 
-@pytest.fixture(autouse=True)
-def no_counted_failures(stack):
-    """Each test starts and ends with no counted failure."""
-    stack.forget_failures()
-    yield
-    stack.forget_failures()
-
-
-def sign_in(stack, user, remember):
-    """Signs in through the form, ticking "remember me" or not. Returns (browser, response)."""
-    b = stack.browser()
-    fields = {"username": user.name, "password": user.password, "csrf": b.login_csrf()}
-    if remember:
-        fields["remember"] = "on"
-    return b, b.post("/login", fields)
+pytestmark = pytest.mark.usefixtures("no_counted_failures")
 
 
 def limits(stack, browser):
@@ -41,7 +27,8 @@ def test_the_form_offers_remember_me(stack):
 
 
 def test_without_remember_me_the_cookie_dies_with_the_browser(stack, user):
-    b, r = sign_in(stack, user, remember=False)
+    b = stack.browser()
+    r = b.sign_in(user)
     cookie = r.set_cookies[b.cookie_name]
     assert "max-age" not in cookie.attrs and "expires" not in cookie.attrs, cookie
     idle, absolute, remembered = limits(stack, b)
@@ -49,7 +36,8 @@ def test_without_remember_me_the_cookie_dies_with_the_browser(stack, user):
 
 
 def test_with_remember_me_the_cookie_and_row_last_the_remember_limits(stack, user):
-    b, r = sign_in(stack, user, remember=True)
+    b = stack.browser()
+    r = b.sign_in(user, remember=True)
     cookie = r.set_cookies[b.cookie_name]
     assert cookie.attrs.get("max-age") == str(WEEK), cookie
     idle, absolute, remembered = limits(stack, b)
@@ -66,12 +54,13 @@ def test_with_remember_me_the_cookie_and_row_last_the_remember_limits(stack, use
 
 def test_remember_me_survives_the_second_step_and_a_password_change(stack, user):
     secret, _, _ = enrol(stack.signed_in_browser(user))
-    b, r = sign_in(stack, user, remember=True)
+    b = stack.browser()
+    r = b.login(user.name, user.password, remember=True)
     assert r.status == 303 and r.location == "/login/code", r.describe()
     r = code_step(b, {"code": totp(secret)})
     assert r.status == 303 and r.set_cookies[b.cookie_name].attrs.get("max-age") == str(WEEK)
     assert limits(stack, b)[2]
-    csrf = b.get("/account/password").form("/account/password")["csrf"]
+    csrf = b.form_csrf("/account/password")
     r = b.post("/account/password", {"csrf": csrf, "current": user.password,
                                       "new": "remembered-new-pass", "again": "remembered-new-pass"})
     assert r.status == 200 and r.set_cookies[b.cookie_name].attrs.get("max-age") == str(WEEK)

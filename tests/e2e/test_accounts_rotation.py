@@ -4,21 +4,10 @@ first reseals them at the next code, and a key whose secret was dropped no longe
 import pytest
 
 from accounts import code_step, enrol, password_step, totp
-from stack import new_secret, write_secret_file
+from stack import new_secret
 
 
-@pytest.fixture(autouse=True)
-def no_counted_failures(private_stack):
-    """Each test starts and ends with no counted failure."""
-    private_stack.forget_failures()
-    yield
-    private_stack.forget_failures()
-
-
-def restart_with(stack, secrets_list):
-    """Restarts the pool with these secrets."""
-    write_secret_file(stack.secret_file, secrets_list)
-    stack.restart_pool()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def sealed(stack, user):
@@ -29,17 +18,17 @@ def sealed(stack, user):
 
 def test_a_key_sealed_under_an_old_secret_opens_and_is_resealed_under_the_first(private_stack):
     old, new = new_secret(), new_secret()
-    restart_with(private_stack, [old])
+    private_stack.restart_with_secrets([old])
     user = private_stack.create_user()
     secret, _, _ = enrol(private_stack.signed_in_browser(user))
     before = sealed(private_stack, user)
-    restart_with(private_stack, [new, old])
+    private_stack.restart_with_secrets([new, old])
     b = private_stack.browser()
     password_step(b, user)
     assert code_step(b, {"code": totp(secret)}).status == 303
     after = sealed(private_stack, user)
     assert after != before
-    restart_with(private_stack, [new])                  # the old secret dropped: resealed under new
+    private_stack.restart_with_secrets([new])                  # the old secret dropped: resealed under new
     b = private_stack.browser()
     password_step(b, user)
     assert code_step(b, {"code": totp(secret, offset=1)}).status == 303
@@ -47,10 +36,10 @@ def test_a_key_sealed_under_an_old_secret_opens_and_is_resealed_under_the_first(
 
 def test_a_key_whose_secret_was_dropped_no_longer_works(private_stack):
     old, new = new_secret(), new_secret()
-    restart_with(private_stack, [old])
+    private_stack.restart_with_secrets([old])
     user = private_stack.create_user()
     secret, _, _ = enrol(private_stack.signed_in_browser(user))
-    restart_with(private_stack, [new])
+    private_stack.restart_with_secrets([new])
     b = private_stack.browser()
     password_step(b, user)
     assert code_step(b, {"code": totp(secret)}).status == 401

@@ -8,7 +8,9 @@ import time
 
 import pytest
 
-from stack import BIN, clean_env, error_line, signed_out
+from page import signed_out
+from processes import clean_env, error_line
+from stack import BIN
 
 NO_USER, NO_SESSION, USAGE = 3, 4, 2
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from stack import wait_for
+from processes import wait_for
 
 STACK_CONFIG = {"prune_interval": "0"}      # off until a test turns it on
 ROWS = int(os.environ.get("TESSERA_E2E_PURGE_ROWS", "1000000"))
@@ -98,9 +98,9 @@ def test_with_prune_interval_0_the_pool_never_prunes(private_stack):
 def pruning(private_stack):
     """The module's stack with prune_interval = 1s for one test, then 0 again."""
     private_stack.psql("SELECT tessera.purge_expired(100000)")
-    private_stack.reconfigure_pool(prune_interval="1s")
+    private_stack.reconfigure(prune_interval="1s")
     yield private_stack
-    private_stack.reconfigure_pool(prune_interval="0")
+    private_stack.reconfigure(prune_interval="0")
 
 
 def test_the_pool_prunes_expired_rows_by_itself_in_batches(pruning):

@@ -2,7 +2,8 @@
 
 import pytest
 
-from stack import APP_ROLE, signed_out, sql_literal
+from page import signed_out
+from stack import APP_ROLE, sql_literal
 
 
 OPERATOR = "tessera_ops"     # stack.operator()'s LOGIN role

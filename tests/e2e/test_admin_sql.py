@@ -2,7 +2,9 @@
 
 import pytest
 
-from stack import StackError, signed_out, sql_literal
+from page import signed_out
+from processes import StackError
+from stack import sql_literal
 
 
 @pytest.fixture

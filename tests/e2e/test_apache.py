@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from stack import ApacheFront, COOKIE
+from browser import COOKIE
+from deployment import ApacheFront
 
 
 @pytest.fixture(scope="module")

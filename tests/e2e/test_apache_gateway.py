@@ -12,8 +12,10 @@ import threading
 import pytest
 
 from accounts import recovery_codes, shown_secret, totp
-from stack import (BIN, DEPLOY, SECRETS, WRAPPER, ApacheFront, free_port, render, start_pool_process,
-                   stop_process_group, tail)
+from deployment import DEPLOY, ApacheFront, render
+from processes import free_port, start_pool_process, stop_process_group, tail
+from secret_watch import SECRETS
+from stack import BIN, WRAPPER
 
 DOC_BODY = "a protected document\n"
 # /docs/mfa/: the directory's rule made stricter for one sub-directory.
@@ -94,14 +96,6 @@ def echoed(r):
     return dict(line.split("=", 1) for line in r.body.splitlines() if "=" in line)
 
 
-def signed_in(apache, user):
-    """A browser of Apache, signed in as user through tessera's own pages behind it."""
-    b = apache.browser()
-    r = b.login(user.name, user.password)
-    assert r.status == 303, r.describe() + apache.logs()
-    return b
-
-
 def test_anonymous_visitor_is_redirected_to_sign_in(apache):
     for path, encoded in (("/docs/x.txt", "%2Fdocs%2Fx.txt"), ("/app/y?a=1", "%2Fapp%2Fy%3Fa%3D1")):
         r = apache.browser().get(path)
@@ -110,12 +104,12 @@ def test_anonymous_visitor_is_redirected_to_sign_in(apache):
 
 
 def test_signed_in_visitor_reads_the_directory(apache, user):
-    r = signed_in(apache, user).get("/docs/x.txt")
+    r = apache.signed_in_browser(user).get("/docs/x.txt")
     assert r.status == 200 and r.body == DOC_BODY, r.describe() + apache.logs()
 
 
 def test_wrong_group_is_refused_with_the_page(apache, user):
-    r = signed_in(apache, user).get("/app/y")
+    r = apache.signed_in_browser(user).get("/app/y")
     assert r.status == 403, r.describe() + apache.logs()
     assert "not allowed" in r.body and "remote-user" not in r.body, r.describe()
 
@@ -125,7 +119,7 @@ def test_the_application_sees_the_user_and_groups(stack, apache):
     stack.tessera("group", "add", "admins")
     assert stack.tessera("user", "groups", u.name, "--add", "admins").returncode == 0
     assert stack.tessera("user", "set", u.name, "--email", "e@example.org").returncode == 0
-    r = signed_in(apache, u).get("/app/y")
+    r = apache.signed_in_browser(u).get("/app/y")
     assert r.status == 200, r.describe() + apache.logs()
     e = echoed(r)
     assert e["remote-user"] == u.name and e["remote-groups"] == "admins", e
@@ -139,7 +133,7 @@ def test_forged_identity_headers_never_reach_the_application(stack, apache):
     forged = {"Remote-User": "root", "Remote-Groups": "wheel", "Remote-Name": "Root",
               "Remote-Email": "root@example.org", "Remote-Assurance": "2"}
     assert apache.browser().get("/app/y", headers=forged).status == 303
-    e = echoed(signed_in(apache, u).get("/app/y", headers=forged))
+    e = echoed(apache.signed_in_browser(u).get("/app/y", headers=forged))
     assert e["remote-user"] == u.name and e["remote-groups"] == "admins", e
     assert "remote-name" not in e and "remote-email" not in e and e["remote-assurance"] == "1", e
 
@@ -147,7 +141,7 @@ def test_forged_identity_headers_never_reach_the_application(stack, apache):
 def test_a_removed_group_takes_effect_at_the_next_request(stack, apache):
     u = stack.create_user()
     assert stack.tessera("user", "groups", u.name, "--add", "admins").returncode == 0
-    b = signed_in(apache, u)
+    b = apache.signed_in_browser(u)
     assert b.get("/app/y").status == 200
     assert stack.tessera("user", "groups", u.name, "--remove", "admins").returncode == 0
     assert b.get("/app/y").status == 403
@@ -155,7 +149,7 @@ def test_a_removed_group_takes_effect_at_the_next_request(stack, apache):
 
 def test_a_revoked_session_takes_effect_at_the_next_request(stack, apache):
     u = stack.create_user()
-    b = signed_in(apache, u)
+    b = apache.signed_in_browser(u)
     assert b.get("/docs/x.txt").status == 200
     assert stack.tessera("sessions", "revoke", "--user", u.name).returncode == 0
     assert b.get("/docs/x.txt").status == 303
@@ -183,7 +177,7 @@ def test_a_bearer_token_passes_and_a_revoked_one_is_refused(stack, apache):
 
 
 def test_a_second_factor_refusal_leads_to_setting_it_up_and_back(stack, apache):
-    b = signed_in(apache, stack.create_user())
+    b = apache.signed_in_browser(stack.create_user())
     r = b.get("/docs/mfa/x.txt?a=1")
     link = re.search(r'<a href="(/account/[^"]*)"', r.body)
     assert r.status == 403 and link, r.describe() + apache.logs()

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from stack import REPO, SECRETS, clean_env, run
+from processes import REPO, clean_env, run
+from secret_watch import SECRETS
 
 BROWSER_DIR = REPO / "tests" / "browser"
 OUT_DIR = REPO / "tests" / "out" / "browser"
@@ -37,25 +38,28 @@ def playwright_core():
         assert r.returncode == 0 and not r.timed_out, "npm ci failed:\n" + r.describe()
 
 
-SCREENSHOTS = ("signin", "dashboard")
-
-
-def test_sign_in_reload_sign_out_back_and_keyboard_in_chromium(stack, user, playwright_core):
-    for name in SCREENSHOTS:
+def run_in_chromium(stack, user, script, screenshots):
+    """Runs tests/browser/SCRIPT with node against the shared stack as user, after removing the
+    screenshots it is to take, and forgets the failed sign-ins it made. Asserts that it passed and
+    took every screenshot; returns its Result."""
+    for name in screenshots:
         (OUT_DIR / f"{name}.png").unlink(missing_ok=True)
     env = clean_env()
     env.update(BROWSER_BASE_URL=f"http://127.0.0.1:{stack.port}", BROWSER_USERNAME=user.name,
                BROWSER_PASSWORD=user.password, BROWSER_OUT_DIR=str(OUT_DIR))
-    r = run(["node", "--test", "--test-reporter=tap", "signin.test.mjs"],
-            cwd=BROWSER_DIR, env=env, timeout=180)
+    r = run(["node", "--test", "--test-reporter=tap", script], cwd=BROWSER_DIR, env=env, timeout=180)
+    stack.forget_failures()
     assert not r.timed_out and r.returncode == 0, r.describe() + stack.logs()
-    passed = re.search(r"^# pass (\d+)$", r.stdout, re.M)
-    assert passed and int(passed.group(1)) >= 3 and re.search(r"^# fail 0$", r.stdout, re.M), r.describe()
-    for name in SCREENSHOTS:
+    assert re.search(r"^# fail 0$", r.stdout, re.M), r.describe()
+    for name in screenshots:
         assert (OUT_DIR / f"{name}.png").stat().st_size > 0, f"no screenshot {name}.png"
+    return r
 
 
-ACCOUNT_SCREENSHOTS = ("account-tokens", "twofa-setup", "twofa-codes", "signin-code", "signed-in-with-recovery-code")
+def test_sign_in_reload_sign_out_back_and_keyboard_in_chromium(stack, user, playwright_core):
+    r = run_in_chromium(stack, user, "signin.test.mjs", ("signin", "dashboard"))
+    passed = re.search(r"^# pass (\d+)$", r.stdout, re.M)
+    assert passed and int(passed.group(1)) >= 3, r.describe()
 
 
 def test_two_step_verification_set_up_and_used_in_chromium_without_wcag_violations(stack, playwright_core):
@@ -63,17 +67,9 @@ def test_two_step_verification_set_up_and_used_in_chromium_without_wcag_violatio
     token = stack.tessera("token", "add", user.name, "--label", "a <b> & c")
     assert token.returncode == 0, token.describe()
     SECRETS.remember(token.stdout.strip())
-    for name in ACCOUNT_SCREENSHOTS:
-        (OUT_DIR / f"{name}.png").unlink(missing_ok=True)
-    env = clean_env()
-    env.update(BROWSER_BASE_URL=f"http://127.0.0.1:{stack.port}", BROWSER_USERNAME=user.name,
-               BROWSER_PASSWORD=user.password, BROWSER_OUT_DIR=str(OUT_DIR))
-    r = run(["node", "--test", "--test-reporter=tap", "accounts.test.mjs"],
-            cwd=BROWSER_DIR, env=env, timeout=180)
-    stack.forget_failures()
-    assert not r.timed_out and r.returncode == 0, r.describe() + stack.logs()
-    assert re.search(r"^# pass 1$", r.stdout, re.M) and re.search(r"^# fail 0$", r.stdout, re.M), r.describe()
-    for name in ACCOUNT_SCREENSHOTS:
-        assert (OUT_DIR / f"{name}.png").stat().st_size > 0, f"no screenshot {name}.png"
+    r = run_in_chromium(stack, user, "accounts.test.mjs",
+                        ("account-tokens", "twofa-setup", "twofa-codes", "signin-code",
+                         "signed-in-with-recovery-code"))
+    assert re.search(r"^# pass 1$", r.stdout, re.M), r.describe()
     assert stack.tessera("user", "2fa", user.name).stdout.strip().endswith("9 recovery codes left")
     assert user.name not in stack.tessera("token", "list").stdout, "the token was not revoked"

@@ -4,7 +4,8 @@ exits 1 if there is any; `FILE: ok` and 0 otherwise."""
 
 import pytest
 
-from stack import IS_ROOT, RUN_USER, free_port, run, BIN
+from processes import IS_ROOT, RUN_USER, free_port, run
+from stack import BIN
 
 
 def problems(result):

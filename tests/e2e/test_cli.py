@@ -8,8 +8,8 @@ import shutil
 
 import pytest
 
-from stack import (BIN, IS_ROOT, MIGRATIONS, RUN_USER, TEMPLATES, clean_env, error_line, sql_literal,
-                   start_pool_process, stop_process_group, write_secret_file)
+from processes import IS_ROOT, RUN_USER, clean_env, error_line, start_pool_process, stop_process_group
+from stack import BIN, MIGRATIONS, TEMPLATES, sql_literal, write_secret_file
 
 SERVE_TIMEOUT = 15.0  # a refusal must come well within this; a serve that runs on is killed
 

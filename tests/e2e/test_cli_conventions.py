@@ -3,19 +3,15 @@ read), --version (the Makefile's VERSION), unknown commands and options named in
 operator listings as JSON."""
 
 import json
-import re
 
 import pytest
 
-from stack import BIN, REPO, error_line, run
+from deployment import makefile_variable
+from processes import error_line, run
+from stack import BIN
 
 NO_CONFIG = "/nonexistent/tessera.conf"     # help must not read it; anything else fails on it
 USAGE = 2
-
-
-def makefile_version():
-    """Returns VERSION from the Makefile."""
-    return re.search(r"^VERSION\s*=\s*(\S+)", (REPO / "Makefile").read_text(), re.M).group(1)
 
 
 def tessera(*args, **kw):
@@ -42,7 +38,7 @@ def test_command_help_shows_that_commands_usage():
 
 def test_version_is_the_makefiles():
     r = run([BIN, "--version"])
-    assert r.returncode == 0 and r.stdout == f"tessera {makefile_version()}\n" and r.stderr == "", \
+    assert r.returncode == 0 and r.stdout == f"tessera {makefile_variable('VERSION')}\n" and r.stderr == "", \
         r.describe()
 
 

@@ -5,7 +5,7 @@ that waited has flushed the WAL past the point where the request began; one that
 
 import pytest
 
-from stack import signed_out, view_count
+from page import signed_out, view_count
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,7 @@ def test_sign_in_and_sign_out_wait_for_the_disk(slow_wal, member):
 def test_ending_other_sessions_waits_for_the_disk(slow_wal, member):
     this = slow_wal.signed_in_browser(member)
     slow_wal.signed_in_browser(member)
-    csrf = this.dashboard().form("/logout")["csrf"]
+    csrf = this.dashboard_csrf()
     assert waited(slow_wal, lambda: this.post("/sessions/end-others", {"csrf": csrf})), \
         "ending the other sessions did not wait for its commit"
     assert len(slow_wal.session_ids(member.name)) == 1

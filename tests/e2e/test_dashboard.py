@@ -2,7 +2,7 @@
 
 from datetime import datetime, timezone
 
-from stack import view_count
+from page import view_count
 
 
 def test_dashboard_signed_out_redirects_to_root(browser):

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from stack import wait_for
+from processes import wait_for
 
 
 @pytest.fixture(scope="module")

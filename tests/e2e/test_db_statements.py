@@ -5,7 +5,7 @@ so a wrong count would fail the pages that run it). tests/tools/db_describe does
 import os
 import subprocess
 
-from stack import REPO
+from processes import REPO
 
 DESCRIBE = os.environ.get("TESSERA_DB_DESCRIBE") or str(REPO / "build" / "normal" / "tests" / "db_describe")
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from stack import BAD_LOGIN
+from page import BAD_LOGIN
 
 
 def test_unknown_path_is_rendered_404(browser):

@@ -8,7 +8,8 @@ import urllib.parse
 
 import pytest
 
-from stack import DEPLOY, nginx_front, render
+from deployment import DEPLOY, render
+from stack import nginx_front
 
 PRIVATE_BODY = "private content for the gateway test\n"
 

@@ -10,8 +10,10 @@ import urllib.parse
 
 import pytest
 
-from accounts import account_csrf, enrol, recovery_codes, shown_secret, totp
-from stack import DEPLOY, SECRETS, sql_literal
+from accounts import enrol, recovery_codes, shown_secret, totp
+from deployment import DEPLOY
+from secret_watch import SECRETS
+from stack import sql_literal
 from test_gateway import gateway_front
 
 # The application: answers with the identity headers it was sent, one per line.
@@ -66,25 +68,24 @@ def admins(stack):
     return "admins"
 
 
+def in_group(stack, user, *groups):
+    """Adds user to groups (tessera user groups --add) and returns user."""
+    r = stack.tessera("user", "groups", user.name, *(a for g in groups for a in ("--add", g)))
+    assert r.returncode == 0, r.describe()
+    return user
+
+
 def echoed(r):
     """Returns the echo application's answer as a dict."""
     return dict(line.split("=", 1) for line in r.body.splitlines() if "=" in line)
 
 
-def signed_in(front, user):
-    """A browser of front signed in as user."""
-    b = front.browser()
-    r = b.login(user.name, user.password)
-    assert r.status == 303, r.describe()
-    return b
-
-
 def test_any_user_location_passes_the_identity_upstream(stack, front, user, admins):
     assert stack.tessera("group", "add", "zeta").returncode in (0, 1)
-    assert stack.tessera("user", "groups", user.name, "--add", "zeta", "--add", admins).returncode == 0
+    in_group(stack, user, "zeta", admins)
     r = stack.tessera("user", "set", user.name, "--email", "ann@example.org", "--name", "Ann Example")
     assert r.returncode == 0, r.describe()
-    r = signed_in(front, user).get("/any/x")
+    r = front.signed_in_browser(user).get("/any/x")
     assert r.status == 200, r.describe() + front.logs()
     e = echoed(r)
     assert e["user"] == user.name
@@ -95,7 +96,7 @@ def test_any_user_location_passes_the_identity_upstream(stack, front, user, admi
 
 
 def test_unset_profile_fields_send_no_header(stack, front, user):
-    e = echoed(signed_in(front, user).get("/any/x"))
+    e = echoed(front.signed_in_browser(user).get("/any/x"))
     assert e["user"] == user.name and e["groups"] == "" and e["name"] == "" and e["email"] == ""
 
 
@@ -105,27 +106,27 @@ def test_forged_identity_headers_never_reach_the_application(front, user):
               "X-Tessera-User": "root", "X-Tessera-Groups": "admins", "X-Tessera-Denied": "x"}
     r = front.browser().get("/any/x", headers=forged)
     assert r.status == 303, r.describe()
-    e = echoed(signed_in(front, user).get("/any/x", headers=forged))
+    e = echoed(front.signed_in_browser(user).get("/any/x", headers=forged))
     assert e["user"] == user.name and e["groups"] == "" and e["name"] == "" and e["email"] == ""
     assert e["assurance"] == "1" and e["x-user"] == "" and e["x-groups"] == ""
     assert e["x-denied"] == ""
-    r = signed_in(front, user).get("/admins/x", headers=forged)
+    r = front.signed_in_browser(user).get("/admins/x", headers=forged)
     assert r.status == 403, r.describe()
 
 
 def test_group_location_admits_members_and_refuses_others_with_a_page(stack, front, user, admins):
-    b = signed_in(front, user)
+    b = front.signed_in_browser(user)
     r = b.get("/admins/x")
     assert r.status == 403 and "not allowed" in r.body and "user=" not in r.body, r.describe()
-    assert stack.tessera("user", "groups", user.name, "--add", admins).returncode == 0
+    in_group(stack, user, admins)
     r = b.get("/admins/x")
     assert r.status == 200 and echoed(r)["groups"] == "admins", r.describe()
 
 
 def test_a_removed_group_takes_effect_at_the_next_request(stack, front, admins):
     user = stack.create_user()
-    assert stack.tessera("user", "groups", user.name, "--add", admins).returncode == 0
-    b = signed_in(front, user)
+    in_group(stack, user, admins)
+    b = front.signed_in_browser(user)
     assert b.get("/admins/x").status == 200
     assert stack.tessera("user", "groups", user.name, "--remove", admins).returncode == 0
     assert b.get("/admins/x").status == 403
@@ -134,22 +135,21 @@ def test_a_removed_group_takes_effect_at_the_next_request(stack, front, admins):
 def test_a_deleted_group_takes_effect_at_the_next_request(stack, front):
     group = "g" + secrets.token_hex(4)
     assert stack.tessera("group", "add", group).returncode == 0
-    u = stack.create_user()
-    assert stack.tessera("user", "groups", u.name, "--add", group).returncode == 0
-    b = signed_in(front, u)
+    u = in_group(stack, stack.create_user(), group)
+    b = front.signed_in_browser(u)
     assert echoed(b.get("/any/x"))["groups"] == group
     assert stack.tessera("group", "remove", group).returncode == 0
     assert echoed(b.get("/any/x"))["groups"] == ""
 
 
 def test_second_factor_location_refuses_a_password_session(front, user):
-    r = signed_in(front, user).get("/mfa/x")
+    r = front.signed_in_browser(user).get("/mfa/x")
     assert r.status == 403, r.describe()
     assert "second factor" in r.body and "user=" not in r.body, r.describe()
 
 
 def test_fresh_location_refuses_an_old_proof(stack, front, user):
-    b = signed_in(front, user)
+    b = front.signed_in_browser(user)
     stack.psql("UPDATE tessera.sessions s SET authenticated_at = now() - interval '1 hour' "
                f"FROM tessera.users u WHERE u.id = s.user_id AND u.username = {sql_literal(user.name)}")
     r = b.get("/fresh/x")
@@ -171,7 +171,7 @@ def step_link(r):
 
 
 def test_a_second_factor_refusal_leads_to_setting_it_up_and_back(front, user):
-    b = signed_in(front, user)
+    b = front.signed_in_browser(user)
     link = step_link(b.get("/mfa/x?a=1&b=2"))
     assert link == "/account/2fa?next=/mfa/x%3Fa%3D1%26b%3D2", link
     page = b.get(link)
@@ -192,7 +192,7 @@ def test_a_second_factor_refusal_leads_to_setting_it_up_and_back(front, user):
 
 def test_the_way_back_survives_the_password_check_before_set_up(stack, front):
     u = stack.create_user()
-    b = signed_in(front, u)
+    b = front.signed_in_browser(u)
     make_stale(stack, u)
     link = step_link(b.get("/mfa/z"))
     r = b.post("/account/2fa", b.get(link).form("/account/2fa"))
@@ -205,8 +205,8 @@ def test_the_way_back_survives_the_password_check_before_set_up(stack, front):
 
 def test_a_password_only_session_of_an_enrolled_user_proves_the_factor_and_goes_back(stack, front):
     u = stack.create_user()
-    old = signed_in(front, u)
-    secret, _, _ = enrol(signed_in(front, u))
+    old = front.signed_in_browser(u)
+    secret, _, _ = enrol(front.signed_in_browser(u))
     link = step_link(old.get("/mfa/y"))
     page = old.get(link)
     prove = re.search(r'<a href="([^"]*)">Confirm it is you with a code</a>', page.body)
@@ -221,7 +221,7 @@ def test_a_password_only_session_of_an_enrolled_user_proves_the_factor_and_goes_
 
 
 def test_a_stale_proof_refusal_leads_to_the_confirm_page_and_back(stack, front, user):
-    b = signed_in(front, user)
+    b = front.signed_in_browser(user)
     make_stale(stack, user)
     link = step_link(b.get("/fresh60/x"))
     assert link == "/account/confirm?next=/fresh60/x", link
@@ -237,7 +237,7 @@ def test_a_stale_proof_refusal_leads_to_the_confirm_page_and_back(stack, front, 
 
 
 def test_the_way_back_keeps_the_refused_uri_as_sent(stack, front, user):
-    b = signed_in(front, user)
+    b = front.signed_in_browser(user)
     for uri in ("/fresh60/a%0d%0aSet-Cookie:%20x=y", "/fresh60//evil.example/",
                 "/fresh60/x?next=https://evil.example/", "/fresh60/%2F%2Fevil.example"):
         make_stale(stack, user)
@@ -251,7 +251,7 @@ def test_the_way_back_keeps_the_refused_uri_as_sent(stack, front, user):
 
 def test_the_confirm_page_goes_back_only_to_this_site(stack, front, user):
     assert front.browser().get("/account/confirm").header("Location") == "/?next=/account/confirm"
-    b = signed_in(front, user)
+    b = front.signed_in_browser(user)
     form = b.get("/account/confirm").form("/account/confirm")
     for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example", "/x\r\nSet-Cookie: x=y",
                 "/\t/evil.example"):
@@ -265,7 +265,7 @@ def test_the_confirm_page_goes_back_only_to_this_site(stack, front, user):
                                  "%2F%2Fevil.example", "/%09/evil.example", "/x%0d%0aSet-Cookie:%20x=y",
                                  "%252F%252Fevil.example", "javascript:alert(1)", ""])
 def test_the_refusal_page_never_leads_off_the_site(stack, front, user, bad):
-    b = signed_in(front, user)
+    b = front.signed_in_browser(user)
     for why, step in (("fresh", "/account/confirm"), ("factor", "/account/2fa")):
         r = b.get(f"/auth/denied?why={why}&next=" + urllib.parse.quote(bad, safe="%"))
         assert step_link(r) == step, r.describe()
@@ -280,8 +280,8 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere(front):
 
 
 def test_a_rule_with_a_syntax_error_answers_500_and_is_logged(stack, front, user, admins):
-    assert stack.tessera("user", "groups", user.name, "--add", admins).returncode == 0
-    r = signed_in(front, user).get("/broken/x")
+    in_group(stack, user, admins)
+    r = front.signed_in_browser(user).get("/broken/x")
     assert r.status == 500 and "user=" not in r.body, r.describe()
     assert front.browser().get("/broken/x").status == 500
     logged = stack.log_events("rule_invalid")
@@ -290,9 +290,8 @@ def test_a_rule_with_a_syntax_error_answers_500_and_is_logged(stack, front, user
 
 
 def test_auth_with_groups_writes_nothing_within_touch_interval(stack, front, admins):
-    u = stack.create_user()
-    assert stack.tessera("user", "groups", u.name, "--add", admins).returncode == 0
-    b = signed_in(front, u)
+    u = in_group(stack, stack.create_user(), admins)
+    b = front.signed_in_browser(u)
     row = ("SELECT s.xmin FROM tessera.sessions s JOIN tessera.users u ON u.id = s.user_id "
            f"WHERE u.username = {sql_literal(u.name)}")
     before = stack.scalar(row)
@@ -302,7 +301,7 @@ def test_auth_with_groups_writes_nothing_within_touch_interval(stack, front, adm
 
 
 def test_a_new_session_records_its_proof(stack, front, user):
-    signed_in(front, user)
+    front.signed_in_browser(user)
     rows = stack.psql("SELECT s.assurance_level, now() - s.authenticated_at < interval '1 minute' "
                       "FROM tessera.sessions s JOIN tessera.users u ON u.id = s.user_id "
                       f"WHERE u.username = {sql_literal(user.name)}")
@@ -315,7 +314,7 @@ NAMES = ["José Ünïcode", "100% \"quoted\" <b>", "tab\there"]
 @pytest.mark.parametrize("name", NAMES[:2], ids=["utf8", "percent-quote"])
 def test_names_are_percent_encoded_in_headers(stack, front, user, name):
     assert stack.tessera("user", "set", user.name, "--name", name).returncode == 0
-    e = echoed(signed_in(front, user).get("/any/x"))
+    e = echoed(front.signed_in_browser(user).get("/any/x"))
     expected = "".join(c if 0x20 <= ord(c) < 0x7f and c != "%" else
                        "".join(f"%{b:02X}" for b in c.encode()) for c in name)
     assert e["name"] == expected, e
@@ -405,8 +404,7 @@ def bearer(token):
 
 
 def test_a_bearer_token_authenticates_at_auth_only(stack, front, admins):
-    u = stack.create_user()
-    assert stack.tessera("user", "groups", u.name, "--add", admins).returncode == 0
+    u = in_group(stack, stack.create_user(), admins)
     token, _ = add_token(stack, u.name)
     r = front.browser().get("/any/x", headers=bearer(token))
     assert r.status == 200, r.describe() + front.logs()
@@ -528,9 +526,8 @@ def test_the_readme_pipeline_checks_the_example_configuration(stack):
 
 
 def test_a_stale_session_is_touched_and_still_carries_its_identity(stack, front, admins):
-    u = stack.create_user()
-    assert stack.tessera("user", "groups", u.name, "--add", admins).returncode == 0
-    b = signed_in(front, u)
+    u = in_group(stack, stack.create_user(), admins)
+    b = front.signed_in_browser(u)
     where = ("FROM tessera.users u WHERE u.id = s.user_id AND "
              f"u.username = {sql_literal(u.name)}")
     stack.psql("UPDATE tessera.sessions s SET last_seen_at = now() - interval '2 minutes' " + where)
@@ -543,7 +540,7 @@ def test_a_stale_session_is_touched_and_still_carries_its_identity(stack, front,
 
 def test_refusals_are_counted_as_forbidden(stack, front, user):
     key = ("tessera_auth_requests_total", (("result", "forbidden"),))
-    b = signed_in(front, user)
+    b = front.signed_in_browser(user)
     before = stack.metrics().get(key, 0)
     assert b.get("/mfa/x").status == 403
     assert b.get("/admins/x").status == 403
@@ -567,7 +564,7 @@ def test_the_token_page_lists_the_users_own_tokens_and_never_a_secret(stack, fro
     used, used_id = add_token(stack, u.name, label="deploy")
     theirs, theirs_id = add_token(stack, user.name, label="not-yours")
     assert front.browser().get("/any/x", headers=bearer(used)).status == 200
-    b = signed_in(front, u)
+    b = front.signed_in_browser(u)
     assert 'href="/account/tokens"' in b.get("/dashboard").body
     page, rows = tokens_page(b)
     assert set(rows) == {mine_id, used_id}, rows
@@ -578,8 +575,8 @@ def test_the_token_page_lists_the_users_own_tokens_and_never_a_secret(stack, fro
     for secret in [mine, used, theirs, mine[4:], used[4:]] + hashes:
         assert secret not in page.body and secret.upper() not in page.body, page.describe()
     assert "not-yours" not in page.body and f'value="{theirs_id}"' not in page.body, page.describe()
-    _, rows = tokens_page(signed_in(front, stack.create_user()))
-    assert rows == {} and "You have no API tokens." in tokens_page(signed_in(front, stack.create_user()))[0].body
+    _, rows = tokens_page(front.signed_in_browser(stack.create_user()))
+    assert rows == {} and "You have no API tokens." in tokens_page(front.signed_in_browser(stack.create_user()))[0].body
 
 
 def test_a_token_revoked_on_the_page_is_refused_at_the_next_request(stack, front):
@@ -587,7 +584,7 @@ def test_a_token_revoked_on_the_page_is_refused_at_the_next_request(stack, front
     token, tid = add_token(stack, u.name)
     kept, kept_id = add_token(stack, u.name, label="kept")
     assert front.browser().get("/any/x", headers=bearer(token)).status == 200
-    b = signed_in(front, u)
+    b = front.signed_in_browser(u)
     page, _ = tokens_page(b)
     form = [f["inputs"] for f in page.forms() if f["inputs"].get("id") == tid][0]
     r = b.post("/account/tokens/revoke", form)
@@ -604,8 +601,8 @@ def test_a_token_revoked_on_the_page_is_refused_at_the_next_request(stack, front
 def test_a_forged_id_never_revokes_another_users_token(stack, front, user):
     victim = stack.create_user()
     token, tid = add_token(stack, victim.name)
-    b = signed_in(front, user)
-    csrf = account_csrf(b)
+    b = front.signed_in_browser(user)
+    csrf = b.form_csrf("/account/2fa")
     for forged in (tid, f"0{tid}"):
         r = b.post("/account/tokens/revoke", {"csrf": csrf, "id": forged})
         assert r.status == 404 and "not a token of yours" in r.body, r.describe()

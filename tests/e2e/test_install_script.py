@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from stack import (DEPLOY, REPO, Stack, StackError, _run_user_dir, clean_env, free_port, make_install,
-                   run, run_ok, wait_for)
+from deployment import DEPLOY, make_install
+from processes import REPO, StackError, _run_user_dir, clean_env, free_port, run, run_ok, wait_for
+from stack import Stack
 
 INSTALL_SH = DEPLOY / "install.sh"
 PG_SUPERUSER = "postgres"               # Debian's: the OS user and the role
@@ -251,13 +252,6 @@ def test_backup_and_restore_as_the_readme_says(root, cluster, served):
     assert r.status == 303 and r.header("Location").endswith("/"), r.describe()
 
 
-def test_the_example_config_connects_the_pool_as_tessera_web():
-    database = [line for line in (DEPLOY / "tessera.conf").read_text().splitlines()
-                if line.startswith("database =")]
-    assert database == ["database = host=localhost port=5432 dbname=tessera user=tessera_web "
-                        "passfile=/etc/tessera/web.pgpass"], database
-
-
 def test_uninstall_drops_the_database_and_every_role(cluster, served):
     s, _ = served
     s.stop_pool()
@@ -271,8 +265,3 @@ def test_uninstall_drops_the_database_and_every_role(cluster, served):
     assert cluster.psql("SELECT count(*) FROM pg_database WHERE datname = 'tessera'") == "0"
 
 
-def test_readme_shows_the_script_it_runs():
-    readme = (REPO / "README.md").read_text()
-    install = readme[readme.index("### Install"):]
-    install = install[:install.index("\n### ", 1)]
-    assert "sudo deploy/install.sh alice" in install

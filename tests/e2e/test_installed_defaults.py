@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from stack import IS_ROOT, RUN_USER, make_install, new_secret, nginx_front, run, start_pool_process, \
-    stop_process_group
+from deployment import make_install
+from processes import IS_ROOT, RUN_USER, run, start_pool_process, stop_process_group
+from stack import new_secret, nginx_front
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="mount namespaces need root")
 
@@ -65,9 +66,7 @@ def test_the_installed_binary_serves_and_signs_in_with_only_database_set(stack, 
     front = None
     try:
         front = nginx_front("installed", sock)
-        b = front.browser()
-        assert b.login(user.name, user.password).status == 303
-        r = b.dashboard()
+        r = front.signed_in_browser(user).dashboard()
         assert r.status == 200 and user.name in r.text, r.describe()
     finally:
         if front is not None:

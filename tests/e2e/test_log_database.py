@@ -6,16 +6,14 @@ import concurrent.futures
 
 import pytest
 
-from stack import TableLock, wait_for
+from processes import wait_for
+from stack import TableLock
 
 WORKERS = 4
 STACK_CONFIG = {"workers": WORKERS, "statement_timeout": "1s"}
 
 
-@pytest.fixture(autouse=True)
-def no_failures_counted(private_stack):
-    """Forgets failed sign-ins before each test, so the address throttle never answers 429."""
-    private_stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def sign_in_at_once(stack, n):

@@ -1,73 +1,18 @@
-"""Logs an operator can read: every line has a level from one table in src/log.c, which the README
-and tessera(8) list in full; a worker's exit names its signal, age and requests; starts and the end
-of a crash back-off are logged."""
+"""Logs an operator can read: every line has a level (that each event has one in src/log.c, which
+the README and tessera(8) list: tests/lint/test_log_events.py); a worker's exit names its signal,
+age and requests; starts and the end of a crash back-off are logged."""
 
 import os
 import re
 import signal
 import time
 
-from stack import DEPLOY, REPO, TEST_BIN, wait_for
+from processes import wait_for
+from stack import TEST_BIN
 
 POOL_BINARY = TEST_BIN          # GET /_test/hang: a request certain to be in flight on a known worker
 POOL_CONFIG = {"crash_limit": 1, "crash_window": "10s"}
 WORKERS = 2
-LEVELS = {"info", "warning", "error", "alert"}
-
-
-def level_table():
-    """Returns {event: level} from log_levels[] in src/log.c."""
-    src = (REPO / "src" / "log.c").read_text()
-    body = re.search(r"log_levels\[\]\s*=\s*\{(.*?)\n\};", src, re.S).group(1)
-    table = {m.group(1): m.group(2).lower()
-             for m in re.finditer(r'\{\s*"(\w+)",\s*LOG_(\w+)\s*\}', body)}
-    assert len(table) >= 30, f"could not read log_levels[]: {table}"
-    return table
-
-
-def logged_events():
-    """Returns every event name src/ passes to log_event, log_event_at, sessions_end or login_log."""
-    names = set()
-    for path in (REPO / "src").glob("*.c"):
-        text = path.read_text()
-        for first in re.findall(r'log_event\(([^,]*),', text):
-            names |= set(re.findall(r'"(\w+)"', first))
-        for first in re.findall(r'log_event_at\([^,]+,([^,]*),', text):
-            names |= set(re.findall(r'"(\w+)"', first))
-        names |= set(re.findall(r'sessions_end\(c,[^;]*"(\w+)"\);', text))
-        names |= set(re.findall(r'login_log\(c, "(\w+)"', text))
-    names |= {"error"}                          # log_errorf
-    return names
-
-
-def readme_table():
-    """Returns {event: level} from the README's table of log events."""
-    text = (REPO / "README.md").read_text()
-    section = text[text.index("### Log events"):]
-    section = section[:section.index("\n#")]
-    return {m.group(1): m.group(2) for m in re.finditer(r"^\| `(\w+)` \| (\w+) \|", section, re.M)}
-
-
-def man_events():
-    """Returns {event: level} from the LOG EVENTS section of tessera(8)."""
-    text = (DEPLOY / "man" / "tessera.8").read_text()
-    section = text[text.index(".Sh LOG EVENTS"):]
-    section = section[:section.index("\n.Sh ", 1)]
-    return {m.group(1): m.group(2) for m in re.finditer(r"^\.It Li (\w+) Pq (\w+)$", section, re.M)}
-
-
-def test_every_event_logged_has_a_level_and_the_table_has_no_others():
-    table, logged = level_table(), logged_events()
-    assert set(table.values()) <= LEVELS, table
-    assert logged - set(table) == set(), "events without a level in log_levels[]"
-    assert set(table) - logged == set(), "log_levels[] names events nothing logs"
-
-
-def test_readme_and_man_page_list_every_event_with_its_level():
-    table = level_table()
-    table_doc = dict(table, worker_exited="info")    # and error for a crash: both documented
-    assert readme_table() == table_doc, "README's table of log events differs from src/log.c"
-    assert man_events() == table_doc, "tessera(8) LOG EVENTS differs from src/log.c"
 
 
 def test_every_line_has_a_level(stack, pool):

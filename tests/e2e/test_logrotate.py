@@ -6,7 +6,8 @@ import pwd
 import signal
 import stat
 
-from stack import DEPLOY, run, wait_for
+from deployment import DEPLOY
+from processes import run, wait_for
 
 
 

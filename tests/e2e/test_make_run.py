@@ -17,7 +17,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from stack import REPO, Browser, clean_env, free_port, run, stop_process_group
+from browser import Browser
+from processes import REPO, clean_env, free_port, run, stop_process_group
 
 RUN_SH = REPO / "deploy" / "local" / "run.sh"
 READY = "tessera is running at"

@@ -1,6 +1,6 @@
 """The pool's own max_body limit (set below nginx's 16k here, so the pool itself must answer 413)."""
 
-from stack import BAD_LOGIN
+from page import BAD_LOGIN
 
 STACK_CONFIG = {"max_body": "4k"}
 

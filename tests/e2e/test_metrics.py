@@ -4,14 +4,14 @@ shared scoreboard, so what a test sends is what they count, whichever worker ans
 import concurrent.futures
 import os
 import signal
-import socket
 import subprocess
 import time
 
 import pytest
 
-from accounts import account_csrf
-from stack import TEST_BIN, metric, parse_metrics, wait_for
+from processes import wait_for
+from stack import TEST_BIN
+from telemetry import metric, parse_metrics
 
 POOL_BINARY = TEST_BIN          # GET /_test/hang never answers
 POOL_CONFIG = {"request_timeout": "2s", "slow_log": "1s", "workers": 2}
@@ -128,7 +128,7 @@ def test_every_way_the_pool_ends_a_session_is_counted_by_how(stack, pool):
         assert ended(mid, before) == {"signout": 0, "ended_by_user": 0, "evicted": 1, "replaced": 1,
                                       "password_changed": 0}, ended(mid, before)
         assert stack.session_count(user.name) == 2 and b.dashboard().status != 200
-        fields = {"csrf": account_csrf(a, "/account/password"), "current": user.password,
+        fields = {"csrf": a.form_csrf("/account/password"), "current": user.password,
                   "new": new_password, "again": new_password}
         assert a.post("/account/password", fields).status == 200
         assert c.dashboard().status != 200 and a.dashboard().status == 200
@@ -138,7 +138,7 @@ def test_every_way_the_pool_ends_a_session_is_counted_by_how(stack, pool):
         created = delta(after, before, "tessera_sessions_created_total")
         assert created == 5 and created - sum(ended(after, before).values()) == stack.session_count(user.name)
         # a change refused (a wrong current password) ends nothing
-        fields["csrf"], fields["current"] = account_csrf(a, "/account/password"), "not the password"
+        fields["csrf"], fields["current"] = a.form_csrf("/account/password"), "not the password"
         assert a.post("/account/password", fields).status == 401
         assert ended(pool.metrics(), after)["password_changed"] == 0
     finally:

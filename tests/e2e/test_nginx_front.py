@@ -12,8 +12,10 @@ import time
 
 import pytest
 
-from stack import (DEPLOY, IS_ROOT, RUN_USER, Response, free_port, nginx_front, render, run, run_ok,
-                   security_header_problems, self_signed_cert, wait_for)
+from deployment import DEPLOY, render
+from page import Response, security_header_problems
+from processes import IS_ROOT, RUN_USER, free_port, run, run_ok, wait_for
+from stack import nginx_front, self_signed_cert
 
 HEADER_TIMEOUT = 10             # client_header_timeout and client_body_timeout in both configs
 PER_ADDRESS = 100               # limit_conn in both configs

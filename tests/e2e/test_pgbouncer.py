@@ -7,7 +7,9 @@ import time
 
 import pytest
 
-from stack import Pgbouncer, as_run_user, clean_env, view_count, wait_for
+from page import view_count
+from pgbouncer import Pgbouncer
+from processes import as_run_user, clean_env, wait_for
 
 # How a host reaches PostgreSQL: straight, or through pgbouncer in one pooling mode.
 ROUTES = {

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import reports
-from stack import IS_ROOT, RUN_USER, wait_for
+from processes import IS_ROOT, RUN_USER, wait_for
 
 WORKERS = 2
 CORE_PATTERN = Path("/proc/sys/kernel/core_pattern").read_text().strip()

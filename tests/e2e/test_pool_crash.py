@@ -13,7 +13,8 @@ import pytest
 from fcgi_raw import (FCGI_BEGIN_REQUEST, FCGI_GET_VALUES, FCGI_PARAMS, FCGI_STDIN, long_lengths, record,
                       send_raw)
 from load import Load
-from stack import TEST_BIN, wait_for
+from processes import wait_for
+from stack import TEST_BIN
 
 POOL_BINARY = TEST_BIN          # GET /_test/hang: a request certain to be in flight on a known worker
 WORKERS = 2                     # the shared stack's config, which private_pool copies

@@ -5,7 +5,7 @@ again without restarting anything."""
 import time
 
 from load import Load, signed_in_cookies
-from stack import wait_for
+from processes import wait_for
 
 CONNECT_TIMEOUT = 2
 STACK_CONFIG = {"connect_timeout": f"{CONNECT_TIMEOUT}s"}

@@ -4,10 +4,9 @@ client, the fact is logged and counted, the pool keeps serving); a slow one is l
 import concurrent.futures
 import time
 
-import pytest
-
 from load import Load
-from stack import TEST_BIN, TableLock, wait_for
+from processes import wait_for
+from stack import TEST_BIN, TableLock
 
 POOL_BINARY = TEST_BIN          # GET /_test/hang never answers
 POOL_CONFIG = {"request_timeout": "2s", "slow_log": "1s"}

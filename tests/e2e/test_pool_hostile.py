@@ -12,7 +12,8 @@ import time
 from fcgi_raw import (FCGI_PARAMS, begin, connect, long_lengths, read_response, record, request,
                       send_raw)
 from load import Load
-from stack import metric, socket_fds, wait_for
+from processes import socket_fds, wait_for
+from telemetry import metric
 
 POOL_CONFIG = {"request_read_timeout": "1s", "crash_limit": 2, "crash_window": "60s"}
 READ_TIMEOUT = 1

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from load import Load
-from stack import IS_ROOT, RUN_USER, TEMPLATES, new_secret, wait_for, write_secret_file
+from processes import IS_ROOT, RUN_USER, wait_for
+from stack import TEMPLATES, new_secret, write_secret_file
 
 WORKERS = 2
 

@@ -1,6 +1,6 @@
 """Stopping and restarting the pool: graceful SIGTERM, no leftover workers, sessions survive."""
 
-from stack import view_count
+from page import view_count
 
 
 def test_pool_runs_the_configured_number_of_workers(private_stack):

@@ -7,7 +7,6 @@ the length (default 20); the figures are printed (pytest -s)."""
 import os
 import random
 import signal
-import socket
 import threading
 import time
 

@@ -10,7 +10,8 @@ import stat
 
 import pytest
 
-from stack import BIN, IS_ROOT, RUN_USER, error_line, run, start_pool_process, stop_process_group, wait_for
+from processes import IS_ROOT, RUN_USER, error_line, run, start_pool_process, stop_process_group, wait_for
+from stack import BIN
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="owners and privilege drop need root")
 

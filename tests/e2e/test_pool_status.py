@@ -7,7 +7,7 @@ import time
 import pytest
 
 from load import Load, signed_in_cookies
-from stack import REPO
+from processes import REPO
 
 POOL_CONFIG = {"status_allow": "10.0.0.0/8"}    # the module's own pool: not 127.0.0.1
 

@@ -9,7 +9,8 @@ import time
 import pytest
 
 from load import Load
-from stack import TableLock, wait_for
+from processes import wait_for
+from stack import TableLock
 
 WORKERS = 2
 SHUTDOWN_TIMEOUT = 10           # the default shutdown_timeout, seconds

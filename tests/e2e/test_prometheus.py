@@ -4,7 +4,6 @@ test did: the requests it sent, a worker it killed, a database it stopped."""
 
 import json
 import os
-import re
 import shutil
 import signal
 import socket
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from load import Load, signed_in_cookies
-from stack import REPO, free_port, wait_for
+from processes import REPO, free_port, wait_for
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 DEPLOY = REPO / "deploy" / "prometheus"

@@ -2,7 +2,8 @@
 
 import pytest
 
-from stack import Stack, view_count
+from page import view_count
+from stack import Stack
 
 
 @pytest.fixture(scope="module")

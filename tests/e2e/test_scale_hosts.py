@@ -4,7 +4,9 @@ import re
 
 import pytest
 
-from stack import REPO, Stack, view_count
+from page import signed_out, view_count
+from processes import REPO
+from stack import Stack
 
 UPSTREAM_EXAMPLE = REPO / "deploy" / "nginx" / "tessera-upstream.conf"
 
@@ -30,12 +32,6 @@ def on_both(hosts):
     return u, via_a, via_b
 
 
-def signed_out(browser):
-    """Returns True when the browser's next dashboard request is sent to the sign-in page."""
-    r = browser.dashboard()
-    return r.status == 303 and r.location == "/"
-
-
 def test_a_session_from_one_host_is_valid_on_the_other(on_both):
     u, via_a, via_b = on_both
     counts = [view_count(br.dashboard()) for br in (via_a, via_b, via_a)]
@@ -46,7 +42,7 @@ def test_a_session_from_one_host_is_valid_on_the_other(on_both):
 def test_sign_out_through_one_host_ends_the_session_on_the_other(on_both):
     _, via_a, via_b = on_both
     assert via_a.logout().status == 303
-    assert signed_out(via_b)
+    assert signed_out(via_b.dashboard())
 
 
 def test_deleting_the_row_in_sql_ends_the_session_on_both_hosts(hosts, on_both):
@@ -54,7 +50,7 @@ def test_deleting_the_row_in_sql_ends_the_session_on_both_hosts(hosts, on_both):
     u, via_a, via_b = on_both
     a.psql("DELETE FROM tessera.sessions WHERE user_id = "
            f"(SELECT id FROM tessera.users WHERE username = '{u.name}')")
-    assert signed_out(via_b) and signed_out(via_a)
+    assert signed_out(via_b.dashboard()) and signed_out(via_a.dashboard())
 
 
 def test_revoke_session_in_sql_ends_it_on_the_other_host(hosts, on_both):
@@ -62,14 +58,14 @@ def test_revoke_session_in_sql_ends_it_on_the_other_host(hosts, on_both):
     u, _, via_b = on_both
     assert a.scalar("SELECT tessera.revoke_session(s.id) FROM tessera.sessions s "
                     f"JOIN tessera.users u ON u.id = s.user_id WHERE u.username = '{u.name}'") == "t"
-    assert signed_out(via_b)
+    assert signed_out(via_b.dashboard())
 
 
 def test_disabling_the_user_ends_the_session_on_both_hosts(hosts, on_both):
     a, _ = hosts
     u, via_a, via_b = on_both
     assert a.scalar(f"SELECT tessera.disable_user('{u.name}')") == "1"
-    assert signed_out(via_b) and signed_out(via_a)
+    assert signed_out(via_b.dashboard()) and signed_out(via_a.dashboard())
 
 
 def test_password_change_through_one_host_ends_the_session_on_the_other(hosts, on_both):
@@ -77,7 +73,7 @@ def test_password_change_through_one_host_ends_the_session_on_the_other(hosts, o
     u, _, via_b = on_both
     r = a.tessera("user", "passwd", u.name, input="a new password 1\n")
     assert r.returncode == 0, r.describe()
-    assert signed_out(via_b)
+    assert signed_out(via_b.dashboard())
     assert via_b.login(u.name, "a new password 1").status == 303
 
 

@@ -2,39 +2,13 @@
 its lifetime per cookie_persistent, its name per cookie_name and its size; and HSTS (control 9),
 which needs HTTPS. The module's stack is served by nginx over HTTP and over TLS at once."""
 
-import contextlib
-
 import pytest
 
-from stack import HOST_PREFIX, security_header_problems
+from browser import HOST_PREFIX
+from page import security_header_problems
 
 STACK_CONFIG = {"tls": True, "idle_timeout": "10m"}    # tls: a Stack option (not a config key)
 IDLE_TIMEOUT = 600
-
-
-@contextlib.contextmanager
-def configured(stack, **changes):
-    """Runs the pool with config changes for the duration, then as before."""
-    before = stack.reconfigure(**changes)
-    try:
-        yield stack
-    finally:
-        stack.reconfigure(**before)
-
-
-@pytest.fixture(scope="module")
-def account(private_stack):
-    """One user for the whole module (each sign-in still makes a session of its own)."""
-    return private_stack.create_user()
-
-
-def sign_in(stack, user, tls):
-    """Signs user in over HTTPS or HTTP. Returns (browser, the POST /login response)."""
-    b = stack.browser(tls=tls)
-    r = b.login(user.name, user.password)
-    assert r.status == 303, r.describe()
-    assert b.cookie_name in r.set_cookies, f"no {b.cookie_name} cookie set:\n" + r.describe()
-    return b, r
 
 
 def assert_host_only_lax_httponly(cookie):
@@ -47,7 +21,7 @@ def assert_host_only_lax_httponly(cookie):
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 def test_session_cookie_is_httponly_samesite_lax_path_root_without_domain(private_stack, account, tls):
-    _, r = sign_in(private_stack, account, tls)
+    r = private_stack.browser(tls=tls).sign_in(account)
     assert_host_only_lax_httponly(r.set_cookies[private_stack.cookie_name(https=tls)])
 
 
@@ -62,7 +36,7 @@ def test_pre_session_cookie_is_httponly_lax_and_lasts_the_browser_session(privat
 
 @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
 def test_device_cookie_is_httponly_lax_and_lasts_device_lifetime(private_stack, account, tls):
-    _, r = sign_in(private_stack, account, tls)
+    r = private_stack.browser(tls=tls).sign_in(account)
     dev = r.set_cookies.get(private_stack.cookie_name(https=tls, suffix="_dev"))
     assert dev is not None, r.describe()
     assert_host_only_lax_httponly(dev)
@@ -70,7 +44,8 @@ def test_device_cookie_is_httponly_lax_and_lasts_device_lifetime(private_stack, 
 
 
 def test_auto_makes_cookies_secure_and_host_prefixed_over_https(private_stack, account):
-    b, r = sign_in(private_stack, account, tls=True)
+    b = private_stack.browser(tls=True)
+    r = b.sign_in(account)
     names = set(r.set_cookies)
     assert names == {HOST_PREFIX + "tessera_session", HOST_PREFIX + "tessera_session_pre",
                      HOST_PREFIX + "tessera_session_dev"}, r.describe()
@@ -80,7 +55,7 @@ def test_auto_makes_cookies_secure_and_host_prefixed_over_https(private_stack, a
 
 
 def test_auto_keeps_cookies_plain_over_http(private_stack, account):
-    _, r = sign_in(private_stack, account, tls=False)
+    r = private_stack.browser(tls=False).sign_in(account)
     assert set(r.set_cookies) == {"tessera_session", "tessera_session_pre", "tessera_session_dev"}, \
         r.describe()
     for cookie in r.set_cookies.values():
@@ -88,27 +63,30 @@ def test_auto_keeps_cookies_plain_over_http(private_stack, account):
 
 
 def test_persistent_cookie_lasts_the_idle_timeout(private_stack, account):
-    with configured(private_stack, cookie_persistent="on"):
-        b, r = sign_in(private_stack, account, tls=True)
+    with private_stack.configured(cookie_persistent="on"):
+        b = private_stack.browser(tls=True)
+        r = b.sign_in(account)
     cookie = r.set_cookies[b.cookie_name]
     assert cookie.attrs.get("max-age") == str(IDLE_TIMEOUT), cookie
 
 
 def test_cookie_stays_well_under_4096_bytes(private_stack, account):
-    _, r = sign_in(private_stack, account, tls=True)
+    r = private_stack.browser(tls=True).sign_in(account)
     for k, v in r.headers:
         if k.lower() == "set-cookie":
             assert len(v) < 512, f"Set-Cookie of {len(v)} bytes: {v}"
 
 
 def test_hsts_on_every_response_over_https(private_stack, account):
-    b, login = sign_in(private_stack, account, tls=True)
+    b = private_stack.browser(tls=True)
+    login = b.sign_in(account)
     for r in (login, b.dashboard(), b.get("/no-such-page"), b.get("/static/style.css"), b.logout()):
         assert security_header_problems(r, https=True) == [], r.describe()
 
 
 def test_no_hsts_over_plain_http(private_stack, account):
-    b, login = sign_in(private_stack, account, tls=False)
+    b = private_stack.browser(tls=False)
+    login = b.sign_in(account)
     for r in (login, b.dashboard(), b.get("/no-such-page")):
         assert r.header("Strict-Transport-Security") is None, r.describe()
 
@@ -118,12 +96,12 @@ class TestCookieSecureSetting:
 
     @pytest.fixture(scope="class", params=["on", "off"])
     def setting(self, request, private_stack):
-        with configured(private_stack, cookie_secure=request.param):
+        with private_stack.configured(cookie_secure=request.param):
             yield request.param
 
     @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
     def test_cookies_follow_the_setting_whatever_the_scheme(self, private_stack, account, setting, tls):
-        _, r = sign_in(private_stack, account, tls)
+        r = private_stack.browser(tls=tls).sign_in(account)
         prefix = HOST_PREFIX if setting == "on" else ""
         assert set(r.set_cookies) == {prefix + "tessera_session", prefix + "tessera_session_pre",
                                       prefix + "tessera_session_dev"}, r.describe()
@@ -137,12 +115,13 @@ class TestBrowserSessionCookie:
 
     @pytest.fixture(scope="class", autouse=True)
     def not_persistent(self, private_stack):
-        with configured(private_stack, cookie_persistent="off", cookie_name="sid"):
+        with private_stack.configured(cookie_persistent="off", cookie_name="sid"):
             yield
 
     @pytest.mark.parametrize("tls", [False, True], ids=["http", "https"])
     def test_session_cookie_has_no_max_age_or_expires(self, private_stack, account, tls):
-        b, r = sign_in(private_stack, account, tls)
+        b = private_stack.browser(tls=tls)
+        r = b.sign_in(account)
         cookie = r.set_cookies[b.cookie_name]
         assert "max-age" not in cookie.attrs and "expires" not in cookie.attrs, cookie
         r = b.dashboard()
@@ -150,8 +129,8 @@ class TestBrowserSessionCookie:
         assert b.cookie_name not in r.set_cookies or "max-age" not in r.set_cookies[b.cookie_name].attrs
 
     def test_cookie_name_comes_from_the_config(self, private_stack, account):
-        _, plain = sign_in(private_stack, account, tls=False)
-        _, secure = sign_in(private_stack, account, tls=True)
+        plain = private_stack.browser(tls=False).sign_in(account)
+        secure = private_stack.browser(tls=True).sign_in(account)
         assert set(plain.set_cookies) == {"sid", "sid_pre", "sid_dev"}, plain.describe()
         assert set(secure.set_cookies) == {HOST_PREFIX + "sid", HOST_PREFIX + "sid_pre",
                                            HOST_PREFIX + "sid_dev"}, secure.describe()

@@ -17,16 +17,14 @@ import urllib.parse
 
 import pytest
 
+from processes import wait_for
 from stack import sql_literal
 
 STACK_CONFIG = {"prune_interval": "1s"}
 DEVICE_LIFETIME = 90 * 86400       # device_lifetime's default
 
 
-@pytest.fixture(autouse=True)
-def no_failures(private_stack):
-    """Every test starts with no failures counted."""
-    private_stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def device_cookie_name(stack):
@@ -35,10 +33,8 @@ def device_cookie_name(stack):
 
 def known_device(stack, user, source=None):
     """A browser that signed in as user (so holds its device cookie), signed out again."""
-    b = stack.browser(source=source)
-    r = b.login(user.name, user.password)
-    assert r.status == 303, r.describe()
-    assert device_cookie_name(stack) in b.cookies, r.describe()
+    b = stack.signed_in_browser(user, source=source)
+    assert device_cookie_name(stack) in b.cookies, b.cookies
     assert b.logout().status == 303
     return b
 
@@ -231,13 +227,12 @@ def test_lapsed_failure_rows_are_purged_with_expired_sessions(private_stack):
         throttle(private_stack, f"addr:127.0.7.{i}", failures=3, seconds_ago=3601 + i)
     throttle(private_stack, "addr:127.0.8.1", failures=3, seconds_ago=10)
     assert private_stack.scalar("SELECT tessera.purge_expired(10)") == "10"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and private_stack.scalar(
-            "SELECT count(*) FROM tessera.login_failures WHERE key LIKE 'addr:127.0.7.%'") != "0":
+    lapsed = "SELECT count(*) FROM tessera.login_failures WHERE key LIKE 'addr:127.0.7.%'"
+
+    def purged():
         private_stack.browser().get("/")       # the pool prunes after requests (prune_interval 1s)
-        time.sleep(0.2)
-    assert private_stack.scalar(
-        "SELECT count(*) FROM tessera.login_failures WHERE key LIKE 'addr:127.0.7.%'") == "0"
+        return private_stack.scalar(lapsed) == "0"
+    wait_for("the lapsed failure rows purged", purged, 20, private_stack.logs)
     assert private_stack.scalar(
         "SELECT failures FROM tessera.login_failures WHERE key = 'addr:127.0.8.1'") == "3", \
         "a count still within its hour was purged"

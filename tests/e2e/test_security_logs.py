@@ -8,16 +8,12 @@ import secrets
 
 import pytest
 
-from stack import COOKIE, SECRETS, sql_literal
+from browser import COOKIE
+from secret_watch import SECRETS
+from stack import sql_literal
 
 ADDR = "127.0.0.77"
 PAIR = re.compile(r' ([a-z_]+)=("(?:[^"\\]|\\.)*"|\S*)')
-
-
-@pytest.fixture(scope="module")
-def member(stack):
-    """One user for the module's sign-ins."""
-    return stack.create_user()
 
 
 @pytest.fixture

@@ -12,21 +12,13 @@ import time
 
 import pytest
 
-from stack import BAD_LOGIN
+from page import BAD_LOGIN
 
 STACK_CONFIG = {"tls": True}     # nginx also listens over HTTPS (tls_port)
 FORM_TIMEOUT = 3600              # login_form_timeout's default
 
 
-@pytest.fixture(autouse=True)
-def no_failures(private_stack):
-    """Every test starts with no failures counted."""
-    private_stack.forget_failures()
-
-
-@pytest.fixture(scope="module")
-def account(private_stack):
-    return private_stack.create_user()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def other_origins(b):
@@ -69,7 +61,7 @@ def test_own_origin_is_accepted_with_explicit_or_default_port_spelling(private_s
 def test_sign_out_from_another_port_is_403(private_stack, account):
     b = private_stack.browser()
     assert b.login(account.name, account.password).status == 303
-    csrf = b.dashboard().form("/logout")["csrf"]
+    csrf = b.dashboard_csrf()
     r = b.post("/logout", {"csrf": csrf}, headers={"Origin": "http://127.0.0.1:9999"})
     assert r.status == 403, r.describe()
     assert b.dashboard().status == 200

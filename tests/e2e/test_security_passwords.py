@@ -13,7 +13,7 @@ import unicodedata
 
 import pytest
 
-from stack import BAD_LOGIN, security_header_problems
+from page import BAD_LOGIN, security_header_problems
 
 CORES = os.cpu_count() or 1
 FLOOD = 3 * CORES
@@ -21,12 +21,7 @@ FLOOD = 3 * CORES
 STACK_CONFIG = {"workers": min(FLOOD, 256)}
 
 
-@pytest.fixture(autouse=True)
-def no_failures(stack):
-    """The shared stack's failure counts are cleared before and after (these tests fail many sign-ins)."""
-    stack.forget_failures()
-    yield
-    stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_failures")
 
 
 def timed_post(browser, fields):
@@ -129,13 +124,10 @@ def test_password_over_1024_bytes_is_refused_fast_without_hashing(stack):
 def test_weaker_hash_is_upgraded_on_sign_in(private_stack):
     user = private_stack.create_user()
     assert argon2_params(private_stack.password_hash(user.name))[1] == 2
-    before = private_stack.reconfigure(password_opslimit=3)
-    try:
+    with private_stack.configured(password_opslimit=3):
         assert private_stack.browser().login(user.name, user.password).status == 303
         assert argon2_params(private_stack.password_hash(user.name))[:2] == (64 * 1024, 3)
         assert private_stack.browser().login(user.name, user.password).status == 303
-    finally:
-        private_stack.reconfigure(**before)
     assert private_stack.browser().login(user.name, user.password).status == 303
 
 

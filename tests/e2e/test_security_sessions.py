@@ -7,24 +7,10 @@ import secrets
 
 import pytest
 
-from stack import BAD_LOGIN, COOKIE, PRE_COOKIE, signed_out, view_count
+from browser import COOKIE, PRE_COOKIE
+from page import BAD_LOGIN, signed_out, view_count
 
 EVIL = "http://evil.example"
-
-
-def sign_in(stack, user):
-    """Returns a new browser signed in as user."""
-    b = stack.browser()
-    r = b.login(user.name, user.password)
-    assert r.status == 303, r.describe()
-    return b
-
-
-def logout_csrf(browser):
-    """Returns the csrf value of the dashboard's sign-out form."""
-    r = browser.dashboard()
-    assert r.status == 200, r.describe()
-    return r.form("/logout")["csrf"]
 
 
 # ---- 2. fixation and strict mode
@@ -94,9 +80,9 @@ def test_get_logout_is_405_and_signs_nobody_out(stack, signed_in):
 def test_logout_without_the_sessions_csrf_is_403_and_keeps_the_session(stack, signed_in, user, csrf):
     fields = {}
     if csrf == "another-session":
-        fields["csrf"] = logout_csrf(sign_in(stack, user))
+        fields["csrf"] = stack.signed_in_browser(user).dashboard_csrf()
     elif csrf == "wrong":
-        fields["csrf"] = "A" * len(logout_csrf(signed_in))
+        fields["csrf"] = "A" * len(signed_in.dashboard_csrf())
     elif csrf is not None:
         fields["csrf"] = csrf
     r = signed_in.post("/logout", fields)
@@ -107,7 +93,7 @@ def test_logout_without_the_sessions_csrf_is_403_and_keeps_the_session(stack, si
 
 def test_logout_deletes_the_row_expires_the_cookie_and_keeps_the_device_cookie(stack, signed_in):
     old = signed_in.session
-    csrf = logout_csrf(signed_in)
+    csrf = signed_in.dashboard_csrf()
     r = signed_in.post("/logout", {"csrf": csrf})
     assert r.status == 303, r.describe()
     assert not stack.session_row_exists(old)
@@ -124,10 +110,10 @@ def test_logout_deletes_the_row_expires_the_cookie_and_keeps_the_device_cookie(s
 # ---- 4. CSRF
 
 def test_dashboard_csrf_is_bound_to_its_session(stack, user):
-    a, b = sign_in(stack, user), sign_in(stack, user)
-    csrf_a, csrf_b = logout_csrf(a), logout_csrf(b)
+    a, b = stack.signed_in_browser(user), stack.signed_in_browser(user)
+    csrf_a, csrf_b = a.dashboard_csrf(), b.dashboard_csrf()
     assert csrf_a != csrf_b, "two sessions share a CSRF value"
-    assert logout_csrf(a) == csrf_a, "the CSRF value changed within a session"
+    assert a.dashboard_csrf() == csrf_a, "the CSRF value changed within a session"
     assert a.post("/logout", {"csrf": csrf_b}).status == 403
     assert stack.session_row_exists(a.session)
     assert a.post("/logout", {"csrf": csrf_a}).status == 303
@@ -153,7 +139,7 @@ def test_cross_site_sign_in_is_403(stack, browser, user, headers):
 
 @pytest.mark.parametrize("headers", [{"Origin": EVIL}, {"Referer": EVIL + "/"}], ids=["origin", "referer"])
 def test_cross_site_sign_out_is_403_even_with_the_csrf_value(stack, signed_in, headers):
-    r = signed_in.post("/logout", {"csrf": logout_csrf(signed_in)}, headers=headers)
+    r = signed_in.post("/logout", {"csrf": signed_in.dashboard_csrf()}, headers=headers)
     assert r.status == 403, r.describe()
     assert stack.session_row_exists(signed_in.session)
 
@@ -165,7 +151,7 @@ def test_same_site_origin_or_referer_is_accepted(browser, user, header):
     r = browser.post("/login", {"username": user.name, "password": user.password, "csrf": csrf},
                      headers={header: value})
     assert r.status == 303, r.describe()
-    r = browser.post("/logout", {"csrf": logout_csrf(browser)}, headers={header: value})
+    r = browser.post("/logout", {"csrf": browser.dashboard_csrf()}, headers={header: value})
     assert r.status == 303, r.describe()
 
 
@@ -187,8 +173,8 @@ def test_get_login_signs_nobody_in(stack, browser, user):
 # ---- 8. password change and disabled users end sessions
 
 def test_password_change_ends_every_session_of_the_user(stack, user):
-    sessions = [sign_in(stack, user), sign_in(stack, user)]
-    bystander = sign_in(stack, stack.create_user())
+    sessions = [stack.signed_in_browser(user), stack.signed_in_browser(user)]
+    bystander = stack.signed_in_browser(stack.create_user())
     new_password = secrets.token_urlsafe(16)
     r = stack.tessera("user", "passwd", user.name, input=new_password + "\n")
     assert r.returncode == 0, r.describe()
@@ -201,7 +187,7 @@ def test_password_change_ends_every_session_of_the_user(stack, user):
 
 
 def test_disabling_a_user_ends_all_sessions_until_enabled(stack, user):
-    sessions = [sign_in(stack, user), sign_in(stack, user)]
+    sessions = [stack.signed_in_browser(user), stack.signed_in_browser(user)]
     r = stack.tessera("user", "disable", user.name)
     assert r.returncode == 0, r.describe()
     for b in sessions:

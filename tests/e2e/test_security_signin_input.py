@@ -6,13 +6,10 @@ import urllib.parse
 
 import pytest
 
-from stack import BAD_LOGIN
+from page import BAD_LOGIN
 
 
-@pytest.fixture(autouse=True)
-def no_failures(private_stack):
-    """Every test starts with no failures counted."""
-    private_stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def post_raw(browser, username_bytes, extra=b""):

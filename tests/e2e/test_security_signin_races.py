@@ -12,17 +12,14 @@ import time
 
 import pytest
 
-from stack import signed_out
+from page import signed_out
 
 SLOW_OPSLIMIT = 64      # the stored hash (the highest opslimit): about 2.4 s to verify at 64 MiB
 HAMMERS = 4             # threads signing in during the load tests
 CHANGE_AT = 0.4         # seconds after a sign-in starts: it is hashing then
 
 
-@pytest.fixture(autouse=True)
-def no_failures(private_stack):
-    """Every test starts with no failures counted."""
-    private_stack.forget_failures()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def slow_user(stack):

@@ -10,23 +10,15 @@ import threading
 
 import pytest
 
-from stack import security_header_problems, sql_literal
+from page import security_header_problems
+from stack import sql_literal
 
 ACCOUNT_CAP = 60
 WRONG = "wrong-password"
 ADDRESS_CAP = 15 * 60
 
 
-@pytest.fixture(autouse=True)
-def no_failures(private_stack):
-    """Every test starts with no failures counted."""
-    private_stack.forget_failures()
-
-
-@pytest.fixture(scope="module")
-def account(private_stack):
-    """The user whose password the attacks guess."""
-    return private_stack.create_user()
+pytestmark = pytest.mark.usefixtures("no_counted_private_failures")
 
 
 def attempt(stack, name, password, source=None):

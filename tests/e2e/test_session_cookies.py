@@ -5,12 +5,9 @@ import secrets
 
 import pytest
 
-from stack import COOKIE, sql_literal
-
-
-def signed_out(response):
-    """Returns True when the dashboard response sends the visitor back to the sign-in page."""
-    return response.status == 303 and response.location == "/"
+from browser import COOKIE
+from page import signed_out
+from stack import sql_literal
 
 
 def expire(stack, username, column):

@@ -1,7 +1,7 @@
 """max_sessions_per_user: a sign-in past the cap ends that user's least recently used sessions, and
 only that user's; the new session always survives."""
 
-from stack import signed_out, view_count
+from page import signed_out, view_count
 
 STACK_CONFIG = {"max_sessions_per_user": "3", "touch_interval": "0"}
 

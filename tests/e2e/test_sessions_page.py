@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from stack import APP_ROLE, signed_out
+from page import signed_out
+from stack import APP_ROLE
 
 FIREFOX_LINUX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
 CHROME_ANDROID = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -22,11 +23,6 @@ def listed(response):
                               "text": " ".join(re.sub(r"<[^>]*>", " ", m.group(3)).split()),
                               "endable": 'action="/sessions/end"' in m.group(3)}
             for m in ITEM.finditer(response.body)}
-
-
-def csrf_of(browser):
-    """Returns the CSRF value of the browser's dashboard forms."""
-    return browser.dashboard().form("/logout")["csrf"]
 
 
 def test_this_session_is_listed_marked_with_browser_address_and_times(stack, user):
@@ -73,7 +69,7 @@ def test_ending_another_session_signs_it_out_and_keeps_this_one(stack, user):
     this = stack.signed_in_browser(user, FIREFOX_LINUX)
     other = stack.signed_in_browser(user, CHROME_ANDROID)
     other_id = max(stack.session_ids(user.name))
-    r = this.post("/sessions/end", {"csrf": csrf_of(this), "id": other_id})
+    r = this.post("/sessions/end", {"csrf": this.dashboard_csrf(), "id": other_id})
     assert r.status == 303 and r.location == "/sessions", r.describe()
     assert signed_out(other.dashboard())
     assert list(listed(this.get("/sessions"))) == stack.session_ids(user.name)
@@ -84,7 +80,7 @@ def test_sign_out_everywhere_else_ends_every_other_session(stack, user):
     this = stack.signed_in_browser(user, FIREFOX_LINUX)
     others = [stack.signed_in_browser(user, agent) for agent in (CHROME_ANDROID, SAFARI_IPHONE)]
     (mine,) = [sid for sid, e in listed(this.get("/sessions")).items() if e["this"]]
-    r = this.post("/sessions/end-others", {"csrf": csrf_of(this)})
+    r = this.post("/sessions/end-others", {"csrf": this.dashboard_csrf()})
     assert r.status == 303 and r.location == "/sessions", r.describe()
     assert all(signed_out(b.dashboard()) for b in others)
     assert stack.session_ids(user.name) == [mine]
@@ -96,7 +92,7 @@ def test_a_user_cannot_end_another_users_session(stack, user):
     victim_browser = stack.signed_in_browser(victim, SAFARI_IPHONE)
     (victim_id,) = stack.session_ids(victim.name)
     attacker = stack.signed_in_browser(user, FIREFOX_LINUX)
-    r = attacker.post("/sessions/end", {"csrf": csrf_of(attacker), "id": victim_id})
+    r = attacker.post("/sessions/end", {"csrf": attacker.dashboard_csrf(), "id": victim_id})
     assert r.status == 303, r.describe()
     assert stack.session_ids(victim.name) == [victim_id], "another user's session was deleted"
     assert victim_browser.dashboard().status == 200
@@ -107,7 +103,7 @@ def test_sign_out_everywhere_else_leaves_other_users_alone(stack, user):
     bystander = stack.create_user()
     bystander_browser = stack.signed_in_browser(bystander, SAFARI_IPHONE)
     this = stack.signed_in_browser(user, FIREFOX_LINUX)
-    assert this.post("/sessions/end-others", {"csrf": csrf_of(this)}).status == 303
+    assert this.post("/sessions/end-others", {"csrf": this.dashboard_csrf()}).status == 303
     assert bystander_browser.dashboard().status == 200
 
 
@@ -119,7 +115,7 @@ def test_ending_sessions_needs_this_sessions_csrf_value(stack, user, path, csrf)
     before = stack.session_ids(user.name)
     fields = {"id": max(before)}
     if csrf == "another-sessions":
-        fields["csrf"] = csrf_of(other)
+        fields["csrf"] = other.dashboard_csrf()
     r = this.post(path, fields)
     assert r.status == 403, r.describe()
     assert stack.session_ids(user.name) == before
@@ -133,7 +129,7 @@ def test_ending_sessions_when_signed_out_goes_to_sign_in(browser, path):
 
 @pytest.mark.parametrize("sid", ["", "1 OR 1=1", "9" * 30])
 def test_ending_a_malformed_session_id_is_400(stack, signed_in, user, sid):
-    r = signed_in.post("/sessions/end", {"csrf": csrf_of(signed_in), "id": sid})
+    r = signed_in.post("/sessions/end", {"csrf": signed_in.dashboard_csrf(), "id": sid})
     assert r.status == 400, r.describe()
     assert len(stack.session_ids(user.name)) == 1
 

@@ -1,6 +1,7 @@
 """Sign-in: GET / and POST /login, good and bad credentials, login CSRF, token rotation."""
 
-from stack import BAD_LOGIN, COOKIE, PRE_COOKIE
+from browser import COOKIE, PRE_COOKIE
+from page import BAD_LOGIN
 
 
 def test_sign_in_form_has_username_password_and_csrf_fields(browser):

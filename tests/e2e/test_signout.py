@@ -1,6 +1,6 @@
 """Sign-out: POST /logout deletes the row, expires the cookie, redirects, and the old cookie is dead."""
 
-from stack import COOKIE
+from browser import COOKIE
 
 
 def test_logout_redirects_to_root(signed_in):

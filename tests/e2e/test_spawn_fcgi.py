@@ -10,7 +10,9 @@ import stat
 
 import pytest
 
-from stack import BIN, DEPLOY, IS_ROOT, RUN_USER, nginx_front, render, start_pool_process, stop_process_group
+from deployment import DEPLOY, render
+from processes import IS_ROOT, RUN_USER, start_pool_process, stop_process_group
+from stack import BIN, nginx_front
 
 # spawn-fcgi's privilege options: only root may use them.
 ROOT_ONLY_OPTIONS = {"-u", "-g", "-U", "-G"}

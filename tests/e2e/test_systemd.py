@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from stack import (BIN, IS_ROOT, RUN_USER, make_install, nginx_front, render, run, start_pool_process,
-                   stop_process_group)
+from deployment import make_install, render
+from processes import IS_ROOT, RUN_USER, run, start_pool_process, stop_process_group
+from stack import BIN, nginx_front
 
 UNITS = ("tessera.socket", "tessera.service", "tessera-purge.service", "tessera-purge.timer")
 INSTALLED_BIN = "/usr/local/sbin/tessera"
@@ -133,9 +134,7 @@ def test_pool_serves_on_the_socket_systemd_passes(stack, units, user):
     front = None
     try:
         front = nginx_front("activated", sock)
-        b = front.browser()
-        assert b.login(user.name, user.password).status == 303
-        r = b.dashboard()
+        r = front.signed_in_browser(user).dashboard()
         assert r.status == 200 and user.name in r.text, r.describe()
         assert Path(f"/proc/{proc.pid}/cmdline").read_bytes().split(b"\0")[0] == str(BIN).encode()
     finally:

@@ -17,7 +17,9 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
-from stack import COOKIE, Stack, run, run_ok, write_config  # noqa: E402
+from browser import COOKIE  # noqa: E402
+from processes import run, run_ok  # noqa: E402
+from stack import Stack, write_config  # noqa: E402
 
 WRK_SCRIPT = """
 local cookies = {}

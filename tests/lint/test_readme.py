@@ -1,31 +1,23 @@
-"""The README speaks to an operator who has never seen the project: the sections an install needs
-exist, troubleshooting covers the statuses people meet, and nothing in it is addressed to the team
+"""make lint: the README speaks to an operator who has never seen the project: the sections an
+install needs exist, troubleshooting covers the statuses people meet, and nothing in it is addressed to the team
 or contradicts the code (the HOT updates SESSION_TOUCH makes)."""
 
 import re
 
-from stack import REPO
+from sources import README, readme_section
 
-README = REPO / "README.md"
 SECTIONS = ["Install", "Log events", "Log rotation", "Upgrading", "Backup and restore", "Troubleshooting",
             "Uninstall"]
 TEAM_NOTES = re.compile(r"\(issue \d+\)|\bthe lead\b|\bproposed to\b|\bwe will\b|\bTODO\b|\bfor now\b", re.I)
 
 
-def section(name):
-    """Returns the text of README section `### NAME` up to the next heading."""
-    text = README.read_text()
-    body = text[text.index(f"\n### {name}\n") + 1:]
-    return body[:body.index("\n#", 1)]
-
-
 def test_every_operations_section_is_there():
     for name in SECTIONS:
-        assert section(name).strip(), name
+        assert readme_section(name).strip(), name
 
 
 def test_troubleshooting_covers_each_status_and_a_refused_reload():
-    rows = [line for line in section("Troubleshooting").splitlines() if line.startswith("| ")][2:]
+    rows = [line for line in readme_section("Troubleshooting").splitlines() if line.startswith("| ")][2:]
     symptoms = " ".join(row.split(" | ")[0] for row in rows)
     for symptom in ("502", "503", "429", "403 on a POST", "reload"):
         assert symptom in symptoms, f"no troubleshooting row for {symptom}"
@@ -40,4 +32,8 @@ def test_no_note_to_the_team():
 def test_hot_updates_are_described_as_made():
     text = README.read_text()
     assert "rather than made" not in text and "not one dashboard update was HOT" not in text
-    assert "are HOT" in section("Where the next limits are")
+    assert "are HOT" in readme_section("Where the next limits are")
+
+
+def test_readme_shows_the_script_it_runs():
+    assert "sudo deploy/install.sh alice" in readme_section("Install")
