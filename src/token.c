@@ -9,10 +9,14 @@
 
 #define B64_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
+/* Labels the BLAKE2b MAC's key, so that it differs from the HMAC's made from the same secret. */
+static const char token_mac_label[] = "tessera cookie and CSRF MAC";
+
 /*
- * Adds a secret: the HMAC key is BLAKE2b-256 of it, so secrets of any
- * length give a full-size key. Returns 0, or -1 if the secret is too short
- * or there are already TOKEN_MAX_KEYS.
+ * Adds a secret: the HMAC key is BLAKE2b-256 of it, the BLAKE2b MAC's key
+ * BLAKE2b-256 of it keyed with token_mac_label, so secrets of any length
+ * give full-size keys. Returns 0, or -1 if the secret is too short or there
+ * are already TOKEN_MAX_KEYS.
  */
 int
 token_keys_add(struct token_keys *keys, const char *secret, size_t len)
@@ -24,6 +28,10 @@ token_keys_add(struct token_keys *keys, const char *secret, size_t len)
 	crypto_generichash(key, sizeof(key), (const unsigned char *)secret, len,
 	    NULL, 0);
 	crypto_auth_hmacsha512256_init(&keys->hmac[keys->n], key, sizeof(key));
+	crypto_generichash(key, sizeof(key), (const unsigned char *)secret, len,
+	    (const unsigned char *)token_mac_label, sizeof(token_mac_label) - 1);
+	crypto_generichash_init(&keys->mac[keys->n], key, sizeof(key),
+	    TOKEN_MAC_BYTES);
 	sodium_memzero(key, sizeof(key));
 	keys->n++;
 	return 0;
@@ -105,7 +113,7 @@ token_hash(const unsigned char token[TOKEN_BYTES], unsigned char out[TOKEN_BYTES
 
 /* Computes HMAC-SHA-512/256 of purpose || the len bytes at data under key i (crypto_auth's MAC). */
 static void
-token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
+token_hmac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
     const void *data, size_t len, unsigned char mac[crypto_auth_BYTES])
 {
 	crypto_auth_hmacsha512256_state st = keys->hmac[i];
@@ -118,6 +126,48 @@ token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
 }
 
 /*
+ * Computes keyed BLAKE2b-256 of purpose || the len bytes at data under key
+ * i: the MAC of cookies and CSRF values (a fraction of the HMAC's cost).
+ */
+static void
+token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
+    const void *data, size_t len, unsigned char mac[TOKEN_MAC_BYTES])
+{
+	crypto_generichash_state st = keys->mac[i];
+	unsigned char	 tag = (unsigned char)purpose;
+
+	crypto_generichash_update(&st, &tag, 1);
+	crypto_generichash_update(&st, data, len);
+	crypto_generichash_final(&st, mac, TOKEN_MAC_BYTES);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/*
+ * Returns 1 if mac is the MAC of purpose || the len bytes at data under
+ * any key, else 0: every key is tried, in constant time; then, only when
+ * none matched, the HMAC-SHA-512/256 that earlier versions used, so that
+ * cookies and forms issued before an upgrade stay valid while they live.
+ */
+static int
+token_mac_check(const struct token_keys *keys, enum token_purpose purpose,
+    const void *data, size_t len, const unsigned char mac[TOKEN_MAC_BYTES])
+{
+	unsigned char	 want[crypto_auth_BYTES];
+	int		 i, ok = 0;
+
+	for (i = 0; i < keys->n; i++) {
+		token_mac_data(keys, i, purpose, data, len, want);
+		ok |= sodium_memcmp(want, mac, TOKEN_MAC_BYTES) == 0;
+	}
+	for (i = 0; !ok && i < keys->n; i++) {
+		token_hmac_data(keys, i, purpose, data, len, want);
+		ok |= sodium_memcmp(want, mac, TOKEN_MAC_BYTES) == 0;
+	}
+	sodium_memzero(want, sizeof(want));
+	return ok;
+}
+
+/*
  * Writes a key for purpose derived from secret i (0: the first, which
  * signs): the MAC of purpose || "derive" under it, so a configured secret
  * yields one key per purpose and rotation keeps every one of them.
@@ -126,15 +176,7 @@ void
 token_derive(const struct token_keys *keys, int i, enum token_purpose purpose,
     unsigned char out[TOKEN_KEY_BYTES])
 {
-	token_mac_data(keys, i, purpose, "derive", 6, out);
-}
-
-/* Computes the MAC of purpose || token under key i. */
-static void
-token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,
-    const unsigned char token[TOKEN_BYTES], unsigned char mac[crypto_auth_BYTES])
-{
-	token_mac_data(keys, i, purpose, token, TOKEN_BYTES, mac);
+	token_hmac_data(keys, i, purpose, "derive", 6, out);
 }
 
 /*
@@ -150,7 +192,7 @@ token_name_hash(const struct token_keys *keys, const char *name, size_t len,
 {
 	unsigned char	 mac[crypto_auth_BYTES];
 
-	token_mac_data(keys, 0, TOKEN_NAME, name, len, mac);
+	token_hmac_data(keys, 0, TOKEN_NAME, name, len, mac);
 	sodium_bin2hex(out, TOKEN_NAME_HASH_SIZE, mac, (TOKEN_NAME_HASH_SIZE - 1) / 2);
 	sodium_memzero(mac, sizeof(mac));
 }
@@ -164,11 +206,11 @@ void
 token_seal(const struct token_keys *keys, enum token_purpose purpose,
     const unsigned char *data, size_t len, char *out)
 {
-	unsigned char	 raw[TOKEN_SEALED_MAX + crypto_auth_BYTES];
+	unsigned char	 raw[TOKEN_SEALED_MAX + TOKEN_MAC_BYTES];
 
 	memcpy(raw, data, len);
 	token_mac_data(keys, 0, purpose, data, len, raw + len);
-	sodium_bin2base64(out, TOKEN_SEALED_SIZE(len), raw, len + crypto_auth_BYTES,
+	sodium_bin2base64(out, TOKEN_SEALED_SIZE(len), raw, len + TOKEN_MAC_BYTES,
 	    B64_VARIANT);
 	sodium_memzero(raw, sizeof(raw));
 }
@@ -210,26 +252,20 @@ int
 token_open(const struct token_keys *keys, enum token_purpose purpose,
     const char *cookie, size_t cookielen, unsigned char *data, size_t len)
 {
-	unsigned char	 raw[TOKEN_SEALED_MAX + crypto_auth_BYTES];
-	unsigned char	 mac[crypto_auth_BYTES];
+	unsigned char	 raw[TOKEN_SEALED_MAX + TOKEN_MAC_BYTES];
 	size_t		 rawlen = 0;
 	const char	*end = NULL;
-	int		 i, ok = 0;
+	int		 ok;
 
 	if (len > TOKEN_SEALED_MAX || cookielen != TOKEN_SEALED_SIZE(len) - 1 ||
 	    !token_b64url_only(cookie, cookielen) ||
 	    sodium_base642bin(raw, sizeof(raw), cookie, cookielen, NULL, &rawlen,
-	    &end, B64_VARIANT) != 0 || rawlen != len + crypto_auth_BYTES ||
+	    &end, B64_VARIANT) != 0 || rawlen != len + TOKEN_MAC_BYTES ||
 	    end != cookie + cookielen)
 		return 0;
-	for (i = 0; i < keys->n; i++) {
-		token_mac_data(keys, i, purpose, raw, len, mac);
-		ok |= sodium_memcmp(mac, raw + len, sizeof(mac)) == 0;
-	}
-	if (ok)
+	if ((ok = token_mac_check(keys, purpose, raw, len, raw + len)))
 		memcpy(data, raw, len);
 	sodium_memzero(raw, sizeof(raw));
-	sodium_memzero(mac, sizeof(mac));
 	return ok;
 }
 
@@ -244,24 +280,16 @@ token_verify(const struct token_keys *keys, enum token_purpose purpose,
 	return token_open(keys, purpose, cookie, len, token, TOKEN_BYTES);
 }
 
-/* Writes the CSRF value of token under key i: base64url(MAC of purpose || token). */
-static void
-token_csrf_key(const struct token_keys *keys, int i, enum token_purpose purpose,
-    const unsigned char token[TOKEN_BYTES], char out[TOKEN_CSRF_SIZE])
-{
-	unsigned char	 mac[crypto_auth_BYTES];
-
-	token_mac(keys, i, purpose, token, mac);
-	sodium_bin2base64(out, TOKEN_CSRF_SIZE, mac, sizeof(mac), B64_VARIANT);
-	sodium_memzero(mac, sizeof(mac));
-}
-
-/* Writes the CSRF value bound to token, under the signing key. */
+/* Writes the CSRF value bound to token, under the signing key: base64url(MAC of purpose || token). */
 void
 token_csrf(const struct token_keys *keys, enum token_purpose purpose,
     const unsigned char token[TOKEN_BYTES], char out[TOKEN_CSRF_SIZE])
 {
-	token_csrf_key(keys, 0, purpose, token, out);
+	unsigned char	 mac[TOKEN_MAC_BYTES];
+
+	token_mac_data(keys, 0, purpose, token, TOKEN_BYTES, mac);
+	sodium_bin2base64(out, TOKEN_CSRF_SIZE, mac, sizeof(mac), B64_VARIANT);
+	sodium_memzero(mac, sizeof(mac));
 }
 
 /* Returns 1 if given is the CSRF value of token under any key (constant time), else 0. */
@@ -269,16 +297,19 @@ int
 token_csrf_check(const struct token_keys *keys, enum token_purpose purpose,
     const unsigned char token[TOKEN_BYTES], const char *given)
 {
-	char	 want[TOKEN_CSRF_SIZE];
-	int	 i, ok = 0;
+	unsigned char	 mac[TOKEN_MAC_BYTES];
+	size_t		 maclen = 0;
+	const char	*end = NULL;
+	int		 ok;
 
-	if (given == NULL || strlen(given) != TOKEN_CSRF_SIZE - 1)
+	if (given == NULL || strlen(given) != TOKEN_CSRF_SIZE - 1 ||
+	    !token_b64url_only(given, TOKEN_CSRF_SIZE - 1) ||
+	    sodium_base642bin(mac, sizeof(mac), given, TOKEN_CSRF_SIZE - 1,
+	    NULL, &maclen, &end, B64_VARIANT) != 0 || maclen != sizeof(mac) ||
+	    end != given + TOKEN_CSRF_SIZE - 1)
 		return 0;
-	for (i = 0; i < keys->n; i++) {
-		token_csrf_key(keys, i, purpose, token, want);
-		ok |= sodium_memcmp(want, given, TOKEN_CSRF_SIZE - 1) == 0;
-	}
-	sodium_memzero(want, sizeof(want));
+	ok = token_mac_check(keys, purpose, token, TOKEN_BYTES, mac);
+	sodium_memzero(mac, sizeof(mac));
 	return ok;
 }
 
