@@ -650,6 +650,27 @@ cookie_by_definition(int blake, const char *secret, enum token_purpose purpose,
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
+TEST(every_base64url_character_decodes_to_its_value)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	struct token_keys keys;
+	unsigned char	 data[48], back[48];
+	char		 cookie[TOKEN_SEALED_SIZE(48)];
+
+	/* 48 bytes whose encoding is the alphabet in order: each character once, at its value */
+	assert_int_equal(sodium_base642bin(data, sizeof(data), alphabet,
+	    sizeof(alphabet) - 1, NULL, NULL, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
+	keys_of(&keys, SECRET_A, NULL);
+	token_seal(&keys, TOKEN_DEVICE, data, sizeof(data), cookie);
+	assert_memory_equal(cookie, alphabet, sizeof(alphabet) - 1);
+	memset(back, 0, sizeof(back));
+	assert_int_equal(token_open(&keys, TOKEN_DEVICE, cookie, strlen(cookie),
+	    back, sizeof(back)), 1);
+	assert_memory_equal(back, data, sizeof(data));
+}
+
 TEST(cookie_mac_is_keyed_blake2b_of_purpose_and_token)
 {
 	struct token_keys keys;
@@ -752,6 +773,7 @@ main(void)
 		cmocka_unit_test(load_too_many_secrets),
 		cmocka_unit_test(load_overlong_line_is_refused_not_split),
 		cmocka_unit_test(load_failure_wipes_keys_loaded_before_it),
+		cmocka_unit_test(every_base64url_character_decodes_to_its_value),
 		cmocka_unit_test(cookie_mac_is_keyed_blake2b_of_purpose_and_token),
 		cmocka_unit_test(earlier_versions_hmac_cookie_still_verifies_under_any_key),
 		cmocka_unit_test(csrf_is_blake2b_and_the_earlier_hmac_form_still_checks),
