@@ -49,6 +49,7 @@ struct pool {
 	int			 slot_gen[SCORE_MAX_WORKERS];
 	int			 pending[SCORE_MAX_WORKERS];	/* respawn when backoff ends */
 	int			 doomed[SCORE_MAX_WORKERS];	/* killed for request_timeout */
+	int			 crashed[SCORE_MAX_WORKERS];	/* its last worker crashed */
 	int64_t			 slow_logged[SCORE_MAX_WORKERS];	/* busy_since_ms already logged */
 	time_t			 window_start;		/* crash counting */
 	int			 window_crashes;
@@ -432,8 +433,10 @@ pool_spawn(struct pool *p, int i)
 		slot->pid = getpid();
 		p->app->slot = slot;
 		p->app->score = p->sb;
-		worker_run(p->app, p->listen_fd);
+		/* after a crash, connecting only when a request needs it keeps crash loops off PostgreSQL */
+		worker_run(p->app, p->listen_fd, !p->crashed[i]);
 	}
+	p->crashed[i] = 0;
 	if (pid == -1) {
 		log_errorf("fork: %s", strerror(errno));
 		slot->state = SCORE_EMPTY;
@@ -560,6 +563,7 @@ pool_reap(struct pool *p)
 		 */
 		if (crashed)
 			pool_count_crash(p, state != SCORE_ACCEPTING);
+		p->crashed[i] = crashed;
 		if (pool_stopping || p->slot_gen[i] != p->gen ||
 		    pool_active(p) >= p->cfg->workers)
 			continue;
