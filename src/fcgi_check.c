@@ -259,7 +259,7 @@ fcgi_check_wait(struct fcgi_check *c, int fd, int timeout_ms,
     const char **why)
 {
 	int64_t	 deadline = clock_ms() + timeout_ms;
-	ssize_t	 n = 0;
+	ssize_t	 n;
 	int	 rc;
 
 	for (;;) {

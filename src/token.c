@@ -223,10 +223,19 @@ token_sign(const struct token_keys *keys, enum token_purpose purpose,
 	token_seal(keys, purpose, token, TOKEN_BYTES, out);
 }
 
-/* 0xff when a >= b, else 0 (a and b are bytes); no branch, so its time says nothing of them. */
-#define CT_GE(a, b)	((((unsigned)(b) - (unsigned)(a) - 1) >> 8) & 0xffU)
-/* 0xff when a == b, else 0 (bytes); no branch. */
-#define CT_EQ(a, b)	(((((unsigned)(a) ^ (unsigned)(b)) - 1) >> 8) & 0xffU)
+/* Returns 0xff when a >= b, else 0 (a and b are bytes): no branch, so its time says nothing of them. */
+static unsigned
+token_ct_ge(unsigned a, unsigned b)
+{
+	return ((b - a - 1) >> 8) & 0xffU;
+}
+
+/* Returns 0xff when a == b, else 0 (a and b are bytes), without a branch. */
+static unsigned
+token_ct_eq(unsigned a, unsigned b)
+{
+	return (((a ^ b) - 1) >> 8) & 0xffU;
+}
 
 /*
  * Returns the 6-bit value of the base64url character c, or 0x100 set in
@@ -237,14 +246,15 @@ token_sign(const struct token_keys *keys, enum token_purpose purpose,
 static unsigned
 token_b64url_value(unsigned char c)
 {
-	unsigned upper = CT_GE(c, 'A') & CT_GE('Z', c);
-	unsigned lower = CT_GE(c, 'a') & CT_GE('z', c);
-	unsigned digit = CT_GE(c, '0') & CT_GE('9', c);
-	unsigned minus = CT_EQ(c, '-'), under = CT_EQ(c, '_');
+	unsigned upper = token_ct_ge(c, 'A') & token_ct_ge('Z', c);
+	unsigned lower = token_ct_ge(c, 'a') & token_ct_ge('z', c);
+	unsigned digit = token_ct_ge(c, '0') & token_ct_ge('9', c);
+	unsigned minus = token_ct_eq(c, '-'), under = token_ct_eq(c, '_');
+	unsigned valid = upper | lower | digit | minus | under;
 	unsigned v = (upper & (c - 'A')) | (lower & (c - 'a' + 26)) |
 	    (digit & (c - '0' + 52)) | (minus & 62) | (under & 63);
 
-	return (v & 0x3fU) | (((upper | lower | digit | minus | under) ^ 0xffU) << 1 & 0x100U);
+	return (v & 0x3fU) | ((valid ^ 0xffU) << 1 & 0x100U);
 }
 
 /*
