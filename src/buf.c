@@ -81,18 +81,30 @@ buf_puts(struct buf *b, const char *s)
 	return buf_append(b, s, strlen(s));
 }
 
-/* Appends printf-formatted text. Returns 0 or -1 as buf_append. */
+/*
+ * Appends printf-formatted text: formatted once into the room the buffer
+ * already has, a second time only when it did not fit. Returns 0 or -1 as
+ * buf_append.
+ */
 int
 buf_vprintf(struct buf *b, const char *fmt, va_list ap)
 {
 	va_list	 ap2;
+	size_t	 room = b->cap > b->len ? b->cap - b->len : 0;
 	int	 n;
 
 	va_copy(ap2, ap);
-	n = vsnprintf(NULL, 0, fmt, ap2);
+	n = b->failed ? -1 : vsnprintf(room > 0 ? b->data + b->len : NULL, room,
+	    fmt, ap2);
 	va_end(ap2);
+	if (n >= 0 && (size_t)n < room && (size_t)n <= b->max - b->len) {
+		b->len += (size_t)n;
+		return 0;
+	}
 	if (n < 0 || buf_reserve(b, (size_t)n) == -1) {
 		b->failed = 1;
+		if (b->data != NULL)
+			b->data[b->len] = '\0';
 		return -1;
 	}
 	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);

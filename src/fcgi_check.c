@@ -259,21 +259,25 @@ fcgi_check_wait(struct fcgi_check *c, int fd, int timeout_ms,
     const char **why)
 {
 	int64_t	 deadline = clock_ms() + timeout_ms;
-	ssize_t	 n = 0;
+	ssize_t	 n;
 	int	 rc;
 
 	for (;;) {
-		if (fcgi_check_more(fd, (size_t)n, deadline, why) == -1)
-			return -1;
-		if ((n = recv(fd, c->buf, c->cap, MSG_PEEK | MSG_DONTWAIT)) <= 0) {
+		/* a web server sends a request in one write: look before waiting */
+		if ((n = recv(fd, c->buf, c->cap, MSG_PEEK | MSG_DONTWAIT)) < 0 &&
+		    errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
 			*why = "cannot read the connection";
 			return -1;
 		}
-		if ((rc = fcgi_check_records(c, c->buf, (size_t)n, why)) != 0)
+		if (n <= 0)	/* nothing yet, or closed: fcgi_check_more tells which */
+			n = 0;
+		else if ((rc = fcgi_check_records(c, c->buf, (size_t)n, why)) != 0)
 			return rc;
-		if ((size_t)n == c->cap) {
+		else if ((size_t)n == c->cap) {
 			*why = "request larger than its parameters and max_body allow";
 			return -1;
 		}
+		if (fcgi_check_more(fd, (size_t)n, deadline, why) == -1)
+			return -1;
 	}
 }

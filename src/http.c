@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -18,6 +19,47 @@ http_param(FCGX_ParamArray envp, const char *name, const char *def)
 	return v != NULL ? v : def;
 }
 
+/* A FastCGI parameter http_request_init reads, and where it puts its value. */
+struct http_param_want {
+	const char	 *name;
+	size_t		  len;
+	const char	**to;
+};
+
+#define HTTP_WANT(name, to)	{ name, sizeof(name) - 1, to }
+
+/*
+ * Sets *to of each wanted parameter to its value in envp ("NAME=value"
+ * strings; the first of a name wins, as with FCGX_GetParam), in one pass
+ * over envp whatever the number wanted.
+ */
+static void
+http_params_pick(FCGX_ParamArray envp, const struct http_param_want *want,
+    size_t nwant)
+{
+	const char	*eq;
+	size_t		 i, len;
+
+	for (; envp != NULL && *envp != NULL; envp++) {
+		if ((eq = strchr(*envp, '=')) == NULL)
+			continue;
+		len = (size_t)(eq - *envp);
+		for (i = 0; i < nwant; i++)
+			if (want[i].len == len && *want[i].to == NULL &&
+			    memcmp(want[i].name, *envp, len) == 0) {
+				*want[i].to = eq + 1;
+				break;
+			}
+	}
+}
+
+/* Returns v, or def when v is NULL. */
+static const char *
+http_or(const char *v, const char *def)
+{
+	return v != NULL ? v : def;
+}
+
 /*
  * Fills req from the FastCGI parameters (the body is read separately).
  * Returns 0, or 400 if the request line is unusable.
@@ -25,34 +67,48 @@ http_param(FCGX_ParamArray envp, const char *name, const char *def)
 int
 http_request_init(struct http_request *req, FCGX_ParamArray envp)
 {
-	const char	*uri, *https;
+	const char	*uri = NULL, *doc = NULL, *script = NULL, *port_s = NULL;
+	const char	*https = NULL;
+	const struct http_param_want want[] = {
+		HTTP_WANT("REQUEST_METHOD", &req->method),
+		HTTP_WANT("QUERY_STRING", &req->query),
+		HTTP_WANT("HTTP_COOKIE", &req->cookie),
+		HTTP_WANT("CONTENT_TYPE", &req->content_type),
+		HTTP_WANT("REMOTE_ADDR", &req->remote_addr),
+		HTTP_WANT("HTTP_USER_AGENT", &req->user_agent),
+		HTTP_WANT("HTTP_ORIGIN", &req->origin),
+		HTTP_WANT("HTTP_REFERER", &req->referer),
+		HTTP_WANT("HTTP_HOST", &req->host),
+		HTTP_WANT("SERVER_PORT", &port_s),
+		HTTP_WANT("TESSERA_REQUIRE", &req->require),
+		HTTP_WANT("HTTP_AUTHORIZATION", &req->authorization),
+		HTTP_WANT("HTTPS", &https),
+		HTTP_WANT("REQUEST_URI", &uri),
+		HTTP_WANT("DOCUMENT_URI", &doc),
+		HTTP_WANT("SCRIPT_NAME", &script),
+	};
 	char		*end;
 	long		 port;
 	size_t		 plen;
 
 	memset(req, 0, sizeof(*req));
 	buf_init(&req->body, 0);
-	req->method = http_param(envp, "REQUEST_METHOD", "");
-	req->query = http_param(envp, "QUERY_STRING", "");
-	req->cookie = http_param(envp, "HTTP_COOKIE", "");
-	req->content_type = http_param(envp, "CONTENT_TYPE", "");
-	req->remote_addr = http_param(envp, "REMOTE_ADDR", "-");
-	req->user_agent = http_param(envp, "HTTP_USER_AGENT", "");
-	req->origin = http_param(envp, "HTTP_ORIGIN", NULL);
-	req->referer = http_param(envp, "HTTP_REFERER", NULL);
-	req->host = http_param(envp, "HTTP_HOST", "");
-	port = strtol(http_param(envp, "SERVER_PORT", ""), &end, 10);
+	http_params_pick(envp, want, sizeof(want) / sizeof(want[0]));
+	req->method = http_or(req->method, "");
+	req->query = http_or(req->query, "");
+	req->cookie = http_or(req->cookie, "");
+	req->content_type = http_or(req->content_type, "");
+	req->remote_addr = http_or(req->remote_addr, "-");
+	req->user_agent = http_or(req->user_agent, "");
+	req->host = http_or(req->host, "");
+	port = strtol(http_or(port_s, ""), &end, 10);
 	req->server_port = *end == '\0' && port > 0 && port <= 65535 ?
 	    (int)port : 0;
-	req->require = http_param(envp, "TESSERA_REQUIRE", "");
-	req->authorization = http_param(envp, "HTTP_AUTHORIZATION", NULL);
-	https = http_param(envp, "HTTPS", "");
+	req->require = http_or(req->require, "");
+	https = http_or(https, "");
 	req->https = strcasecmp(https, "on") == 0 || strcmp(https, "1") == 0;
 	req->head = strcmp(req->method, "HEAD") == 0;
-	uri = http_param(envp, "REQUEST_URI", NULL);
-	if (uri == NULL)
-		uri = http_param(envp, "DOCUMENT_URI",
-		    http_param(envp, "SCRIPT_NAME", ""));
+	uri = http_or(uri, http_or(doc, http_or(script, "")));
 	plen = strcspn(uri, "?");
 	if (plen == 0 || plen >= sizeof(req->path) || uri[0] != '/')
 		return 400;
@@ -353,39 +409,49 @@ http_status_text(int status)
 	}
 }
 
+/* Writes the len bytes at p to out. Returns 0, or -1 if the client went away. */
+static int
+http_put(FCGX_Stream *out, const char *p, size_t len)
+{
+	return len == 0 || FCGX_PutStr(p, (int)len, out) == (int)len ? 0 : -1;
+}
+
 /*
- * Writes the whole response in one buffer: status, the security headers
- * every response carries, the handler's headers, then the body (not for
- * HEAD). Returns 0, or -1 if the client went away.
+ * Writes the response to libfcgi's output buffer: status, the security
+ * headers every response carries, the handler's headers, then the body
+ * (not for HEAD). Only the status line and the length are formatted; the
+ * rest is copied as it is. Returns 0, or -1 if the client went away.
  */
 int
 http_response_send(FCGX_Stream *out, struct http_response *resp,
     const struct http_request *req)
 {
-	struct buf	 all;
-	int		 rc;
-
-	buf_init(&all, HTTP_RESPONSE_MAX + 32 * 1024);
-	buf_printf(&all, "Status: %d %s\r\n"
-	    "Content-Type: %s\r\n"
-	    "Content-Length: %zu\r\n"
+	static const char security[] =
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "X-Frame-Options: DENY\r\n"
 	    "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'; "
 	    "form-action 'self'; base-uri 'none'\r\n"
-	    "Referrer-Policy: same-origin\r\n",
-	    resp->status, http_status_text(resp->status), resp->content_type,
-	    resp->body.len);
+	    "Referrer-Policy: same-origin\r\n";
+	static const char no_store[] = "Cache-Control: no-store\r\n";
+	static const char hsts[] = "Strict-Transport-Security: max-age=31536000; "
+	    "includeSubDomains\r\n";
+	char		 first[512];
+	int		 n, rc = 0;
+
+	n = snprintf(first, sizeof(first), "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n", resp->status,
+	    http_status_text(resp->status), resp->content_type, resp->body.len);
+	if (n < 0 || (size_t)n >= sizeof(first))
+		return -1;
+	rc |= http_put(out, first, (size_t)n);
+	rc |= http_put(out, security, sizeof(security) - 1);
 	if (resp->no_store || resp->has_cookie)
-		buf_puts(&all, "Cache-Control: no-store\r\n");
+		rc |= http_put(out, no_store, sizeof(no_store) - 1);
 	if (req != NULL && req->https)
-		buf_puts(&all, "Strict-Transport-Security: max-age=31536000; "
-		    "includeSubDomains\r\n");
-	buf_append(&all, resp->head.data, resp->head.len);
-	buf_puts(&all, "\r\n");
+		rc |= http_put(out, hsts, sizeof(hsts) - 1);
+	rc |= http_put(out, resp->head.data, resp->head.len);
+	rc |= http_put(out, "\r\n", 2);
 	if (req == NULL || !req->head)
-		buf_append(&all, resp->body.data, resp->body.len);
-	rc = all.failed ? -1 : FCGX_PutStr(all.data, (int)all.len, out);
-	buf_free(&all);
-	return rc < 0 ? -1 : 0;
+		rc |= http_put(out, resp->body.data, resp->body.len);
+	return rc == 0 ? 0 : -1;
 }

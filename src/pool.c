@@ -40,6 +40,7 @@ struct pool {
 	int			 slot_gen[SCORE_MAX_WORKERS];
 	int			 pending[SCORE_MAX_WORKERS];	/* respawn when backoff ends */
 	int			 doomed[SCORE_MAX_WORKERS];	/* killed for request_timeout */
+	int			 crashed[SCORE_MAX_WORKERS];	/* its last worker crashed */
 	int64_t			 slow_logged[SCORE_MAX_WORKERS];	/* busy_since_ms already logged */
 	struct respawn_pace	 pace;			/* crash back-off, fork pause */
 	int			 deferred;		/* respawns wait for the back-off */
@@ -167,8 +168,10 @@ pool_spawn(struct pool *p, int i)
 		slot->pid = getpid();
 		p->app->slot = slot;
 		p->app->score = p->sb;
-		worker_run(p->app, p->listen_fd);
+		/* after a crash, connecting only when a request needs it keeps crash loops off PostgreSQL */
+		worker_run(p->app, p->listen_fd, !p->crashed[i]);
 	}
+	p->crashed[i] = 0;
 	if (pid == -1) {
 		log_errorf("fork: %s", strerror(errno));
 		slot->state = SCORE_EMPTY;
@@ -271,6 +274,7 @@ pool_reap(struct pool *p)
 		 */
 		if (e.crashed)
 			pool_count_crash(p, !e.accepting);
+		p->crashed[i] = e.crashed;
 		if (pool_stopping)
 			continue;
 		switch (respawn_replace(&p->pace, &e, clock_ms(), pool_active(p),

@@ -9,10 +9,14 @@
 
 #define B64_VARIANT sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
+/* Labels the BLAKE2b MAC's key, so that it differs from the HMAC's made from the same secret. */
+static const char token_mac_label[] = "tessera cookie and CSRF MAC";
+
 /*
- * Adds a secret: the HMAC key is BLAKE2b-256 of it, so secrets of any
- * length give a full-size key. Returns 0, or -1 if the secret is too short
- * or there are already TOKEN_MAX_KEYS.
+ * Adds a secret: the HMAC key is BLAKE2b-256 of it, the BLAKE2b MAC's key
+ * BLAKE2b-256 of it keyed with token_mac_label, so secrets of any length
+ * give full-size keys. Returns 0, or -1 if the secret is too short or there
+ * are already TOKEN_MAX_KEYS.
  */
 int
 token_keys_add(struct token_keys *keys, const char *secret, size_t len)
@@ -24,6 +28,10 @@ token_keys_add(struct token_keys *keys, const char *secret, size_t len)
 	crypto_generichash(key, sizeof(key), (const unsigned char *)secret, len,
 	    NULL, 0);
 	crypto_auth_hmacsha512256_init(&keys->hmac[keys->n], key, sizeof(key));
+	crypto_generichash(key, sizeof(key), (const unsigned char *)secret, len,
+	    (const unsigned char *)token_mac_label, sizeof(token_mac_label) - 1);
+	crypto_generichash_init(&keys->mac[keys->n], key, sizeof(key),
+	    TOKEN_MAC_BYTES);
 	sodium_memzero(key, sizeof(key));
 	keys->n++;
 	return 0;
@@ -105,7 +113,7 @@ token_hash(const unsigned char token[TOKEN_BYTES], unsigned char out[TOKEN_BYTES
 
 /* Computes HMAC-SHA-512/256 of purpose || the len bytes at data under key i (crypto_auth's MAC). */
 static void
-token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
+token_hmac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
     const void *data, size_t len, unsigned char mac[crypto_auth_BYTES])
 {
 	crypto_auth_hmacsha512256_state st = keys->hmac[i];
@@ -118,6 +126,48 @@ token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
 }
 
 /*
+ * Computes keyed BLAKE2b-256 of purpose || the len bytes at data under key
+ * i: the MAC of cookies and CSRF values (a fraction of the HMAC's cost).
+ */
+static void
+token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
+    const void *data, size_t len, unsigned char mac[TOKEN_MAC_BYTES])
+{
+	crypto_generichash_state st = keys->mac[i];
+	unsigned char	 tag = (unsigned char)purpose;
+
+	crypto_generichash_update(&st, &tag, 1);
+	crypto_generichash_update(&st, data, len);
+	crypto_generichash_final(&st, mac, TOKEN_MAC_BYTES);
+	sodium_memzero(&st, sizeof(st));
+}
+
+/*
+ * Returns 1 if mac is the MAC of purpose || the len bytes at data under
+ * any key, else 0: every key is tried, in constant time; then, only when
+ * none matched, the HMAC-SHA-512/256 that earlier versions used, so that
+ * cookies and forms issued before an upgrade stay valid while they live.
+ */
+static int
+token_mac_check(const struct token_keys *keys, enum token_purpose purpose,
+    const void *data, size_t len, const unsigned char mac[TOKEN_MAC_BYTES])
+{
+	unsigned char	 want[crypto_auth_BYTES];
+	int		 i, ok = 0;
+
+	for (i = 0; i < keys->n; i++) {
+		token_mac_data(keys, i, purpose, data, len, want);
+		ok |= sodium_memcmp(want, mac, TOKEN_MAC_BYTES) == 0;
+	}
+	for (i = 0; !ok && i < keys->n; i++) {
+		token_hmac_data(keys, i, purpose, data, len, want);
+		ok |= sodium_memcmp(want, mac, TOKEN_MAC_BYTES) == 0;
+	}
+	sodium_memzero(want, sizeof(want));
+	return ok;
+}
+
+/*
  * Writes a key for purpose derived from secret i (0: the first, which
  * signs): the MAC of purpose || "derive" under it, so a configured secret
  * yields one key per purpose and rotation keeps every one of them.
@@ -126,15 +176,7 @@ void
 token_derive(const struct token_keys *keys, int i, enum token_purpose purpose,
     unsigned char out[TOKEN_KEY_BYTES])
 {
-	token_mac_data(keys, i, purpose, "derive", 6, out);
-}
-
-/* Computes the MAC of purpose || token under key i. */
-static void
-token_mac(const struct token_keys *keys, int i, enum token_purpose purpose,
-    const unsigned char token[TOKEN_BYTES], unsigned char mac[crypto_auth_BYTES])
-{
-	token_mac_data(keys, i, purpose, token, TOKEN_BYTES, mac);
+	token_hmac_data(keys, i, purpose, "derive", 6, out);
 }
 
 /*
@@ -150,7 +192,7 @@ token_name_hash(const struct token_keys *keys, const char *name, size_t len,
 {
 	unsigned char	 mac[crypto_auth_BYTES];
 
-	token_mac_data(keys, 0, TOKEN_NAME, name, len, mac);
+	token_hmac_data(keys, 0, TOKEN_NAME, name, len, mac);
 	sodium_bin2hex(out, TOKEN_NAME_HASH_SIZE, mac, (TOKEN_NAME_HASH_SIZE - 1) / 2);
 	sodium_memzero(mac, sizeof(mac));
 }
@@ -164,11 +206,11 @@ void
 token_seal(const struct token_keys *keys, enum token_purpose purpose,
     const unsigned char *data, size_t len, char *out)
 {
-	unsigned char	 raw[TOKEN_SEALED_MAX + crypto_auth_BYTES];
+	unsigned char	 raw[TOKEN_SEALED_MAX + TOKEN_MAC_BYTES];
 
 	memcpy(raw, data, len);
 	token_mac_data(keys, 0, purpose, data, len, raw + len);
-	sodium_bin2base64(out, TOKEN_SEALED_SIZE(len), raw, len + crypto_auth_BYTES,
+	sodium_bin2base64(out, TOKEN_SEALED_SIZE(len), raw, len + TOKEN_MAC_BYTES,
 	    B64_VARIANT);
 	sodium_memzero(raw, sizeof(raw));
 }
@@ -181,24 +223,70 @@ token_sign(const struct token_keys *keys, enum token_purpose purpose,
 	token_seal(keys, purpose, token, TOKEN_BYTES, out);
 }
 
+/* Returns 0xff when a >= b, else 0 (a and b are bytes): no branch, so its time says nothing of them. */
+static unsigned
+token_ct_ge(unsigned a, unsigned b)
+{
+	return ((b - a - 1) >> 8) & 0xffU;
+}
+
+/* Returns 0xff when a == b, else 0 (a and b are bytes), without a branch. */
+static unsigned
+token_ct_eq(unsigned a, unsigned b)
+{
+	return (((a ^ b) - 1) >> 8) & 0xffU;
+}
+
 /*
- * Returns 1 if the len bytes at s are all base64url characters, else 0.
- * libsodium's decoder reads them as signed chars, so some bytes >= 0x80
- * decode like '-' or '_': without this, one cookie had several spellings.
+ * Returns the 6-bit value of the base64url character c, or 0x100 set in
+ * it when c is none (any other byte, NUL and bytes >= 0x80 included):
+ * computed with masks instead of branches or a table, so that decoding a
+ * secret token takes the same time whatever it holds.
+ */
+static unsigned
+token_b64url_value(unsigned char c)
+{
+	unsigned upper = token_ct_ge(c, 'A') & token_ct_ge('Z', c);
+	unsigned lower = token_ct_ge(c, 'a') & token_ct_ge('z', c);
+	unsigned digit = token_ct_ge(c, '0') & token_ct_ge('9', c);
+	unsigned minus = token_ct_eq(c, '-'), under = token_ct_eq(c, '_');
+	unsigned valid = upper | lower | digit | minus | under;
+	unsigned v = (upper & (c - 'A')) | (lower & (c - 'a' + 26)) |
+	    (digit & (c - '0' + 52)) | (minus & 62) | (under & 63);
+
+	return (v & 0x3fU) | ((valid ^ 0xffU) << 1 & 0x100U);
+}
+
+/*
+ * Decodes the len characters at s, base64url without padding, into exactly
+ * outlen bytes at out, in time that depends on len only. Returns 0, or -1
+ * if a character is not base64url, len does not encode outlen bytes, or
+ * the unused bits of the last character are not zero (each value has one
+ * spelling only).
  */
 static int
-token_b64url_only(const char *s, size_t len)
+token_b64url_decode(const char *s, size_t len, unsigned char *out,
+    size_t outlen)
 {
-	size_t	 i;
-	char	 c;
+	unsigned	 acc = 0, bad = 0, v;
+	size_t		 i, o = 0;
+	int		 bits = 0;
 
+	if (len != (outlen * 4 + 2) / 3)
+		return -1;
 	for (i = 0; i < len; i++) {
-		c = s[i];
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
+		v = token_b64url_value((unsigned char)s[i]);
+		bad |= v;
+		acc = acc << 6 | (v & 0x3fU);
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+			acc &= (1U << bits) - 1;
+		}
 	}
-	return 1;
+	bad = (bad & 0x100U) | acc;	/* acc: the last character's unused bits */
+	return bad == 0 ? 0 : -1;
 }
 
 /*
@@ -210,26 +298,16 @@ int
 token_open(const struct token_keys *keys, enum token_purpose purpose,
     const char *cookie, size_t cookielen, unsigned char *data, size_t len)
 {
-	unsigned char	 raw[TOKEN_SEALED_MAX + crypto_auth_BYTES];
-	unsigned char	 mac[crypto_auth_BYTES];
-	size_t		 rawlen = 0;
-	const char	*end = NULL;
-	int		 i, ok = 0;
+	unsigned char	 raw[TOKEN_SEALED_MAX + TOKEN_MAC_BYTES];
+	int		 ok;
 
-	if (len > TOKEN_SEALED_MAX || cookielen != TOKEN_SEALED_SIZE(len) - 1 ||
-	    !token_b64url_only(cookie, cookielen) ||
-	    sodium_base642bin(raw, sizeof(raw), cookie, cookielen, NULL, &rawlen,
-	    &end, B64_VARIANT) != 0 || rawlen != len + crypto_auth_BYTES ||
-	    end != cookie + cookielen)
+	if (len > TOKEN_SEALED_MAX)
 		return 0;
-	for (i = 0; i < keys->n; i++) {
-		token_mac_data(keys, i, purpose, raw, len, mac);
-		ok |= sodium_memcmp(mac, raw + len, sizeof(mac)) == 0;
-	}
+	ok = token_b64url_decode(cookie, cookielen, raw, len + TOKEN_MAC_BYTES) == 0 &&
+	    token_mac_check(keys, purpose, raw, len, raw + len);
 	if (ok)
 		memcpy(data, raw, len);
 	sodium_memzero(raw, sizeof(raw));
-	sodium_memzero(mac, sizeof(mac));
 	return ok;
 }
 
@@ -244,24 +322,16 @@ token_verify(const struct token_keys *keys, enum token_purpose purpose,
 	return token_open(keys, purpose, cookie, len, token, TOKEN_BYTES);
 }
 
-/* Writes the CSRF value of token under key i: base64url(MAC of purpose || token). */
-static void
-token_csrf_key(const struct token_keys *keys, int i, enum token_purpose purpose,
-    const unsigned char token[TOKEN_BYTES], char out[TOKEN_CSRF_SIZE])
-{
-	unsigned char	 mac[crypto_auth_BYTES];
-
-	token_mac(keys, i, purpose, token, mac);
-	sodium_bin2base64(out, TOKEN_CSRF_SIZE, mac, sizeof(mac), B64_VARIANT);
-	sodium_memzero(mac, sizeof(mac));
-}
-
-/* Writes the CSRF value bound to token, under the signing key. */
+/* Writes the CSRF value bound to token, under the signing key: base64url(MAC of purpose || token). */
 void
 token_csrf(const struct token_keys *keys, enum token_purpose purpose,
     const unsigned char token[TOKEN_BYTES], char out[TOKEN_CSRF_SIZE])
 {
-	token_csrf_key(keys, 0, purpose, token, out);
+	unsigned char	 mac[TOKEN_MAC_BYTES];
+
+	token_mac_data(keys, 0, purpose, token, TOKEN_BYTES, mac);
+	sodium_bin2base64(out, TOKEN_CSRF_SIZE, mac, sizeof(mac), B64_VARIANT);
+	sodium_memzero(mac, sizeof(mac));
 }
 
 /* Returns 1 if given is the CSRF value of token under any key (constant time), else 0. */
@@ -269,16 +339,13 @@ int
 token_csrf_check(const struct token_keys *keys, enum token_purpose purpose,
     const unsigned char token[TOKEN_BYTES], const char *given)
 {
-	char	 want[TOKEN_CSRF_SIZE];
-	int	 i, ok = 0;
+	unsigned char	 mac[TOKEN_MAC_BYTES];
+	int		 ok;
 
-	if (given == NULL || strlen(given) != TOKEN_CSRF_SIZE - 1)
-		return 0;
-	for (i = 0; i < keys->n; i++) {
-		token_csrf_key(keys, i, purpose, token, want);
-		ok |= sodium_memcmp(want, given, TOKEN_CSRF_SIZE - 1) == 0;
-	}
-	sodium_memzero(want, sizeof(want));
+	ok = given != NULL && token_b64url_decode(given, strlen(given), mac,
+	    sizeof(mac)) == 0 && token_mac_check(keys, purpose, token,
+	    TOKEN_BYTES, mac);
+	sodium_memzero(mac, sizeof(mac));
 	return ok;
 }
 

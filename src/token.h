@@ -11,6 +11,8 @@
 #define TOKEN_MAX_KEYS		8
 #define TOKEN_KEY_BYTES		32
 #define TOKEN_MIN_SECRET	32
+/* a cookie's or CSRF value's MAC */
+#define TOKEN_MAC_BYTES		32
 /* Sealed data (token_seal): at most this many bytes, before the MAC. */
 #define TOKEN_SEALED_MAX	64
 /* base64url, no padding, of n bytes + MAC, plus NUL */
@@ -34,10 +36,15 @@ enum token_purpose {
 	TOKEN_VAULT = 'v',	/* the key that encrypts second-factor secrets at rest */
 };
 
-/* HMAC states keyed once at load, so a MAC costs no key schedule per request. */
+/*
+ * MAC states keyed once at load, so a MAC costs no key schedule per
+ * request: keyed BLAKE2b-256 for cookies and CSRF values, HMAC-SHA-512/256
+ * for derived keys, name hashes and the cookies of earlier versions.
+ */
 struct token_keys {
+	crypto_generichash_state	mac[TOKEN_MAX_KEYS];
 	crypto_auth_hmacsha512256_state	hmac[TOKEN_MAX_KEYS];
-	int				n;	/* hmac[0] signs; every one verifies */
+	int				n;	/* [0] signs; every one verifies */
 };
 
 int	token_keys_load(struct token_keys *, const char *path, char *err,

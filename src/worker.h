@@ -4,6 +4,7 @@
 
 #include "app.h"
 
-void	worker_run(struct app *, int listen_fd) __attribute__((noreturn));
+void	worker_run(struct app *, int listen_fd, int connect_first)
+	    __attribute__((noreturn));
 
 #endif

@@ -712,6 +712,8 @@ main() {
     make_token_table
 
     wrk_run warmup /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
+    row "GET /dashboard, the first $WARMUP_SECONDS s after start: p50 / p99 / max" "$W_P50 / $W_P99 / $W_MAX" "ms"
+    row "  its p99 / p50" "$(calc 2 "$W_P99 / $W_P50")" "ratio" "<= 3" "$(verdict "$(calc 2 "$W_P99 / $W_P50")" '<=' 3)"
     read -r RSS_WARM RSS_WARM_ALL < <(rss_line)
     bench_dashboard
     # shellcheck source=tests/bench/scrape.sh

@@ -97,8 +97,11 @@ stack_pg() {
     local -a fast=()
     [ "$BENCH_PG_FAST" = 1 ] && fast=(--fast)
     "$PG_SH" init "$PG_DIR" "${fast[@]}" >/dev/null
-    printf '# --- tessera bench (tests/bench/stack.sh) ---\nshared_buffers = 1GB\nmax_wal_size = 8GB\n' \
-        >>"$PG_DIR/postgresql.conf"
+    {
+        printf '# --- tessera bench (tests/bench/stack.sh) ---\nshared_buffers = 1GB\nmax_wal_size = 8GB\n'
+        # what explains a stall, in the cluster's log beside the runs' latencies
+        printf 'log_checkpoints = on\nlog_autovacuum_min_duration = 0\nlog_lock_waits = on\n'
+    } >>"$PG_DIR/postgresql.conf"
     "$PG_SH" start "$PG_DIR"
     PG_STARTED=1
 }

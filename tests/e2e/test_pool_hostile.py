@@ -120,16 +120,31 @@ def test_crashes_while_a_request_arrives_are_counted_and_alerted_without_back_of
     assert int(new[0]["crashes"]) == limit + 1, new
 
 
-def test_a_new_worker_connects_to_postgresql_only_for_a_request_that_needs_it(pool, pool_cookies):
+def test_a_worker_that_left_cleanly_is_replaced_by_one_connected_before_its_first_request(pool):
     old = pool.worker_pids()
     for pid in old:
         os.kill(pid, signal.SIGTERM)            # a clean exit: replaced at once, not a crash
     fresh = pool.wait_workers(WORKERS, old)
-    assert [socket_fds(pid) for pid in fresh] == [1] * WORKERS, "a new worker holds more than its listening socket"
-    for _ in range(4):
+    wait_for("every new worker connected to PostgreSQL without a request",
+             lambda: [socket_fds(pid) for pid in fresh] == [2] * WORKERS, 5, pool.logs)
+
+
+def test_a_worker_replacing_a_crashed_one_connects_only_for_a_request_that_needs_it(pool, pool_cookies):
+    before = pool.worker_pids()
+    with connect(pool.socket) as s:
+        s.sendall(begin()[:4])
+        victim = wait_for("a worker reading the held request", lambda: accepting_worker(pool), 5, pool.logs)
+        os.kill(victim, signal.SIGSEGV)
+        fresh = pool.wait_workers(WORKERS, [victim])
+    (new,) = set(fresh) - set(before)
+    time.sleep(1)                               # a worker that connects at start has done so by now
+    assert socket_fds(new) == 1, "a worker replacing a crashed one connected before any request needed it"
+    for _ in range(40):
         r = pool.browser().get("/dashboard", cookies=pool_cookies)
         assert r.status == 200, r.describe()
-    assert sum(socket_fds(pid) for pid in fresh) > WORKERS, "no worker connected for /dashboard"
+        if socket_fds(new) > 1:
+            break
+    assert socket_fds(new) > 1, "the replacement never connected for /dashboard"
 
 
 def hostile_client(sock_path, stop, attack, sent):

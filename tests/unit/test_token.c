@@ -602,11 +602,123 @@ TEST(load_failure_wipes_keys_loaded_before_it)
 	struct token_keys keys;
 	char		 err[256];
 	static const unsigned char zero[sizeof(keys.hmac)];
+	static const unsigned char zero_mac[sizeof(keys.mac)];
 
 	assert_int_equal(load_text(&keys, SECRET_A "\nshort\n", err,
 	    sizeof(err), NULL), -1);
 	assert_int_equal(keys.n, 0);
 	assert_memory_equal(keys.hmac, zero, sizeof(zero));
+	assert_memory_equal(keys.mac, zero_mac, sizeof(zero_mac));
+}
+
+/*
+ * Writes the MAC of purpose || data as the given scheme makes it from
+ * secret, computed here from its definition: keyed BLAKE2b-256 (key:
+ * BLAKE2b-256 of the secret keyed with the label) when blake, else the
+ * earlier versions' HMAC-SHA-512/256 (key: BLAKE2b-256 of the secret).
+ */
+static void
+mac_by_definition(int blake, const char *secret, enum token_purpose purpose,
+    const unsigned char *data, size_t len, unsigned char mac[32])
+{
+	static const char label[] = "tessera cookie and CSRF MAC";
+	unsigned char	 key[32], msg[1 + TOKEN_SEALED_MAX];
+
+	msg[0] = (unsigned char)purpose;
+	memcpy(msg + 1, data, len);
+	if (blake) {
+		crypto_generichash(key, sizeof(key), (const unsigned char *)secret,
+		    strlen(secret), (const unsigned char *)label, sizeof(label) - 1);
+		crypto_generichash(mac, 32, msg, len + 1, key, sizeof(key));
+	} else {
+		crypto_generichash(key, sizeof(key), (const unsigned char *)secret,
+		    strlen(secret), NULL, 0);
+		crypto_auth_hmacsha512256(mac, msg, len + 1, key);
+	}
+}
+
+/* Writes base64url(token || MAC by the scheme) into cookie: a cookie as that scheme signs it. */
+static void
+cookie_by_definition(int blake, const char *secret, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], char cookie[TOKEN_COOKIE_SIZE])
+{
+	unsigned char	 raw[TOKEN_BYTES + 32];
+
+	memcpy(raw, token, TOKEN_BYTES);
+	mac_by_definition(blake, secret, purpose, token, TOKEN_BYTES, raw + TOKEN_BYTES);
+	sodium_bin2base64(cookie, TOKEN_COOKIE_SIZE, raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+TEST(every_base64url_character_decodes_to_its_value)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	struct token_keys keys;
+	unsigned char	 data[48], back[48];
+	char		 cookie[TOKEN_SEALED_SIZE(48)];
+
+	/* 48 bytes whose encoding is the alphabet in order: each character once, at its value */
+	assert_int_equal(sodium_base642bin(data, sizeof(data), alphabet,
+	    sizeof(alphabet) - 1, NULL, NULL, NULL,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING), 0);
+	keys_of(&keys, SECRET_A, NULL);
+	token_seal(&keys, TOKEN_DEVICE, data, sizeof(data), cookie);
+	assert_memory_equal(cookie, alphabet, sizeof(alphabet) - 1);
+	memset(back, 0, sizeof(back));
+	assert_int_equal(token_open(&keys, TOKEN_DEVICE, cookie, strlen(cookie),
+	    back, sizeof(back)), 1);
+	assert_memory_equal(back, data, sizeof(data));
+}
+
+TEST(cookie_mac_is_keyed_blake2b_of_purpose_and_token)
+{
+	struct token_keys keys;
+	unsigned char	 token[TOKEN_BYTES];
+	char		 cookie[TOKEN_COOKIE_SIZE], want[TOKEN_COOKIE_SIZE];
+
+	keys_of(&keys, SECRET_A, NULL);
+	signed_cookie(&keys, TOKEN_SESSION, token, cookie);
+	cookie_by_definition(1, SECRET_A, TOKEN_SESSION, token, want);
+	assert_string_equal(cookie, want);
+}
+
+TEST(earlier_versions_hmac_cookie_still_verifies_under_any_key)
+{
+	struct token_keys keys;
+	unsigned char	 token[TOKEN_BYTES], out[TOKEN_BYTES];
+	char		 cookie[TOKEN_COOKIE_SIZE];
+
+	keys_of(&keys, SECRET_A, SECRET_B);
+	token_new(token);
+	cookie_by_definition(0, SECRET_B, TOKEN_SESSION, token, cookie);
+	assert_int_equal(token_verify(&keys, TOKEN_SESSION, cookie,
+	    strlen(cookie), out), 1);
+	assert_memory_equal(out, token, TOKEN_BYTES);
+	/* still bound to its purpose and to a configured secret */
+	assert_int_equal(verifies(&keys, TOKEN_PRESESSION, cookie), 0);
+	cookie_by_definition(0, SECRET_C, TOKEN_SESSION, token, cookie);
+	assert_int_equal(verifies(&keys, TOKEN_SESSION, cookie), 0);
+}
+
+TEST(csrf_is_blake2b_and_the_earlier_hmac_form_still_checks)
+{
+	struct token_keys keys;
+	unsigned char	 token[TOKEN_BYTES], mac[32];
+	char		 csrf[TOKEN_CSRF_SIZE], want[TOKEN_CSRF_SIZE];
+
+	keys_of(&keys, SECRET_A, NULL);
+	token_new(token);
+	token_csrf(&keys, TOKEN_CSRF, token, csrf);
+	mac_by_definition(1, SECRET_A, TOKEN_CSRF, token, TOKEN_BYTES, mac);
+	sodium_bin2base64(want, sizeof(want), mac, sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	assert_string_equal(csrf, want);
+	mac_by_definition(0, SECRET_A, TOKEN_CSRF, token, TOKEN_BYTES, mac);
+	sodium_bin2base64(want, sizeof(want), mac, sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	assert_int_equal(token_csrf_check(&keys, TOKEN_CSRF, token, want), 1);
+	assert_int_equal(token_csrf_check(&keys, TOKEN_LOGIN_CSRF, token, want), 0);
 }
 
 /* libsodium must be initialised before any token function runs. */
@@ -661,6 +773,10 @@ main(void)
 		cmocka_unit_test(load_too_many_secrets),
 		cmocka_unit_test(load_overlong_line_is_refused_not_split),
 		cmocka_unit_test(load_failure_wipes_keys_loaded_before_it),
+		cmocka_unit_test(every_base64url_character_decodes_to_its_value),
+		cmocka_unit_test(cookie_mac_is_keyed_blake2b_of_purpose_and_token),
+		cmocka_unit_test(earlier_versions_hmac_cookie_still_verifies_under_any_key),
+		cmocka_unit_test(csrf_is_blake2b_and_the_earlier_hmac_form_still_checks),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, setup, NULL);
