@@ -4,7 +4,8 @@ earlier versions issued still signs in (an upgrade signs nobody out), under a co
 import base64
 import hashlib
 
-from stack import COOKIE, signed_out
+from browser import COOKIE
+from page import signed_out
 
 LABEL = b"tessera cookie and CSRF MAC"
 
