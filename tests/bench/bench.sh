@@ -229,7 +229,8 @@ SQL
 
 # Signs in with curl (as many at once as there are cores, the pool's hash slots), retrying the few
 # a busy slot turned away: sign_in_all [COUNT USER COOKIES]. By default every bench user once,
-# into $COOKIES, setting SIGNIN_RPS; with arguments, USER COUNT times, into file COOKIES.
+# into $COOKIES, setting SIGNIN_RPS; with arguments, USER (every bench user when empty) COUNT
+# times, into file COOKIES.
 sign_in_all() {
     local count="${1:-$BENCH_USERS}" fixed="${2:-}" cookies="${3:-$COOKIES}"
     local pre csrf form="$OUT/form.html" hdr="$OUT/pre.hdr" dir="$OUT/signin${2:+-$2}" t0 t1 i round todo first
@@ -271,7 +272,7 @@ sign_in_all() {
     [ ! -s "$OUT/signin.todo" ] || die "$(wc -l <"$OUT/signin.todo") sign-ins failed (see $dir)"
     cat "$dir"/* | sed -n 's/^[Ss]et-[Cc]ookie: \(tessera_session=[^;]*\);.*/\1/p' >"$cookies"
     [ "$(wc -l <"$cookies")" = "$count" ] || die "expected $count session cookies"
-    [ -z "$fixed" ] || return 0
+    [ "$cookies" = "$COOKIES" ] || return 0
     SIGNIN_RPS="$(calc 1 "$BENCH_USERS * 1000 / ($t1 - $t0)")"
     say "signed in $BENCH_USERS users: $SIGNIN_RPS sign-ins/s (one hash: $HASH_MS ms, $CORES cores)"
 }
@@ -593,9 +594,11 @@ baseline_build() {
 bench_read_baseline() {
     local rps="$1" cpu="$2" label="GET $READ_PATH at $BENCH_BASELINE" requests calls writes
     BIN="$BASELINE_BIN" CONF="$BASELINE_CONF" stack_restart_pool
-    wrk_run warmup-baseline "$READ_PATH" "$READ_STATUS" "$COOKIES" "$WARMUP_SECONDS"
+    # Its own sessions: an older binary may not read the cookies this one signs (their MAC).
+    sign_in_all "$BENCH_USERS" "" "$OUT/baseline.cookies"
+    wrk_run warmup-baseline "$READ_PATH" "$READ_STATUS" "$OUT/baseline.cookies" "$WARMUP_SECONDS"
     stats_reset
-    wrk_run read-baseline "$READ_PATH" "$READ_STATUS" "$COOKIES" "$BENCH_DURATION"
+    wrk_run read-baseline "$READ_PATH" "$READ_STATUS" "$OUT/baseline.cookies" "$BENCH_DURATION"
     read -r requests calls writes < <(stats_calls)
     wrk_rows "$label"
     row "$label: errors + unexpected" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
