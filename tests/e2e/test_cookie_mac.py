@@ -100,6 +100,7 @@ def test_reloading_back_to_blake2b_keeps_hmac_sessions_and_issues_blake2b(stack,
     b = pool.browser()
     b.sign_in(user)
     token, _ = unpack(b.session)
+    assert b.session == stack.sign_token(token)
     hmac_csrf = b.dashboard_csrf()
     try:
         pool.reload_pool({**pool.config, "cookie_mac": "blake2b"})
