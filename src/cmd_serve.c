@@ -45,16 +45,31 @@ serve_password_cost(const struct config *cfg)
 }
 
 /*
+ * Reads the secrets of cfg into keys and picks the MAC they sign new
+ * cookies and CSRF values with (cookie_mac), once here, not per request.
+ * Returns 0, or -1 with err.
+ */
+static int
+serve_keys_load(struct token_keys *keys, const struct config *cfg, char *err,
+    size_t errsz)
+{
+	if (token_keys_load(keys, cfg->secret_file, err, errsz) == -1)
+		return -1;
+	keys->sign = (enum token_mac)cfg->cookie_mac;
+	return 0;
+}
+
+/*
  * The pool's reload function (pool_reload_fn): the secrets of next into
- * the keys at arg, its templates, its password cost. Returns 0, or -1
- * with err and the keys and templates untouched.
+ * the keys at arg (and its cookie_mac), its templates, its password cost.
+ * Returns 0, or -1 with err and the keys and templates untouched.
  */
 static int
 serve_reload(void *arg, const struct config *next, char *err, size_t errsz)
 {
 	struct token_keys *live = arg, keys;
 
-	if (token_keys_load(&keys, next->secret_file, err, errsz) == -1)
+	if (serve_keys_load(&keys, next, err, errsz) == -1)
 		return -1;
 	if (view_init(next->templates, err, errsz) == -1) {
 		token_keys_wipe(&keys);
@@ -94,7 +109,7 @@ cmd_serve(struct config *cfg, const char *config_path, int argc, char **argv)
 		cmd_fail("log_file: %s: cannot open", cfg->log_file);
 		return CMD_FAILED;
 	}
-	if (token_keys_load(&keys, cfg->secret_file, err, sizeof(err)) == -1 ||
+	if (serve_keys_load(&keys, cfg, err, sizeof(err)) == -1 ||
 	    view_init(cfg->templates, err, sizeof(err)) == -1) {
 		cmd_fail("%s", err);
 		return CMD_FAILED;

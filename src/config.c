@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "netlist.h"
+#include "token.h"
 
 extern char **environ;
 
@@ -24,6 +25,7 @@ enum conf_type {
 	CONF_BOOL,	/* on/off, yes/no, true/false, 1/0 */
 	CONF_MODE,	/* octal file mode */
 	CONF_SECURE,	/* auto, on or off */
+	CONF_MAC,	/* blake2b or hmac (enum token_mac) */
 	CONF_LISTEN,	/* a unix socket path, or host:port with a port 1 to 65535 */
 	CONF_NETS,	/* addresses and CIDR prefixes (netlist.h) */
 };
@@ -82,6 +84,7 @@ static const struct conf_key conf_keys[] = {
 	NUM(max_body, CONF_SIZE, "16k", 1024, 16 * 1024 * 1024, 0),
 	NUM(cookie_secure, CONF_SECURE, "auto", 0, 0, 0),
 	NUM(cookie_persistent, CONF_BOOL, "off", 0, 1, 0),
+	NUM(cookie_mac, CONF_MAC, "blake2b", 0, 0, 0),
 	NUM(socket_mode, CONF_MODE, "0660", 0, 0777, CF_NO_RELOAD),
 	NUM(db_prepared, CONF_BOOL, "on", 0, 1, 0),
 	NUM(connect_timeout, CONF_DURATION, "3s", 1, 300, 0),
@@ -161,6 +164,15 @@ conf_parse_number(const struct conf_key *k, const char *v, long long *out,
 			*out = COOKIE_SECURE_ON;
 		else if (!strcmp(v, "off"))
 			*out = COOKIE_SECURE_OFF;
+		else
+			return -1;
+		return 0;
+	case CONF_MAC:
+		*why = "not blake2b or hmac";
+		if (!strcmp(v, "blake2b"))
+			*out = TOKEN_MAC_BLAKE2B;
+		else if (!strcmp(v, "hmac"))
+			*out = TOKEN_MAC_HMAC;
 		else
 			return -1;
 		return 0;

@@ -47,6 +47,7 @@ struct config {
 	int	 max_body;		/* bytes */
 	int	 cookie_secure;		/* enum cookie_secure */
 	int	 cookie_persistent;	/* 1: Max-Age; 0: browser-session cookie */
+	int	 cookie_mac;		/* enum token_mac: what new cookies and CSRF values carry */
 	int	 socket_mode;
 	int	 db_prepared;		/* 0: unnamed statements (pgbouncer transaction pooling) */
 	int	 connect_timeout;	/* seconds */

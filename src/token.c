@@ -142,29 +142,55 @@ token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
 	sodium_memzero(&st, sizeof(st));
 }
 
+/* A MAC of purpose || data under key i: token_mac_data or token_hmac_data. */
+typedef void token_mac_fn(const struct token_keys *, int, enum token_purpose,
+    const void *, size_t, unsigned char *);
+
+/* Computes the MAC keys->sign names (cookie_mac) of purpose || data under the signing key. */
+static void
+token_sign_data(const struct token_keys *keys, enum token_purpose purpose,
+    const void *data, size_t len, unsigned char mac[TOKEN_MAC_BYTES])
+{
+	if (keys->sign == TOKEN_MAC_HMAC)
+		token_hmac_data(keys, 0, purpose, data, len, mac);
+	else
+		token_mac_data(keys, 0, purpose, data, len, mac);
+}
+
+/* Returns 1 if mac is fn's MAC of purpose || data under any key, every key tried in constant time, else 0. */
+static int
+token_mac_any(const struct token_keys *keys, token_mac_fn *fn,
+    enum token_purpose purpose, const void *data, size_t len,
+    const unsigned char mac[TOKEN_MAC_BYTES])
+{
+	unsigned char	 want[TOKEN_MAC_BYTES];
+	int		 i, ok = 0;
+
+	for (i = 0; i < keys->n; i++) {
+		fn(keys, i, purpose, data, len, want);
+		ok |= sodium_memcmp(want, mac, TOKEN_MAC_BYTES) == 0;
+	}
+	sodium_memzero(want, sizeof(want));
+	return ok;
+}
+
 /*
  * Returns 1 if mac is the MAC of purpose || the len bytes at data under
- * any key, else 0: every key is tried, in constant time; then, only when
- * none matched, the HMAC-SHA-512/256 that earlier versions used, so that
- * cookies and forms issued before an upgrade stay valid while they live.
+ * any key, else 0, whatever cookie_mac says: first the form we sign with,
+ * then, only when no key matched, the other one, so that cookies and forms
+ * issued by hosts of an earlier version (HMAC-SHA-512/256), or before a
+ * change of cookie_mac, stay valid while they live.
  */
 static int
 token_mac_check(const struct token_keys *keys, enum token_purpose purpose,
     const void *data, size_t len, const unsigned char mac[TOKEN_MAC_BYTES])
 {
-	unsigned char	 want[crypto_auth_BYTES];
-	int		 i, ok = 0;
+	int	 hmac = keys->sign == TOKEN_MAC_HMAC;
 
-	for (i = 0; i < keys->n; i++) {
-		token_mac_data(keys, i, purpose, data, len, want);
-		ok |= sodium_memcmp(want, mac, TOKEN_MAC_BYTES) == 0;
-	}
-	for (i = 0; !ok && i < keys->n; i++) {
-		token_hmac_data(keys, i, purpose, data, len, want);
-		ok |= sodium_memcmp(want, mac, TOKEN_MAC_BYTES) == 0;
-	}
-	sodium_memzero(want, sizeof(want));
-	return ok;
+	return token_mac_any(keys, hmac ? token_hmac_data : token_mac_data,
+	    purpose, data, len, mac) ||
+	    token_mac_any(keys, hmac ? token_mac_data : token_hmac_data,
+	    purpose, data, len, mac);
 }
 
 /*
@@ -200,7 +226,8 @@ token_name_hash(const struct token_keys *keys, const char *name, size_t len,
 /*
  * Writes the cookie form of the len bytes at data (at most
  * TOKEN_SEALED_MAX): base64url(data || MAC of purpose || data under the
- * first key), NUL-terminated, into out of TOKEN_SEALED_SIZE(len) bytes.
+ * first key, of the form keys->sign names), NUL-terminated, into out of
+ * TOKEN_SEALED_SIZE(len) bytes.
  */
 void
 token_seal(const struct token_keys *keys, enum token_purpose purpose,
@@ -209,7 +236,7 @@ token_seal(const struct token_keys *keys, enum token_purpose purpose,
 	unsigned char	 raw[TOKEN_SEALED_MAX + TOKEN_MAC_BYTES];
 
 	memcpy(raw, data, len);
-	token_mac_data(keys, 0, purpose, data, len, raw + len);
+	token_sign_data(keys, purpose, data, len, raw + len);
 	sodium_bin2base64(out, TOKEN_SEALED_SIZE(len), raw, len + TOKEN_MAC_BYTES,
 	    B64_VARIANT);
 	sodium_memzero(raw, sizeof(raw));
@@ -329,7 +356,7 @@ token_csrf(const struct token_keys *keys, enum token_purpose purpose,
 {
 	unsigned char	 mac[TOKEN_MAC_BYTES];
 
-	token_mac_data(keys, 0, purpose, token, TOKEN_BYTES, mac);
+	token_sign_data(keys, purpose, token, TOKEN_BYTES, mac);
 	sodium_bin2base64(out, TOKEN_CSRF_SIZE, mac, sizeof(mac), B64_VARIANT);
 	sodium_memzero(mac, sizeof(mac));
 }

@@ -36,6 +36,12 @@ enum token_purpose {
 	TOKEN_VAULT = 'v',	/* the key that encrypts second-factor secrets at rest */
 };
 
+/* The MAC new cookies and CSRF values carry (tessera.conf cookie_mac); both always verify. */
+enum token_mac {
+	TOKEN_MAC_BLAKE2B,	/* keyed BLAKE2b-256: the default */
+	TOKEN_MAC_HMAC,		/* HMAC-SHA-512/256: what earlier versions sign and read */
+};
+
 /*
  * MAC states keyed once at load, so a MAC costs no key schedule per
  * request: keyed BLAKE2b-256 for cookies and CSRF values, HMAC-SHA-512/256
@@ -45,6 +51,7 @@ struct token_keys {
 	crypto_generichash_state	mac[TOKEN_MAX_KEYS];
 	crypto_auth_hmacsha512256_state	hmac[TOKEN_MAX_KEYS];
 	int				n;	/* [0] signs; every one verifies */
+	enum token_mac			sign;	/* what token_seal and token_csrf sign with */
 };
 
 int	token_keys_load(struct token_keys *, const char *path, char *err,

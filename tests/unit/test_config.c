@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "token.h"
 
 extern char **environ;
 
@@ -93,6 +94,7 @@ TEST(defaults)
 	assert_int_equal(cfg.max_body, 16 * 1024);
 	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_AUTO);
 	assert_int_equal(cfg.cookie_persistent, 0);
+	assert_int_equal(cfg.cookie_mac, TOKEN_MAC_BLAKE2B);
 	assert_int_equal(cfg.socket_mode, 0660);
 	assert_int_equal(cfg.connect_timeout, 3);
 	assert_int_equal(cfg.statement_timeout, 5);
@@ -200,19 +202,49 @@ TEST(bools)
 	config_free(&cfg);
 }
 
-TEST(cookie_secure)
+/* Returns the int that the named-values key (cookie_secure or cookie_mac) holds in cfg. */
+static int
+named_value(const struct config *cfg, const char *key)
 {
+	return strcmp(key, "cookie_mac") == 0 ? cfg->cookie_mac : cfg->cookie_secure;
+}
+
+TEST(named_values_take_exactly_their_names)
+{
+	static const struct {
+		const char	*key, *value;
+		int		 want;
+	} ok[] = {
+		{ "cookie_secure", "on", COOKIE_SECURE_ON },
+		{ "cookie_secure", "off", COOKIE_SECURE_OFF },
+		{ "cookie_secure", "auto", COOKIE_SECURE_AUTO },
+		{ "cookie_mac", "hmac", TOKEN_MAC_HMAC },
+		{ "cookie_mac", "blake2b", TOKEN_MAC_BLAKE2B },
+	};
+	static const struct {
+		const char	*key, *value, *why;
+	} bad[] = {
+		{ "cookie_secure", "yes", "not auto, on or off" },
+		{ "cookie_secure", "1", "not auto, on or off" },
+		{ "cookie_mac", "HMAC", "not blake2b or hmac" },
+		{ "cookie_mac", "", "not blake2b or hmac" },
+		{ "cookie_mac", "blake2b ", "not blake2b or hmac" },
+		{ "cookie_mac", "sha256", "not blake2b or hmac" },
+	};
 	struct config	 cfg;
+	size_t		 i;
+	int		 before;
 
 	config_defaults(&cfg);
-	set_ok(&cfg, "cookie_secure", "on");
-	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_ON);
-	set_ok(&cfg, "cookie_secure", "off");
-	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_OFF);
-	set_ok(&cfg, "cookie_secure", "auto");
-	assert_int_equal(cfg.cookie_secure, COOKIE_SECURE_AUTO);
-	set_refused(&cfg, "cookie_secure", "yes", "not auto, on or off");
-	set_refused(&cfg, "cookie_secure", "1", "not auto, on or off");
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		set_ok(&cfg, ok[i].key, ok[i].value);
+		assert_int_equal(named_value(&cfg, ok[i].key), ok[i].want);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		before = named_value(&cfg, bad[i].key);
+		set_refused(&cfg, bad[i].key, bad[i].value, bad[i].why);
+		assert_int_equal(named_value(&cfg, bad[i].key), before);
+	}
 	config_free(&cfg);
 }
 
@@ -614,7 +646,7 @@ main(void)
 		cmocka_unit_test(sizes),
 		cmocka_unit_test(sizes_out_of_range),
 		cmocka_unit_test(bools),
-		cmocka_unit_test(cookie_secure),
+		cmocka_unit_test(named_values_take_exactly_their_names),
 		cmocka_unit_test(octal_mode),
 		cmocka_unit_test(whole_numbers),
 		cmocka_unit_test(out_of_range_names_key_and_bounds),

@@ -721,6 +721,102 @@ TEST(csrf_is_blake2b_and_the_earlier_hmac_form_still_checks)
 	assert_int_equal(token_csrf_check(&keys, TOKEN_LOGIN_CSRF, token, want), 0);
 }
 
+/* Writes base64url of the CSRF value by the scheme of token for purpose under secret into csrf. */
+static void
+csrf_by_definition(int blake, const char *secret, enum token_purpose purpose,
+    const unsigned char token[TOKEN_BYTES], char csrf[TOKEN_CSRF_SIZE])
+{
+	unsigned char	 mac[32];
+
+	mac_by_definition(blake, secret, purpose, token, TOKEN_BYTES, mac);
+	sodium_bin2base64(csrf, TOKEN_CSRF_SIZE, mac, sizeof(mac),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+TEST(cookie_mac_hmac_signs_cookies_and_csrf_the_earlier_way)
+{
+	struct token_keys keys;
+	unsigned char	 token[TOKEN_BYTES], data[40], back[40];
+	char		 got[TOKEN_SEALED_SIZE(40)], want[TOKEN_COOKIE_SIZE];
+
+	keys_of(&keys, SECRET_A, SECRET_B);
+	keys.sign = TOKEN_MAC_HMAC;
+	signed_cookie(&keys, TOKEN_SESSION, token, got);
+	cookie_by_definition(0, SECRET_A, TOKEN_SESSION, token, want);
+	assert_string_equal(got, want);
+	token_csrf(&keys, TOKEN_CSRF, token, got);
+	csrf_by_definition(0, SECRET_A, TOKEN_CSRF, token, want);
+	assert_string_equal(got, want);
+	/* sealed data too, and it opens again */
+	randombytes_buf(data, sizeof(data));
+	token_seal(&keys, TOKEN_DEVICE, data, sizeof(data), got);
+	assert_int_equal(token_open(&keys, TOKEN_DEVICE, got, strlen(got), back,
+	    sizeof(back)), 1);
+	assert_memory_equal(back, data, sizeof(data));
+	keys.sign = TOKEN_MAC_BLAKE2B;
+	assert_int_equal(token_open(&keys, TOKEN_DEVICE, got, strlen(got), back,
+	    sizeof(back)), 1);
+}
+
+TEST(either_setting_verifies_both_forms_under_any_key_only)
+{
+	static const enum token_mac settings[] = { TOKEN_MAC_BLAKE2B, TOKEN_MAC_HMAC };
+	struct token_keys keys;
+	unsigned char	 token[TOKEN_BYTES], out[TOKEN_BYTES];
+	char		 cookie[TOKEN_COOKIE_SIZE], csrf[TOKEN_CSRF_SIZE];
+	size_t		 i;
+	int		 blake;
+
+	keys_of(&keys, SECRET_A, SECRET_B);
+	token_new(token);
+	for (i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		keys.sign = settings[i];
+		for (blake = 0; blake <= 1; blake++) {
+			cookie_by_definition(blake, SECRET_B, TOKEN_SESSION, token, cookie);
+			memset(out, 0, sizeof(out));
+			assert_int_equal(token_verify(&keys, TOKEN_SESSION, cookie,
+			    strlen(cookie), out), 1);
+			assert_memory_equal(out, token, TOKEN_BYTES);
+			assert_int_equal(verifies(&keys, TOKEN_PRESESSION, cookie), 0);
+			cookie_by_definition(blake, SECRET_C, TOKEN_SESSION, token, cookie);
+			assert_int_equal(verifies(&keys, TOKEN_SESSION, cookie), 0);
+			csrf_by_definition(blake, SECRET_A, TOKEN_CSRF, token, csrf);
+			assert_int_equal(token_csrf_check(&keys, TOKEN_CSRF, token, csrf), 1);
+			assert_int_equal(token_csrf_check(&keys, TOKEN_LOGIN_CSRF, token,
+			    csrf), 0);
+			csrf_by_definition(blake, SECRET_C, TOKEN_CSRF, token, csrf);
+			assert_int_equal(token_csrf_check(&keys, TOKEN_CSRF, token, csrf), 0);
+		}
+	}
+}
+
+TEST(a_cookie_signed_under_one_setting_verifies_after_the_switch)
+{
+	struct token_keys keys;
+	unsigned char	 token[TOKEN_BYTES];
+	char		 hmac[TOKEN_COOKIE_SIZE], blake[TOKEN_COOKIE_SIZE];
+
+	keys_of(&keys, SECRET_A, NULL);
+	keys.sign = TOKEN_MAC_HMAC;
+	signed_cookie(&keys, TOKEN_SESSION, token, hmac);
+	keys.sign = TOKEN_MAC_BLAKE2B;
+	token_sign(&keys, TOKEN_SESSION, token, blake);
+	assert_string_not_equal(hmac, blake);
+	assert_int_equal(verifies(&keys, TOKEN_SESSION, hmac), 1);
+	keys.sign = TOKEN_MAC_HMAC;
+	assert_int_equal(verifies(&keys, TOKEN_SESSION, blake), 1);
+}
+
+TEST(loaded_keys_sign_with_blake2b)
+{
+	struct token_keys keys;
+	char		 err[256];
+
+	keys.sign = TOKEN_MAC_HMAC;
+	assert_int_equal(load_text(&keys, SECRET_A "\n", err, sizeof(err), NULL), 0);
+	assert_int_equal(keys.sign, TOKEN_MAC_BLAKE2B);
+}
+
 /* libsodium must be initialised before any token function runs. */
 static int
 setup(void **state)
@@ -777,6 +873,10 @@ main(void)
 		cmocka_unit_test(cookie_mac_is_keyed_blake2b_of_purpose_and_token),
 		cmocka_unit_test(earlier_versions_hmac_cookie_still_verifies_under_any_key),
 		cmocka_unit_test(csrf_is_blake2b_and_the_earlier_hmac_form_still_checks),
+		cmocka_unit_test(cookie_mac_hmac_signs_cookies_and_csrf_the_earlier_way),
+		cmocka_unit_test(either_setting_verifies_both_forms_under_any_key_only),
+		cmocka_unit_test(a_cookie_signed_under_one_setting_verifies_after_the_switch),
+		cmocka_unit_test(loaded_keys_sign_with_blake2b),
 	};
 
 	return cmocka_run_group_tests_name("token", tests, setup, NULL);
