@@ -10,7 +10,10 @@
 #define SECRET_NEW	"fuzz-secret-new-0123456789abcdef0123456789abcdef"
 #define SECRET_OLD	"fuzz-secret-old-0123456789abcdef0123456789abcdef"
 
-static struct token_keys keys, key_new, key_old;
+static struct token_keys keys;
+
+/* Each secret alone, signing as today (keyed BLAKE2b) and as earlier versions did (HMAC). */
+static struct token_keys singles[4];
 
 static const enum token_purpose purposes[] = {
 	TOKEN_SESSION, TOKEN_PRESESSION, TOKEN_CSRF, TOKEN_LOGIN_CSRF,
@@ -20,45 +23,62 @@ static const enum token_purpose purposes[] = {
 /* The other sizes of sealed data: the pre-session cookie (nonce, time), a proof, a pending sign-in (proof, binding). */
 static const size_t sealed_sizes[] = { TOKEN_BYTES + 8, PROOF_BYTES, TOKEN_SEALED_MAX };
 
-/* Prepares libsodium and the keys: the rotated pair, and each alone. */
+/* Prepares libsodium and the keys: the rotated pair, and each alone signing either MAC. */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	const char	*secret;
+	size_t		 i;
+
 	(void)argc;
 	(void)argv;
 	if (sodium_init() < 0 ||
 	    token_keys_add(&keys, SECRET_NEW, strlen(SECRET_NEW)) != 0 ||
-	    token_keys_add(&keys, SECRET_OLD, strlen(SECRET_OLD)) != 0 ||
-	    token_keys_add(&key_new, SECRET_NEW, strlen(SECRET_NEW)) != 0 ||
-	    token_keys_add(&key_old, SECRET_OLD, strlen(SECRET_OLD)) != 0)
+	    token_keys_add(&keys, SECRET_OLD, strlen(SECRET_OLD)) != 0)
 		abort();
+	for (i = 0; i < 4; i++) {
+		secret = i % 2 ? SECRET_OLD : SECRET_NEW;
+		if (token_keys_add(&singles[i], secret, strlen(secret)) != 0)
+			abort();
+		singles[i].sign = i < 2 ? TOKEN_MAC_BLAKE2B : TOKEN_MAC_HMAC;
+	}
 	return 0;
 }
 
-/* Returns 1 if cookie is exactly the canonical signature of token by one of the two keys. */
+/* Returns 1 if cookie is exactly the signature of token by one of the two keys, in either MAC. */
 static int
 canonical(enum token_purpose p, const unsigned char token[TOKEN_BYTES],
     const uint8_t *cookie, size_t size)
 {
-	char	 a[TOKEN_COOKIE_SIZE], b[TOKEN_COOKIE_SIZE];
+	char	 a[TOKEN_COOKIE_SIZE];
+	size_t	 i;
 
-	token_sign(&key_new, p, token, a);
-	token_sign(&key_old, p, token, b);
-	return size == TOKEN_COOKIE_SIZE - 1 &&
-	    (memcmp(a, cookie, size) == 0 || memcmp(b, cookie, size) == 0);
+	if (size != TOKEN_COOKIE_SIZE - 1)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		token_sign(&singles[i], p, token, a);
+		if (memcmp(a, cookie, size) == 0)
+			return 1;
+	}
+	return 0;
 }
 
-/* Returns 1 if cookie is exactly the sealing of the len bytes at data by one of the two keys. */
+/* Returns 1 if cookie is exactly the sealing of the len bytes at data by one of the two keys, in either MAC. */
 static int
 canonical_sealed(enum token_purpose p, const unsigned char *data, size_t len,
     const uint8_t *cookie, size_t size)
 {
-	char	 a[TOKEN_SEALED_SIZE(TOKEN_SEALED_MAX)], b[sizeof(a)];
+	char	 a[TOKEN_SEALED_SIZE(TOKEN_SEALED_MAX)];
+	size_t	 i;
 
-	token_seal(&key_new, p, data, len, a);
-	token_seal(&key_old, p, data, len, b);
-	return size == TOKEN_SEALED_SIZE(len) - 1 &&
-	    (memcmp(a, cookie, size) == 0 || memcmp(b, cookie, size) == 0);
+	if (size != TOKEN_SEALED_SIZE(len) - 1)
+		return 0;
+	for (i = 0; i < 4; i++) {
+		token_seal(&singles[i], p, data, len, a);
+		if (memcmp(a, cookie, size) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /*
