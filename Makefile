@@ -156,7 +156,8 @@ rules:
 
 # The benchmark, not part of test: its own stack, wrk through nginx against pgbench on the same
 # statements, then many sessions, a purge and a long run; prints one table (tests/bench/bench.sh,
-# BENCH_* variables; BENCH_OUT=file.csv|file.json writes it too). About 10 minutes on 2 cores.
+# BENCH_* variables; BENCH_OUT=file.csv|file.json writes it too). A full run, every step, takes
+# about 16 minutes on a quiet 2-core machine.
 bench:
 	@deploy/local/deps.sh bench
 	@$(MAKE) --no-print-directory all build/bench/floor

@@ -3,7 +3,14 @@
 -- batch scanned the heap from its start, past every row the earlier batches had deleted but
 -- vacuum had not yet removed, so a batch cost more the further a purge got (71.6 ms against
 -- 2.3 ms for 1,000 rows of 300,000, and the dashboard's p99 three times its baseline meanwhile).
-CREATE OR REPLACE FUNCTION tessera.purge_expired(batch integer DEFAULT 10000) RETURNS integer
+--
+-- purge_expired_counts says apart what it deleted, so that the pool's pruning counts ended sessions
+-- only (tessera_sessions_ended_total{how="expired_pruned"}); purge_expired returns their sum.
+CREATE TYPE tessera.purge_counts AS (sessions integer, failures integer);
+
+-- Deletes at most batch rows: expired sessions, oldest end first, then with what is left of the
+-- batch lapsed sign-in failure counts. Returns how many of each it deleted.
+CREATE FUNCTION tessera.purge_expired_counts(batch integer DEFAULT 10000) RETURNS tessera.purge_counts
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -32,6 +39,17 @@ BEGIN
     )
     DELETE FROM tessera.login_failures f USING lapsed WHERE f.key = lapsed.key;
     GET DIAGNOSTICS m = ROW_COUNT;
-    RETURN n + m;
+    RETURN ROW(n, m)::tessera.purge_counts;
 END
 $$;
+
+-- What purge_expired_counts deletes, as one number (sessions and failure counts together).
+CREATE OR REPLACE FUNCTION tessera.purge_expired(batch integer DEFAULT 10000) RETURNS integer
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT c.sessions + c.failures FROM tessera.purge_expired_counts(batch) c
+$$;
+
+-- Granted as purge_expired is (0003): operators purge, the pool's automatic pruning calls it too.
+REVOKE ALL ON FUNCTION tessera.purge_expired_counts(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION tessera.purge_expired_counts(integer) TO tessera_operator, tessera_app;

@@ -10,7 +10,7 @@
 
 #include "clock.h"
 
-/* Gentle by default: 40,000 rows/s on 2 cores, the pages' p99 within twice its usual (make bench). */
+/* Gentle by default: small batches, a pause between (README Performance: the rate they give). */
 #define PURGE_BATCH	"1000"
 #define PURGE_PAUSE	"20"	/* milliseconds between two batches */
 

@@ -228,9 +228,12 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "DELETE FROM tessera.sessions WHERE id = $1 AND user_id = $2"),
 	[SQL_SESSION_END_OTHERS] = DB_STMT("session_end_others", 2, 0, 0,
 	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2"),
-	[SQL_SESSION_PRUNE] = DB_STMT("session_prune", 1, 1, 0,
-	    "SELECT CASE WHEN pg_try_advisory_xact_lock(x'" PRUNE_LOCK "'::bigint) "
-	    "THEN tessera.purge_expired($1::int) END"),
+	/* The CASE calls the purge only under the lock; the materialized CTE
+	 * calls it once (a field taken of a call would repeat it per field). */
+	[SQL_SESSION_PRUNE] = DB_STMT("session_prune", 1, 2, 0,
+	    "WITH p AS MATERIALIZED (SELECT CASE WHEN pg_try_advisory_xact_lock("
+	    "x'" PRUNE_LOCK "'::bigint) THEN tessera.purge_expired_counts($1::int) "
+	    "END AS c) SELECT (p.c).sessions, (p.c).failures FROM p"),
 	[SQL_ADMIN_SESSIONS] = DB_STMT("admin_sessions", 1, 9, 0,
 	    "SELECT l.id, l.username, " ISO_UTC("l.created_at") ", "
 	    ISO_UTC("l.last_seen_at") ", " ISO_UTC("l.idle_expires_at") ", "

@@ -28,7 +28,7 @@ enum db_sql {
 	SQL_SESSION_TOUCH_LIST,	/* as SQL_SESSION_TOUCH, + the user's sessions */
 	SQL_SESSION_END,	/* id, user id -> gone (only that user's) */
 	SQL_SESSION_END_OTHERS,	/* id kept, user id -> the user's others gone */
-	SQL_SESSION_PRUNE,	/* batch -> purged, NULL if another is pruning */
+	SQL_SESSION_PRUNE,	/* batch -> sessions, failure counts purged; NULLs if another is pruning */
 	SQL_ADMIN_SESSIONS,	/* username or NULL -> live sessions */
 	SQL_ADMIN_SESSIONS_JSON, /* username or NULL -> them as a JSON array */
 	SQL_ADMIN_REVOKE,	/* session id -> ended? */

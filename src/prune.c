@@ -28,9 +28,9 @@ prune_schedule(int interval, int64_t now)
 /*
  * Called by the worker after each request. When this worker's randomised
  * time has come, deletes up to PRUNE_BATCH expired sessions (and lapsed
- * sign-in failure counts) through
- * tessera.purge_expired, unless another worker of any host holds the
- * pruning lock (the same statement tries it). A full batch means more are
+ * sign-in failure counts) through tessera.purge_expired_counts, unless
+ * another worker of any host holds the pruning lock (the same statement
+ * tries it). Only the sessions count as ended ones. A full batch means more are
  * left: a request PRUNE_AGAIN_MS later tries again, so that with 4 workers
  * a backlog goes at about the pace of `tessera sessions purge`, which the
  * pages hardly feel. interval: prune_interval, in seconds; off when 0.
@@ -42,7 +42,7 @@ prune_tick(struct db *db, int interval)
 	const char	*values[1] = { batch };
 	int64_t		 now;
 	PGresult	*res;
-	int		 n;
+	int		 sessions, failures;
 
 	if (interval == 0)
 		return;
@@ -55,12 +55,14 @@ prune_tick(struct db *db, int interval)
 	snprintf(batch, sizeof(batch), "%d", PRUNE_BATCH);
 	if ((res = db_query(db, SQL_SESSION_PRUNE, values, NULL)) == NULL)
 		return;		/* logged by db_query */
-	n = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
-	if (n > 0) {
-		score_add(SC_SESSIONS_EXPIRED_PRUNED, (uint64_t)n);
-		log_event("sessions_pruned", "count", PQgetvalue(res, 0, 0), NULL);
-	}
-	if (n == PRUNE_BATCH)
+	sessions = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
+	failures = PQgetisnull(res, 0, 1) ? 0 : atoi(PQgetvalue(res, 0, 1));
+	if (sessions > 0)
+		score_add(SC_SESSIONS_EXPIRED_PRUNED, (uint64_t)sessions);
+	if (sessions + failures > 0)
+		log_event("sessions_pruned", "count", PQgetvalue(res, 0, 0),
+		    "failures", PQgetvalue(res, 0, 1), NULL);
+	if (sessions + failures == PRUNE_BATCH)
 		prune_next_ms = now + PRUNE_AGAIN_MS;
 	PQclear(res);
 }

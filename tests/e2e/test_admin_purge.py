@@ -11,6 +11,7 @@ import time
 import pytest
 
 from processes import wait_for
+from telemetry import metric
 
 STACK_CONFIG = {"prune_interval": "0"}      # off until a test turns it on
 ROWS = int(os.environ.get("TESSERA_E2E_PURGE_ROWS", "1000000"))
@@ -52,6 +53,19 @@ class Traffic:
             t.join(60)
 
 
+def insert_lapsed_failures(stack, n):
+    """Inserts n sign-in failure counts whose last failure is two hours old (lapsed: purged too)."""
+    stack.psql("INSERT INTO tessera.login_failures (key, failures, last_failure) "
+               "SELECT 'lapsed-' || gen_random_uuid(), 5, now() - interval '2 hours' "
+               f"FROM generate_series(1, {int(n)})")
+
+
+def lapsed_failures(stack):
+    """Returns how many sign-in failure counts have lapsed (what purge_expired deletes of them)."""
+    return int(stack.scalar("SELECT count(*) FROM tessera.login_failures "
+                            "WHERE last_failure < now() - interval '1 hour'"))
+
+
 def drive_requests(stack, seconds):
     """Sends anonymous GET / for about seconds (every request is a chance for the pool to prune)."""
     end = time.monotonic() + seconds
@@ -87,6 +101,20 @@ def test_purge_of_many_expired_rows_while_people_sign_in(private_stack):
     assert slowest < 5, f"a request took {slowest:.1f}s during the purge"
 
 
+def test_sessions_purge_deletes_expired_sessions_and_lapsed_failures_and_counts_both(private_stack):
+    s = private_stack
+    s.psql("SELECT tessera.purge_expired(100000)")
+    s.insert_expired_sessions(s.create_user().name, 30)
+    insert_lapsed_failures(s, 20)
+    s.psql("INSERT INTO tessera.login_failures (key, failures, last_failure) "
+           "VALUES ('recent-purge-test', 3, now())")
+    r = s.tessera("sessions", "purge", "--batch", "7", conf=s.operator()[1])
+    assert r.returncode == 0, r.describe()
+    assert r.stdout.startswith("purged 50 expired sessions in "), r.stdout
+    assert s.expired_count() == 0 and lapsed_failures(s) == 0
+    assert s.scalar("SELECT count(*) FROM tessera.login_failures WHERE key = 'recent-purge-test'") == "1"
+
+
 def test_with_prune_interval_0_the_pool_never_prunes(private_stack):
     s = private_stack
     s.insert_expired_sessions(s.create_user().name, 10)
@@ -113,6 +141,27 @@ def test_the_pool_prunes_expired_rows_by_itself_in_batches(pruning):
     assert b.dashboard().status == 200, "a live session was pruned"
     log = s.log_file.read_text()
     assert "sessions_pruned count=1000" in log, s.logs()
+
+
+def test_pruning_counts_only_sessions_as_ended_and_logs_failures_apart(pruning):
+    """More than a batch of sessions and of lapsed failures: a batch that took the purge once per
+    column it reads would delete rows it never reported, and the sums below would fall short."""
+    s = pruning
+    logged = len(s.log_events("sessions_pruned"))
+    before = s.metrics()
+    s.insert_expired_sessions(s.create_user().name, 1500)
+    insert_lapsed_failures(s, 1300)
+    wait_for("the pool to prune", lambda: drive_requests(s, 0.2) or
+             (s.expired_count() == 0 and lapsed_failures(s) == 0), 30,
+             lambda: f"{s.expired_count()} sessions, {lapsed_failures(s)} failures left\n" + s.logs())
+    after = s.metrics()
+    ended = (metric(after, "tessera_sessions_ended_total", how="expired_pruned")
+             - metric(before, "tessera_sessions_ended_total", how="expired_pruned"))
+    assert ended == 1500, f"{ended} sessions counted as pruned"
+    events = s.log_events("sessions_pruned")[logged:]
+    assert sum(int(e["count"]) for e in events) == 1500, events
+    assert sum(int(e["failures"]) for e in events) == 1300, events
+    assert all(int(e["count"]) + int(e["failures"]) <= 1000 for e in events), events
 
 
 def test_after_a_full_batch_a_worker_waits_100_ms_before_the_next(pruning):

@@ -86,7 +86,27 @@ def test_purge_expired_deletes_at_most_a_batch_and_only_expired_rows(stack, ops,
     assert signed_in.dashboard().status == 200
 
 
+def test_purge_expired_counts_sessions_first_then_lapsed_failures_with_the_rest(stack, ops, user):
+    ops("SELECT tessera.purge_expired(100000)")
+    stack.insert_expired_sessions(user.name, 3)
+    stack.psql("INSERT INTO tessera.login_failures (key, failures, last_failure) SELECT "
+               "'lapsed-sql-' || g, 5, now() - interval '2 hours' FROM generate_series(1, 4) g")
+    counts = "SELECT c.sessions, c.failures FROM tessera.purge_expired_counts({}) c"
+    assert ops(counts.format(2)) == [("2", "0")]
+    assert ops(counts.format(3)) == [("1", "2")]
+    assert ops("SELECT tessera.purge_expired(5)") == [("2",)]
+    assert ops(counts.format(5)) == [("0", "0")]
+
+
+def test_purge_expired_counts_is_granted_as_purge_expired_is(stack):
+    grants = stack.psql("SELECT r, has_function_privilege(r, 'tessera.purge_expired(integer)', 'EXECUTE'), "
+                        "has_function_privilege(r, 'tessera.purge_expired_counts(integer)', 'EXECUTE') "
+                        "FROM unnest(ARRAY['tessera_app', 'tessera_operator', 'public']) r")
+    assert grants == [("tessera_app", "t", "t"), ("tessera_operator", "t", "t"), ("public", "f", "f")], grants
+
+
+@pytest.mark.parametrize("function", ["purge_expired", "purge_expired_counts"])
 @pytest.mark.parametrize("batch", ["0", "-5", "NULL"])
-def test_purge_expired_refuses_a_batch_that_is_not_positive(ops, batch):
+def test_purge_expired_refuses_a_batch_that_is_not_positive(ops, function, batch):
     with pytest.raises(StackError, match="batch must be a positive number"):
-        ops(f"SELECT tessera.purge_expired({batch})")
+        ops(f"SELECT tessera.{function}({batch})")

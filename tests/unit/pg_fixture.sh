@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make unit: a throwaway PostgreSQL for the unit tests that need a real one (test_session.c, test_db_pg.c).
+# make unit: a throwaway PostgreSQL for the unit tests that need a real one (test_session.c, test_db_conn.c).
 #
 #   tests/unit/pg_fixture.sh TESSERA COMMAND [ARG...]
 #
