@@ -21,6 +21,8 @@
 #   BENCH_WARMUP [5]                seconds of each warm-up run
 #   BENCH_BASELINE [none]           a git revision (e.g. the last release) whose pool is built and
 #                                   measured on the read path too, on the same stack: current / it
+#   BENCH_BASELINE_PAIRS [4]        pairs of read-path runs (this build's, the baseline's) whose
+#                                   ratios' median is reported
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -42,6 +44,7 @@ BENCH_SKIP="${BENCH_SKIP:-}"
 BENCH_TRACE_REQUESTS="${BENCH_TRACE_REQUESTS:-4000}"
 WARMUP_SECONDS="${BENCH_WARMUP:-5}"
 BENCH_BASELINE="${BENCH_BASELINE:-}"
+BENCH_BASELINE_PAIRS="${BENCH_BASELINE_PAIRS:-4}"
 BASELINE_BIN=""     # BENCH_BASELINE's bin/tessera, built by baseline_build
 BASELINE_CONF=""    # the bench's config with BENCH_BASELINE's templates
 PURGE_BATCH="${BENCH_PURGE_BATCH:-1000}"
@@ -590,10 +593,14 @@ baseline_build() {
 }
 
 # Step 4b: the read path again from BENCH_BASELINE's pool behind the same nginx, after a warm-up,
-# its writes counted the same way; then the bench's own pool back. Compares the run of step 4 with it.
+# its writes counted the same way; then BENCH_BASELINE_PAIRS pairs of runs, this build's and the
+# baseline's back to back, in turn baseline first and this build first (step 4's run and the
+# first baseline run are the first pair), so that a drift of the machine cancels out: the rows
+# are the medians of the pairs' ratios. Then the bench's own pool back.
 bench_read_baseline() {
-    local rps="$1" cpu="$2" label="GET $READ_PATH at $BENCH_BASELINE" requests calls writes
-    BIN="$BASELINE_BIN" CONF="$BASELINE_CONF" stack_restart_pool
+    local label="GET $READ_PATH at $BENCH_BASELINE" requests calls writes pair
+    local ours_rps="$1" ours_cpu="$2" base_rps base_cpu rates="" cpus=""
+    baseline_pool
     # Its own sessions: an older binary may not read the cookies this one signs (their MAC).
     sign_in_all "$BENCH_USERS" "" "$OUT/baseline.cookies"
     wrk_run warmup-baseline "$READ_PATH" "$READ_STATUS" "$OUT/baseline.cookies" "$WARMUP_SECONDS"
@@ -603,8 +610,56 @@ bench_read_baseline() {
     wrk_rows "$label"
     row "$label: errors + unexpected" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
     row "$label: writes per request" "$(calc 3 "$writes / $requests")" "calls"
-    compare_rows "GET $READ_PATH / at $BENCH_BASELINE" 0.9 "$rps" "$W_RPS" "$cpu" "$CPU_US"
+    for pair in $(seq 1 "$BENCH_BASELINE_PAIRS"); do
+        if [ "$pair" -gt 1 ]; then
+            if [ $(( pair % 2 )) = 0 ]; then       # the baseline's pool is up: it goes first
+                read_run "read-baseline-$pair" "$OUT/baseline.cookies"
+                base_rps="$W_RPS" base_cpu="$CPU_US"
+                stack_restart_pool
+                read_run "read-$pair" "$COOKIES"
+                ours_rps="$W_RPS" ours_cpu="$CPU_US"
+            else
+                read_run "read-$pair" "$COOKIES"
+                ours_rps="$W_RPS" ours_cpu="$CPU_US"
+                baseline_pool
+                read_run "read-baseline-$pair" "$OUT/baseline.cookies"
+                base_rps="$W_RPS" base_cpu="$CPU_US"
+            fi
+        else
+            base_rps="$W_RPS" base_cpu="$CPU_US"
+        fi
+        rates="$rates$(calc 4 "$ours_rps / $base_rps")"$'\n'
+        cpus="$cpus$(calc 4 "$base_cpu / $ours_cpu")"$'\n'
+    done
+    note "$READ_PATH against $BENCH_BASELINE, throughput ratio of each pair: $(printf '%s' "$rates" | tr '\n' ' ')"
+    median_rows "GET $READ_PATH / at $BENCH_BASELINE, median of $BENCH_BASELINE_PAIRS pairs" 0.9 \
+        "$(printf '%s' "$rates" | median)" "$(printf '%s' "$cpus" | median)"
     bench_pool_back
+}
+
+# Restarts the pool as BENCH_BASELINE's binary with its config.
+baseline_pool() {
+    BIN="$BASELINE_BIN" CONF="$BASELINE_CONF" stack_restart_pool
+}
+
+# One warm-up and one measured run of the read path with the cookies in file $2, named $1.
+read_run() {
+    wrk_run "warmup-$1" "$READ_PATH" "$READ_STATUS" "$2" "$WARMUP_SECONDS"
+    wrk_run "$1" "$READ_PATH" "$READ_STATUS" "$2" "$BENCH_DURATION"
+    [ "$W_BAD" = 0 ] || die "$1: $W_BAD errors or unexpected answers"
+}
+
+# Prints the median of the numbers on standard input, one a line.
+median() {
+    sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+# Two rows comparing medians of ratios: median_rows LABEL TARGET BY_THROUGHPUT BY_CPU.
+median_rows() {
+    local label="$1" target="$2" by_rate by_cpu
+    by_rate="$(calc 2 "$3")" by_cpu="$(calc 2 "$4")"
+    row "$label, by throughput" "$by_rate" "ratio" ">= $target" "$(verdict "$by_rate" '>=' "$target")"
+    row "$label, by CPU per request" "$by_cpu" "ratio" ">= $target" "$(verdict "$by_cpu" '>=' "$target")"
 }
 
 # Adds N session rows, EXPIRED_PCT percent of them expired, then vacuums as autovacuum would and
@@ -686,14 +741,15 @@ describe_machine() {
     cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
     mem="$(awk '/^MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
     REPORT_DATE="$(date -u +%Y-%m-%d)"
-    REPORT_MACHINE="$CORES cores ($cpu), $mem RAM, Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), PostgreSQL $(pgbench --version | awk '{ print $NF }'), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
+    REPORT_MACHINE="$CORES cores ($cpu), $mem RAM, Linux $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null || echo '?'), PostgreSQL $(pgbench --version | awk '{ print $3 }'), $(nginx -v 2>&1 | sed 's/.*: //'), wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
     REPORT_TITLE="tessera make bench, $REPORT_DATE: $REPORT_MACHINE; pool of $WORKERS workers, $BENCH_CONNECTIONS connections, ${BENCH_DURATION} s per run, commits $([ "$BENCH_PG_FAST" = 1 ] && echo 'not durable (fsync off)' || echo 'durable, touches asynchronous')"
 }
 
 # Entry point: check, start the stack, run every step, print (and maybe write) the table.
 main() {
-    require_counts BENCH_USERS BENCH_TRACE_REQUESTS BENCH_CONNECTIONS BENCH_DURATION BENCH_EXTRA_SESSIONS BENCH_EXPIRED_PCT \
+    require_counts BENCH_USERS BENCH_BASELINE_PAIRS BENCH_TRACE_REQUESTS BENCH_CONNECTIONS BENCH_DURATION BENCH_EXTRA_SESSIONS BENCH_EXPIRED_PCT \
         BENCH_PURGE_ROWS BENCH_REQUESTS PURGE_BATCH PURGE_PAUSE
+    [ "$BENCH_BASELINE_PAIRS" -ge 1 ] || die "BENCH_BASELINE_PAIRS must be at least 1"
     require_tools
     [ "$BENCH_USERS" -ge 1 ] || die "BENCH_USERS must be at least 1"
     [ "$PURGE_BATCH" -ge 1 ] || die "BENCH_PURGE_BATCH must be at least 1"

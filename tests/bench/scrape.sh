@@ -52,11 +52,6 @@ scrape_run() {
     [ "$W_BAD" = 0 ] || die "scrape-$tag: $W_BAD errors or unexpected answers"
 }
 
-# Prints the median of the numbers on standard input, one a line.
-median() {
-    sort -g | awk '{ v[NR] = $1 } END { print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
-}
-
 # Counts the workers' system calls over BENCH_TRACE_REQUESTS dashboard requests, scraped when $1 is
 # "on", into $OUT/strace.scrape-$1; leaves TRACE_CALLS (all of them) and W_REQ.
 scrape_trace() {
