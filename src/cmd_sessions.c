@@ -128,16 +128,17 @@ sessions_rate(long long n, int64_t ms)
 /*
  * `sessions purge [--batch N] [--pause MS]`: one transaction per batch
  * until none is left, sleeping MS milliseconds between two batches so that
- * a busy site can spread the work out; on a terminal, the running total and
+ * a busy site can spread the work out; on a terminal, the running totals and
  * rate on standard error after each batch. Prints one summary line: the
- * total, the time and the rate. Returns the exit status.
+ * expired sessions and lapsed sign-in failure rows deleted, the time and the
+ * rate (rows a second). Returns the exit status.
  */
 static int
 sessions_purge(struct config *cfg, const char *batch, const char *pause)
 {
 	const char	*values[1] = { batch };
 	int		 progress = isatty(STDERR_FILENO), rc = CMD_OK;
-	long long	 total = 0, n;
+	long long	 sessions = 0, failures = 0, n, lapsed;
 	int64_t		 started = clock_ms();
 	struct db	*db;
 	PGresult	*res;
@@ -159,21 +160,26 @@ sessions_purge(struct config *cfg, const char *batch, const char *pause)
 			rc = CMD_FAILED;
 			break;
 		}
-		n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+		n = strtoll(PQgetvalue(res, 0, DB_PURGE_SESSIONS), NULL, 10);
+		lapsed = strtoll(PQgetvalue(res, 0, DB_PURGE_FAILURES), NULL, 10);
 		PQclear(res);
-		total += n;
+		sessions += n;
+		failures += lapsed;
 		if (progress)
-			fprintf(stderr, "\rpurging: %lld expired sessions deleted, "
-			    "%lld/s", total, sessions_rate(total, clock_ms() - started));
-		if (n == 0)
+			fprintf(stderr, "\rpurging: %lld expired sessions and %lld "
+			    "lapsed sign-in failures deleted, %lld/s", sessions,
+			    failures, sessions_rate(sessions + failures,
+			    clock_ms() - started));
+		if (n + lapsed == 0)
 			break;
 		sessions_sleep_ms(atol(pause));
 	}
 	if (progress)
 		fputc('\n', stderr);
-	printf("purged %lld expired sessions in %.1f s, %lld/s\n", total,
-	    (double)(clock_ms() - started) / 1000, sessions_rate(total,
-	    clock_ms() - started));
+	printf("purged %lld expired sessions and %lld lapsed sign-in failures "
+	    "in %.1f s, %lld/s\n", sessions, failures,
+	    (double)(clock_ms() - started) / 1000, sessions_rate(sessions +
+	    failures, clock_ms() - started));
 	db_free(db);
 	return rc;
 }

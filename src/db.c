@@ -230,7 +230,7 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "DELETE FROM tessera.sessions WHERE id <> $1 AND user_id = $2"),
 	/* The CASE calls the purge only under the lock; the materialized CTE
 	 * calls it once (a field taken of a call would repeat it per field). */
-	[SQL_SESSION_PRUNE] = DB_STMT("session_prune", 1, 2, 0,
+	[SQL_SESSION_PRUNE] = DB_STMT("session_prune", 1, DB_PURGE__COLUMNS, 0,
 	    "WITH p AS MATERIALIZED (SELECT CASE WHEN pg_try_advisory_xact_lock("
 	    "x'" PRUNE_LOCK "'::bigint) THEN tessera.purge_expired_counts($1::int) "
 	    "END AS c) SELECT (p.c).sessions, (p.c).failures FROM p"),
@@ -248,8 +248,9 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "SELECT tessera.revoke_session($1::bigint)"),
 	[SQL_ADMIN_REVOKE_USER] = DB_STMT("admin_revoke_user", 1, 1, 0,
 	    "SELECT tessera.revoke_user_sessions($1)"),
-	[SQL_ADMIN_PURGE] = DB_STMT("admin_purge", 1, 1, 0,
-	    "SELECT tessera.purge_expired($1::int)"),
+	/* a function in FROM runs once and gives its composite's fields */
+	[SQL_ADMIN_PURGE] = DB_STMT("admin_purge", 1, DB_PURGE__COLUMNS, 0,
+	    "SELECT sessions, failures FROM tessera.purge_expired_counts($1::int)"),
 	[SQL_ADMIN_USERS] = DB_STMT("admin_users", 1, 4, 0,
 	    "SELECT a.username, " ISO_UTC("a.created_at") ", coalesce("
 	    ISO_UTC("a.disabled_at") ", ''), a.live_sessions "

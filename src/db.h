@@ -33,7 +33,7 @@ enum db_sql {
 	SQL_ADMIN_SESSIONS_JSON, /* username or NULL -> them as a JSON array */
 	SQL_ADMIN_REVOKE,	/* session id -> ended? */
 	SQL_ADMIN_REVOKE_USER,	/* username -> sessions ended, NULL: no user */
-	SQL_ADMIN_PURGE,	/* batch -> expired sessions purged */
+	SQL_ADMIN_PURGE,	/* batch -> expired sessions, lapsed failure rows purged */
 	SQL_ADMIN_USERS,	/* username or NULL -> accounts */
 	SQL_ADMIN_USERS_JSON,	/* username or NULL -> them as a JSON array */
 	SQL_ADMIN_DISABLE,	/* username -> sessions ended, NULL: no user */
@@ -131,6 +131,13 @@ enum db_password_col {
 	DB_PASSWORD_EPOCH,	/* the user's new auth epoch; NULL: not changed */
 	DB_PASSWORD_ENDED,	/* the user's sessions, which the change ended */
 	DB_PASSWORD__COLUMNS,
+};
+
+/* The columns of SQL_SESSION_PRUNE and SQL_ADMIN_PURGE (tessera.purge_counts), in order. */
+enum db_purge_col {
+	DB_PURGE_SESSIONS,	/* expired sessions deleted; NULL: another is pruning */
+	DB_PURGE_FAILURES,	/* lapsed sign-in failure rows deleted */
+	DB_PURGE__COLUMNS,
 };
 
 /* The column of a statement that returns one. */

@@ -55,13 +55,16 @@ prune_tick(struct db *db, int interval)
 	snprintf(batch, sizeof(batch), "%d", PRUNE_BATCH);
 	if ((res = db_query(db, SQL_SESSION_PRUNE, values, NULL)) == NULL)
 		return;		/* logged by db_query */
-	sessions = PQgetisnull(res, 0, 0) ? 0 : atoi(PQgetvalue(res, 0, 0));
-	failures = PQgetisnull(res, 0, 1) ? 0 : atoi(PQgetvalue(res, 0, 1));
+	sessions = PQgetisnull(res, 0, DB_PURGE_SESSIONS) ? 0 :
+	    atoi(PQgetvalue(res, 0, DB_PURGE_SESSIONS));
+	failures = PQgetisnull(res, 0, DB_PURGE_FAILURES) ? 0 :
+	    atoi(PQgetvalue(res, 0, DB_PURGE_FAILURES));
 	if (sessions > 0)
 		score_add(SC_SESSIONS_EXPIRED_PRUNED, (uint64_t)sessions);
 	if (sessions + failures > 0)
-		log_event("sessions_pruned", "count", PQgetvalue(res, 0, 0),
-		    "failures", PQgetvalue(res, 0, 1), NULL);
+		log_event("sessions_pruned", "count", PQgetvalue(res, 0,
+		    DB_PURGE_SESSIONS), "failures", PQgetvalue(res, 0,
+		    DB_PURGE_FAILURES), NULL);
 	if (sessions + failures == PRUNE_BATCH)
 		prune_next_ms = now + PRUNE_AGAIN_MS;
 	PQclear(res);

@@ -110,7 +110,7 @@ def test_sessions_purge_deletes_expired_sessions_and_lapsed_failures_and_counts_
            "VALUES ('recent-purge-test', 3, now())")
     r = s.tessera("sessions", "purge", "--batch", "7", conf=s.operator()[1])
     assert r.returncode == 0, r.describe()
-    assert r.stdout.startswith("purged 50 expired sessions in "), r.stdout
+    assert r.stdout.startswith("purged 30 expired sessions and 20 lapsed sign-in failures in "), r.stdout
     assert s.expired_count() == 0 and lapsed_failures(s) == 0
     assert s.scalar("SELECT count(*) FROM tessera.login_failures WHERE key = 'recent-purge-test'") == "1"
 
