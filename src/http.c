@@ -10,13 +10,18 @@
 
 #define HTTP_RESPONSE_MAX	(1024 * 1024)
 
+/* Returns v, or def when v is NULL. */
+static const char *
+http_or(const char *v, const char *def)
+{
+	return v != NULL ? v : def;
+}
+
 /* Returns the named FastCGI parameter, or def when absent. */
 static const char *
 http_param(FCGX_ParamArray envp, const char *name, const char *def)
 {
-	const char	*v = FCGX_GetParam(name, envp);
-
-	return v != NULL ? v : def;
+	return http_or(FCGX_GetParam(name, envp), def);
 }
 
 /* A FastCGI parameter http_request_init reads, and where it puts its value. */
@@ -51,13 +56,6 @@ http_params_pick(FCGX_ParamArray envp, const struct http_param_want *want,
 				break;
 			}
 	}
-}
-
-/* Returns v, or def when v is NULL. */
-static const char *
-http_or(const char *v, const char *def)
-{
-	return v != NULL ? v : def;
 }
 
 /*

@@ -87,17 +87,17 @@ page_csrf_ok(struct ctx *c)
 
 /*
  * Loads this request's session for a signed-in page. Returns 1 when it is
- * live, else 0 with the response made: 303 to / without one, the error
- * page when the database failed.
+ * live, else 0 with the response made: 303 to signed_out without one, the
+ * error page when the database failed.
  */
 static int
-page_session_live(struct ctx *c)
+page_session_live(struct ctx *c, const char *signed_out)
 {
 	switch (sess_load(&c->env, &c->sess)) {
 	case 1:
 		return 1;
 	case 0:
-		http_redirect(c->resp, "/");
+		http_redirect(c->resp, signed_out);
 		return 0;
 	default:
 		page_db_error(c);
@@ -117,7 +117,7 @@ page_session_post(struct ctx *c)
 		http_redirect(c->resp, "/");
 		return 0;
 	}
-	return page_csrf_ok(c) && page_session_live(c);
+	return page_csrf_ok(c) && page_session_live(c, "/");
 }
 
 /* Returns a new dictionary holding this session's CSRF value, or NULL after answering 500. */
@@ -139,12 +139,13 @@ page_form_dict(struct ctx *c)
 /*
  * What a signed-in page (GET) starts with: its live session and a new
  * dictionary holding the session's CSRF value. Returns the dictionary, or
- * NULL with the response made (303 to / when signed out, an error page).
+ * NULL with the response made (303 to signed_out when signed out, an
+ * error page).
  */
 struct view_dict *
-page_signed_in_dict(struct ctx *c)
+page_signed_in_dict(struct ctx *c, const char *signed_out)
 {
-	return page_session_live(c) ? page_form_dict(c) : NULL;
+	return page_session_live(c, signed_out) ? page_form_dict(c) : NULL;
 }
 
 /* Renders signed-in page tpl (titled title) from dict with status, never stored; frees dict. */

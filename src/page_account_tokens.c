@@ -57,15 +57,7 @@ page_account_tokens(struct ctx *c)
 {
 	struct view_dict *dict;
 
-	switch (sess_load(&c->env, &c->sess)) {
-	case -1:
-		page_db_error(c);
-		return;
-	case 0:
-		http_redirect(c->resp, "/?next=/account/tokens");
-		return;
-	}
-	if ((dict = page_form_dict(c)) == NULL)
+	if ((dict = page_signed_in_dict(c, "/?next=/account/tokens")) == NULL)
 		return;
 	if (tokens_list(c, dict) == -1) {
 		view_dict_free(dict);

@@ -14,7 +14,7 @@ page_dashboard(struct ctx *c)
 		page_error(c, 500, "Something went wrong on our side.");
 		return;
 	}
-	if ((dict = page_signed_in_dict(c)) == NULL)
+	if ((dict = page_signed_in_dict(c, "/")) == NULL)
 		return;
 	view_set(dict, "USERNAME", c->sess.username);
 	views = sess_get_int(&c->sess, "views", 1);

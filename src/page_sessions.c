@@ -70,7 +70,7 @@ page_sessions(struct ctx *c)
 	struct view_dict *dict;
 
 	c->sess.want_list = 1;
-	if ((dict = page_signed_in_dict(c)) == NULL)
+	if ((dict = page_signed_in_dict(c, "/")) == NULL)
 		return;
 	sessions_list(c, dict);
 	page_form_render(c, dict, "sessions", "Where you are signed in", 200);

@@ -146,15 +146,19 @@ token_mac_data(const struct token_keys *keys, int i, enum token_purpose purpose,
 typedef void token_mac_fn(const struct token_keys *, int, enum token_purpose,
     const void *, size_t, unsigned char *);
 
+/* Returns the function computing MAC m: token_hmac_data or token_mac_data. */
+static token_mac_fn *
+token_mac_of(enum token_mac m)
+{
+	return m == TOKEN_MAC_HMAC ? token_hmac_data : token_mac_data;
+}
+
 /* Computes the MAC keys->sign names (cookie_mac) of purpose || data under the signing key. */
 static void
 token_sign_data(const struct token_keys *keys, enum token_purpose purpose,
     const void *data, size_t len, unsigned char mac[TOKEN_MAC_BYTES])
 {
-	if (keys->sign == TOKEN_MAC_HMAC)
-		token_hmac_data(keys, 0, purpose, data, len, mac);
-	else
-		token_mac_data(keys, 0, purpose, data, len, mac);
+	token_mac_of(keys->sign)(keys, 0, purpose, data, len, mac);
 }
 
 /* Returns 1 if mac is fn's MAC of purpose || data under any key, every key tried in constant time, else 0. */
@@ -185,12 +189,12 @@ static int
 token_mac_check(const struct token_keys *keys, enum token_purpose purpose,
     const void *data, size_t len, const unsigned char mac[TOKEN_MAC_BYTES])
 {
-	int	 hmac = keys->sign == TOKEN_MAC_HMAC;
+	enum token_mac other = keys->sign == TOKEN_MAC_HMAC ?
+	    TOKEN_MAC_BLAKE2B : TOKEN_MAC_HMAC;
 
-	return token_mac_any(keys, hmac ? token_hmac_data : token_mac_data,
-	    purpose, data, len, mac) ||
-	    token_mac_any(keys, hmac ? token_mac_data : token_hmac_data,
-	    purpose, data, len, mac);
+	return token_mac_any(keys, token_mac_of(keys->sign), purpose, data,
+	    len, mac) ||
+	    token_mac_any(keys, token_mac_of(other), purpose, data, len, mac);
 }
 
 /*

@@ -179,7 +179,9 @@ worker_refused_summary(struct worker *w)
 	uint64_t	 held;
 	char		 n[24];
 
-	if ((held = ratelimit_summary(&w->refused, clock_ms())) == 0)
+	/* nothing held back (every request but in a flood): no clock to read */
+	if (w->refused.held == 0 ||
+	    (held = ratelimit_summary(&w->refused, clock_ms())) == 0)
 		return;
 	snprintf(n, sizeof(n), "%llu", (unsigned long long)held);
 	log_event("request_refused_suppressed", "suppressed", n, NULL);
