@@ -32,6 +32,7 @@ struct fcgi_check {
 	size_t		 max_body;
 	size_t		 cap;		/* bytes of buf: the largest request admitted */
 	unsigned char	*buf;		/* what recv(MSG_PEEK) shows of the connection */
+	int		 ended;		/* the last request admitted came with its last record */
 	unsigned char	 params[FCGI_PARAMS_MAX];	/* the PARAMS stream, joined */
 };
 
@@ -153,7 +154,7 @@ fcgi_check_header(const unsigned char *h, enum fcgi_stage stage,
  * the worker will read (an empty STDIN record, or max_body bytes of it; for
  * an AUTHORIZER request, which has no body, the empty PARAMS record),
  * 0 when it is well-formed so far but incomplete, -1 with why when it is
- * malformed.
+ * malformed. After a 1, fcgi_check_ended tells which of the two it was.
  */
 int
 fcgi_check_records(struct fcgi_check *c, const unsigned char *data,
@@ -164,6 +165,7 @@ fcgi_check_records(struct fcgi_check *c, const unsigned char *data,
 	size_t		 off = 0, plen = 0, stdin_len = 0, clen;
 	unsigned	 id = 0, role = 0;
 
+	c->ended = 0;
 	while (len - off >= FCGI_HEADER_LEN) {
 		h = data + off;
 		if (fcgi_check_header(h, stage, id, why) == -1)
@@ -188,7 +190,7 @@ fcgi_check_records(struct fcgi_check *c, const unsigned char *data,
 				if (fcgi_check_pairs(c->params, plen, why) == -1)
 					return -1;
 				if (role == FCGI_AUTHORIZER)
-					return 1;
+					return c->ended = 1;
 				stage = STAGE_STDIN;
 				break;
 			}
@@ -201,6 +203,7 @@ fcgi_check_records(struct fcgi_check *c, const unsigned char *data,
 			break;
 		case STAGE_STDIN:
 			stdin_len += clen;
+			c->ended = clen == 0;
 			if (clen == 0 || stdin_len >= c->max_body)
 				return 1;
 			break;
@@ -280,4 +283,17 @@ fcgi_check_wait(struct fcgi_check *c, int fd, int timeout_ms,
 		if (fcgi_check_more(fd, (size_t)n, deadline, why) == -1)
 			return -1;
 	}
+}
+
+/*
+ * Whether the request fcgi_check_records (or fcgi_check_wait) last
+ * admitted arrived with its last record (the empty FCGI_STDIN, or an
+ * AUTHORIZER's empty FCGI_PARAMS): then the web server sends nothing more
+ * on the connection unless it asked to keep it. Not so for a request cut at
+ * max_body bytes of its body.
+ */
+int
+fcgi_check_ended(const struct fcgi_check *c)
+{
+	return c->ended;
 }

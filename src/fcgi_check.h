@@ -14,5 +14,6 @@ int	fcgi_check_records(struct fcgi_check *, const unsigned char *, size_t,
 	    const char **why) __attribute__((warn_unused_result));
 int	fcgi_check_wait(struct fcgi_check *, int fd, int timeout_ms,
 	    const char **why) __attribute__((warn_unused_result));
+int	fcgi_check_ended(const struct fcgi_check *);
 
 #endif

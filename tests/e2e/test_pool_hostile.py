@@ -2,7 +2,8 @@
 within request_read_timeout or it is closed unread; crashes while a request arrives are counted and
 alerted without slowing the pool down; a respawned worker costs a fork, not a database connection;
 four hostile clients leave normal traffic through nginx at half its rate or better; a flood of
-malformed records is counted in full but logged at a bounded rate."""
+malformed records is counted in full but logged at a bounded rate; a peer that keeps its end open
+after the answer holds no worker."""
 
 import os
 import signal
@@ -21,6 +22,7 @@ WORKERS = 2
 RESPAWN_LIMIT = 2.0             # seconds; a replacement is forked at once (a loaded machine: margin)
 REFUSED_LOG_PER_SECOND = 10     # src/worker.c: request_refused lines a worker writes at most
 FLOOD_SECONDS = 2.0
+LINGER_TIMEOUT = 2.0            # seconds libfcgi's lingering close waits for the peer to hang up
 HOSTILE_RATE = 1000             # requests a second each of the four hostile clients sends at most
 MALLOC_ABORTS = [               # what made libfcgi's Malloc assert, killing the worker
     begin() + record(FCGI_PARAMS, long_lengths(0x7ffffffe, 0x10)) + record(FCGI_PARAMS),
@@ -66,6 +68,26 @@ def test_a_kept_connection_serves_each_request_and_refuses_a_malformed_one(pool)
         assert read_response(s) is None, "a malformed request on a kept connection was answered"
     events = wait_for("request_refused", lambda: pool.log_events("request_refused")[refused:], 5, pool.logs)
     assert events[0]["reason"] == "name-value pair longer than the parameters sent", events
+
+
+def test_a_peer_keeping_its_end_open_after_the_answer_does_not_hold_a_worker(pool):
+    """libfcgi's lingering close waited up to 2 s for the peer to hang up: six answered requests
+    whose connections stay open held both workers for that long, twice over."""
+    held = []
+    try:
+        started = time.monotonic()
+        for _ in range(3 * WORKERS):
+            s = connect(pool.socket)
+            held.append(s)
+            s.sendall(request("/ping"))
+            out = read_response(s)
+            assert out is not None and out.startswith(b"Status: 200"), out
+            assert s.recv(100) == b"", "the pool left the connection open after the answer"
+        took = time.monotonic() - started
+    finally:
+        for s in held:
+            s.close()
+    assert took < LINGER_TIMEOUT, f"{3 * WORKERS} answers took {took:.1f}s\n" + pool.logs()
 
 
 def test_requests_that_never_complete_are_closed_after_request_read_timeout(pool):

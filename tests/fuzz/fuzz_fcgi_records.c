@@ -1,7 +1,8 @@
 /*
  * Fuzzes the check of a connection's first FastCGI records (fcgi_check.c):
  * any bytes, and every answer consistent with the answer for a prefix
- * (what a prefix refused or admitted, the whole refuses or admits too).
+ * (what a prefix refused or admitted, the whole refuses or admits too);
+ * only an admitted request can have ended.
  */
 #include "fuzz.h"
 
@@ -24,6 +25,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	why = NULL;
 	whole = fcgi_check_records(c, data, size, &why);
 	FUZZ_ASSERT(whole >= -1 && whole <= 1 && (whole != -1 || why != NULL));
+	FUZZ_ASSERT(whole == 1 || !fcgi_check_ended(c));
 	FUZZ_ASSERT(half == 0 || whole == half);
 	return 0;
 }

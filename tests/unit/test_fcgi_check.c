@@ -49,6 +49,21 @@ check(const struct req *r, const char **why)
 	return rc;
 }
 
+/* Returns fcgi_check_ended after fcgi_check_records on r gave want. */
+static int
+ended(const struct req *r, int want)
+{
+	struct fcgi_check *c = fcgi_check_new(MAX_BODY);
+	const char	*why = NULL;
+	int		 rc;
+
+	assert_non_null(c);
+	assert_int_equal(fcgi_check_records(c, r->b, r->len, &why), want);
+	rc = fcgi_check_ended(c);
+	fcgi_check_free(c);
+	return rc;
+}
+
 /* Builds BEGIN, one PARAMS record of pairs, the empty PARAMS record; then the given STDIN. */
 static void
 request(struct req *r, const void *pairs, size_t plen, const void *body,
@@ -228,6 +243,25 @@ TEST(authorizer_request_is_whole_at_its_empty_params)
 	assert_int_equal(check(&r, &why), 0);
 }
 
+TEST(only_a_request_sent_with_its_last_record_has_ended)
+{
+	static unsigned char body[MAX_BODY];
+	struct req	 r;
+
+	request(&r, PAIRS, sizeof(PAIRS) - 1, "a=b", 3);
+	assert_true(ended(&r, 1));		/* GET or POST up to its empty STDIN */
+	r.len--;
+	assert_false(ended(&r, 0));		/* its last byte still to come */
+	request(&r, PAIRS, sizeof(PAIRS) - 1, body, MAX_BODY);
+	r.len -= 8;				/* admitted at max_body, more may follow */
+	assert_false(ended(&r, 1));
+	r.len = 0;
+	begin(&r, 2);				/* an AUTHORIZER ends with its PARAMS */
+	rec(&r, 1, 4, 1, PAIRS, sizeof(PAIRS) - 1, 0);
+	rec(&r, 1, 4, 1, "", 0, 0);
+	assert_true(ended(&r, 1));
+}
+
 int
 main(void)
 {
@@ -243,6 +277,7 @@ main(void)
 		cmocka_unit_test(parameters_past_the_limit_are_refused),
 		cmocka_unit_test(body_is_needed_only_up_to_max_body),
 		cmocka_unit_test(authorizer_request_is_whole_at_its_empty_params),
+		cmocka_unit_test(only_a_request_sent_with_its_last_record_has_ended),
 	};
 
 	return cmocka_run_group_tests_name("fcgi_check", tests, NULL, NULL);
