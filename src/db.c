@@ -157,8 +157,17 @@ struct db_stmt {
 	" FROM tessera.user_accounts a WHERE $1::text IS NULL OR a.username = $1"
 
 static const struct db_stmt db_stmts[SQL__MAX] = {
-	[SQL_SET_TIMEOUT] = DB_STMT("set_timeout", 1, 1, 0,
-	    "SELECT set_config('statement_timeout', $1, false)"),
+	/*
+	 * Every statement of the pool finds rows by key. At the default
+	 * random_page_cost (4, for disks that seek) the planner judged a
+	 * small users table cheaper to read whole: below a few hundred users
+	 * each signed-in request scanned all of them (a hash join) where one
+	 * index lookup does; 1.1 is the usual value for data in memory or on
+	 * SSDs, and keeps the index whatever the table's size.
+	 */
+	[SQL_CONNECTION_SETTINGS] = DB_STMT("connection_settings", 1, 2, 0,
+	    "SELECT set_config('statement_timeout', $1, false), "
+	    "set_config('random_page_cost', '1.1', false)"),
 	[SQL_SESSION_READ] = DB_STMT("session_read", 2, DB_SESSION__COLUMNS + 1, 1u << 0,
 	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE
 	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
@@ -442,13 +451,13 @@ static PGresult	*db_send(struct db *, enum db_sql, const char *const *,
 		    const int *);
 
 /*
- * Readies a fresh connection: sets statement_timeout first, with an
- * unnamed statement rather than the startup packet's "options", which
- * pgbouncer refuses (so preparing behind a lock, a migration's say, waits
- * no longer than any query); then prepares every statement (unless unnamed
- * ones are wanted). Behind pgbouncer's transaction pooling the timeout
- * reaches one server connection only: there ALTER ROLE ... SET
- * statement_timeout covers the others. Returns 0 or -1.
+ * Readies a fresh connection: sets statement_timeout (and the planner's
+ * random_page_cost) first, with an unnamed statement rather than the
+ * startup packet's "options", which pgbouncer refuses (so preparing behind
+ * a lock, a migration's say, waits no longer than any query); then
+ * prepares every statement (unless unnamed ones are wanted). Behind
+ * pgbouncer's transaction pooling the settings reach one server connection
+ * only: there ALTER ROLE ... SET covers the others. Returns 0 or -1.
  */
 static int
 db_setup(struct db *db)
@@ -457,8 +466,9 @@ db_setup(struct db *db)
 	int		 i;
 
 	if (db_setup_result(db, PQexecParams(db->conn,
-	    db_stmts[SQL_SET_TIMEOUT].sql, 1, NULL, timeout, NULL, NULL, 0),
-	    PGRES_TUPLES_OK, db_stmts[SQL_SET_TIMEOUT].name) == -1)
+	    db_stmts[SQL_CONNECTION_SETTINGS].sql, 1, NULL, timeout, NULL,
+	    NULL, 0), PGRES_TUPLES_OK,
+	    db_stmts[SQL_CONNECTION_SETTINGS].name) == -1)
 		return -1;
 	for (i = 0; db->prepared && i < SQL__MAX; i++)
 		if (db_setup_result(db, PQprepare(db->conn, db_stmts[i].name,

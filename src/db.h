@@ -13,7 +13,7 @@
 
 /* Each statement's SQL lives in the table in db.c, in this order. */
 enum db_sql {
-	SQL_SET_TIMEOUT,	/* statement_timeout value: set on connect */
+	SQL_CONNECTION_SETTINGS, /* statement_timeout value: set on connect, with the planner's page cost */
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
 	SQL_SESSION_TOUCH_INCR,	/* slide expiry and add to one integer -> session */

@@ -121,6 +121,43 @@ TEST(a_statement_past_statement_timeout_makes_the_database_unavailable)
 	PQclear(res);
 }
 
+/* Returns the plan of the signed-in touch on db's connection, all its lines in one string (freed by the caller). */
+static char *
+touch_plan(struct db *db)
+{
+	PGresult	*res = PQexec(db_conn(db), "EXPLAIN EXECUTE session_touch_incr("
+			    "'\\x00'::bytea, 60, 60, 'views', 1)");
+	size_t		 len = 1;
+	char		*plan;
+	int		 i;
+
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	for (i = 0; i < PQntuples(res); i++)
+		len += strlen(PQgetvalue(res, i, 0)) + 1;
+	assert_non_null(plan = calloc(1, len));
+	for (i = 0; i < PQntuples(res); i++)
+		strcat(strcat(plan, PQgetvalue(res, i, 0)), "\n");
+	PQclear(res);
+	return plan;
+}
+
+TEST(a_signed_in_request_finds_its_user_by_index_however_few_users)
+{
+	struct db	*db = unit_pg_state(state);
+	char		*plan;
+
+	ping_ok(db);		/* connected, settings made, statements prepared */
+	PQclear(PQexec(db_conn(db), "BEGIN"));
+	PQclear(PQexec(db_conn(db), "INSERT INTO tessera.users (username, "
+	    "password_hash) SELECT 'plan' || i, 'x' FROM generate_series(1, 200) i"));
+	PQclear(PQexec(db_conn(db), "ANALYZE tessera.users"));
+	plan = touch_plan(db);
+	PQclear(PQexec(db_conn(db), "ROLLBACK"));
+	assert_non_null(strstr(plan, "Index Scan using users_pkey"));
+	assert_null(strstr(plan, "Seq Scan on users"));
+	free(plan);
+}
+
 TEST(a_server_that_cannot_be_reached_is_unavailable_and_logged_once)
 {
 	struct db	*db = db_new("host=/nonexistent-tessera-unit dbname=tessera",
@@ -148,6 +185,7 @@ main(void)
 		DB_TEST(a_result_of_another_shape_than_declared_is_refused_and_logged),
 		DB_TEST(a_connection_the_server_ended_is_made_again_within_the_query),
 		DB_TEST(a_statement_past_statement_timeout_makes_the_database_unavailable),
+		DB_TEST(a_signed_in_request_finds_its_user_by_index_however_few_users),
 		cmocka_unit_test(a_server_that_cannot_be_reached_is_unavailable_and_logged_once),
 	};
 
