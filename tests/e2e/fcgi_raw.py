@@ -35,12 +35,13 @@ def pairs(params):
     return out
 
 
-def request(path="/ping", method="GET", body=b"", keep=False, request_id=1):
-    """Returns a whole well-formed request as nginx would send it."""
+def request(path="/ping", method="GET", body=b"", keep=False, request_id=1, headers=None):
+    """Returns a whole well-formed request as nginx would send it (headers: more parameters, such
+    as HTTP_ORIGIN)."""
     params = {"REQUEST_METHOD": method, "REQUEST_URI": path, "QUERY_STRING": "",
               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost",
               "CONTENT_LENGTH": str(len(body)) if body else "",
-              "CONTENT_TYPE": "application/x-www-form-urlencoded" if body else ""}
+              "CONTENT_TYPE": "application/x-www-form-urlencoded" if body else "", **(headers or {})}
     out = begin(keep, request_id=request_id) + record(FCGI_PARAMS, pairs(params), request_id=request_id)
     out += record(FCGI_PARAMS, request_id=request_id)
     if body:
