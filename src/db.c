@@ -38,12 +38,14 @@ struct db_stmt {
 /*
  * The columns a live session returns, in this order: nothing formatted or
  * aggregated in SQL (that cost PostgreSQL more than the write itself);
- * data as jsonb's own text, the creation time in epoch seconds.
+ * data as jsonb's own text, the creation time in epoch seconds (date_part,
+ * a float, rather than extract, whose numeric arithmetic cost the touch 5 %
+ * more CPU in PostgreSQL).
  */
 #define SESSION_COLUMNS \
 	"s.id, s.user_id, u.username, s.data, " \
-	"floor(extract(epoch FROM s.created_at))::bigint, s.assurance_level, " \
-	"greatest(0, extract(epoch FROM now() - s.authenticated_at))::bigint, " \
+	"floor(date_part('epoch', s.created_at))::bigint, s.assurance_level, " \
+	"greatest(0, date_part('epoch', now() - s.authenticated_at))::bigint, " \
 	"coalesce(s.remember_idle, 0)"
 
 /* Whether the row was last touched more than the touch interval ($2) ago. */
@@ -64,42 +66,31 @@ struct db_stmt {
  * The idle expiry ($2 from now, never past the absolute one) moves only when it lags by more than the touch interval ($3): an
  * indexed column left alone keeps most updates HOT (no index writes, a
  * third of the WAL), and idle expiry stays exact to that interval.
- *
- * The commit does not wait for the disk when nowait is true: the
- * one-row subquery sets synchronous_commit = off for this statement's
- * own transaction (SET LOCAL, which a prepared statement cannot carry),
- * so a crash may lose the last moments of slides and counts, never a
- * sign-in, sign-out, revocation or password change, which commit as the
- * server is configured.
+ * Whether its commit waits for the disk is the caller's choice (db_query
+ * or db_query_nowait), not the statement's.
  */
-#define SESSION_NOWAIT(nowait) \
-	"(SELECT CASE WHEN " nowait " THEN set_config('synchronous_commit', " \
-	"'off', true) END) AS nowait"
 #define SESSION_NEW_EXPIRY \
 	"least(now() + make_interval(secs => coalesce(s.remember_idle, $2::int)), " \
 	"s.absolute_expires_at)"
-#define SESSION_TOUCH_SET(data, nowait) \
+#define SESSION_TOUCH_SET(data) \
 	"UPDATE tessera.sessions s SET last_seen_at = now(), " \
 	"expires_at = CASE WHEN s.expires_at < " SESSION_NEW_EXPIRY \
 	" - make_interval(secs => $3::int) THEN " SESSION_NEW_EXPIRY \
 	" ELSE s.expires_at END, data = " data \
-	" FROM tessera.users u, " SESSION_NOWAIT(nowait) " WHERE " SESSION_LIVE \
+	" FROM tessera.users u WHERE " SESSION_LIVE \
 	" RETURNING " SESSION_COLUMNS ", s.expires_at = " SESSION_NEW_EXPIRY
-/*
- * Any queued changes: $4 keys to unset, $5 key/value pairs, $6 keys to
- * add $7 to; $8 true when they are only increments (nothing set or unset).
- */
+/* Any queued changes: $4 keys to unset, $5 key/value pairs, $6 keys to add $7 to. */
 #define SESSION_TOUCH \
 	SESSION_TOUCH_SET("(s.data - $4::text[]) || jsonb_object($5::text[]) || " \
 	"coalesce((SELECT jsonb_object_agg(i.k, CASE WHEN " \
 	"jsonb_typeof(s.data -> i.k) = 'number' THEN (s.data ->> i.k)::bigint " \
 	"ELSE 0 END + i.d) FROM unnest($6::text[], $7::bigint[]) AS i(k, d)), " \
-	"'{}')", "$8::boolean")
+	"'{}')")
 /* The one change of a counted view: add $5 to the integer at key $4 (absent or not a number: 0). */
 #define SESSION_TOUCH_INCR \
 	SESSION_TOUCH_SET("jsonb_set(s.data, ARRAY[$4::text], to_jsonb(CASE WHEN " \
 	"jsonb_typeof(s.data -> $4::text) = 'number' THEN " \
-	"(s.data ->> $4::text)::bigint ELSE 0 END + $5::bigint))", "true")
+	"(s.data ->> $4::text)::bigint ELSE 0 END + $5::bigint))")
 
 /*
  * What /auth passes on, after a session's other columns: the user's groups
@@ -168,6 +159,14 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	[SQL_CONNECTION_SETTINGS] = DB_STMT("connection_settings", 1, 2, 0,
 	    "SELECT set_config('statement_timeout', $1, false), "
 	    "set_config('random_page_cost', '1.1', false)"),
+	/*
+	 * A pool's connections commit without waiting for the disk unless a
+	 * statement's transaction says otherwise (db_commit_nowait): db_query
+	 * sends SQL_DURABLE_COMMIT first, so only db_query_nowait's
+	 * statements (reads, and touches that only slide and count) skip it.
+	 */
+	[SQL_COMMIT_NOWAIT] = DB_STMT("commit_nowait", 0, 1, 0,
+	    "SELECT set_config('synchronous_commit', 'off', false)"),
 	[SQL_SESSION_READ] = DB_STMT("session_read", 2, DB_SESSION__COLUMNS + 1, 1u << 0,
 	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE
 	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
@@ -175,12 +174,12 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "SELECT " SESSION_COLUMNS ", " SESSION_STALE ", " SESSION_IDENTITY
 	    " FROM tessera.sessions s, tessera.users u WHERE " SESSION_LIVE),
 	/* the slid flag where SQL_SESSION_READ_AUTH has the stale one */
-	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 8, DB_SESSION_IDENTITY + 3, 1u << 0,
+	[SQL_SESSION_TOUCH_AUTH] = DB_STMT("session_touch_auth", 7, DB_SESSION_IDENTITY + 3, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_IDENTITY),
-	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 8, DB_SESSION__COLUMNS + 1, 1u << 0, SESSION_TOUCH),
+	[SQL_SESSION_TOUCH] = DB_STMT("session_touch", 7, DB_SESSION__COLUMNS + 1, 1u << 0, SESSION_TOUCH),
 	[SQL_SESSION_TOUCH_INCR] = DB_STMT("session_touch_incr", 5, DB_SESSION__COLUMNS + 1, 1u << 0,
 	    SESSION_TOUCH_INCR),
-	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 8, DB_SESSION_LIST + 1, 1u << 0,
+	[SQL_SESSION_TOUCH_LIST] = DB_STMT("session_touch_list", 7, DB_SESSION_LIST + 1, 1u << 0,
 	    SESSION_TOUCH ", " SESSION_LIST),
 	/*
 	 * Only while the user still has the hash verified ($8), the epoch seen
@@ -352,6 +351,9 @@ static const struct db_stmt db_stmts[SQL__MAX] = {
 	    "WHERE t.user_id = $1 ORDER BY t.id LIMIT 100"),
 	[SQL_TOKEN_REVOKE_OWN] = DB_STMT("token_revoke_own", 2, 1, 0,
 	    "SELECT tessera.revoke_own_token($1::bigint, $2::bigint)"),
+	/* Sent before each db_query statement, in its transaction (db_send_durable; migration 0013). */
+	[SQL_DURABLE_COMMIT] = DB_STMT("durable_commit", 0, 1, 0,
+	    "SELECT tessera.commit_as_configured()"),
 };
 
 struct db {
@@ -359,6 +361,7 @@ struct db {
 	char	*conninfo;
 	char	 connect_timeout[16];
 	char	 statement_timeout[16];	/* a set_config value, like "5s" */
+	int	 nowait;	/* 1: commits do not wait unless db_query asks (db_commit_nowait) */
 	int	 prepared;	/* 1: named prepared statements; 0: unnamed */
 	int	 unavailable;	/* the last query could not be served: unreachable, or timed out */
 	int	 down;		/* this handle's last connection attempt failed */
@@ -392,6 +395,17 @@ db_new(const char *conninfo, int connect_timeout, int statement_timeout,
 	db->prepared = prepared;
 	db->outage = &db->own_outage;
 	return db;
+}
+
+/*
+ * Makes the handle's connections commit without waiting for the disk,
+ * except for db_query's statements (a pool's worker: its touches skip the
+ * wait); from its next connection on.
+ */
+void
+db_commit_nowait(struct db *db)
+{
+	db->nowait = 1;
 }
 
 /*
@@ -447,17 +461,16 @@ db_setup_result(struct db *db, PGresult *res, ExecStatusType want,
 	return ok ? 0 : -1;
 }
 
-static PGresult	*db_send(struct db *, enum db_sql, const char *const *,
-		    const int *);
-
 /*
  * Readies a fresh connection: sets statement_timeout (and the planner's
  * random_page_cost) first, with an unnamed statement rather than the
  * startup packet's "options", which pgbouncer refuses (so preparing behind
- * a lock, a migration's say, waits no longer than any query); then
- * prepares every statement (unless unnamed ones are wanted). Behind
- * pgbouncer's transaction pooling the settings reach one server connection
- * only: there ALTER ROLE ... SET covers the others. Returns 0 or -1.
+ * a lock, a migration's say, waits no longer than any query), and for a
+ * pool's handle commits that do not wait; then prepares every statement
+ * (unless unnamed ones are wanted). Behind pgbouncer's transaction pooling
+ * the settings reach one server connection only: there ALTER ROLE ... SET
+ * covers the others, and db_query_nowait's statements wait for the disk
+ * where the commit mode did not land. Returns 0 or -1.
  */
 static int
 db_setup(struct db *db)
@@ -469,6 +482,10 @@ db_setup(struct db *db)
 	    db_stmts[SQL_CONNECTION_SETTINGS].sql, 1, NULL, timeout, NULL,
 	    NULL, 0), PGRES_TUPLES_OK,
 	    db_stmts[SQL_CONNECTION_SETTINGS].name) == -1)
+		return -1;
+	if (db->nowait && db_setup_result(db, PQexecParams(db->conn,
+	    db_stmts[SQL_COMMIT_NOWAIT].sql, 0, NULL, NULL, NULL, NULL, 0),
+	    PGRES_TUPLES_OK, db_stmts[SQL_COMMIT_NOWAIT].name) == -1)
 		return -1;
 	for (i = 0; db->prepared && i < SQL__MAX; i++)
 		if (db_setup_result(db, PQprepare(db->conn, db_stmts[i].name,
@@ -525,23 +542,90 @@ db_connect(struct db *db)
 	return 0;
 }
 
-/* Sends one statement and returns its result (possibly an error result). */
+/* Fills formats (DB_PARAMS_MAX entries) with each parameter's format: 1 binary, 0 text. */
+static void
+db_formats(const struct db_stmt *st, int *formats)
+{
+	int	 i;
+
+	_Static_assert(sizeof(st->binary) * 8 >= DB_PARAMS_MAX,
+	    "db_stmt's binary has a bit for every parameter");
+	for (i = 0; i < DB_PARAMS_MAX; i++)
+		formats[i] = i < st->nparams ? (int)((st->binary >> i) & 1u) : 0;
+}
+
+/* Sends statement id without waiting for its result. Returns 1, or 0 if libpq refused it. */
+static int
+db_queue(struct db *db, enum db_sql id, const char *const *values,
+    const int *lengths)
+{
+	const struct db_stmt *st = &db_stmts[id];
+	int		 formats[DB_PARAMS_MAX];
+
+	db_formats(st, formats);
+	if (db->prepared)
+		return PQsendQueryPrepared(db->conn, st->name, st->nparams,
+		    values, lengths, formats, 0);
+	return PQsendQueryParams(db->conn, st->sql, st->nparams, NULL, values,
+	    lengths, formats, 0);
+}
+
+/*
+ * Sends one statement in the connection's commit mode and returns its
+ * result: an error result whatever failed, never NULL (but when out of
+ * memory).
+ */
 static PGresult *
 db_send(struct db *db, enum db_sql id, const char *const *values,
     const int *lengths)
 {
-	const struct db_stmt *st = &db_stmts[id];
-	int		 formats[DB_PARAMS_MAX] = { 0 }, i;
+	PGresult	*res = NULL, *r;
 
-	_Static_assert(sizeof(st->binary) * 8 >= DB_PARAMS_MAX,
-	    "db_stmt's binary has a bit for every parameter");
-	for (i = 0; i < st->nparams; i++)
-		formats[i] = (int)((st->binary >> i) & 1u);
-	if (db->prepared)
-		return PQexecPrepared(db->conn, st->name, st->nparams, values,
-		    lengths, formats, 0);
-	return PQexecParams(db->conn, st->sql, st->nparams, NULL, values,
-	    lengths, formats, 0);
+	if (!db_queue(db, id, values, lengths))
+		return PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
+	while ((r = PQgetResult(db->conn)) != NULL) {	/* one, then NULL */
+		PQclear(res);
+		res = r;
+	}
+	return res != NULL ? res : PQmakeEmptyPGresult(db->conn,
+	    PGRES_FATAL_ERROR);
+}
+
+/*
+ * Sends one statement whose commit waits as the server is configured: in
+ * one round trip (a pipeline, which runs as one transaction), first
+ * SQL_DURABLE_COMMIT sets the server's own synchronous_commit for that
+ * transaction, then the statement. Returns the statement's result, or the
+ * first error: an error result whatever failed, never NULL. A pipeline
+ * left unfinished (a broken connection) closes the connection.
+ */
+static PGresult *
+db_send_durable(struct db *db, enum db_sql id, const char *const *values,
+    const int *lengths)
+{
+	PGresult	*res = NULL, *r;
+	int		 q;
+
+	if (!PQenterPipelineMode(db->conn))
+		return PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
+	if (db_queue(db, SQL_DURABLE_COMMIT, NULL, NULL) &&
+	    db_queue(db, id, values, lengths) && PQpipelineSync(db->conn)) {
+		for (q = 0; q < 2; q++)		/* each query's results end with NULL */
+			while ((r = PQgetResult(db->conn)) != NULL)
+				if (res == NULL && (q == 1 ||
+				    PQresultStatus(r) != PGRES_TUPLES_OK))
+					res = r;
+				else
+					PQclear(r);
+		PQclear(PQgetResult(db->conn));	/* PGRES_PIPELINE_SYNC */
+	}
+	if (res == NULL)
+		res = PQmakeEmptyPGresult(db->conn, PGRES_FATAL_ERROR);
+	if (!PQexitPipelineMode(db->conn)) {
+		PQfinish(db->conn);
+		db->conn = NULL;	/* db_query reconnects */
+	}
+	return res;
 }
 
 /*
@@ -585,16 +669,17 @@ db_check_columns(struct db *db, enum db_sql id, PGresult *res)
 
 /*
  * Runs statement id with its parameters (lengths matter for binary ones),
- * connecting first if needed and retrying once on a connection that broke
- * since the last request (a restarted server). Returns the result, to be
- * PQclear'ed, or NULL: then db_unavailable() says whether the database
- * could not serve it (unreachable, or past statement_timeout), else the
- * statement failed, or returned other columns than its row in db_stmts
- * declares; either way it was logged.
+ * sent by send, connecting first if needed and retrying once on a
+ * connection that broke since the last request (a restarted server).
+ * Returns the result, to be PQclear'ed, or NULL: then db_unavailable()
+ * says whether the database could not serve it (unreachable, or past
+ * statement_timeout), else the statement failed, or returned other
+ * columns than its row in db_stmts declares; either way it was logged.
  */
-PGresult *
-db_query(struct db *db, enum db_sql id, const char *const *values,
-    const int *lengths)
+static PGresult *
+db_run(struct db *db, enum db_sql id, const char *const *values,
+    const int *lengths, PGresult *(*send)(struct db *, enum db_sql,
+    const char *const *, const int *))
 {
 	PGresult	*res = NULL;
 	ExecStatusType	 st;
@@ -607,7 +692,7 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 			score_count(SC_DB_UNAVAILABLE);
 			return NULL;
 		}
-		res = db_send(db, id, values, lengths);
+		res = send(db, id, values, lengths);
 		st = PQresultStatus(res);
 		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 			return db_check_columns(db, id, res);
@@ -624,6 +709,32 @@ db_query(struct db *db, enum db_sql id, const char *const *values,
 		PQclear(res);
 	}
 	return NULL;
+}
+
+/*
+ * Runs statement id (as db_run) in a transaction whose commit waits as
+ * the server is configured: what a crash must not lose (sign-in, sign-out,
+ * revocation, password change, anything an operator runs). The default.
+ */
+PGresult *
+db_query(struct db *db, enum db_sql id, const char *const *values,
+    const int *lengths)
+{
+	return db_run(db, id, values, lengths, db->nowait ? db_send_durable :
+	    db_send);
+}
+
+/*
+ * Runs statement id (as db_run) in the connection's own commit mode, which
+ * for a pool's handle does not wait for the disk: for reads, and for
+ * touches that only slide the idle expiry and count, whose last moments a
+ * crash may lose.
+ */
+PGresult *
+db_query_nowait(struct db *db, enum db_sql id, const char *const *values,
+    const int *lengths)
+{
+	return db_run(db, id, values, lengths, db_send);
 }
 
 /* Returns 1 if the last query failed because the database could not serve it: unreachable, or past statement_timeout. */

@@ -14,6 +14,7 @@
 /* Each statement's SQL lives in the table in db.c, in this order. */
 enum db_sql {
 	SQL_CONNECTION_SETTINGS, /* statement_timeout value: set on connect, with the planner's page cost */
+	SQL_COMMIT_NOWAIT,	/* set on a pool's connections: commits do not wait (db_commit_nowait) */
 	SQL_SESSION_READ,	/* token hash, touch interval -> live session */
 	SQL_SESSION_TOUCH,	/* slide expiry and apply data changes -> session */
 	SQL_SESSION_TOUCH_INCR,	/* slide expiry and add to one integer -> session */
@@ -65,6 +66,7 @@ enum db_sql {
 	SQL_ADMIN_TOKEN_REVOKE,	/* token id -> revoked? */
 	SQL_TOKENS_OWN,		/* user id -> the user's tokens (no hash) */
 	SQL_TOKEN_REVOKE_OWN,	/* token id, user id -> revoked? (only that user's) */
+	SQL_DURABLE_COMMIT,	/* this transaction commits as the server is configured (db_query) */
 	SQL__MAX
 };
 
@@ -157,11 +159,15 @@ struct db;
 struct db	*db_new(const char *conninfo, int connect_timeout,
 		    int statement_timeout, int prepared);
 void		 db_free(struct db *);
+void		 db_commit_nowait(struct db *);
 void		 db_share_outage(struct db *, volatile int *outage);
 void		 db_set_path(struct db *, const char *path);
 int		 db_connect(struct db *) __attribute__((warn_unused_result));
 PGresult	*db_query(struct db *, enum db_sql, const char *const *values,
 		    const int *lengths) __attribute__((warn_unused_result));
+PGresult	*db_query_nowait(struct db *, enum db_sql,
+		    const char *const *values, const int *lengths)
+		    __attribute__((warn_unused_result));
 int		 db_unavailable(const struct db *);
 const char	*db_error(const struct db *);
 PGconn		*db_conn(struct db *);

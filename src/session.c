@@ -261,7 +261,7 @@ sess_change_arrays(const struct sess *s, struct buf arr[4])
  * applies the queued data changes in one statement: a lone increment (a
  * counted view) has a statement of its own, cheaper than the general one.
  * A touch that only slides and counts commits without waiting for the
- * disk; one that sets or unsets a value waits (db.c SESSION_NOWAIT).
+ * disk (db_query_nowait); one that sets or unsets a value waits.
  * Returns 1 if the session is live, 0 if not, -1 on a database failure.
  */
 static int
@@ -269,8 +269,8 @@ sess_touch(const struct sess_env *e, struct sess *s)
 {
 	struct buf	 arr[4];
 	char		 idle[16], touch[16];
-	const char	*values[8];
-	int		 lengths[8] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0, 0 };
+	const char	*values[7];
+	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0 };
 	int		 incr = !s->want_list && !s->want_identity &&
 			    s->nchange == 1 && s->change[0].kind == SESS_INCR;
 	int		 counts_only = 1;
@@ -296,9 +296,9 @@ sess_touch(const struct sess_env *e, struct sess *s)
 		for (i = 0; i < s->nchange; i++)
 			if (s->change[i].kind != SESS_INCR)
 				counts_only = 0;
-		values[7] = counts_only ? "t" : "f";	/* may skip the disk wait */
 	}
-	if ((res = db_query(e->db, stmt, values, lengths)) == NULL)
+	if ((res = (counts_only ? db_query_nowait : db_query)(e->db, stmt,
+	    values, lengths)) == NULL)
 		goto out;
 	if ((rc = (PQntuples(res) == 1))) {
 		sess_from_row(s, res);
@@ -342,8 +342,8 @@ sess_load(const struct sess_env *e, struct sess *s)
 	snprintf(touch, sizeof(touch), "%d", e->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = touch;
-	if ((res = db_query(e->db, s->want_identity ? SQL_SESSION_READ_AUTH :
-	    SQL_SESSION_READ, values, lengths)) == NULL)
+	if ((res = db_query_nowait(e->db, s->want_identity ?
+	    SQL_SESSION_READ_AUTH : SQL_SESSION_READ, values, lengths)) == NULL)
 		return -1;
 	if (PQntuples(res) != 1) {
 		PQclear(res);

@@ -359,6 +359,7 @@ worker_run(struct app *app, int listen_fd, int connect_first)
 		_exit(1);
 	}
 	db_share_outage(app->db, &app->score->db_outage);
+	db_commit_nowait(app->db);	/* touches skip the disk wait (session.c) */
 	/* a failure is logged there; the first request to need the database tries again */
 	if (connect_first)
 		(void)!db_connect(app->db);

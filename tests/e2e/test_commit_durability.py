@@ -1,7 +1,11 @@
-"""Which commits wait for the disk: a touch that only slides and counts does not; sign-in, sign-out
-and ending sessions do. Read from PostgreSQL's WAL positions with a WAL writer made slow: a commit
-that waited has flushed the WAL past the point where the request began; one that did not has not
-(unless the WAL writer's own 10 s round fell in between, so those checks take the best of three)."""
+"""Which commits wait for the disk: a touch that only slides and counts does not; sign-in, sign-out,
+ending sessions, a password change and an operator's revocation do, in the mode the server is
+configured with, followed across a reload. Read from PostgreSQL's WAL positions with a WAL writer
+made slow: a commit that waited has flushed the WAL past the point where the request began; one
+that did not has not (unless the WAL writer's own 10 s round fell in between, so those checks take
+the best of three)."""
+
+import time
 
 import pytest
 
@@ -59,3 +63,37 @@ def test_ending_other_sessions_waits_for_the_disk(slow_wal, member):
     assert waited(slow_wal, lambda: this.post("/sessions/end-others", {"csrf": csrf})), \
         "ending the other sessions did not wait for its commit"
     assert len(slow_wal.session_ids(member.name)) == 1
+
+
+def test_a_password_change_waits_for_the_disk(slow_wal, member):
+    b = slow_wal.signed_in_browser(member)
+    fields = {"csrf": b.form_csrf("/account/password"), "current": member.password,
+              "new": member.password + "-2", "again": member.password + "-2"}
+    assert waited(slow_wal, lambda: b.post("/account/password", fields)), \
+        "the password change did not wait for its commit"
+    assert slow_wal.browser().login(member.name, member.password + "-2").status == 303
+
+
+def test_an_operators_revocation_waits_for_the_disk(slow_wal, member):
+    slow_wal.signed_in_browser(member)
+    result = []
+    assert waited(slow_wal, lambda: result.append(slow_wal.tessera("sessions", "revoke", "--user", member.name))), \
+        "tessera sessions revoke --user did not wait for its commit"
+    assert result[0].returncode == 0 and slow_wal.session_ids(member.name) == []
+
+
+def test_commits_follow_the_servers_configuration_as_it_is_reloaded(slow_wal, member):
+    """The mode sign-in commits in is the server's, read at each commit: an operator who turns
+    durable commits off (or back on) with a reload is followed by the running pool."""
+    def reconfigure(mode):
+        slow_wal.psql(f"ALTER SYSTEM SET synchronous_commit = {mode}")
+        slow_wal.psql("SELECT pg_reload_conf()")
+        time.sleep(0.5)     # backends read the file between statements
+    try:
+        reconfigure("off")
+        assert not all(waited(slow_wal, lambda: slow_wal.browser().login(member.name, member.password))
+                       for _ in range(3)), "sign-in waited for the disk on a server configured not to"
+    finally:
+        reconfigure("on")
+    assert waited(slow_wal, lambda: slow_wal.browser().login(member.name, member.password)), \
+        "sign-in did not wait again once the server was configured back"

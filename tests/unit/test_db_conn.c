@@ -72,22 +72,85 @@ TEST(a_result_of_another_shape_than_declared_is_refused_and_logged)
 	    "error=\"returned 2 columns where db.c declares 1\""), 1);
 }
 
-TEST(a_connection_the_server_ended_is_made_again_within_the_query)
+/* Ends db's connection from the server's side and waits until it is gone; returns its backend's pid. */
+static int
+server_ends_connection(struct db *db)
 {
-	struct db	*db = unit_pg_state(state);
 	char		 pid[16];
 	int		 tries;
 
-	ping_ok(db);
 	snprintf(pid, sizeof(pid), "%d", PQbackendPID(db_conn(db)));
 	assert_int_equal(unit_pg_number("SELECT pg_terminate_backend($1::int)::int",
 	    pid), 1);
 	for (tries = 0; tries < 100 && unit_pg_number("SELECT count(*) FROM "
 	    "pg_stat_activity WHERE pid = $1::int", pid) > 0; tries++)
 		usleep(20000);
+	return atoi(pid);
+}
+
+TEST(a_connection_the_server_ended_is_made_again_within_the_query)
+{
+	struct db	*db = unit_pg_state(state);
+	int		 pid;
+
+	ping_ok(db);
+	pid = server_ends_connection(db);
 	ping_ok(db);		/* the broken connection is retried once, new */
-	assert_int_not_equal(PQbackendPID(db_conn(db)), atoi(pid));
+	assert_int_not_equal(PQbackendPID(db_conn(db)), pid);
 	assert_int_equal(unit_log_lines(fx_log, " db_", "="), 0);
+}
+
+/* Returns the session's synchronous_commit on db's connection (static storage). */
+static const char *
+session_commit_mode(struct db *db)
+{
+	static char	 mode[32];
+	PGresult	*res = PQexec(db_conn(db), "SHOW synchronous_commit");
+
+	assert_int_equal(PQresultStatus(res), PGRES_TUPLES_OK);
+	snprintf(mode, sizeof(mode), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return mode;
+}
+
+TEST(only_a_pools_connection_commits_without_waiting_by_default)
+{
+	char		 conninfo[1024];
+	struct db	*db;
+
+	(void)unit_pg_state(state);	/* skipped without a database */
+	/* configured for this session as the server's own file or a role may configure it */
+	snprintf(conninfo, sizeof(conninfo), "%s options='-c synchronous_commit=local'",
+	    unit_pg_conninfo());
+	assert_non_null(db = db_new(conninfo, 5, TIMEOUT, 1));
+	ping_ok(db);		/* a command's connection: as configured */
+	assert_string_equal(session_commit_mode(db), "local");
+	db_commit_nowait(db);
+	server_ends_connection(db);
+	ping_ok(db);		/* a new connection, made for a pool */
+	assert_string_equal(session_commit_mode(db), "off");
+	db_free(db);
+}
+
+TEST(a_pools_statement_that_fails_leaves_its_connection_ready)
+{
+	struct db	*db = unit_pg_state(state);
+	const char	*zero[1] = { "0" };
+	int		 pid;
+
+	db_commit_nowait(db);
+	ping_ok(db);		/* its transaction is told to commit as configured first */
+	pid = PQbackendPID(db_conn(db));
+	assert_null(db_query(db, SQL_ADMIN_PURGE, zero, NULL));
+	assert_false(db_unavailable(db));
+	assert_non_null(strstr(db_error(db), "batch must be a positive number"));
+	assert_int_equal(unit_log_lines(fx_log, " db_error ",
+	    "statement=admin_purge "), 1);
+	ping_ok(db);		/* the pipeline ended: the same connection serves */
+	assert_int_equal(PQbackendPID(db_conn(db)), pid);
+	pid = server_ends_connection(db);
+	ping_ok(db);		/* and a broken one is made again within the query */
+	assert_int_not_equal(PQbackendPID(db_conn(db)), pid);
 }
 
 TEST(a_statement_past_statement_timeout_makes_the_database_unavailable)
@@ -184,6 +247,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		DB_TEST(a_result_of_another_shape_than_declared_is_refused_and_logged),
 		DB_TEST(a_connection_the_server_ended_is_made_again_within_the_query),
+		DB_TEST(only_a_pools_connection_commits_without_waiting_by_default),
+		DB_TEST(a_pools_statement_that_fails_leaves_its_connection_ready),
 		DB_TEST(a_statement_past_statement_timeout_makes_the_database_unavailable),
 		DB_TEST(a_signed_in_request_finds_its_user_by_index_however_few_users),
 		cmocka_unit_test(a_server_that_cannot_be_reached_is_unavailable_and_logged_once),
