@@ -5,12 +5,12 @@
 # Starts a private stack under /tmp (tests/bench/stack.sh), signs users in, measures with wrk and
 # pgbench, and prints one table. Environment (defaults in brackets):
 #   BENCH_USERS [1000]              users created and signed in (one cookie each)
-#   BENCH_CONNECTIONS [32]          wrk connections and pgbench clients
+#   BENCH_CONNECTIONS [32]          wrk connections (pgbench has as many clients as the pool has workers)
 #   BENCH_DURATION [20]             seconds per wrk or pgbench run
 #   BENCH_EXTRA_SESSIONS [1000000]  rows added for the "many sessions" run, BENCH_EXPIRED_PCT [50] % expired
 #   BENCH_PURGE_ROWS [1000000]      expired rows purged while the dashboard is driven
-#   BENCH_PURGE_BATCH [1000]        rows per purge transaction (tessera sessions purge's default)
-#   BENCH_PURGE_PAUSE [20]          milliseconds the purge pauses between two (its default too)
+#   BENCH_PURGE_BATCH [100]         rows per purge transaction (tessera sessions purge's default)
+#   BENCH_PURGE_PAUSE [2]           milliseconds the purge pauses between two (its default too)
 #   BENCH_REQUESTS [1000000]        requests of the long run after which worker memory is read again
 #   BENCH_OUT [none]                also write the table to this .csv or .json file
 #   BENCH_PORT [18080]              first port tried for nginx; BENCH_KEEP=1 keeps the directory
@@ -47,14 +47,19 @@ BENCH_BASELINE="${BENCH_BASELINE:-}"
 BENCH_BASELINE_PAIRS="${BENCH_BASELINE_PAIRS:-4}"
 BASELINE_BIN=""     # BENCH_BASELINE's bin/tessera, built by baseline_build
 BASELINE_CONF=""    # the bench's config with BENCH_BASELINE's templates
-PURGE_BATCH="${BENCH_PURGE_BATCH:-1000}"
-PURGE_PAUSE="${BENCH_PURGE_PAUSE:-20}"
+PURGE_BATCH="${BENCH_PURGE_BATCH:-100}"
+PURGE_PAUSE="${BENCH_PURGE_PAUSE:-2}"
 
 CORES="$(nproc)"
 WORKERS=$(( 2 * CORES ))    # the default pool: config workers
+# pgbench's clients: as many as the pool has connections, so that PostgreSQL runs a statement at the
+# concurrency it sees from the pool. With wrk's 32 on 2 cores each statement cost it 1.5-1.8 times
+# the CPU, and a different multiple in each run (backends contending for the cores and for locks).
+PGB_CLIENTS="$WORKERS"
+PACE_US=0           # the pause between a pool connection's statements, set by bench_dashboard
 PASSWORD="bench-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PEER_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-FLOOR_COMMIT=off    # the floor commits as the pool's dashboard touch does (synchronous_commit)
+FLOOR_COMMIT=off    # the floor and pgbench commit as the pool's dashboard touch does (synchronous_commit)
 OUT=""          # $STACK_DIR/out: cookies, raw wrk and pgbench output, scripts
 COOKIES=""      # one "name=value" line per signed-in user
 READ_PATH=""    # /auth when this build has it, else / (which answers 303 to a signed-in visitor)
@@ -316,7 +321,7 @@ capture_statements() {
         die "no statement of GET $path found in PostgreSQL's log"
 }
 
-# Runs pgbench on $OUT/NAME.sql (prepared, same client count and duration as wrk); sets PGB_TPS.
+# Runs pgbench on $OUT/NAME.sql (prepared, PGB_CLIENTS clients, wrk's duration); sets PGB_TPS.
 pgbench_run() {
     local name="$1" var
     local -a defs=()
@@ -324,7 +329,7 @@ pgbench_run() {
         defs+=(-D "$var")
     done <"$OUT/$name.vars"
     cpu_begin
-    gen_start "$OUT/$name.pgbench" pgbench -n -M prepared -c "$BENCH_CONNECTIONS" -j "$CORES" \
+    gen_start "$OUT/$name.pgbench" pgbench -n -M prepared -c "$PGB_CLIENTS" -j "$CORES" \
         -T "$BENCH_DURATION" -h "$PG_DIR" -U tessera "${defs[@]}" -f "$OUT/$name.sql" tessera
     wait "$GEN_JOB" || { cat "$OUT/$name.pgbench" >&2; die "pgbench failed ($name)"; }
     PGB_TPS="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$OUT/$name.pgbench" | head -n 1)"
@@ -381,7 +386,7 @@ bench_dashboard() {
     row "GET /dashboard: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
     row "GET /dashboard: statements per request" "$(calc 3 "$calls / $requests")" "calls" "1 (one round trip)" \
         "$(verdict "$(calc 3 "$calls / $requests")" == 1)"
-    pgbench_run dashboard
+    PGOPTIONS="-c synchronous_commit=$FLOOR_COMMIT" pgbench_run dashboard   # as the pool's connections commit
     DASH_PGB_TPS="$PGB_TPS" DASH_PGB_CPU="$CPU_US" DASH_PGB_PG="$CPU_PG"
     row "pgbench, the dashboard's statement(s)" "$PGB_TPS" "tps"
     compare_rows "GET /dashboard / pgbench" 0.6 "$DASH_RPS" "$PGB_TPS" "$DASH_CPU" "$CPU_US"
@@ -392,6 +397,26 @@ bench_dashboard() {
     row "pgbench, a bare UPDATE ... RETURNING of one row" "$PGB_TPS" "tps"
     row "  postgres CPU: dashboard's statement / bare one" "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" "ratio" \
         "<= 1.5" "$(verdict "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" '<=' 1.5)"
+    PACE_US="$(calc 0 "1000000 * $WORKERS / $DASH_RPS - 1000000 * $PGB_CLIENTS / $DASH_PGB_TPS")"
+    [ "$PACE_US" -gt 0 ] || PACE_US=0
+    pgbench_paced dashboard
+    local paced_pg="$CPU_PG"
+    row "pgbench, the dashboard's statement with ${PACE_US} µs between a client's two" "$PGB_TPS" "tps"
+    row "  postgres CPU per request: dashboard / paced pgbench" "$(calc 2 "$DASH_CPU_PG / $paced_pg")" "ratio"
+    pgbench_paced bare
+    row "pgbench, the bare one paced alike" "$PGB_TPS" "tps"
+    row "  postgres CPU: dashboard's statement / bare one, both paced" "$(calc 2 "$paced_pg / $CPU_PG")" "ratio"
+}
+
+# Runs pgbench on $OUT/NAME.sql again as $OUT/NAME-paced.sql, with the pause a pool's connection has
+# between two statements (PACE_US: each worker's time per request, WORKERS / req/s, less pgbench's own
+# time per transaction): a backend that waits for its next statement sleeps and wakes up cache-cold,
+# which costs PostgreSQL CPU that a client sending statements back to back never makes it pay.
+pgbench_paced() {
+    local name="$1"
+    { cat "$OUT/$name.sql"; printf '\\sleep %s us\n' "$PACE_US"; } >"$OUT/$name-paced.sql"
+    cp "$OUT/$name.vars" "$OUT/$name-paced.vars"
+    PGOPTIONS="-c synchronous_commit=$FLOOR_COMMIT" pgbench_run "$name-paced"
 }
 
 # Writes $OUT/bare.sql and $OUT/bare.vars: the floor's statement (one row's UPDATE ... RETURNING, by
@@ -482,9 +507,12 @@ bench_peer() {
 }
 
 # Step 3f: one user's 100 sessions (max_sessions_per_user's default) against 100 users' one each:
-# the same number of rows and cookies, so only the sessions per user differ.
+# the same number of rows and cookies, so only the sessions per user differ. Four runs of half the
+# duration, one each, many, many, one each (ABBA), so that a machine drifting in speed during the
+# step weighs on both sides alike; the ratios are those of the sums.
 bench_crowd() {
-    local crowd=100 one="$OUT/crowd.one" many="$OUT/crowd.many"
+    local crowd=100 one="$OUT/crowd.one" many="$OUT/crowd.many" half run
+    local rps_one=0 rps_many=0 cpu_one=0 cpu_many=0 bad=0
     if [ "$BENCH_USERS" -lt $(( crowd + 1 )) ]; then
         row "100 sessions of one user" "skipped" "" "" "BENCH_USERS < 101"
         return 0
@@ -493,13 +521,20 @@ bench_crowd() {
     sign_in_all $(( crowd - 1 )) bench1 "$many"
     head -n 1 "$COOKIES" >>"$many"          # bench1's first session: 100 in all, none evicted
     wrk_run warmup-crowd /dashboard 200 "$one" "$WARMUP_SECONDS"
-    wrk_run crowd-one /dashboard 200 "$one" "$BENCH_DURATION"
-    local rps_one="$W_RPS" cpu_one="$CPU_US"
-    row "GET /dashboard, 100 users with 1 session each" "$W_RPS" "req/s"
-    wrk_run crowd-many /dashboard 200 "$many" "$BENCH_DURATION"
-    row "GET /dashboard, 1 user with 100 sessions" "$W_RPS" "req/s"
-    row "  its errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
-    compare_rows "  100 sessions of one user / one each" 0.9 "$W_RPS" "$rps_one" "$CPU_US" "$cpu_one"
+    half=$(( (BENCH_DURATION + 1) / 2 ))
+    for run in one-1 many-1 many-2 one-2; do
+        wrk_run "crowd-$run" /dashboard 200 "$OUT/crowd.${run%-*}" "$half"
+        if [ "${run%-*}" = one ]; then
+            rps_one="$(calc 0 "$rps_one + $W_RPS")" cpu_one=$(( cpu_one + CPU_US ))
+        else
+            rps_many="$(calc 0 "$rps_many + $W_RPS")" cpu_many=$(( cpu_many + CPU_US ))
+            bad=$(( bad + W_BAD ))
+        fi
+    done
+    row "GET /dashboard, 100 users with 1 session each (mean of 2 runs)" "$(calc 0 "$rps_one / 2")" "req/s"
+    row "GET /dashboard, 1 user with 100 sessions (mean of 2 runs)" "$(calc 0 "$rps_many / 2")" "req/s"
+    row "  its errors + non-2xx" "$bad" "" "0" "$(verdict "$bad" == 0)"
+    compare_rows "  100 sessions of one user / one each" 0.9 "$rps_many" "$rps_one" "$cpu_many" "$cpu_one"
 }
 
 # Starts strace -c on every child of process PARENT (the pool's workers, nginx's), summary to FILE;
