@@ -507,11 +507,11 @@ bench_peer() {
 }
 
 # Step 3f: one user's 100 sessions (max_sessions_per_user's default) against 100 users' one each:
-# the same number of rows and cookies, so only the sessions per user differ. Four runs of half the
-# duration, one each, many, many, one each (ABBA), so that a machine drifting in speed during the
-# step weighs on both sides alike; the ratios are those of the sums.
+# the same number of rows and cookies, so only the sessions per user differ. Eight runs of a quarter
+# of the duration, one each, many, many, one each, twice (ABBA ABBA), so that a machine drifting or
+# slowing for a while during the step weighs on both sides alike; the ratios are those of the sums.
 bench_crowd() {
-    local crowd=100 one="$OUT/crowd.one" many="$OUT/crowd.many" half run
+    local crowd=100 one="$OUT/crowd.one" many="$OUT/crowd.many" quarter run
     local rps_one=0 rps_many=0 cpu_one=0 cpu_many=0 bad=0
     if [ "$BENCH_USERS" -lt $(( crowd + 1 )) ]; then
         row "100 sessions of one user" "skipped" "" "" "BENCH_USERS < 101"
@@ -521,9 +521,9 @@ bench_crowd() {
     sign_in_all $(( crowd - 1 )) bench1 "$many"
     head -n 1 "$COOKIES" >>"$many"          # bench1's first session: 100 in all, none evicted
     wrk_run warmup-crowd /dashboard 200 "$one" "$WARMUP_SECONDS"
-    half=$(( (BENCH_DURATION + 1) / 2 ))
-    for run in one-1 many-1 many-2 one-2; do
-        wrk_run "crowd-$run" /dashboard 200 "$OUT/crowd.${run%-*}" "$half"
+    quarter=$(( (BENCH_DURATION + 3) / 4 ))
+    for run in one-1 many-1 many-2 one-2 one-3 many-3 many-4 one-4; do
+        wrk_run "crowd-$run" /dashboard 200 "$OUT/crowd.${run%-*}" "$quarter"
         if [ "${run%-*}" = one ]; then
             rps_one="$(calc 0 "$rps_one + $W_RPS")" cpu_one=$(( cpu_one + CPU_US ))
         else
@@ -531,8 +531,8 @@ bench_crowd() {
             bad=$(( bad + W_BAD ))
         fi
     done
-    row "GET /dashboard, 100 users with 1 session each (mean of 2 runs)" "$(calc 0 "$rps_one / 2")" "req/s"
-    row "GET /dashboard, 1 user with 100 sessions (mean of 2 runs)" "$(calc 0 "$rps_many / 2")" "req/s"
+    row "GET /dashboard, 100 users with 1 session each (mean of 4 runs)" "$(calc 0 "$rps_one / 4")" "req/s"
+    row "GET /dashboard, 1 user with 100 sessions (mean of 4 runs)" "$(calc 0 "$rps_many / 4")" "req/s"
     row "  its errors + non-2xx" "$bad" "" "0" "$(verdict "$bad" == 0)"
     compare_rows "  100 sessions of one user / one each" 0.9 "$rps_many" "$rps_one" "$cpu_many" "$cpu_one"
 }
