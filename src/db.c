@@ -461,6 +461,15 @@ db_setup_result(struct db *db, PGresult *res, ExecStatusType want,
 	return ok ? 0 : -1;
 }
 
+/* Runs settings statement id unnamed (text values), before anything is prepared. Returns 0 or -1. */
+static int
+db_setup_set(struct db *db, enum db_sql id, const char *const *values)
+{
+	return db_setup_result(db, PQexecParams(db->conn, db_stmts[id].sql,
+	    db_stmts[id].nparams, NULL, values, NULL, NULL, 0),
+	    PGRES_TUPLES_OK, db_stmts[id].name);
+}
+
 /*
  * Readies a fresh connection: sets statement_timeout (and the planner's
  * random_page_cost) first, with an unnamed statement rather than the
@@ -478,14 +487,8 @@ db_setup(struct db *db)
 	const char *const timeout[] = { db->statement_timeout };
 	int		 i;
 
-	if (db_setup_result(db, PQexecParams(db->conn,
-	    db_stmts[SQL_CONNECTION_SETTINGS].sql, 1, NULL, timeout, NULL,
-	    NULL, 0), PGRES_TUPLES_OK,
-	    db_stmts[SQL_CONNECTION_SETTINGS].name) == -1)
-		return -1;
-	if (db->nowait && db_setup_result(db, PQexecParams(db->conn,
-	    db_stmts[SQL_COMMIT_NOWAIT].sql, 0, NULL, NULL, NULL, NULL, 0),
-	    PGRES_TUPLES_OK, db_stmts[SQL_COMMIT_NOWAIT].name) == -1)
+	if (db_setup_set(db, SQL_CONNECTION_SETTINGS, timeout) == -1 ||
+	    (db->nowait && db_setup_set(db, SQL_COMMIT_NOWAIT, NULL) == -1))
 		return -1;
 	for (i = 0; db->prepared && i < SQL__MAX; i++)
 		if (db_setup_result(db, PQprepare(db->conn, db_stmts[i].name,
@@ -542,27 +545,18 @@ db_connect(struct db *db)
 	return 0;
 }
 
-/* Fills formats (DB_PARAMS_MAX entries) with each parameter's format: 1 binary, 0 text. */
-static void
-db_formats(const struct db_stmt *st, int *formats)
-{
-	int	 i;
-
-	_Static_assert(sizeof(st->binary) * 8 >= DB_PARAMS_MAX,
-	    "db_stmt's binary has a bit for every parameter");
-	for (i = 0; i < DB_PARAMS_MAX; i++)
-		formats[i] = i < st->nparams ? (int)((st->binary >> i) & 1u) : 0;
-}
-
 /* Sends statement id without waiting for its result. Returns 1, or 0 if libpq refused it. */
 static int
 db_queue(struct db *db, enum db_sql id, const char *const *values,
     const int *lengths)
 {
 	const struct db_stmt *st = &db_stmts[id];
-	int		 formats[DB_PARAMS_MAX];
+	int		 formats[DB_PARAMS_MAX] = { 0 }, i;
 
-	db_formats(st, formats);
+	_Static_assert(sizeof(st->binary) * 8 >= DB_PARAMS_MAX,
+	    "db_stmt's binary has a bit for every parameter");
+	for (i = 0; i < st->nparams; i++)
+		formats[i] = (int)((st->binary >> i) & 1u);
 	if (db->prepared)
 		return PQsendQueryPrepared(db->conn, st->name, st->nparams,
 		    values, lengths, formats, 0);

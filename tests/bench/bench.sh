@@ -321,7 +321,8 @@ capture_statements() {
         die "no statement of GET $path found in PostgreSQL's log"
 }
 
-# Runs pgbench on $OUT/NAME.sql (prepared, PGB_CLIENTS clients, wrk's duration); sets PGB_TPS.
+# Runs pgbench on $OUT/NAME.sql (prepared, PGB_CLIENTS clients, wrk's duration, commits as the pool's
+# touch commits); sets PGB_TPS.
 pgbench_run() {
     local name="$1" var
     local -a defs=()
@@ -329,7 +330,7 @@ pgbench_run() {
         defs+=(-D "$var")
     done <"$OUT/$name.vars"
     cpu_begin
-    gen_start "$OUT/$name.pgbench" pgbench -n -M prepared -c "$PGB_CLIENTS" -j "$CORES" \
+    PGOPTIONS="-c synchronous_commit=$FLOOR_COMMIT" gen_start "$OUT/$name.pgbench" pgbench -n -M prepared -c "$PGB_CLIENTS" -j "$CORES" \
         -T "$BENCH_DURATION" -h "$PG_DIR" -U tessera "${defs[@]}" -f "$OUT/$name.sql" tessera
     wait "$GEN_JOB" || { cat "$OUT/$name.pgbench" >&2; die "pgbench failed ($name)"; }
     PGB_TPS="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "$OUT/$name.pgbench" | head -n 1)"
@@ -386,14 +387,14 @@ bench_dashboard() {
     row "GET /dashboard: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
     row "GET /dashboard: statements per request" "$(calc 3 "$calls / $requests")" "calls" "1 (one round trip)" \
         "$(verdict "$(calc 3 "$calls / $requests")" == 1)"
-    PGOPTIONS="-c synchronous_commit=$FLOOR_COMMIT" pgbench_run dashboard   # as the pool's connections commit
+    pgbench_run dashboard
     DASH_PGB_TPS="$PGB_TPS" DASH_PGB_CPU="$CPU_US" DASH_PGB_PG="$CPU_PG"
     row "pgbench, the dashboard's statement(s)" "$PGB_TPS" "tps"
     compare_rows "GET /dashboard / pgbench" 0.6 "$DASH_RPS" "$PGB_TPS" "$DASH_CPU" "$CPU_US"
     row "  postgres CPU per request: dashboard / pgbench" "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" "ratio" \
         "<= 1.3" "$(verdict "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" '<=' 1.3)"
     bare_statement
-    PGOPTIONS="-c synchronous_commit=$FLOOR_COMMIT" pgbench_run bare
+    pgbench_run bare
     row "pgbench, a bare UPDATE ... RETURNING of one row" "$PGB_TPS" "tps"
     row "  postgres CPU: dashboard's statement / bare one" "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" "ratio" \
         "<= 1.5" "$(verdict "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" '<=' 1.5)"
@@ -416,11 +417,11 @@ pgbench_paced() {
     local name="$1"
     { cat "$OUT/$name.sql"; printf '\\sleep %s us\n' "$PACE_US"; } >"$OUT/$name-paced.sql"
     cp "$OUT/$name.vars" "$OUT/$name-paced.vars"
-    PGOPTIONS="-c synchronous_commit=$FLOOR_COMMIT" pgbench_run "$name-paced"
+    pgbench_run "$name-paced"
 }
 
 # Writes $OUT/bare.sql and $OUT/bare.vars: the floor's statement (one row's UPDATE ... RETURNING, by
-# token hash) as a pgbench script; PGOPTIONS gives it the floor's commit mode.
+# token hash) as a pgbench script; pgbench_run runs it in the floor's commit mode.
 bare_statement() {
     {
         printf '\\set i random(1, %s)\n' "$BENCH_USERS"

@@ -21,8 +21,7 @@ SQL_ARG = {"PQexec": 1, "PQexecParams": 1, "PQsendQuery": 1, "PQsendQueryParams"
 TRUSTED = {
     ("db.c", "db_stmts[i].sql"): "the const statement table, whose entries are checked to be literal",
     ("db.c", "st->sql"): "the same table",
-    ("db.c", "db_stmts[SQL_CONNECTION_SETTINGS].sql"): "the same table",
-    ("db.c", "db_stmts[SQL_COMMIT_NOWAIT].sql"): "the same table",
+    ("db.c", "db_stmts[id].sql"): "the same table",
     ("migrate.c", "sql"): "migrate_exec's parameter, whose callers are checked too",
 }
 # functions that pass an argument on as SQL: name -> (file, argument index, trusted non-literals)
