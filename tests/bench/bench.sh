@@ -475,67 +475,102 @@ step_wanted() {
     esac
 }
 
+# Runs side A and side B, two functions each doing one wrk_run (called with a run number and its
+# seconds), in eight runs of a quarter of the duration, A B B A A B B A, so that a machine drifting
+# or slowing for a while during the step weighs on both sides alike. Sets ALT_RPS_A and ALT_RPS_B
+# (each side's mean throughput), ALT_CPU_A and ALT_CPU_B (its mean CPU per request, µs), ALT_BAD_A
+# and ALT_BAD_B (its errors and unexpected answers).
+alternate_runs() {
+    local side_a="$1" side_b="$2" quarter=$(( (BENCH_DURATION + 3) / 4 )) run=0 side
+    local rps_a=0 rps_b=0 cpu_a=0 cpu_b=0
+    ALT_BAD_A=0 ALT_BAD_B=0
+    for side in A B B A A B B A; do
+        run=$(( run + 1 ))
+        if [ "$side" = A ]; then
+            "$side_a" "$run" "$quarter"
+            rps_a=$(( rps_a + W_RPS )) cpu_a=$(( cpu_a + CPU_US )) ALT_BAD_A=$(( ALT_BAD_A + W_BAD ))
+        else
+            "$side_b" "$run" "$quarter"
+            rps_b=$(( rps_b + W_RPS )) cpu_b=$(( cpu_b + CPU_US )) ALT_BAD_B=$(( ALT_BAD_B + W_BAD ))
+        fi
+    done
+    ALT_RPS_A="$(calc 0 "$rps_a / 4")" ALT_RPS_B="$(calc 0 "$rps_b / 4")"
+    ALT_CPU_A="$(calc 0 "$cpu_a / 4")" ALT_CPU_B="$(calc 0 "$cpu_b / 4")"
+}
+
+# One quarter run of the dashboard from the bench's pool, for alternate_runs: RUN SECONDS (the
+# cookies in DASH_COOKIES, the run named DASH_TAG-RUN).
+dashboard_side() {
+    wrk_run "$DASH_TAG-$1" /dashboard 200 "$DASH_COOKIES" "$2"
+}
+
+# One quarter run of the floor, for alternate_runs: RUN SECONDS.
+floor_side() {
+    APP_NAME=floor APP_PID="$FLOOR_PID" WRK_PORT="$FLOOR_PORT" wrk_run "floor-$1" /dashboard 200 "$COOKIES" "$2"
+}
+
 # Step 3d: the floor, a bare FastCGI responder doing only the dashboard's write (tests/bench/floor.c),
-# with the pool's worker count and commit mode behind the same nginx, with the same cookies.
+# with the pool's worker count and commit mode behind the same nginx, with the same cookies, in
+# turn with the dashboard (alternate_runs; the pool waits idle meanwhile, as the floor does).
 bench_floor() {
     stack_floor "$FLOOR_COMMIT"
     APP_NAME=floor APP_PID="$FLOOR_PID" WRK_PORT="$FLOOR_PORT" wrk_run warmup-floor /dashboard 200 "$COOKIES" "$WARMUP_SECONDS"
-    APP_NAME=floor APP_PID="$FLOOR_PID" WRK_PORT="$FLOOR_PORT" wrk_run floor /dashboard 200 "$COOKIES" "$BENCH_DURATION"
+    DASH_TAG=floor-dashboard DASH_COOKIES="$COOKIES" alternate_runs dashboard_side floor_side
     stack_stop_floor
-    FLOOR_RPS="$W_RPS" FLOOR_CPU="$CPU_US"
-    wrk_rows "floor: bare responder, $WORKERS workers, commit $FLOOR_COMMIT"
-    row "floor: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
-    compare_rows "GET /dashboard / floor" 0.9 "$DASH_RPS" "$FLOOR_RPS" "$DASH_CPU" "$FLOOR_CPU"
+    row "floor: bare responder, $WORKERS workers, commit $FLOOR_COMMIT (mean of 4 runs)" "$ALT_RPS_B" "req/s"
+    row "  GET /dashboard in turn with it (mean of 4 runs)" "$ALT_RPS_A" "req/s"
+    row "  errors + non-2xx, both" "$(( ALT_BAD_A + ALT_BAD_B ))" "" "0" "$(verdict "$(( ALT_BAD_A + ALT_BAD_B ))" == 0)"
+    compare_rows "GET /dashboard / floor" 0.9 "$ALT_RPS_A" "$ALT_RPS_B" "$ALT_CPU_A" "$ALT_CPU_B"
+}
+
+# One quarter run of the peer, for alternate_runs: RUN SECONDS.
+peer_side() {
+    APP_NAME=node APP_PID="$PEER_PID" WRK_PORT="$PEER_PORT" wrk_run "peer-$1" /dashboard 200 "$OUT/peer.cookies" "$2"
 }
 
 # Step 3e: the peer, express 5 + express-session + connect-pg-simple (tests/bench/peer), one node
-# process per core behind the same nginx, on the same PostgreSQL, its own session per bench user.
+# process per core behind the same nginx, on the same PostgreSQL, its own session per bench user,
+# in turn with the dashboard (alternate_runs).
 bench_peer() {
-    local cookies="$OUT/peer.cookies"
     if ! stack_peer_install; then
         row "express-session peer" "skipped" "" "" "node/npm missing"
         return 0
     fi
-    (peer_env node seed.js "$BENCH_USERS") >"$cookies" || die "the peer's sessions could not be stored"
+    (peer_env node seed.js "$BENCH_USERS") >"$OUT/peer.cookies" || die "the peer's sessions could not be stored"
     stack_peer
-    APP_NAME=node APP_PID="$PEER_PID" WRK_PORT="$PEER_PORT" wrk_run warmup-peer /dashboard 200 "$cookies" "$WARMUP_SECONDS"
-    APP_NAME=node APP_PID="$PEER_PID" WRK_PORT="$PEER_PORT" wrk_run peer /dashboard 200 "$cookies" "$BENCH_DURATION"
+    APP_NAME=node APP_PID="$PEER_PID" WRK_PORT="$PEER_PORT" wrk_run warmup-peer /dashboard 200 "$OUT/peer.cookies" "$WARMUP_SECONDS"
+    DASH_TAG=peer-dashboard DASH_COOKIES="$COOKIES" alternate_runs dashboard_side peer_side
     stack_stop_peer
-    wrk_rows "peer: express-session, $CORES node processes"
-    row "peer: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
-    compare_rows "GET /dashboard / peer" 3.5 "$DASH_RPS" "$W_RPS" "$DASH_CPU" "$CPU_US"
+    row "peer: express-session, $CORES node processes (mean of 4 runs)" "$ALT_RPS_B" "req/s"
+    row "  GET /dashboard in turn with it (mean of 4 runs)" "$ALT_RPS_A" "req/s"
+    row "  errors + non-2xx, both" "$(( ALT_BAD_A + ALT_BAD_B ))" "" "0" "$(verdict "$(( ALT_BAD_A + ALT_BAD_B ))" == 0)"
+    compare_rows "GET /dashboard / peer" 3.5 "$ALT_RPS_A" "$ALT_RPS_B" "$ALT_CPU_A" "$ALT_CPU_B"
     row "GET /dashboard / pgbench (as above), by throughput" "$(calc 2 "$DASH_RPS / $DASH_PGB_TPS")" "ratio"
 }
 
 # Step 3f: one user's 100 sessions (max_sessions_per_user's default) against 100 users' one each:
-# the same number of rows and cookies, so only the sessions per user differ. Eight runs of a quarter
-# of the duration, one each, many, many, one each, twice (ABBA ABBA), so that a machine drifting or
-# slowing for a while during the step weighs on both sides alike; the ratios are those of the sums.
+# the same number of rows and cookies, so only the sessions per user differ; in turn
+# (alternate_runs).
 bench_crowd() {
-    local crowd=100 one="$OUT/crowd.one" many="$OUT/crowd.many" quarter run
-    local rps_one=0 rps_many=0 cpu_one=0 cpu_many=0 bad=0
+    local crowd=100
     if [ "$BENCH_USERS" -lt $(( crowd + 1 )) ]; then
         row "100 sessions of one user" "skipped" "" "" "BENCH_USERS < 101"
         return 0
     fi
-    tail -n "$crowd" "$COOKIES" >"$one"     # not bench1's: users with one session each
-    sign_in_all $(( crowd - 1 )) bench1 "$many"
-    head -n 1 "$COOKIES" >>"$many"          # bench1's first session: 100 in all, none evicted
-    wrk_run warmup-crowd /dashboard 200 "$one" "$WARMUP_SECONDS"
-    quarter=$(( (BENCH_DURATION + 3) / 4 ))
-    for run in one-1 many-1 many-2 one-2 one-3 many-3 many-4 one-4; do
-        wrk_run "crowd-$run" /dashboard 200 "$OUT/crowd.${run%-*}" "$quarter"
-        if [ "${run%-*}" = one ]; then
-            rps_one="$(calc 0 "$rps_one + $W_RPS")" cpu_one=$(( cpu_one + CPU_US ))
-        else
-            rps_many="$(calc 0 "$rps_many + $W_RPS")" cpu_many=$(( cpu_many + CPU_US ))
-            bad=$(( bad + W_BAD ))
-        fi
-    done
-    row "GET /dashboard, 100 users with 1 session each (mean of 4 runs)" "$(calc 0 "$rps_one / 4")" "req/s"
-    row "GET /dashboard, 1 user with 100 sessions (mean of 4 runs)" "$(calc 0 "$rps_many / 4")" "req/s"
-    row "  its errors + non-2xx" "$bad" "" "0" "$(verdict "$bad" == 0)"
-    compare_rows "  100 sessions of one user / one each" 0.9 "$rps_many" "$rps_one" "$cpu_many" "$cpu_one"
+    tail -n "$crowd" "$COOKIES" >"$OUT/crowd.one"   # not bench1's: users with one session each
+    sign_in_all $(( crowd - 1 )) bench1 "$OUT/crowd.many"
+    head -n 1 "$COOKIES" >>"$OUT/crowd.many"        # bench1's first session: 100 in all, none evicted
+    wrk_run warmup-crowd /dashboard 200 "$OUT/crowd.one" "$WARMUP_SECONDS"
+    DASH_TAG=crowd-one DASH_COOKIES="$OUT/crowd.one" alternate_runs dashboard_side crowd_side
+    row "GET /dashboard, 100 users with 1 session each (mean of 4 runs)" "$ALT_RPS_A" "req/s"
+    row "GET /dashboard, 1 user with 100 sessions (mean of 4 runs)" "$ALT_RPS_B" "req/s"
+    row "  errors + non-2xx, both" "$(( ALT_BAD_A + ALT_BAD_B ))" "" "0" "$(verdict "$(( ALT_BAD_A + ALT_BAD_B ))" == 0)"
+    compare_rows "  100 sessions of one user / one each" 0.9 "$ALT_RPS_B" "$ALT_RPS_A" "$ALT_CPU_B" "$ALT_CPU_A"
+}
+
+# One quarter run of the dashboard for one user's 100 sessions, for alternate_runs: RUN SECONDS.
+crowd_side() {
+    wrk_run "crowd-many-$1" /dashboard 200 "$OUT/crowd.many" "$2"
 }
 
 # Starts strace -c on every child of process PARENT (the pool's workers, nginx's), summary to FILE;
