@@ -1,7 +1,8 @@
-/* Plumbing shared by the pages: rendering inside the layout, and every error page. */
+/* Plumbing shared by the pages: rendering inside the layout, times as pages show them, and every error page. */
 #include "page.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -157,4 +158,17 @@ page_form_render(struct ctx *c, struct view_dict *dict, const char *tpl,
 	c->resp->no_store = 1;
 	page_render(c, tpl, title, dict);
 	view_dict_free(dict);
+}
+
+/* Sets NAME_ISO to an ISO time like 2026-01-31T23:59:59Z and NAME to "2026-01-31 23:59 UTC". */
+void
+page_set_time(struct view_dict *d, const char *name, const char *iso)
+{
+	char	 key[32], shown[32];
+
+	snprintf(shown, sizeof(shown), "%.10s %.5s UTC", iso,
+	    strlen(iso) > 11 ? iso + 11 : "");
+	view_set(d, name, shown);
+	snprintf(key, sizeof(key), "%s_ISO", name);
+	view_set(d, key, iso);
 }

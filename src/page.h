@@ -56,6 +56,7 @@ int	page_csrf_ok(struct ctx *) __attribute__((warn_unused_result));
 int	page_session_post(struct ctx *) __attribute__((warn_unused_result));
 struct view_dict *page_form_dict(struct ctx *);
 struct view_dict *page_signed_in_dict(struct ctx *, const char *signed_out);
+void	page_set_time(struct view_dict *, const char *name, const char *iso);
 void	page_form_render(struct ctx *, struct view_dict *, const char *tpl,
 	    const char *title, int status);
 int	page_reauth(struct ctx *, const char *action, const char *what)

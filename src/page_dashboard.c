@@ -1,7 +1,23 @@
 /* The signed-in page: who you are, how often you saw it this session, since when; sign-out. */
 #include "page.h"
 
+#include <time.h>
+
 #include "log.h"
+
+/* Sets CREATED and CREATED_ISO to when the session began (epoch seconds), in UTC. */
+static void
+dashboard_set_created(struct view_dict *dict, long long epoch)
+{
+	time_t		 t = (time_t)epoch;
+	struct tm	 tm;
+	char		 iso[32];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		iso[0] = '\0';
+	page_set_time(dict, "CREATED", iso);
+}
 
 /* GET /dashboard: counts this view (HEAD changes nothing) and shows the page, or 303 to / when not signed in. */
 void
@@ -20,8 +36,7 @@ page_dashboard(struct ctx *c)
 	views = sess_get_int(&c->sess, "views", 1);
 	view_set_int(dict, "VIEWS", views);
 	view_set(dict, "TIMES", views == 1 ? "time" : "times");
-	view_set(dict, "CREATED", c->sess.created);
-	view_set(dict, "CREATED_ISO", c->sess.created_iso);
+	dashboard_set_created(dict, c->sess.created_at);
 	view_set(dict, "ASSURANCE", c->sess.assurance == 2 ?
 	    "this session was signed in with a second factor" :
 	    "this session was signed in with a password only");

@@ -9,19 +9,6 @@
 #include "scoreboard.h"
 #include "useragent.h"
 
-/* Sets NAME_ISO to an ISO time like 2026-01-31T23:59:59Z and NAME to "2026-01-31 23:59 UTC". */
-static void
-sessions_set_time(struct view_dict *d, const char *name, const char *iso)
-{
-	char	 key[32], shown[32];
-
-	snprintf(shown, sizeof(shown), "%.10s %.5s UTC", iso,
-	    strlen(iso) > 11 ? iso + 11 : "");
-	view_set(d, name, shown);
-	snprintf(key, sizeof(key), "%s_ISO", name);
-	view_set(d, key, iso);
-}
-
 /*
  * Adds the signed-in user's live sessions (c->sess.list, fetched by
  * sess_load when c->sess.want_list was set) to dict: a SESSION section
@@ -45,8 +32,8 @@ sessions_list(struct ctx *c, struct view_dict *dict)
 		view_set(row, "ADDR", e.addr[0] ? e.addr : "an unknown address");
 		view_set(row, "BROWSER", ua_summary(e.agent, browser,
 		    sizeof(browser)));
-		sessions_set_time(row, "STARTED", e.created);
-		sessions_set_time(row, "LAST_SEEN", e.last_seen);
+		page_set_time(row, "STARTED", e.created);
+		page_set_time(row, "LAST_SEEN", e.last_seen);
 		if (strtoll(e.id, NULL, 10) == c->sess.id)
 			view_section_add(row, "THIS");
 		else {

@@ -96,9 +96,9 @@ sess_read_cookie(const struct sess_env *e, struct sess *s)
 		token_hash(s->token, s->hash);
 }
 
-/* Frees the session data read from the row and wipes the token. */
-void
-sess_free(struct sess *s)
+/* Frees the session data read from the row. */
+static void
+sess_data_free(struct sess *s)
 {
 	int	 i;
 
@@ -106,6 +106,15 @@ sess_free(struct sess *s)
 		free(s->data[i].key);
 		free(s->data[i].value);
 	}
+	s->ndata = 0;
+}
+
+/* Frees the session data read from the row and wipes the token. */
+void
+sess_free(struct sess *s)
+{
+	sess_data_free(s);
+	free(s->data_text);
 	free(s->list);
 	free(s->identity.groups);
 	free(s->identity.display_name);
@@ -134,7 +143,7 @@ sess_data_value(const json_t *v)
 	return strdup(json_string_value(v));
 }
 
-/* Reads the row's data column (jsonb's text of a flat object) into s->data. */
+/* Reads the row's data column (jsonb's text of a flat object) into s->data, replacing what it held. */
 static void
 sess_parse_data(struct sess *s, const char *text, size_t len)
 {
@@ -142,6 +151,7 @@ sess_parse_data(struct sess *s, const char *text, size_t len)
 	const char	*key;
 	size_t		 key_len;
 
+	sess_data_free(s);
 	if ((obj = json_loadb(text, len, JSON_ALLOW_NUL, NULL)) == NULL)
 		return;
 	json_object_keylen_foreach(obj, key, key_len, v) {
@@ -161,21 +171,6 @@ sess_parse_data(struct sess *s, const char *text, size_t len)
 	json_decref(obj);
 }
 
-/* Writes epoch seconds as shown on pages ("2026-01-31 23:59 UTC") and as ISO 8601 UTC. */
-static void
-sess_format_time(long long epoch, char shown[32], char iso[32])
-{
-	time_t		 t = (time_t)epoch;
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL) {
-		shown[0] = iso[0] = '\0';
-		return;
-	}
-	strftime(shown, 32, "%Y-%m-%d %H:%M UTC", &tm);
-	strftime(iso, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
 /* Copies a live session row (enum db_session_col) into the session. */
 static void
 sess_from_row(struct sess *s, PGresult *res)
@@ -185,10 +180,10 @@ sess_from_row(struct sess *s, PGresult *res)
 	s->user_id = strtoll(PQgetvalue(res, 0, DB_SESSION_USER_ID), NULL, 10);
 	snprintf(s->username, sizeof(s->username), "%s",
 	    PQgetvalue(res, 0, DB_SESSION_USERNAME));
-	sess_parse_data(s, PQgetvalue(res, 0, DB_SESSION_DATA),
+	free(s->data_text);	/* only the dashboard reads the data: parsed when asked */
+	s->data_text = strndup(PQgetvalue(res, 0, DB_SESSION_DATA),
 	    (size_t)PQgetlength(res, 0, DB_SESSION_DATA));
-	sess_format_time(strtoll(PQgetvalue(res, 0, DB_SESSION_CREATED), NULL, 10),
-	    s->created, s->created_iso);
+	s->created_at = strtoll(PQgetvalue(res, 0, DB_SESSION_CREATED), NULL, 10);
 	s->assurance = (int)strtol(PQgetvalue(res, 0, DB_SESSION_ASSURANCE), NULL, 10);
 	s->proof_age = strtoll(PQgetvalue(res, 0, DB_SESSION_PROOF_AGE), NULL, 10);
 	s->remember_idle = (int)strtol(PQgetvalue(res, 0, DB_SESSION_REMEMBER_IDLE),
@@ -388,12 +383,17 @@ sess_incr(struct sess *s, const char *key, long long delta)
 	return sess_queue(s, SESS_INCR, key, d);
 }
 
-/* Returns the session's value for key, or NULL. */
+/* Returns the session's value for key, or NULL (the first call reads the row's data). */
 const char *
-sess_get(const struct sess *s, const char *key)
+sess_get(struct sess *s, const char *key)
 {
 	int	 i;
 
+	if (s->data_text != NULL) {
+		sess_parse_data(s, s->data_text, strlen(s->data_text));
+		free(s->data_text);
+		s->data_text = NULL;
+	}
 	for (i = 0; i < s->ndata; i++)
 		if (strcmp(s->data[i].key, key) == 0)
 			return s->data[i].value;
@@ -402,7 +402,7 @@ sess_get(const struct sess *s, const char *key)
 
 /* Returns the session's value for key as an integer, or def if absent or not a number. */
 long long
-sess_get_int(const struct sess *s, const char *key, long long def)
+sess_get_int(struct sess *s, const char *key, long long def)
 {
 	const char	*v = sess_get(s, key);
 	char		*end;

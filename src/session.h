@@ -63,11 +63,11 @@ struct sess {
 	long long		 id;
 	long long		 user_id;
 	char			 username[SESS_NAME_MAX];
-	char			 created[32];
-	char			 created_iso[32];
+	long long		 created_at;	/* when it began, epoch seconds */
 	int			 assurance;	/* 1: password; 2: with a second factor */
 	long long		 proof_age;	/* seconds since its user last proved who they are; -1: never (a bearer token) */
 	int			 remember_idle;	/* remembered: its idle limit (seconds); else 0 */
+	char			*data_text;	/* the row's data (jsonb text), read into data by the first sess_get */
 	struct sess_kv		 data[SESS_MAX_DATA];
 	int			 ndata;
 	struct sess_change	 change[SESS_MAX_CHANGES];
@@ -88,8 +88,8 @@ int		 sess_destroy(const struct sess_env *, struct sess *)
 void		 sess_free(struct sess *);
 int		 sess_incr(struct sess *, const char *key, long long delta)
 		    __attribute__((warn_unused_result));
-const char	*sess_get(const struct sess *, const char *key);
-long long	 sess_get_int(const struct sess *, const char *key, long long def);
+const char	*sess_get(struct sess *, const char *key);
+long long	 sess_get_int(struct sess *, const char *key, long long def);
 void		 sess_csrf(const struct sess_env *, const struct sess *,
 		    char out[TOKEN_CSRF_SIZE]);
 int		 sess_csrf_ok(const struct sess_env *, const struct sess *,

@@ -193,6 +193,7 @@ TEST(a_session_made_at_sign_in_is_found_by_its_cookie)
 	assert_int_equal(f->sess.assurance, 1);
 	assert_int_equal(f->sess.remember_idle, 0);
 	assert_true(f->sess.proof_age >= 0 && f->sess.proof_age < 5);
+	assert_true(f->sess.created_at > time(NULL) - 5 && f->sess.created_at <= time(NULL));
 	assert_int_equal(unit_pg_number("SELECT count(*) FROM tessera.sessions "
 	    "WHERE user_id = $1 AND remote_addr = '" ADDR "' AND "
 	    "user_agent = 'unit/1.0'", f->uid), 1);
