@@ -5,11 +5,11 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -34,6 +34,7 @@ static volatile sig_atomic_t worker_stopping, worker_draining, worker_reopen;
 struct worker {
 	struct app		*app;
 	int			 listen_fd;
+	int			 wait_fd;	/* epoll: woken alone for the listening socket */
 	FCGX_Request		 fr;		/* the request in hand (libfcgi's) */
 	struct http_response	 resp;
 	struct fcgi_check	*check;		/* admits requests before libfcgi reads them */
@@ -285,7 +286,7 @@ worker_take(struct worker *w)
 static int
 worker_next(struct worker *w, int block)
 {
-	struct pollfd	 pfd = { .fd = w->listen_fd, .events = POLLIN };
+	struct epoll_event ev;
 	int		 rc;
 
 	for (;;) {
@@ -299,23 +300,53 @@ worker_next(struct worker *w, int block)
 			return -1;
 		worker_refused_summary(w);
 		if (w->fr.ipcFd < 0) {
-			/* under load one is queued: take it before polling */
+			/* under load one is queued: take it before waiting */
 			if ((rc = worker_take(w)) == -1)
 				return -1;
 			/* a summary of refusals held back is due when their second ends */
 			if (rc == 0) {
-				if ((rc = poll(&pfd, 1, block ? ratelimit_wait_ms(
-				    &w->refused, clock_ms()) : 0)) == -1 &&
-				    errno != EINTR)
+				if ((rc = epoll_wait(w->wait_fd, &ev, 1, block ?
+				    ratelimit_wait_ms(&w->refused, clock_ms()) :
+				    0)) == -1 && errno != EINTR)
 					return -1;
 				if (rc == 0 && !block)
 					return -1;
-				continue;
+				/*
+				 * Woken for a connection, maybe alone among the
+				 * workers: take it even when told to stop since,
+				 * or it could wait unseen for the next one.
+				 */
+				if (rc <= 0 || (rc = worker_take(w)) == 0)
+					continue;
+				if (rc == -1)
+					return -1;
 			}
 		}
 		if (worker_admit(w) == 0)
 			return 0;
 	}
+}
+
+/*
+ * Makes the worker's epoll instance for the listening socket. EPOLLEXCLUSIVE:
+ * a connection wakes one waiting worker, not all of them (with poll each
+ * woke every idle worker, all but one of which found nothing to accept).
+ * Returns the descriptor, or -1.
+ */
+static int
+worker_wait_fd(int listen_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE };
+	int		 fd;
+
+	if ((fd = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return -1;
+	ev.data.fd = listen_fd;
+	if (epoll_ctl(fd, EPOLL_CTL_ADD, listen_fd, &ev) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 /*
@@ -345,9 +376,10 @@ worker_run(struct app *app, int listen_fd, int connect_first)
 		log_errorf("worker: cannot initialise FastCGI");
 		_exit(1);
 	}
-	/* several workers poll one socket: accept must not wait for the next connection */
+	/* several workers wait on one socket: accept must not wait for the next connection */
 	if ((flags = fcntl(listen_fd, F_GETFL)) == -1 ||
-	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+	    fcntl(listen_fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    (w.wait_fd = worker_wait_fd(listen_fd)) == -1) {
 		log_errorf("worker: listening socket: %s", strerror(errno));
 		_exit(1);
 	}
