@@ -114,7 +114,7 @@ status_workers(struct buf *b, const struct scoreboard *sb, int full)
 	static const char *const states[] = { "empty", "starting", "idle",
 	    "accepting", "busy" };
 	const struct score_slot *s;
-	int64_t		 now = clock_ms();
+	int64_t		 now = clock_ms(), busy;
 	time_t		 wall = time(NULL);
 	int		 i, first = 1, state;
 
@@ -123,13 +123,18 @@ status_workers(struct buf *b, const struct scoreboard *sb, int full)
 		s = &sb->slot[i];
 		if (s->pid <= 0)
 			continue;
+		busy = score_busy_ms(s, now);
 		state = s->state >= 0 && s->state <= SCORE_BUSY ? s->state : 0;
+		if (busy >= 0)
+			state = SCORE_BUSY;
+		else if (state == SCORE_BUSY)
+			state = SCORE_IDLE;	/* ending its request as we read */
 		buf_printf(b, "%s{\"pid\":%d,\"state\":\"%s\",\"requests\":%llu",
 		    first ? "" : ",", (int)s->pid, states[state],
 		    (unsigned long long)s->requests);
-		if (state == SCORE_BUSY) {
+		if (busy >= 0) {
 			buf_printf(b, ",\"busy_ms\":%lld,\"path\":",
-			    (long long)(now - s->busy_since_ms));
+			    (long long)busy);
 			status_json_string(b, s->path);
 		}
 		if (full)

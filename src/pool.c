@@ -299,16 +299,16 @@ static void
 pool_slow_log(struct pool *p, int i, int64_t now)
 {
 	const struct score_slot *slot = &p->sb->slot[i];
-	int64_t	 since = slot->busy_since_ms;
+	int64_t	 busy = score_busy_ms(slot, now);
 	char	 pid[16], ms[24];
 
-	if (p->cfg->slow_log == 0 || slot->state != SCORE_BUSY ||
-	    now - since < p->cfg->slow_log * 1000LL || p->slow_logged[i] == since)
+	if (p->cfg->slow_log == 0 || busy < p->cfg->slow_log * 1000LL ||
+	    p->slow_logged[i] == now - busy)
 		return;
-	p->slow_logged[i] = since;
+	p->slow_logged[i] = now - busy;		/* when it began: logged once */
 	score_count(SC_SLOW_REQUESTS);
 	snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
-	snprintf(ms, sizeof(ms), "%lld", (long long)(now - since));
+	snprintf(ms, sizeof(ms), "%lld", (long long)busy);
 	log_event("slow_request", "pid", pid, "path", slot->path, "busy_ms", ms,
 	    NULL);
 }
@@ -370,7 +370,7 @@ static void
 pool_on_tick(struct pool *p)
 {
 	struct score_slot *slot;
-	int64_t	 now = clock_ms(), limit = p->cfg->request_timeout * 1000LL;
+	int64_t	 now = clock_ms(), limit = p->cfg->request_timeout * 1000LL, busy;
 	char	 pid[16], ms[24];
 	int	 i;
 
@@ -380,11 +380,11 @@ pool_on_tick(struct pool *p)
 		if (slot->pid <= 0)
 			continue;
 		pool_slow_log(p, i, now);
-		if (limit == 0 || slot->state != SCORE_BUSY ||
-		    p->doomed[i] || now - slot->busy_since_ms <= limit)
+		busy = score_busy_ms(slot, now);
+		if (limit == 0 || busy <= limit || p->doomed[i])
 			continue;
 		snprintf(pid, sizeof(pid), "%d", (int)slot->pid);
-		snprintf(ms, sizeof(ms), "%lld", (long long)(now - slot->busy_since_ms));
+		snprintf(ms, sizeof(ms), "%lld", (long long)busy);
 		log_event("request_timeout", "pid", pid, "path", slot->path,
 		    "busy_ms", ms, NULL);
 		p->doomed[i] = 1;

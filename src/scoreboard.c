@@ -97,6 +97,24 @@ score_request_begin(struct score_slot *s, const char *path)
 	s->state = SCORE_BUSY;
 }
 
+/*
+ * Returns how long the worker in slot s has been busy with its request at
+ * now (CLOCK_MONOTONIC milliseconds), or -1 if it is not busy. For readers
+ * in other processes while the worker writes: ending a request sets
+ * busy_since_ms to 0 before the state to idle, so a reader that saw the
+ * state busy could then read that 0 and take the request for hours old.
+ * busy_since_ms is read once, first, and 0 means not busy.
+ */
+int64_t
+score_busy_ms(const struct score_slot *s, int64_t now)
+{
+	int64_t	 since = s->busy_since_ms;
+
+	if (since == 0 || s->state != SCORE_BUSY)
+		return -1;
+	return since < now ? now - since : 0;
+}
+
 /* Returns the index of the first of n bounds that us does not exceed, else n (+Inf). */
 static int
 score_bucket(const int64_t *bounds, int n, int64_t us)

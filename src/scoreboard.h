@@ -108,6 +108,7 @@ void		 score_tally(const struct scoreboard *, struct score_tally *);
 void		 score_worker_state(struct score_slot *, enum score_state);
 void		 score_worker_ready(struct score_slot *);
 void		 score_request_begin(struct score_slot *, const char *path);
+int64_t		 score_busy_ms(const struct score_slot *, int64_t now);
 void		 score_request_end(struct score_slot *, int route, int status,
 		    int64_t us);
 void		 score_count(enum score_counter);

@@ -1,9 +1,14 @@
 /* Unit tests for scoreboard.c and the route ids of routes.c: what /metrics and /status count. */
 #include "unit.h"
 
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "clock.h"
 #include "routes.h"
 #include "scoreboard.h"
 
@@ -148,6 +153,44 @@ TEST(route_ids_name_table_paths_and_other_for_the_rest)
 			assert_int_equal(route_id(route_label(id)), id);
 }
 
+/*
+ * A reader in another process (the supervisor's timeout check, /status)
+ * never sees a worker busy since time 0, however it catches the worker
+ * between its writes: the supervisor once read the state busy, then the 0
+ * an ending request leaves, took the request for hours old and killed a
+ * healthy worker mid-request. The worker here answers back to back.
+ */
+TEST(a_worker_ending_a_request_never_looks_busy_since_the_clock_began)
+{
+	struct scoreboard	*sb = score_create();
+	struct score_slot	*slot;
+	int64_t			 busy, now, end, longest = -1, seen_idle = 0;
+	pid_t			 pid;
+
+	assert_non_null(sb);
+	slot = &sb->slot[0];
+	score_worker_ready(slot);
+	if ((pid = fork()) == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlives the test */
+		for (;;) {
+			score_request_begin(slot, "/ping");
+			score_request_end(slot, route_id("/ping"), 200, 1);
+		}
+	}
+	assert_true(pid > 0);
+	for (end = clock_ms() + 500; (now = clock_ms()) < end; ) {
+		if ((busy = score_busy_ms(slot, now)) < 0)
+			seen_idle++;
+		else if (busy > longest)
+			longest = busy;
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	assert_true(longest >= 0 && seen_idle > 0);	/* it caught the worker both ways */
+	assert_true(longest < 1000);
+	munmap(sb, sizeof(*sb));
+}
+
 int
 main(void)
 {
@@ -158,6 +201,7 @@ main(void)
 		cmocka_unit_test(counters_add_up_and_restarts_sum_their_reasons),
 		cmocka_unit_test(password_hashes_are_timed_into_their_own_buckets),
 		cmocka_unit_test(route_ids_name_table_paths_and_other_for_the_rest),
+		cmocka_unit_test(a_worker_ending_a_request_never_looks_busy_since_the_clock_began),
 	};
 
 	return cmocka_run_group_tests_name("scoreboard", tests, NULL, NULL);
