@@ -57,6 +57,7 @@ WORKERS=$(( 2 * CORES ))    # the default pool: config workers
 # the CPU, and a different multiple in each run (backends contending for the cores and for locks).
 PGB_CLIENTS="$WORKERS"
 PACE_US=0           # the pause between a pool connection's statements, set by bench_dashboard
+BARE_PGB_PG=0       # PostgreSQL's CPU per bare statement under pgbench (µs), set by bench_dashboard
 PASSWORD="bench-$(head -c 9 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 PEER_SECRET="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 FLOOR_COMMIT=off    # the floor and pgbench commit as the pool's dashboard touch does (synchronous_commit)
@@ -395,6 +396,7 @@ bench_dashboard() {
         "<= 1.3" "$(verdict "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" '<=' 1.3)"
     bare_statement
     pgbench_run bare
+    BARE_PGB_PG="$CPU_PG"
     row "pgbench, a bare UPDATE ... RETURNING of one row" "$PGB_TPS" "tps"
     row "  postgres CPU: dashboard's statement / bare one" "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" "ratio" \
         "<= 1.5" "$(verdict "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" '<=' 1.5)"
@@ -478,11 +480,11 @@ step_wanted() {
 # Runs side A and side B, two functions each doing one wrk_run (called with a run number and its
 # seconds), in eight runs of a quarter of the duration, A B B A A B B A, so that a machine drifting
 # or slowing for a while during the step weighs on both sides alike. Sets ALT_RPS_A and ALT_RPS_B
-# (each side's mean throughput), ALT_CPU_A and ALT_CPU_B (its mean CPU per request, µs), ALT_BAD_A
-# and ALT_BAD_B (its errors and unexpected answers).
+# (each side's mean throughput), ALT_CPU_A and ALT_CPU_B (its mean CPU per request, µs), ALT_PG_B
+# (the PostgreSQL part of B's), ALT_BAD_A and ALT_BAD_B (its errors and unexpected answers).
 alternate_runs() {
     local side_a="$1" side_b="$2" quarter=$(( (BENCH_DURATION + 3) / 4 )) run=0 side
-    local rps_a=0 rps_b=0 cpu_a=0 cpu_b=0
+    local rps_a=0 rps_b=0 cpu_a=0 cpu_b=0 pg_b=0
     ALT_BAD_A=0 ALT_BAD_B=0
     for side in A B B A A B B A; do
         run=$(( run + 1 ))
@@ -491,11 +493,12 @@ alternate_runs() {
             rps_a=$(( rps_a + W_RPS )) cpu_a=$(( cpu_a + CPU_US )) ALT_BAD_A=$(( ALT_BAD_A + W_BAD ))
         else
             "$side_b" "$run" "$quarter"
-            rps_b=$(( rps_b + W_RPS )) cpu_b=$(( cpu_b + CPU_US )) ALT_BAD_B=$(( ALT_BAD_B + W_BAD ))
+            rps_b=$(( rps_b + W_RPS )) cpu_b=$(( cpu_b + CPU_US )) pg_b=$(( pg_b + CPU_PG ))
+            ALT_BAD_B=$(( ALT_BAD_B + W_BAD ))
         fi
     done
     ALT_RPS_A="$(calc 0 "$rps_a / 4")" ALT_RPS_B="$(calc 0 "$rps_b / 4")"
-    ALT_CPU_A="$(calc 0 "$cpu_a / 4")" ALT_CPU_B="$(calc 0 "$cpu_b / 4")"
+    ALT_CPU_A="$(calc 0 "$cpu_a / 4")" ALT_CPU_B="$(calc 0 "$cpu_b / 4")" ALT_PG_B="$(calc 0 "$pg_b / 4")"
 }
 
 # One quarter run of the dashboard from the bench's pool, for alternate_runs: RUN SECONDS (the
@@ -521,6 +524,9 @@ bench_floor() {
     row "  GET /dashboard in turn with it (mean of 4 runs)" "$ALT_RPS_A" "req/s"
     row "  errors + non-2xx, both" "$(( ALT_BAD_A + ALT_BAD_B ))" "" "0" "$(verdict "$(( ALT_BAD_A + ALT_BAD_B ))" == 0)"
     compare_rows "GET /dashboard / floor" 0.9 "$ALT_RPS_A" "$ALT_RPS_B" "$ALT_CPU_A" "$ALT_CPU_B"
+    # the dashboard's own ratio's yardstick, met or not by a responder that does nothing else
+    row "  floor's postgres CPU per request / pgbench on its bare statement" \
+        "$(calc 2 "$ALT_PG_B / $BARE_PGB_PG")" "ratio"
 }
 
 # One quarter run of the peer, for alternate_runs: RUN SECONDS.
