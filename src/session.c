@@ -143,16 +143,15 @@ sess_data_value(const json_t *v)
 	return strdup(json_string_value(v));
 }
 
-/* Reads the row's data column (jsonb's text of a flat object) into s->data, replacing what it held. */
+/* Reads the row's data column (jsonb's text of a flat object) into s->data. */
 static void
-sess_parse_data(struct sess *s, const char *text, size_t len)
+sess_parse_data(struct sess *s, const char *text)
 {
 	json_t		*obj, *v;
 	const char	*key;
 	size_t		 key_len;
 
-	sess_data_free(s);
-	if ((obj = json_loadb(text, len, JSON_ALLOW_NUL, NULL)) == NULL)
+	if ((obj = json_loads(text, JSON_ALLOW_NUL, NULL)) == NULL)
 		return;
 	json_object_keylen_foreach(obj, key, key_len, v) {
 		if (s->ndata == SESS_MAX_DATA)
@@ -180,7 +179,9 @@ sess_from_row(struct sess *s, PGresult *res)
 	s->user_id = strtoll(PQgetvalue(res, 0, DB_SESSION_USER_ID), NULL, 10);
 	snprintf(s->username, sizeof(s->username), "%s",
 	    PQgetvalue(res, 0, DB_SESSION_USERNAME));
-	free(s->data_text);	/* only the dashboard reads the data: parsed when asked */
+	/* a new row: an earlier row's data goes; this one's is parsed when asked (the dashboard only) */
+	sess_data_free(s);
+	free(s->data_text);
 	s->data_text = strndup(PQgetvalue(res, 0, DB_SESSION_DATA),
 	    (size_t)PQgetlength(res, 0, DB_SESSION_DATA));
 	s->created_at = strtoll(PQgetvalue(res, 0, DB_SESSION_CREATED), NULL, 10);
@@ -390,7 +391,7 @@ sess_get(struct sess *s, const char *key)
 	int	 i;
 
 	if (s->data_text != NULL) {
-		sess_parse_data(s, s->data_text, strlen(s->data_text));
+		sess_parse_data(s, s->data_text);
 		free(s->data_text);
 		s->data_text = NULL;
 	}
