@@ -7,7 +7,7 @@
 #include <libpq-fe.h>
 
 /* The highest migration this binary's SQL needs. */
-#define SCHEMA_VERSION	13
+#define SCHEMA_VERSION	14
 
 int	migrate_apply(PGconn *, const char *dir, char *err, size_t errsz)
 	    __attribute__((warn_unused_result));

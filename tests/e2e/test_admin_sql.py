@@ -110,3 +110,38 @@ def test_purge_expired_counts_is_granted_as_purge_expired_is(stack):
 def test_purge_expired_refuses_a_batch_that_is_not_positive(ops, function, batch):
     with pytest.raises(StackError, match="batch must be a positive number"):
         ops(f"SELECT tessera.{function}({batch})")
+
+
+@pytest.mark.parametrize("column, value, constraint", [
+    ("token_hash", "'\\x00'::bytea", "sessions_token_hash_check"),
+    ("assurance_level", "3", "sessions_assurance_level_check"),
+    ("assurance_level", "0", "sessions_assurance_level_check"),
+    ("remember_idle", "0", "sessions_remember_idle_check"),
+])
+def test_a_session_column_written_out_of_its_rules_is_refused(stack, signed_in, user, column, value, constraint):
+    (sid,) = stack.session_ids(user.name)
+    with pytest.raises(StackError, match=f'violates check constraint "{constraint}"'):
+        stack.psql(f"UPDATE tessera.sessions SET {column} = {value} WHERE id = {sid}")
+    written = {"token_hash": f"'\\x{'ab' * 32}'::bytea", "assurance_level": "1", "remember_idle": "NULL",
+               column: value}
+    with pytest.raises(StackError, match=f'violates check constraint "{constraint}"'):
+        stack.psql(f"INSERT INTO tessera.sessions (user_id, expires_at, absolute_expires_at, {', '.join(written)}) "
+                   f"SELECT user_id, expires_at, absolute_expires_at, {', '.join(written.values())} "
+                   f"FROM tessera.sessions WHERE id = {sid}")
+    assert signed_in.dashboard().status == 200
+
+
+def test_a_session_column_written_within_its_rules_is_kept(stack, signed_in, user):
+    (sid,) = stack.session_ids(user.name)
+    stack.psql(f"UPDATE tessera.sessions SET remember_idle = NULL, assurance_level = 2 WHERE id = {sid}")
+    assert stack.psql(f"SELECT remember_idle IS NULL, assurance_level FROM tessera.sessions WHERE id = {sid}") \
+        == [("t", "2")]
+    assert signed_in.dashboard().status == 200
+
+
+def test_the_rules_are_checked_when_their_columns_are_written_not_at_every_touch(stack, signed_in, user):
+    # PostgreSQL would evaluate (and parse anew) every CHECK constraint at each touch of the row
+    assert stack.psql("SELECT conname FROM pg_constraint WHERE conrelid = 'tessera.sessions'::regclass "
+                      "AND contype = 'c'") == []
+    assert stack.psql("SELECT tgname FROM pg_trigger WHERE tgrelid = 'tessera.sessions'::regclass "
+                      "AND NOT tgisinternal") == [("sessions_check_written",)]
