@@ -409,6 +409,25 @@ bench_dashboard() {
     pgbench_paced bare
     row "pgbench, the bare one paced alike" "$PGB_TPS" "tps"
     row "  postgres CPU: dashboard's statement / bare one, both paced" "$(calc 2 "$paced_pg / $CPU_PG")" "ratio"
+    pgbench_beside_static dashboard
+    row "pgbench, the dashboard's statement while nginx answers a static page" "$PGB_TPS" "tps"
+    row "  postgres CPU per request: dashboard / pgbench beside nginx" "$(calc 2 "$DASH_CPU_PG / $CPU_PG")" "ratio"
+}
+
+# Runs pgbench on $OUT/NAME.sql again as $OUT/NAME-beside.sql while wrk drives nginx's static page with
+# the dashboard run's connections: PostgreSQL shares the cores with nginx and wrk as it does under the
+# dashboard, whose processes evict its caches and preempt it between two statements. What its CPU per
+# statement gains here over pgbench alone is the price of sharing the machine, not of the statement.
+pgbench_beside_static() {
+    local name="$1" job
+    cp "$OUT/$name.sql" "$OUT/$name-beside.sql"
+    cp "$OUT/$name.vars" "$OUT/$name-beside.vars"
+    wrk -t "$CORES" -c "$BENCH_CONNECTIONS" -d "$(( BENCH_DURATION + 3 ))s" \
+        "http://127.0.0.1:$PORT/bench-static" >"$OUT/$name-beside.wrk" 2>&1 &
+    job=$!
+    sleep 1     # wrk's connections are up before pgbench starts
+    pgbench_run "$name-beside"
+    wait "$job" || { cat "$OUT/$name-beside.wrk" >&2; die "wrk failed ($name-beside)"; }
 }
 
 # Runs pgbench on $OUT/NAME.sql again as $OUT/NAME-paced.sql, with the pause a pool's connection has
