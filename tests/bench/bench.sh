@@ -380,7 +380,7 @@ bench_dashboard() {
     stats_reset
     wrk_run dashboard /dashboard 200 "$COOKIES" "$BENCH_DURATION"
     read -r requests calls writes < <(stats_calls)
-    DASH_RPS="$W_RPS" DASH_P99="$W_P99" DASH_CPU="$CPU_US" DASH_CPU_PG="$CPU_PG"
+    DASH_RPS="$W_RPS" DASH_P99="$W_P99" DASH_CPU="$CPU_US"
     wrk_rows "GET /dashboard, $BENCH_USERS sessions"
     row "GET /dashboard: CPU per request, postgres / pool / nginx" "$CPU_PG / $CPU_POOL / $CPU_NGINX" "µs"
     row "  their sum" "$(( CPU_PG + CPU_POOL + CPU_NGINX ))" "µs" "<= 250" \
@@ -388,30 +388,34 @@ bench_dashboard() {
     row "GET /dashboard: errors + non-2xx" "$W_BAD" "" "0" "$(verdict "$W_BAD" == 0)"
     row "GET /dashboard: statements per request" "$(calc 3 "$calls / $requests")" "calls" "1 (one round trip)" \
         "$(verdict "$(calc 3 "$calls / $requests")" == 1)"
-    pgbench_run dashboard
-    DASH_PGB_TPS="$PGB_TPS" DASH_PGB_CPU="$CPU_US" DASH_PGB_PG="$CPU_PG"
-    row "pgbench, the dashboard's statement(s)" "$PGB_TPS" "tps"
-    compare_rows "GET /dashboard / pgbench" 0.6 "$DASH_RPS" "$PGB_TPS" "$DASH_CPU" "$CPU_US"
-    row "  postgres CPU per request: dashboard / pgbench" "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" "ratio" \
-        "<= 1.3" "$(verdict "$(calc 2 "$DASH_CPU_PG / $DASH_PGB_PG")" '<=' 1.3)"
+    # pgbench's yardsticks, each in turn with what it is held against (alternate_runs): the ratios
+    # of runs one after the other moved by a fifth from one full run to the next
+    DASH_TAG=pgbench-dashboard DASH_COOKIES="$COOKIES" alternate_runs dashboard_side pgbench_dashboard_side
+    local dash_pg="$ALT_PG_A"
+    DASH_PGB_TPS="$ALT_RPS_B" DASH_PGB_CPU="$ALT_CPU_B" DASH_PGB_PG="$ALT_PG_B"
+    row "pgbench, the dashboard's statement(s), in turn with the dashboard (means of 4 runs)" "$DASH_PGB_TPS" "tps"
+    compare_rows "GET /dashboard / pgbench" 0.6 "$ALT_RPS_A" "$ALT_RPS_B" "$ALT_CPU_A" "$ALT_CPU_B"
+    row "  postgres CPU per request: dashboard / pgbench" "$(calc 2 "$dash_pg / $DASH_PGB_PG")" "ratio" \
+        "<= 1.3" "$(verdict "$(calc 2 "$dash_pg / $DASH_PGB_PG")" '<=' 1.3)"
+    PACE_US="$(calc 0 "1000000 * $WORKERS / $ALT_RPS_A - 1000000 * $PGB_CLIENTS / $DASH_PGB_TPS")"
     bare_statement
-    pgbench_run bare
-    BARE_PGB_PG="$CPU_PG"
-    row "pgbench, a bare UPDATE ... RETURNING of one row" "$PGB_TPS" "tps"
-    row "  postgres CPU: dashboard's statement / bare one" "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" "ratio" \
-        "<= 1.5" "$(verdict "$(calc 2 "$DASH_PGB_PG / $CPU_PG")" '<=' 1.5)"
-    PACE_US="$(calc 0 "1000000 * $WORKERS / $DASH_RPS - 1000000 * $PGB_CLIENTS / $DASH_PGB_TPS")"
+    alternate_runs pgbench_dashboard_side pgbench_bare_side
+    BARE_PGB_PG="$ALT_PG_B"
+    row "pgbench, a bare UPDATE ... RETURNING of one row, in turn with the dashboard's (means of 4)" \
+        "$ALT_RPS_B" "tps"
+    row "  postgres CPU: dashboard's statement / bare one" "$(calc 2 "$ALT_PG_A / $ALT_PG_B")" "ratio" \
+        "<= 1.5" "$(verdict "$(calc 2 "$ALT_PG_A / $ALT_PG_B")" '<=' 1.5)"
     [ "$PACE_US" -gt 0 ] || PACE_US=0
     pgbench_paced dashboard
     local paced_pg="$CPU_PG"
     row "pgbench, the dashboard's statement with ${PACE_US} µs between a client's two" "$PGB_TPS" "tps"
-    row "  postgres CPU per request: dashboard / paced pgbench" "$(calc 2 "$DASH_CPU_PG / $paced_pg")" "ratio"
+    row "  postgres CPU per request: dashboard / paced pgbench" "$(calc 2 "$dash_pg / $paced_pg")" "ratio"
     pgbench_paced bare
     row "pgbench, the bare one paced alike" "$PGB_TPS" "tps"
     row "  postgres CPU: dashboard's statement / bare one, both paced" "$(calc 2 "$paced_pg / $CPU_PG")" "ratio"
     pgbench_beside_static dashboard
     row "pgbench, the dashboard's statement while nginx answers a static page" "$PGB_TPS" "tps"
-    row "  postgres CPU per request: dashboard / pgbench beside nginx" "$(calc 2 "$DASH_CPU_PG / $CPU_PG")" "ratio"
+    row "  postgres CPU per request: dashboard / pgbench beside nginx" "$(calc 2 "$dash_pg / $CPU_PG")" "ratio"
 }
 
 # Runs pgbench on $OUT/NAME.sql again as $OUT/NAME-beside.sql while wrk drives nginx's static page with
@@ -428,6 +432,22 @@ pgbench_beside_static() {
     sleep 1     # wrk's connections are up before pgbench starts
     pgbench_run "$name-beside"
     wait "$job" || { cat "$OUT/$name-beside.wrk" >&2; die "wrk failed ($name-beside)"; }
+}
+
+# One quarter run of pgbench on the dashboard's statement(s), for alternate_runs: RUN SECONDS.
+pgbench_dashboard_side() {
+    pgbench_side dashboard "$2"
+}
+
+# One quarter run of pgbench on the bare statement (bare_statement), for alternate_runs: RUN SECONDS.
+pgbench_bare_side() {
+    pgbench_side bare "$2"
+}
+
+# Runs pgbench on $OUT/NAME.sql for SECONDS and sets what alternate_runs reads of a wrk run.
+pgbench_side() {
+    BENCH_DURATION="$2" pgbench_run "$1"
+    W_RPS="$PGB_TPS" W_BAD=0
 }
 
 # Runs pgbench on $OUT/NAME.sql again as $OUT/NAME-paced.sql, with the pause a pool's connection has
@@ -496,20 +516,21 @@ step_wanted() {
     esac
 }
 
-# Runs side A and side B, two functions each doing one wrk_run (called with a run number and its
-# seconds), in eight runs of a quarter of the duration, A B B A A B B A, so that a machine drifting
-# or slowing for a while during the step weighs on both sides alike. Sets ALT_RPS_A and ALT_RPS_B
-# (each side's mean throughput), ALT_CPU_A and ALT_CPU_B (its mean CPU per request, µs), ALT_PG_B
-# (the PostgreSQL part of B's) and ALT_BAD (both sides' errors and unexpected answers).
+# Runs side A and side B, two functions each doing one wrk_run or pgbench_side (called with a run
+# number and its seconds), in eight runs of a quarter of the duration, A B B A A B B A, so that a
+# machine drifting or slowing for a while during the step weighs on both sides alike. Sets ALT_RPS_A
+# and ALT_RPS_B (each side's mean throughput), ALT_CPU_A and ALT_CPU_B (its mean CPU per request,
+# µs), ALT_PG_A and ALT_PG_B (their PostgreSQL part) and ALT_BAD (both sides' errors and unexpected
+# answers).
 alternate_runs() {
     local side_a="$1" side_b="$2" quarter=$(( (BENCH_DURATION + 3) / 4 )) run=0 side
-    local rps_a=0 rps_b=0 cpu_a=0 cpu_b=0 pg_b=0
+    local rps_a=0 rps_b=0 cpu_a=0 cpu_b=0 pg_a=0 pg_b=0
     ALT_BAD=0
     for side in A B B A A B B A; do
         run=$(( run + 1 ))
         if [ "$side" = A ]; then
             "$side_a" "$run" "$quarter"
-            rps_a=$(( rps_a + W_RPS )) cpu_a=$(( cpu_a + CPU_US ))
+            rps_a=$(( rps_a + W_RPS )) cpu_a=$(( cpu_a + CPU_US )) pg_a=$(( pg_a + CPU_PG ))
         else
             "$side_b" "$run" "$quarter"
             rps_b=$(( rps_b + W_RPS )) cpu_b=$(( cpu_b + CPU_US )) pg_b=$(( pg_b + CPU_PG ))
@@ -517,7 +538,8 @@ alternate_runs() {
         ALT_BAD=$(( ALT_BAD + W_BAD ))
     done
     ALT_RPS_A="$(calc 0 "$rps_a / 4")" ALT_RPS_B="$(calc 0 "$rps_b / 4")"
-    ALT_CPU_A="$(calc 0 "$cpu_a / 4")" ALT_CPU_B="$(calc 0 "$cpu_b / 4")" ALT_PG_B="$(calc 0 "$pg_b / 4")"
+    ALT_CPU_A="$(calc 0 "$cpu_a / 4")" ALT_CPU_B="$(calc 0 "$cpu_b / 4")"
+    ALT_PG_A="$(calc 0 "$pg_a / 4")" ALT_PG_B="$(calc 0 "$pg_b / 4")"
 }
 
 # One quarter run of the dashboard from the bench's pool, for alternate_runs: RUN SECONDS (the
