@@ -96,12 +96,14 @@ sess_read_cookie(const struct sess_env *e, struct sess *s)
 		token_hash(s->token, s->hash);
 }
 
-/* Frees the session data read from the row. */
+/* Frees the session data read from the row, parsed or not yet. */
 static void
 sess_data_free(struct sess *s)
 {
 	int	 i;
 
+	free(s->data_text);
+	s->data_text = NULL;
 	for (i = 0; i < s->ndata; i++) {
 		free(s->data[i].key);
 		free(s->data[i].value);
@@ -114,7 +116,6 @@ void
 sess_free(struct sess *s)
 {
 	sess_data_free(s);
-	free(s->data_text);
 	free(s->list);
 	free(s->identity.groups);
 	free(s->identity.display_name);
@@ -181,7 +182,6 @@ sess_from_row(struct sess *s, PGresult *res)
 	    PQgetvalue(res, 0, DB_SESSION_USERNAME));
 	/* a new row: an earlier row's data goes; this one's is parsed when asked (the dashboard only) */
 	sess_data_free(s);
-	free(s->data_text);
 	s->data_text = strndup(PQgetvalue(res, 0, DB_SESSION_DATA),
 	    (size_t)PQgetlength(res, 0, DB_SESSION_DATA));
 	s->created_at = strtoll(PQgetvalue(res, 0, DB_SESSION_CREATED), NULL, 10);

@@ -393,6 +393,7 @@ bench_dashboard() {
     DASH_TAG=pgbench-dashboard DASH_COOKIES="$COOKIES" alternate_runs dashboard_side pgbench_dashboard_side
     local dash_pg="$ALT_PG_A"
     DASH_PGB_TPS="$ALT_RPS_B" DASH_PGB_CPU="$ALT_CPU_B" DASH_PGB_PG="$ALT_PG_B"
+    DASH_PGB_RATIO="$(calc 2 "$ALT_RPS_A / $ALT_RPS_B")"
     row "pgbench, the dashboard's statement(s), in turn with the dashboard (means of 4 runs)" "$DASH_PGB_TPS" "tps"
     compare_rows "GET /dashboard / pgbench" 0.6 "$ALT_RPS_A" "$ALT_RPS_B" "$ALT_CPU_A" "$ALT_CPU_B"
     row "  postgres CPU per request: dashboard / pgbench" "$(calc 2 "$dash_pg / $DASH_PGB_PG")" "ratio" \
@@ -592,7 +593,7 @@ bench_peer() {
     row "  GET /dashboard in turn with it (mean of 4 runs)" "$ALT_RPS_A" "req/s"
     row "  errors + non-2xx, both" "$ALT_BAD" "" "0" "$(verdict "$ALT_BAD" == 0)"
     compare_rows "GET /dashboard / peer" 3.5 "$ALT_RPS_A" "$ALT_RPS_B" "$ALT_CPU_A" "$ALT_CPU_B"
-    row "GET /dashboard / pgbench (as above), by throughput" "$(calc 2 "$DASH_RPS / $DASH_PGB_TPS")" "ratio"
+    row "GET /dashboard / pgbench (as above), by throughput" "$DASH_PGB_RATIO" "ratio"
 }
 
 # Step 3f: one user's 100 sessions (max_sessions_per_user's default) against 100 users' one each:
