@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <map>
+#include <stdexcept>
 #include <sstream>
 #include <string>
 
@@ -26,16 +26,31 @@ struct view_dict {
 
 namespace {
 
-const char *const kPages[] = { "layout", "login", "dashboard", "sessions", "error" };
+// Every template the program renders: each is checked and loaded at start-up
+// and at a reload, and no other can be rendered.
+const char *const kPages[] = { "layout", "login", "login_code", "dashboard",
+    "sessions", "reauth", "account_password", "account_2fa", "account_tokens",
+    "error" };
+constexpr size_t kPageCount = sizeof(kPages) / sizeof(kPages[0]);
 const char *const kAutoescape = "{{%AUTOESCAPE context=\"HTML\"}}";
-std::string	 template_dir;
+std::string	 page_files[kPageCount];	// kPages' file names (view_init)
 std::string	 stylesheet;
 
-// Returns the file name of a page's template.
+// Returns the file name of the template of page in dir.
 std::string
+page_file_in(const std::string &dir, const char *page)
+{
+	return dir + "/" + page + ".tpl";
+}
+
+// Returns the file name of page's template, one of kPages; throws for any other.
+const std::string &
 page_file(const char *page)
 {
-	return template_dir + "/" + page + ".tpl";
+	for (size_t i = 0; i < kPageCount; i++)
+		if (strcmp(kPages[i], page) == 0)
+			return page_files[i];
+	throw std::invalid_argument("no such page");
 }
 
 // Reads a whole file into out. Returns false if it cannot be read.
@@ -64,7 +79,7 @@ view_check(const std::string &dir, std::string &css, char *err, size_t errsz)
 	std::string	 text;
 
 	for (const char *page : kPages) {
-		std::string file = dir + "/" + page + ".tpl";
+		std::string file = page_file_in(dir, page);
 		if (!read_file(file, text)) {
 			snprintf(err, errsz, "templates: cannot read %s", file.c_str());
 			return false;
@@ -99,12 +114,13 @@ view_init(const char *dir, char *err, size_t errsz)
 
 		if (!view_check(dir, css, err, errsz))
 			return -1;
-		template_dir = dir;
 		stylesheet.swap(css);
 		ctemplate::mutable_default_template_cache()->ClearCache();
-		for (const char *page : kPages)
-			ctemplate::LoadTemplate(page_file(page),
+		for (size_t i = 0; i < kPageCount; i++) {
+			page_files[i] = page_file_in(dir, kPages[i]);
+			ctemplate::LoadTemplate(page_files[i],
 			    ctemplate::STRIP_BLANK_LINES);
+		}
 		return 0;
 	} catch (const std::exception &e) {
 		snprintf(err, errsz, "templates: %s", e.what());

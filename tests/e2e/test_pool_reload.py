@@ -59,6 +59,25 @@ def test_template_without_the_autoescape_pragma_is_refused(pool, pool_cookies):
     assert load.result.failures() == [], "the old templates stopped serving\n" + why
 
 
+@pytest.mark.parametrize("name", sorted(p.stem for p in TEMPLATES.glob("*.tpl")))
+def test_every_template_is_checked_at_reload(pool, name):
+    """Every page's template is checked, not only those of the first pages a visitor sees: one
+    without the pragma (its values would be rendered unescaped) or missing is refused, and the
+    pool keeps the set it has."""
+    bad = pool.dir / f"templates-{name}"
+    shutil.copytree(TEMPLATES, bad)
+    page = bad / f"{name}.tpl"
+    page.write_text(page.read_text().replace('{{%AUTOESCAPE context="HTML"}}\n', "", 1))
+    before = pool.worker_pids()
+    refused = pool.reload_pool({**pool.config, "templates": bad}, "reload_refused")
+    assert f"{name}.tpl must begin with" in refused["reason"], refused
+    page.unlink()
+    refused = pool.reload_pool({**pool.config, "templates": bad}, "reload_refused")
+    assert f"cannot read {page}" in refused["reason"], refused
+    assert pool.worker_pids() == before, "workers were replaced by a refused reload\n" + pool.logs()
+    assert pool.browser().get("/ping").status == 200
+
+
 def test_a_reload_names_the_keys_that_wait_for_a_restart(pool):
     """listen and socket_mode are CF_NO_RELOAD in conf_keys[]: the reload applies the rest and says
     which keys keep their old value until the next start; the pool keeps its socket."""
