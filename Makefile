@@ -52,7 +52,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_TEST_SECONDS ?= 5
 FUZZ_SAN     = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS  = -std=c17 -D_GNU_SOURCE $(WARN) $(PATH_DEFS) $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN)
-FUZZ_MODULES = base32 bearer buf clock config fcgi_check form http netlist proof recovery rule text token totp
+FUZZ_MODULES = base32 bearer buf clock config fcgi_check fmt form http netlist proof recovery rule text token totp
 FUZZ_A       = build/fuzz/libfuzzed.a
 FUZZ_LIBS   := $(shell pkg-config --libs fcgi libsodium liboath 2>/dev/null)
 FUZZ_BIN     = $(patsubst tests/fuzz/%.c,build/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))

@@ -3,10 +3,11 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "fmt.h"
 
 #define HTTP_RESPONSE_MAX	(1024 * 1024)
 
@@ -417,8 +418,8 @@ http_put(FCGX_Stream *out, const char *p, size_t len)
 /*
  * Writes the response to libfcgi's output buffer: status, the security
  * headers every response carries, the handler's headers, then the body
- * (not for HEAD). Only the status line and the length are formatted; the
- * rest is copied as it is. Returns 0, or -1 if the client went away.
+ * (not for HEAD). Only the status and the length are formatted (fmt_int);
+ * the rest is copied as it is. Returns 0, or -1 if the client went away.
  */
 int
 http_response_send(FCGX_Stream *out, struct http_response *resp,
@@ -433,15 +434,18 @@ http_response_send(FCGX_Stream *out, struct http_response *resp,
 	static const char no_store[] = "Cache-Control: no-store\r\n";
 	static const char hsts[] = "Strict-Transport-Security: max-age=31536000; "
 	    "includeSubDomains\r\n";
-	char		 first[512];
-	int		 n, rc = 0;
+	char		 status[FMT_INT_MAX], length[FMT_INT_MAX];
+	const char	*first[] = { "Status: ", status, " ",
+			    http_status_text(resp->status), "\r\nContent-Type: ",
+			    resp->content_type, "\r\nContent-Length: ", length,
+			    "\r\n" };
+	size_t		 i;
+	int		 rc = 0;
 
-	n = snprintf(first, sizeof(first), "Status: %d %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n", resp->status,
-	    http_status_text(resp->status), resp->content_type, resp->body.len);
-	if (n < 0 || (size_t)n >= sizeof(first))
-		return -1;
-	rc |= http_put(out, first, (size_t)n);
+	fmt_int(status, resp->status);
+	fmt_int(length, (long long)resp->body.len);
+	for (i = 0; i < sizeof(first) / sizeof(first[0]); i++)
+		rc |= http_put(out, first[i], strlen(first[i]));
 	rc |= http_put(out, security, sizeof(security) - 1);
 	if (resp->no_store || resp->has_cookie)
 		rc |= http_put(out, no_store, sizeof(no_store) - 1);

@@ -1,9 +1,9 @@
 /* Plumbing shared by the pages: rendering inside the layout, times as pages show them, and every error page. */
 #include "page.h"
 
-#include <stdio.h>
 #include <string.h>
 
+#include "fmt.h"
 #include "log.h"
 
 /* Renders page with dict into the response body; a failure becomes a plain 500. */
@@ -160,15 +160,25 @@ page_form_render(struct ctx *c, struct view_dict *dict, const char *tpl,
 	view_dict_free(dict);
 }
 
-/* Sets NAME_ISO to an ISO time like 2026-01-31T23:59:59Z and NAME to "2026-01-31 23:59 UTC". */
+/*
+ * Sets NAME_ISO to an ISO time like 2026-01-31T23:59:59Z and NAME to
+ * "2026-01-31 23:59 UTC"; NAME empty when iso is not of that form.
+ */
 void
 page_set_time(struct view_dict *d, const char *name, const char *iso)
 {
-	char	 key[32], shown[32];
+	char	 key[32], shown[sizeof("2026-01-31 23:59 UTC")];
 
-	snprintf(shown, sizeof(shown), "%.10s %.5s UTC", iso,
-	    strlen(iso) > 11 ? iso + 11 : "");
+	shown[0] = '\0';
+	if (strlen(iso) == FMT_ISO_MAX - 1) {
+		memcpy(shown, iso, 10);			/* the date */
+		shown[10] = ' ';
+		memcpy(shown + 11, iso + 11, 5);	/* hours and minutes */
+		memcpy(shown + 16, " UTC", sizeof(" UTC"));
+	}
 	view_set(d, name, shown);
-	snprintf(key, sizeof(key), "%s_ISO", name);
+	if (fmt_copy(key, sizeof(key), name) > sizeof(key) - sizeof("_ISO"))
+		return;		/* not for names this long: the pages' are short */
+	strcat(key, "_ISO");
 	view_set(d, key, iso);
 }

@@ -3,19 +3,16 @@
 
 #include <time.h>
 
+#include "fmt.h"
 #include "log.h"
 
 /* Sets CREATED and CREATED_ISO to when the session began (epoch seconds), in UTC. */
 static void
 dashboard_set_created(struct view_dict *dict, long long epoch)
 {
-	time_t		 t = (time_t)epoch;
-	struct tm	 tm;
-	char		 iso[32];
+	char		 iso[FMT_ISO_MAX];
 
-	if (gmtime_r(&t, &tm) == NULL ||
-	    strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		iso[0] = '\0';
+	fmt_iso_time(iso, (time_t)epoch);	/* empty for a year past 9999 */
 	page_set_time(dict, "CREATED", iso);
 }
 

@@ -1,12 +1,12 @@
 /* The scoreboard: memory shared by the supervisor and its workers: one slot per worker and the pool's counters. */
 #include "scoreboard.h"
 
-#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 
 #include "clock.h"
+#include "fmt.h"
 
 /* Upper bounds of the request duration buckets: 1 ms to 10 s. */
 const int64_t score_request_bounds_us[SCORE_REQUEST_BUCKETS] = {
@@ -92,7 +92,7 @@ score_worker_ready(struct score_slot *s)
 void
 score_request_begin(struct score_slot *s, const char *path)
 {
-	snprintf(s->path, sizeof(s->path), "%s", path);
+	fmt_copy(s->path, sizeof(s->path), path);
 	s->busy_since_ms = clock_ms();
 	s->state = SCORE_BUSY;
 }

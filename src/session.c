@@ -1,7 +1,6 @@
 /* Sessions: the signed cookie, the row in PostgreSQL, per-key session data, CSRF values. */
 #include "session.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -12,6 +11,7 @@
 #include "buf.h"
 #include "config.h"
 #include "db.h"
+#include "fmt.h"
 #include "http.h"
 #include "log.h"
 #include "scoreboard.h"
@@ -38,8 +38,12 @@ static void
 sess_cookie_name(const struct sess_env *e, const char *suffix,
     char out[COOKIE_NAME_MAX])
 {
-	snprintf(out, COOKIE_NAME_MAX, "%s%s%s", sess_secure(e) ? "__Host-" : "",
-	    e->cfg->cookie_name, suffix);
+	size_t	 len;
+
+	len = fmt_copy(out, COOKIE_NAME_MAX, sess_secure(e) ? "__Host-" : "");
+	len += fmt_copy(out + len, COOKIE_NAME_MAX - len, e->cfg->cookie_name);
+	if (len < COOKIE_NAME_MAX)
+		fmt_copy(out + len, COOKIE_NAME_MAX - len, suffix);
 }
 
 /*
@@ -131,11 +135,10 @@ sess_free(struct sess *s)
 static char *
 sess_data_value(const json_t *v)
 {
-	char	 digits[24];
+	char	 digits[FMT_INT_MAX];
 
 	if (json_is_integer(v)) {
-		snprintf(digits, sizeof(digits), "%" JSON_INTEGER_FORMAT,
-		    json_integer_value(v));
+		fmt_int(digits, json_integer_value(v));
 		return strdup(digits);
 	}
 	if (!json_is_string(v) || memchr(json_string_value(v), '\0',
@@ -178,7 +181,7 @@ sess_from_row(struct sess *s, PGresult *res)
 	s->live = 1;
 	s->id = strtoll(PQgetvalue(res, 0, DB_SESSION_ID), NULL, 10);
 	s->user_id = strtoll(PQgetvalue(res, 0, DB_SESSION_USER_ID), NULL, 10);
-	snprintf(s->username, sizeof(s->username), "%s",
+	fmt_copy(s->username, sizeof(s->username),
 	    PQgetvalue(res, 0, DB_SESSION_USERNAME));
 	/* a new row: an earlier row's data goes; this one's is parsed when asked (the dashboard only) */
 	sess_data_free(s);
@@ -264,7 +267,7 @@ static int
 sess_touch(const struct sess_env *e, struct sess *s)
 {
 	struct buf	 arr[4];
-	char		 idle[16], touch[16];
+	char		 idle[FMT_INT_MAX], touch[FMT_INT_MAX];
 	const char	*values[7];
 	int		 lengths[7] = { TOKEN_BYTES, 0, 0, 0, 0, 0, 0 };
 	int		 incr = !s->want_list && !s->want_identity &&
@@ -274,8 +277,8 @@ sess_touch(const struct sess_env *e, struct sess *s)
 	PGresult	*res;
 	int		 i, rc = -1;
 
-	snprintf(idle, sizeof(idle), "%d", e->cfg->idle_timeout);
-	snprintf(touch, sizeof(touch), "%d", e->cfg->touch_interval);
+	fmt_int(idle, e->cfg->idle_timeout);
+	fmt_int(touch, e->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = idle;
 	values[2] = touch;
@@ -325,7 +328,7 @@ out:
 int
 sess_load(const struct sess_env *e, struct sess *s)
 {
-	char		 touch[16];
+	char		 touch[FMT_INT_MAX];
 	const char	*values[2];
 	int		 lengths[2] = { TOKEN_BYTES, 0 };
 	PGresult	*res;
@@ -335,7 +338,7 @@ sess_load(const struct sess_env *e, struct sess *s)
 		return 0;
 	if (s->nchange > 0 || s->want_list)
 		return sess_touch(e, s);
-	snprintf(touch, sizeof(touch), "%d", e->cfg->touch_interval);
+	fmt_int(touch, e->cfg->touch_interval);
 	values[0] = (const char *)s->hash;
 	values[1] = touch;
 	if ((res = db_query_nowait(e->db, s->want_identity ?
@@ -367,8 +370,7 @@ sess_queue(struct sess *s, enum sess_change_kind kind, const char *key,
 	ch = &s->change[s->nchange];
 	ch->kind = kind;
 	ch->key = key;
-	if ((size_t)snprintf(ch->value, sizeof(ch->value), "%s", value) >=
-	    sizeof(ch->value))
+	if (fmt_copy(ch->value, sizeof(ch->value), value) >= sizeof(ch->value))
 		return -1;
 	s->nchange++;
 	return 0;
@@ -378,9 +380,9 @@ sess_queue(struct sess *s, enum sess_change_kind kind, const char *key,
 int
 sess_incr(struct sess *s, const char *key, long long delta)
 {
-	char	 d[24];
+	char	 d[FMT_INT_MAX];
 
-	snprintf(d, sizeof(d), "%lld", delta);
+	fmt_int(d, delta);
 	return sess_queue(s, SESS_INCR, key, d);
 }
 
@@ -445,8 +447,9 @@ sess_create(const struct sess_env *e, struct sess *s,
     const struct sess_verified *v)
 {
 	unsigned char	 old[TOKEN_BYTES];
-	char		 uid[24], idle[16], absolute[16], ua[DB_USER_AGENT_MAX + 1];
-	char		 pre[COOKIE_NAME_MAX], epoch[24], cap[16], level[4];
+	char		 uid[FMT_INT_MAX], idle[FMT_INT_MAX], absolute[FMT_INT_MAX];
+	char		 epoch[FMT_INT_MAX], cap[FMT_INT_MAX], level[FMT_INT_MAX];
+	char		 pre[COOKIE_NAME_MAX], ua[DB_USER_AGENT_MAX + 1];
 	const char	*values[12];
 	int		 lengths[12] = { TOKEN_BYTES, 0, 0, 0, 0, 0, TOKEN_BYTES, 0, 0, 0, 0, 0 };
 	int		 remember = (v->proof.factors & PROOF_REMEMBER) != 0;
@@ -456,14 +459,14 @@ sess_create(const struct sess_env *e, struct sess *s,
 	memcpy(old, s->hash, sizeof(old));
 	token_new(s->token);
 	token_hash(s->token, s->hash);
-	snprintf(uid, sizeof(uid), "%lld", v->proof.user_id);
-	snprintf(epoch, sizeof(epoch), "%lld", v->proof.auth_epoch);
-	snprintf(idle, sizeof(idle), "%d", remember ?
-	    e->cfg->remember_idle_timeout : e->cfg->idle_timeout);
-	snprintf(absolute, sizeof(absolute), "%d", remember ?
-	    e->cfg->remember_timeout : e->cfg->absolute_timeout);
+	fmt_int(uid, v->proof.user_id);
+	fmt_int(epoch, v->proof.auth_epoch);
+	fmt_int(idle, remember ? e->cfg->remember_idle_timeout :
+	    e->cfg->idle_timeout);
+	fmt_int(absolute, remember ? e->cfg->remember_timeout :
+	    e->cfg->absolute_timeout);
 	ualen = sess_storable_len(e->req->user_agent, DB_USER_AGENT_MAX);
-	snprintf(ua, sizeof(ua), "%.*s", ualen, e->req->user_agent);
+	fmt_copy_n(ua, sizeof(ua), e->req->user_agent, (size_t)ualen);
 	values[0] = (const char *)s->hash;
 	values[1] = uid;
 	values[2] = idle;
@@ -473,9 +476,9 @@ sess_create(const struct sess_env *e, struct sess *s,
 	values[6] = had ? (const char *)old : NULL;
 	values[7] = v->password_hash;
 	values[8] = epoch;
-	snprintf(cap, sizeof(cap), "%d", e->cfg->max_sessions_per_user);
+	fmt_int(cap, e->cfg->max_sessions_per_user);
 	values[9] = cap;
-	snprintf(level, sizeof(level), "%d", PROOF_LEVEL(v->proof.factors));
+	fmt_int(level, PROOF_LEVEL(v->proof.factors));
 	values[10] = level;
 	values[11] = remember ? idle : NULL;
 	res = db_query(e->db, SQL_SESSION_CREATE, values, lengths);
@@ -530,7 +533,7 @@ sess_destroy(const struct sess_env *e, struct sess *s)
 		    lengths)) == NULL)
 			return -1;
 		if (PQntuples(res) == 1) {
-			snprintf(s->username, sizeof(s->username), "%s",
+			fmt_copy(s->username, sizeof(s->username),
 			    PQgetvalue(res, 0, DB_ONLY_COLUMN));
 			score_count(SC_SESSIONS_ENDED_SIGNOUT);
 		}
@@ -741,14 +744,14 @@ sess_pending_clear(const struct sess_env *e)
 int
 sess_prove(const struct sess_env *e, struct sess *s, int level)
 {
-	char		 id[24], uid[24], lv[4];
+	char		 id[FMT_INT_MAX], uid[FMT_INT_MAX], lv[FMT_INT_MAX];
 	const char	*values[3] = { id, uid, lv };
 	PGresult	*res;
 	int		 ok;
 
-	snprintf(id, sizeof(id), "%lld", s->id);
-	snprintf(uid, sizeof(uid), "%lld", s->user_id);
-	snprintf(lv, sizeof(lv), "%d", level);
+	fmt_int(id, s->id);
+	fmt_int(uid, s->user_id);
+	fmt_int(lv, level);
 	if ((res = db_query(e->db, SQL_SESSION_PROVE, values, NULL)) == NULL)
 		return -1;
 	ok = PQntuples(res) == 1;

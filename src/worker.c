@@ -6,7 +6,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -19,6 +18,7 @@
 
 #include "clock.h"
 #include "fcgi_check.h"
+#include "fmt.h"
 #include "log.h"
 #include "page.h"
 #include "prune.h"
@@ -167,8 +167,8 @@ worker_handle(struct worker *w)
 	char		 path[SCORE_PATH_MAX];
 	int64_t		 began = clock_us();
 
-	snprintf(path, sizeof(path), "%.*s", uri ? (int)strcspn(uri, "?") : 0,
-	    uri ? uri : "");
+	fmt_copy_n(path, sizeof(path), uri ? uri : "",
+	    uri ? strcspn(uri, "?") : 0);	/* without the query */
 	score_request_begin(w->app->slot, path);
 	db_set_path(w->app->db, path);
 	memset(&c, 0, sizeof(c));
@@ -198,13 +198,13 @@ static void
 worker_refused_summary(struct worker *w)
 {
 	uint64_t	 held;
-	char		 n[24];
+	char		 n[FMT_INT_MAX];
 
 	/* nothing held back (every request but in a flood): no clock to read */
 	if (w->refused.held == 0 ||
 	    (held = ratelimit_summary(&w->refused, clock_ms())) == 0)
 		return;
-	snprintf(n, sizeof(n), "%llu", (unsigned long long)held);
+	fmt_int(n, (long long)held);
 	log_event("request_refused_suppressed", "suppressed", n, NULL);
 }
 

@@ -16,7 +16,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 # Lowest first. Each layer may use only itself and the layers before it.
 LAYERS = [
     ("base", "parsing, encoding, crypto, logging, configuration, the database connection, templates",
-     {"base32", "bearer", "buf", "clock", "config", "db", "fcgi_check", "form", "http", "listenq", "log",
+     {"base32", "bearer", "buf", "clock", "config", "db", "fcgi_check", "fmt", "form", "http", "listenq", "log",
       "migrate", "netaddr", "netlist", "passwd", "proof", "qr", "ratelimit", "recovery", "rule", "scoreboard",
       "text", "token", "totp", "useragent", "vault", "view"}),
     ("domain", "sessions, sign-in throttling and pruning over the database",
