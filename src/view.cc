@@ -53,6 +53,18 @@ page_file(const char *page)
 	throw std::invalid_argument("no such page");
 }
 
+// Appends what ctemplate expands to a struct buf (whose failed flag then
+// says if memory ran out), with no string in between.
+class BufEmitter : public ctemplate::ExpandEmitter {
+	struct buf *const out_;
+public:
+	explicit BufEmitter(struct buf *out) : out_(out) {}
+	void Emit(char c) override { buf_append(out_, &c, 1); }
+	void Emit(const std::string &s) override { buf_append(out_, s.data(), s.size()); }
+	void Emit(const char *s) override { buf_append(out_, s, strlen(s)); }
+	void Emit(const char *s, size_t len) override { buf_append(out_, s, len); }
+};
+
 // Reads a whole file into out. Returns false if it cannot be read.
 bool
 read_file(const std::string &path, std::string &out)
@@ -224,16 +236,16 @@ view_render(const char *page, const char *title, struct view_dict *d,
     struct buf *out)
 {
 	try {
-		std::string	 html;
+		BufEmitter	 emit(out);
 
 		if (d->failed)
 			return -1;
 		d->layout->SetValue("TITLE", title);
 		d->dict->SetFilename(page_file(page));
 		if (!ctemplate::ExpandTemplate(page_file("layout"),
-		    ctemplate::STRIP_BLANK_LINES, d->layout, &html))
+		    ctemplate::STRIP_BLANK_LINES, d->layout, &emit))
 			return -1;
-		return buf_append(out, html.data(), html.size());
+		return out->failed ? -1 : 0;
 	} catch (...) {
 		return -1;
 	}
