@@ -26,6 +26,8 @@ PEER_DIR=""     # the peer (tests/bench/peer) with its node_modules, installed b
 PEER_PID=""
 PEER_PORT=""    # nginx in front of the peer
 PEER_BACKEND="" # the peer's own port
+WIDE_PID=""     # a second pool with more workers, beside the bench's own (stack_wide_pool)
+WIDE_PORT=""    # nginx in front of it
 POOL_WRAPPER=()         # a command the pool runs under (tests/bench/profile.sh: valgrind)
 POOL_START_SECONDS=10
 PG_STARTED=0
@@ -122,18 +124,22 @@ stack_pool() {
     done
 }
 
-# Writes nginx's drop-in for the floor and the peer: each behind its own port of the same nginx,
-# the floor over a unix socket like the pool, the peer over HTTP with kept-alive upstream
-# connections (how node servers are deployed behind nginx).
+# Writes nginx's drop-in for the floor, the wider pool and the peer: each behind its own port of
+# the same nginx, the floor and the wider pool over a unix socket like the pool, the peer over HTTP
+# with kept-alive upstream connections (how node servers are deployed behind nginx).
 stack_nginx_bench_servers() {
     FLOOR_PORT="$(free_port_from $(( PORT + 1 )))"
-    PEER_PORT="$(free_port_from $(( FLOOR_PORT + 1 )))"
+    WIDE_PORT="$(free_port_from $(( FLOOR_PORT + 1 )))"
+    PEER_PORT="$(free_port_from $(( WIDE_PORT + 1 )))"
     PEER_BACKEND="$(free_port_from $(( PEER_PORT + 1 )))"
     mkdir -p "$NGINX_DIR/http.d"
     cat >"$NGINX_DIR/http.d/bench.conf" <<CONF
-# make bench: the floor and the peer behind the same nginx (written by tests/bench/stack.sh)
+# make bench: the floor, the wider pool and the peer behind the same nginx (tests/bench/stack.sh)
 upstream bench_floor {
     server "unix:$RUN_DIR/floor.sock";
+}
+upstream bench_wide {
+    server "unix:$RUN_DIR/wide.sock";
 }
 upstream bench_peer {
     server 127.0.0.1:$PEER_BACKEND;
@@ -144,6 +150,14 @@ server {
     access_log off;
     location / {
         fastcgi_pass bench_floor;
+        include /etc/nginx/fastcgi_params;
+    }
+}
+server {
+    listen 127.0.0.1:$WIDE_PORT;
+    access_log off;
+    location / {
+        fastcgi_pass bench_wide;
         include /etc/nginx/fastcgi_params;
     }
 }
@@ -248,6 +262,24 @@ stack_stop_floor() {
     FLOOR_PID=""
 }
 
+# Starts a second pool of $1 workers beside the bench's own, from the same config (the same
+# database and secret: the same cookies are signed in there) on its own socket and log, behind
+# WIDE_PORT; the two can then be driven in turn without a restart between them.
+stack_wide_pool() {
+    rm -f "$RUN_DIR/wide.sock"
+    setsid env TESSERA_WORKERS="$1" TESSERA_LISTEN="$RUN_DIR/wide.sock" \
+        TESSERA_LOG_FILE="$RUN_DIR/wide.log" "${POOL_WRAPPER[@]}" "$BIN" -c "$CONF" serve \
+        >>"$RUN_DIR/wide.out" 2>&1 </dev/null &
+    WIDE_PID=$!
+    wait_listening "$RUN_DIR/wide.sock" "$WIDE_PID" "$RUN_DIR/wide.out"
+}
+
+# Stops the wider pool.
+stack_stop_wide_pool() {
+    stop_group "$WIDE_PID"
+    WIDE_PID=""
+}
+
 # Copies the peer (tests/bench/peer) to the stack's directory and installs its locked dependencies
 # there (npm ci). Returns 1, saying why, when node or npm is missing or the install fails.
 stack_peer_install() {
@@ -294,6 +326,7 @@ stack_stop() {
         NGINX_STARTED=0
     fi
     stack_stop_floor
+    stack_stop_wide_pool
     stack_stop_peer
     stack_stop_pool
     if [ "$PG_STARTED" = 1 ]; then
