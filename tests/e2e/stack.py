@@ -242,10 +242,8 @@ class Stack(Site):
             raise StackError(f"expected one value from {sql!r}, got {rows!r}")
         return rows[0][0]
 
-    def session_count(self, username=None):
-        """Returns how many rows tessera.sessions has, for one user or all."""
-        if username is None:
-            return int(self.scalar("SELECT count(*) FROM tessera.sessions"))
+    def session_count(self, username):
+        """Returns how many rows tessera.sessions has for one user."""
         return int(self.scalar(
             "SELECT count(*) FROM tessera.sessions s JOIN tessera.users u ON u.id = s.user_id "
             f"WHERE u.username = {sql_literal(username)}"))
