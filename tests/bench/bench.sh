@@ -475,7 +475,8 @@ bare_statement() {
 
 # Runs the dashboard again, same cookies and wrk settings, from a pool restarted with the VAR=VALUE
 # settings that follow $1 (the rows' label) and $2 (the runs' tag in the CPU notes); they override
-# the config file. Right after the baseline, so the tables are the same: a warm-up, then the run.
+# the config file. Before the steps that add rows, so the tables are the baseline's: a warm-up, then
+# the run.
 # Leaves that pool running: bench_pool_back restores the bench's own.
 bench_pool_variant() {
     local label="$1" tag="$2"
